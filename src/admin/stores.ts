@@ -1,0 +1,46 @@
+import { desc, eq } from 'drizzle-orm'
+import { Hono } from 'hono'
+import { privacyRequests, stores } from '../db/schema.js'
+import type { AppDeps } from '../deps.js'
+import { findStore, storeView, toStore } from '../stores/records.js'
+import { registerStore, updateStoreSettings } from '../stores/registration.js'
+import { ApiError } from '../utils/errors.js'
+import { jsonBody } from './body.js'
+
+/** `/api/stores`: register stores by hand, read and change their settings. */
+export function storeRoutes(deps: AppDeps) {
+  const view = (store: Parameters<typeof storeView>[0]) => storeView(store, deps.config.publicUrl)
+  const existing = async (id: string) => {
+    const store = await findStore(deps.db, id, deps.storeDefaults)
+    if (!store) throw new ApiError(404, 'store_not_found', `no store with id ${id}`)
+    return store
+  }
+
+  return new Hono()
+    .post('/', async (c) => {
+      const { store, created, webhook } = await registerStore(deps, await jsonBody(c))
+      deps.log.info(created ? 'store registered' : 'store re-registered', { storeId: store.id, platform: store.platform })
+      return c.json({ store: view(store), webhook }, created ? 201 : 200)
+    })
+    .get('/', async (c) => {
+      const rows = await deps.db.select().from(stores).orderBy(stores.createdAt).all()
+      return c.json({ stores: rows.map((r) => view(toStore(r, deps.storeDefaults))) })
+    })
+    .get('/:id', async (c) => c.json(view(await existing(c.req.param('id')))))
+    .patch('/:id', async (c) => {
+      const store = await updateStoreSettings(deps, c.req.param('id'), await jsonBody(c))
+      return c.json(view(store))
+    })
+    .get('/:id/privacy-requests', async (c) => {
+      const store = await existing(c.req.param('id'))
+      const rows = await deps.db
+        .select()
+        .from(privacyRequests)
+        .where(eq(privacyRequests.storeId, store.id))
+        .orderBy(desc(privacyRequests.id))
+        .all()
+      return c.json({
+        requests: rows.map((r) => ({ id: r.id, topic: r.topic, report: r.report, receivedAt: new Date(r.receivedAt).toISOString() })),
+      })
+    })
+}

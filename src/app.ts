@@ -1,0 +1,80 @@
+import { Hono } from 'hono'
+import { bearerAuth } from 'hono/bearer-auth'
+import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
+import { requestId, type RequestIdVariables } from 'hono/request-id'
+import { sql } from 'drizzle-orm'
+import { orderRoutes } from './admin/orders.js'
+import { storeRoutes } from './admin/stores.js'
+import type { AppDeps } from './deps.js'
+import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
+import { wooWebhookRoutes } from './stores/woocommerce/webhooks.js'
+import { ApiError } from './utils/errors.js'
+
+/** Shopify orders with hundreds of lines run to a few hundred KB; anything past this is not an order. */
+export const WEBHOOK_BODY_LIMIT = 5 * 1024 * 1024
+export const API_BODY_LIMIT = 256 * 1024
+
+const tooLarge = (limit: number) => () => {
+  throw new ApiError(413, 'payload_too_large', `the body is larger than ${limit / 1024} KiB`)
+}
+
+const authError = (code: string, message: string) => ({ message: { error: { code, message } } })
+
+/**
+ * The HTTP application: webhooks, the JSON API and health. Runtime-agnostic: everything it
+ * touches comes in through `deps` (see service.ts for Node).
+ *
+ * @example
+ * const app = createApp(deps)
+ * serve({ fetch: app.fetch, port: 3000 })
+ */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<{ Variables: RequestIdVariables }>()
+
+  app.use(requestId())
+  app.use(async (c, next) => {
+    const started = performance.now()
+    await next()
+    if (c.req.path === '/healthz') return
+    // The path only: query strings can carry tokens (OAuth callbacks).
+    deps.log.info('request', {
+      reqId: c.var.requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    })
+  })
+
+  app.get('/healthz', async (c) => {
+    await deps.db.run(sql`select 1`)
+    return c.json({ status: 'ok', sandbox: deps.config.sandbox })
+  })
+
+  app.use('/webhooks/*', bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) }))
+  app.route('/webhooks/shopify', shopifyWebhookRoutes(deps))
+  app.route('/webhooks/woocommerce', wooWebhookRoutes(deps))
+
+  app.use(
+    '/api/*',
+    bearerAuth({
+      token: deps.config.adminToken,
+      noAuthenticationHeader: authError('unauthorized', 'send Authorization: Bearer <ADMIN_TOKEN>'),
+      invalidAuthenticationHeader: authError('unauthorized', 'the Authorization header must be Bearer <token>'),
+      invalidToken: authError('unauthorized', 'the bearer token is not the admin token'),
+    }),
+    bodyLimit({ maxSize: API_BODY_LIMIT, onError: tooLarge(API_BODY_LIMIT) }),
+  )
+  app.route('/api/stores', storeRoutes(deps))
+  app.route('/api/orders', orderRoutes(deps))
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404))
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(err.toJSON(), err.status)
+    if (err instanceof HTTPException) return err.getResponse()
+    deps.log.error('request failed', { reqId: c.var.requestId, path: c.req.path, error: err })
+    return c.json({ error: { code: 'internal_error', message: 'something went wrong on our side', requestId: c.var.requestId } }, 500)
+  })
+  return app
+}

@@ -1,0 +1,166 @@
+import { z } from 'zod'
+import { fromBase64 } from './utils/base64.js'
+
+/**
+ * The service's settings, read once from the environment at start-up and passed everywhere else.
+ * Nothing outside this module reads `process.env`.
+ */
+export interface Config {
+  port: number
+  /** Interface to listen on: all of them for a real deployment, loopback in sandbox mode. */
+  host: string
+  /** Public origin that Twilio and the stores reach (no trailing slash). */
+  publicUrl: string
+  databasePath: string
+  /** Absent only in sandbox mode, where the server generates one (see sandbox/secrets.ts). */
+  adminToken: string | undefined
+  /** 32 bytes; absent only in sandbox mode. */
+  encryptionKey: Uint8Array<ArrayBuffer> | undefined
+  sandbox: boolean
+  /** Which credentials were missing when sandbox mode was chosen automatically. */
+  sandboxBecause: string[]
+  logLevel: LogLevel
+  shopify: {
+    apiKey: string | undefined
+    apiSecret: string | undefined
+    scopes: string[]
+    adminApiOrigin: string | undefined
+  }
+  twilio: {
+    accountSid: string | undefined
+    authToken: string | undefined
+    fromNumber: string | undefined
+    apiOrigin: string
+  }
+  openai: {
+    apiKey: string | undefined
+    realtimeModel: string
+    voice: string
+    realtimeUrl: string
+  }
+}
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** Thrown when the environment is wrong; the message names every offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** An unset variable and an empty one mean the same thing: "use the default". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional())
+
+const origin = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((v) => URL.canParse(v), `must be a URL such as ${what}`)
+    .transform((v) => v.replace(/\/+$/, ''))
+
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')
+
+const envSchema = z.object({
+  PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  HOST: optional(z.string().trim()),
+  PUBLIC_URL: optional(origin('https://callconfirm.example.com')),
+  DATABASE_PATH: optional(z.string().trim()),
+  ADMIN_TOKEN: optional(
+    z.string().regex(/^[A-Za-z0-9._~+/-]{16,}=*$/, 'must be at least 16 characters of A-Z a-z 0-9 . _ ~ + / -'),
+  ),
+  ENCRYPTION_KEY: optional(
+    z
+      .string()
+      .trim()
+      .transform((v, ctx) => {
+        const bytes = fromBase64(v)
+        if (bytes?.length === 32) return bytes
+        ctx.addIssue({ code: 'custom', message: 'must be 32 random bytes in base64 (openssl rand -base64 32)' })
+        return z.NEVER
+      }),
+  ),
+  SHOPIFY_API_KEY: optional(z.string().trim()),
+  SHOPIFY_API_SECRET: optional(z.string().trim()),
+  SHOPIFY_SCOPES: optional(z.string().trim()),
+  SHOPIFY_ADMIN_API_ORIGIN: optional(origin('http://127.0.0.1:4001')),
+  TWILIO_ACCOUNT_SID: optional(z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')),
+  TWILIO_AUTH_TOKEN: optional(z.string().trim()),
+  TWILIO_FROM_NUMBER: optional(z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +35542123456')),
+  TWILIO_API_ORIGIN: optional(origin('https://api.twilio.com')),
+  OPENAI_API_KEY: optional(z.string().trim()),
+  OPENAI_REALTIME_MODEL: optional(z.string().trim()),
+  OPENAI_VOICE: optional(z.string().trim().regex(/^[a-z]+$/, 'must be a voice name such as marin')),
+  OPENAI_REALTIME_URL: optional(
+    z
+      .string()
+      .trim()
+      .refine((v) => /^wss?:\/\//.test(v) && URL.canParse(v), 'must be a ws:// or wss:// URL'),
+  ),
+  SANDBOX: optional(flag),
+  LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
+})
+
+/** The credentials without which real calls cannot be placed; any one missing means sandbox. */
+const CALLING_CREDENTIALS = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER', 'OPENAI_API_KEY'] as const
+
+/**
+ * Parses and validates the environment.
+ *
+ * @example
+ * const config = loadConfig(process.env) // throws ConfigError naming each bad variable
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`)
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`)
+  }
+  const e = parsed.data
+  const missing = CALLING_CREDENTIALS.filter((name) => !e[name])
+  const sandbox = e.SANDBOX ?? missing.length > 0
+  const port = e.PORT ?? 3000
+  const problems: string[] = []
+
+  if (!sandbox) {
+    for (const name of missing) problems.push(`${name}: required when SANDBOX=0`)
+    if (!e.ENCRYPTION_KEY) problems.push('ENCRYPTION_KEY: required outside sandbox mode (openssl rand -base64 32)')
+    if (!e.ADMIN_TOKEN) problems.push('ADMIN_TOKEN: required outside sandbox mode (openssl rand -hex 24)')
+    if (!e.PUBLIC_URL?.startsWith('https://'))
+      problems.push('PUBLIC_URL: must be the public https:// origin that Twilio and the stores reach')
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
+
+  return {
+    port,
+    host: e.HOST ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${port}`,
+    databasePath: e.DATABASE_PATH ?? './data/callconfirm.db',
+    adminToken: e.ADMIN_TOKEN,
+    encryptionKey: e.ENCRYPTION_KEY,
+    sandbox,
+    sandboxBecause: sandbox && e.SANDBOX === undefined ? [...missing] : [],
+    logLevel: e.LOG_LEVEL ?? 'info',
+    shopify: {
+      apiKey: e.SHOPIFY_API_KEY,
+      apiSecret: e.SHOPIFY_API_SECRET,
+      scopes: (e.SHOPIFY_SCOPES ?? 'read_orders,write_orders')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      adminApiOrigin: e.SHOPIFY_ADMIN_API_ORIGIN,
+    },
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      fromNumber: e.TWILIO_FROM_NUMBER,
+      apiOrigin: e.TWILIO_API_ORIGIN ?? 'https://api.twilio.com',
+    },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      realtimeModel: e.OPENAI_REALTIME_MODEL ?? 'gpt-realtime',
+      voice: e.OPENAI_VOICE ?? 'marin',
+      realtimeUrl: e.OPENAI_REALTIME_URL ?? 'wss://api.openai.com/v1/realtime',
+    },
+  }
+}

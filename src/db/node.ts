@@ -1,0 +1,36 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import type { Db } from './index.js'
+import * as schema from './schema.js'
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url))
+
+/**
+ * Opens (creating if needed) the SQLite database and brings its schema up to date.
+ *
+ * WAL with synchronous=FULL: a commit is on disk before we answer a webhook, even across a power
+ * cut. Each commit costs an fsync, which is why intake group-commits (see utils/batcher.ts).
+ * Foreign keys are off while migrating: drizzle-kit's table rebuilds would otherwise cascade,
+ * and the PRAGMA has no effect inside migrate()'s transaction.
+ */
+export function openDatabase(path: string, migrationsFolder = MIGRATIONS_DIR): { db: Db; sqlite: Database.Database } {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const sqlite = new Database(path)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = OFF')
+  const db = drizzle(sqlite, { schema })
+  migrate(db, { migrationsFolder })
+  const broken = sqlite.pragma('foreign_key_check') as unknown[]
+  if (broken.length) {
+    sqlite.close()
+    throw new Error(`database ${path}: foreign keys broken after migration: ${JSON.stringify(broken.slice(0, 5))}`)
+  }
+  sqlite.pragma('foreign_keys = ON')
+  return { db, sqlite }
+}

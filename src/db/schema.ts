@@ -1,0 +1,136 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import type { OrderItem, OrderStatus, Outcome, SkipReason } from '../domain/order.js'
+
+/**
+ * One schema for better-sqlite3 and D1. Times are Unix milliseconds. No ON DELETE CASCADE:
+ * drizzle-kit's table rebuilds would cascade-delete children (see reference/stack.md §3.3), so
+ * the application deletes dependants itself.
+ */
+
+const createdAt = () =>
+  integer('created_at')
+    .notNull()
+    .default(sql`(unixepoch() * 1000)`)
+
+export const stores = sqliteTable(
+  'stores',
+  {
+    id: text('id').primaryKey(),
+    platform: text('platform', { enum: ['shopify', 'woocommerce'] }).notNull(),
+    /** `shop.myshopify.com`, or the WooCommerce site URL without a trailing slash. */
+    domain: text('domain').notNull(),
+    country: text('country').notNull(),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+    disabledReason: text('disabled_reason'),
+    /** Sealed JSON: `{accessToken}` or `{consumerKey, consumerSecret}`; null once redacted. */
+    credentials: text('credentials'),
+    /** Sealed; null means "the app's own secret" (Shopify apps with SHOPIFY_API_SECRET). */
+    webhookSecret: text('webhook_secret'),
+    /** The merchant's changes to the defaults (JSON); see domain/settings.ts. */
+    settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('stores_platform_domain_uq').on(t.platform, t.domain)],
+)
+
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    storeId: text('store_id')
+      .notNull()
+      .references(() => stores.id),
+    platformOrderId: text('platform_order_id').notNull(),
+    name: text('name').notNull(),
+    customerPlatformId: text('customer_platform_id'),
+    customerName: text('customer_name'),
+    /** E.164; null when there is none or after a redaction. */
+    phone: text('phone'),
+    phoneCountry: text('phone_country'),
+    language: text('language').notNull(),
+    city: text('city'),
+    items: text('items', { mode: 'json' }).$type<OrderItem[]>().notNull(),
+    total: text('total').notNull(),
+    currency: text('currency').notNull(),
+    paymentMethod: text('payment_method').notNull(),
+    placedAt: text('placed_at'),
+    status: text('status').$type<OrderStatus>().notNull(),
+    skipReason: text('skip_reason').$type<SkipReason>(),
+    outcome: text('outcome').$type<Outcome>(),
+    evidence: text('evidence'),
+    /** When the call job is due (queued orders). */
+    nextCallAt: integer('next_call_at'),
+    redactedAt: integer('redacted_at'),
+    createdAt: createdAt(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    // One order, one call job: a replayed or duplicated delivery hits this and becomes a no-op.
+    uniqueIndex('orders_store_platform_order_uq').on(t.storeId, t.platformOrderId),
+    index('orders_status_next_call_idx').on(t.status, t.nextCallAt),
+    index('orders_store_customer_idx').on(t.storeId, t.customerPlatformId),
+  ],
+)
+
+export const callAttempts = sqliteTable(
+  'call_attempts',
+  {
+    id: text('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    number: integer('number').notNull(),
+    status: text('status').notNull(),
+    callSid: text('call_sid'),
+    answeredBy: text('answered_by'),
+    startedAt: integer('started_at'),
+    answeredAt: integer('answered_at'),
+    endedAt: integer('ended_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('call_attempts_order_number_uq').on(t.orderId, t.number)],
+)
+
+export const transcriptLines = sqliteTable(
+  'transcript_lines',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    attemptId: text('attempt_id').references(() => callAttempts.id),
+    speaker: text('speaker', { enum: ['agent', 'customer', 'system'] }).notNull(),
+    text: text('text').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('transcript_lines_order_idx').on(t.orderId, t.at)],
+)
+
+/** Shopify deliveries already handled, by `X-Shopify-Webhook-Id`; pruned after a week. */
+export const webhookReceipts = sqliteTable(
+  'webhook_receipts',
+  {
+    platform: text('platform').notNull(),
+    deliveryId: text('delivery_id').notNull(),
+    topic: text('topic').notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.platform, t.deliveryId] }), index('webhook_receipts_received_idx').on(t.receivedAt)],
+)
+
+/** Privacy requests from the platform (Shopify's compliance topics) and what was done. */
+export const privacyRequests = sqliteTable(
+  'privacy_requests',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    storeId: text('store_id').references(() => stores.id),
+    shopDomain: text('shop_domain').notNull(),
+    topic: text('topic').notNull(),
+    /** For data requests: the data we hold on the customer. For redactions: what was erased. */
+    report: text('report', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [index('privacy_requests_store_idx').on(t.storeId)],
+)

@@ -1,0 +1,83 @@
+import { canonicalLanguageTag } from './countries.js'
+import type { IncomingOrder, OrderStatus, Outcome, SkipReason } from './order.js'
+import { maskPhone, parsePhone } from './phone.js'
+import type { StoreSettings } from './settings.js'
+
+export interface IntakeDecision {
+  status: Extract<OrderStatus, 'skipped' | 'queued' | 'done'>
+  outcome: Extract<Outcome, 'invalid_phone'> | null
+  skipReason: SkipReason | null
+  /** E.164, or null when there is none we could dial. */
+  phone: string | null
+  /** The country the phone number belongs to. */
+  phoneCountry: string | null
+  language: string
+  /** A sentence for the merchant when the outcome is decided here. */
+  evidence: string | null
+}
+
+/**
+ * What to do with a new order: skip it, call it, or close it at once because there is no number
+ * to call. Pure: the store's settings and country are all it needs.
+ */
+export function decideIntake(order: IncomingOrder, settings: StoreSettings, storeCountry: string): IntakeDecision {
+  const language = orderLanguage(order.locale, settings.language)
+  const skip = (skipReason: SkipReason): IntakeDecision => ({
+    status: 'skipped',
+    outcome: null,
+    skipReason,
+    phone: null,
+    phoneCountry: null,
+    language,
+    evidence: null,
+  })
+  if (!settings.enabled) return skip('store_disabled')
+  if (order.cancelled) return skip('order_cancelled')
+  if (settings.callOrders === 'cod' && !isCashOnDelivery(order.paymentMethods, settings.codPaymentNames))
+    return skip('not_cash_on_delivery')
+
+  const countries = [order.shippingCountry, order.billingCountry, storeCountry].filter((c): c is string => !!c)
+  for (const raw of order.phones) {
+    const parsed = parsePhone(raw, countries)
+    if (parsed)
+      return { status: 'queued', outcome: null, skipReason: null, phone: parsed.e164, phoneCountry: parsed.country ?? null, language, evidence: null }
+  }
+  const evidence = order.phones.length
+    ? `The order's phone number (${maskPhone(order.phones[0])}) is not a valid number for ${countries.join(', ')}.`
+    : 'The order has no phone number.'
+  return { status: 'done', outcome: 'invalid_phone', skipReason: null, phone: null, phoneCountry: null, language, evidence }
+}
+
+/** The customer's storefront language when the platform gives one ("sq-AL" → "sq"), else the store's. */
+export function orderLanguage(locale: string | null, storeLanguage: string): string {
+  const tag = locale ? canonicalLanguageTag(locale) : undefined
+  if (!tag) return storeLanguage
+  try {
+    return new Intl.Locale(tag).language
+  } catch {
+    return storeLanguage
+  }
+}
+
+const fold = (text: string) =>
+  text
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim()
+
+/**
+ * True when any of the order's payment methods names cash on delivery. Names match as
+ * substrings, ignoring case and accents ("Pagesë në dorëzim" matches "ne dorezim"); names of
+ * three letters or fewer ("cod") must stand as a whole word, so "Discount code" is not COD.
+ */
+export function isCashOnDelivery(paymentMethods: readonly string[], codNames: readonly string[]): boolean {
+  const methods = paymentMethods.map(fold)
+  return codNames.map(fold).some((name) => {
+    if (!name) return false
+    if (name.length > 3) return methods.some((m) => m.includes(name))
+    const word = new RegExp(`(^|[^\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u')
+    return methods.some((m) => word.test(m))
+  })
+}

@@ -1,0 +1,111 @@
+import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm'
+import { z } from 'zod'
+import type { Db } from '../db/index.js'
+import { callAttempts, orders, transcriptLines } from '../db/schema.js'
+import { ORDER_STATUSES, OUTCOMES } from '../domain/order.js'
+import { firstProblem } from '../domain/validation.js'
+import { ApiError } from '../utils/errors.js'
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+type OrderRow = typeof orders.$inferSelect
+
+function orderSummary(row: OrderRow) {
+  return {
+    id: row.id,
+    storeId: row.storeId,
+    platformOrderId: row.platformOrderId,
+    name: row.name,
+    status: row.status,
+    outcome: row.outcome,
+    skipReason: row.skipReason,
+    customerName: row.customerName,
+    phone: row.phone,
+    city: row.city,
+    language: row.language,
+    total: row.total,
+    currency: row.currency,
+    nextCallAt: iso(row.nextCallAt),
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  }
+}
+
+export const orderListQuery = z
+  .object({
+    storeId: z.string().optional(),
+    status: z.enum(ORDER_STATUSES).optional(),
+    outcome: z.enum(OUTCOMES).optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.coerce.number().int().min(1).optional(),
+  })
+  .strict()
+
+/**
+ * `GET /api/orders`: newest first, filtered by store, status and outcome, paginated with an
+ * opaque cursor (`nextCursor` is null on the last page).
+ */
+export async function listOrders(db: Db, query: Record<string, string>) {
+  const parsed = orderListQuery.safeParse(query)
+  if (!parsed.success) {
+    const { field, message } = firstProblem(parsed.error)
+    throw new ApiError(400, 'invalid_query', message, field)
+  }
+  const { storeId, status, outcome, limit, cursor } = parsed.data
+  const where: SQL[] = []
+  if (storeId) where.push(eq(orders.storeId, storeId))
+  if (status) where.push(eq(orders.status, status))
+  if (outcome) where.push(eq(orders.outcome, outcome))
+  if (cursor) where.push(lt(orders.id, cursor))
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(...where))
+    .orderBy(desc(orders.id))
+    .limit(limit + 1)
+    .all()
+  const page = rows.slice(0, limit)
+  return {
+    orders: page.map(orderSummary),
+    nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null,
+  }
+}
+
+/** `GET /api/orders/:id`: the order, its call attempts, its outcome and transcript. */
+export async function orderView(db: Db, id: number) {
+  const row = await db.select().from(orders).where(eq(orders.id, id)).get()
+  if (!row) throw new ApiError(404, 'order_not_found', `no order with id ${id}`)
+  const attempts = await db
+    .select()
+    .from(callAttempts)
+    .where(eq(callAttempts.orderId, id))
+    .orderBy(asc(callAttempts.number))
+    .all()
+  const transcript = await db
+    .select()
+    .from(transcriptLines)
+    .where(eq(transcriptLines.orderId, id))
+    .orderBy(asc(transcriptLines.at), asc(transcriptLines.id))
+    .all()
+  return {
+    ...orderSummary(row),
+    items: row.items,
+    paymentMethod: row.paymentMethod,
+    placedAt: row.placedAt,
+    evidence: row.evidence,
+    redactedAt: iso(row.redactedAt),
+    attempts: attempts.map((a) => ({
+      id: a.id,
+      number: a.number,
+      status: a.status,
+      callSid: a.callSid,
+      answeredBy: a.answeredBy,
+      startedAt: iso(a.startedAt),
+      answeredAt: iso(a.answeredAt),
+      endedAt: iso(a.endedAt),
+    })),
+    transcript: transcript.map((t) => ({ speaker: t.speaker, text: t.text, at: iso(t.at) })),
+    // No call has cost anything until the dialler records usage (issue 3/4).
+    costUsd: null,
+  }
+}

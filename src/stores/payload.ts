@@ -1,0 +1,31 @@
+import { z } from 'zod'
+import { firstProblem } from '../domain/validation.js'
+import { ApiError } from '../utils/errors.js'
+
+/** Platforms send `null`, `""` or nothing for an absent text; all three read as undefined. */
+export const text = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined || String(v).trim() === '' ? undefined : String(v).trim()))
+
+/** An id that may arrive as a number or a string (ids are kept as strings). */
+export const id = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String)
+
+/** Parses a webhook payload with `schema`, or answers 400 naming the field that is wrong. */
+export function parsePayload<T extends z.ZodType>(schema: T, payload: unknown): z.output<T> {
+  const parsed = schema.safeParse(payload)
+  if (parsed.success) return parsed.data
+  const { field, message } = firstProblem(parsed.error)
+  throw new ApiError(400, 'invalid_payload', `order payload: ${message}`, field)
+}
+
+/** "Arben" + "Krasniqi" → "Arben Krasniqi"; undefined when both are missing. */
+export function fullName(first: string | undefined, last: string | undefined): string | undefined {
+  const name = [first, last].filter(Boolean).join(' ').trim()
+  return name || undefined
+}
+
+/** Distinct non-empty values in their first order. */
+export function distinct(values: Array<string | undefined>): string[] {
+  return [...new Set(values.filter((v): v is string => !!v))]
+}

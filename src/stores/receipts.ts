@@ -1,0 +1,27 @@
+import { and, eq, lt } from 'drizzle-orm'
+import type { Db } from '../db/index.js'
+import { webhookReceipts } from '../db/schema.js'
+
+export type DeliveryReceipt = typeof webhookReceipts.$inferInsert
+
+/** True when this delivery (e.g. an `X-Shopify-Webhook-Id`) was handled before. */
+export async function alreadyDelivered(db: Db, platform: string, deliveryId: string): Promise<boolean> {
+  const row = await db
+    .select({ id: webhookReceipts.deliveryId })
+    .from(webhookReceipts)
+    .where(and(eq(webhookReceipts.platform, platform), eq(webhookReceipts.deliveryId, deliveryId)))
+    .get()
+  return row !== undefined
+}
+
+export async function recordDelivery(db: Db, receipt: DeliveryReceipt): Promise<void> {
+  await db.insert(webhookReceipts).values(receipt).onConflictDoNothing().run()
+}
+
+/** Shopify retries for 4 hours; a week of receipts is plenty and keeps the table small. */
+export const RECEIPT_RETENTION_MS = 7 * 24 * 3600 * 1000
+
+export async function pruneDeliveries(db: Db, now: number): Promise<number> {
+  const result = await db.delete(webhookReceipts).where(lt(webhookReceipts.receivedAt, now - RECEIPT_RETENTION_MS)).run()
+  return result.changes
+}

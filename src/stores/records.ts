@@ -1,0 +1,130 @@
+import { and, eq } from 'drizzle-orm'
+import type { Db } from '../db/index.js'
+import { stores } from '../db/schema.js'
+import { defaultSettings, readSettings, type StoreSettings } from '../domain/settings.js'
+import type { SecretBox } from '../utils/secretBox.js'
+
+export type Platform = 'shopify' | 'woocommerce'
+export type StoreRow = typeof stores.$inferSelect
+
+export type StoreCredentials =
+  | { platform: 'shopify'; accessToken: string }
+  | { platform: 'woocommerce'; consumerKey: string; consumerSecret: string }
+
+/** A store as the rest of the code sees it: settings complete, secrets still sealed. */
+export interface Store {
+  id: string
+  platform: Platform
+  domain: string
+  country: string
+  disabledReason: string | null
+  settings: StoreSettings
+  row: StoreRow
+}
+
+export interface StoreDefaults {
+  /** The voice a new store starts with (OPENAI_VOICE). */
+  voice: string
+}
+
+/** A readable company name until the merchant sets one: `arbeni-shop.myshopify.com` → "Arbeni Shop". */
+export function defaultCompanyName(platform: Platform, domain: string): string {
+  const host = platform === 'shopify' ? domain.replace(/\.myshopify\.com$/, '') : new URL(domain).hostname.replace(/^www\./, '')
+  if (platform !== 'shopify') return host
+  return host
+    .split('-')
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1))
+    .join(' ')
+}
+
+export function settingsDefaultsFor(row: Pick<StoreRow, 'platform' | 'domain' | 'country'>, defaults: StoreDefaults) {
+  return defaultSettings({
+    country: row.country,
+    companyName: defaultCompanyName(row.platform, row.domain),
+    voice: defaults.voice,
+  })
+}
+
+export function toStore(row: StoreRow, defaults: StoreDefaults): Store {
+  const settings = { ...readSettings(row.settings, settingsDefaultsFor(row, defaults)), enabled: row.enabled }
+  return {
+    id: row.id,
+    platform: row.platform,
+    domain: row.domain,
+    country: row.country,
+    disabledReason: row.disabledReason,
+    settings,
+    row,
+  }
+}
+
+export async function findStore(db: Db, id: string, defaults: StoreDefaults): Promise<Store | undefined> {
+  const row = await db.select().from(stores).where(eq(stores.id, id)).get()
+  return row && toStore(row, defaults)
+}
+
+export async function findStoreByDomain(
+  db: Db,
+  platform: Platform,
+  domain: string,
+  defaults: StoreDefaults,
+): Promise<Store | undefined> {
+  const row = await db
+    .select()
+    .from(stores)
+    .where(and(eq(stores.platform, platform), eq(stores.domain, domain)))
+    .get()
+  return row && toStore(row, defaults)
+}
+
+/** The secret that signs this store's webhooks, if it has its own. */
+export async function storeWebhookSecret(store: Store, box: SecretBox): Promise<string | undefined> {
+  return store.row.webhookSecret ? box.open(store.row.webhookSecret, `${store.id}:webhook`) : undefined
+}
+
+export async function storeCredentials(store: Store, box: SecretBox): Promise<StoreCredentials | undefined> {
+  return store.row.credentials
+    ? (JSON.parse(await box.open(store.row.credentials, `${store.id}:credentials`)) as StoreCredentials)
+    : undefined
+}
+
+export const sealCredentials = (box: SecretBox, storeId: string, credentials: StoreCredentials) =>
+  box.seal(JSON.stringify(credentials), `${storeId}:credentials`)
+
+export const sealWebhookSecret = (box: SecretBox, storeId: string, secret: string) => box.seal(secret, `${storeId}:webhook`)
+
+/** The URL a merchant pastes into the store so its webhooks reach us. */
+export function webhookUrl(publicUrl: string, store: Pick<Store, 'id' | 'platform'>): string {
+  return store.platform === 'shopify' ? `${publicUrl}/webhooks/shopify` : `${publicUrl}/webhooks/woocommerce/${store.id}`
+}
+
+/** The store as `GET /api/stores/:id` shows it: metadata and settings, never a secret. */
+export function storeView(store: Store, publicUrl: string) {
+  return {
+    id: store.id,
+    platform: store.platform,
+    ...(store.platform === 'shopify' ? { shopDomain: store.domain } : { siteUrl: store.domain }),
+    country: store.country,
+    webhookUrl: webhookUrl(publicUrl, store),
+    disabledReason: store.disabledReason,
+    hasCredentials: store.row.credentials !== null,
+    createdAt: new Date(store.row.createdAt).toISOString(),
+    updatedAt: new Date(store.row.updatedAt).toISOString(),
+    ...store.settings,
+  }
+}
+
+/** Fields of the store view that are not settings and cannot be changed with PATCH. */
+export const READ_ONLY_STORE_FIELDS = [
+  'id',
+  'platform',
+  'shopDomain',
+  'siteUrl',
+  'country',
+  'webhookUrl',
+  'disabledReason',
+  'hasCredentials',
+  'createdAt',
+  'updatedAt',
+] as const

@@ -1,0 +1,189 @@
+import { eq } from 'drizzle-orm'
+import { z } from 'zod'
+import type { AppDeps } from '../deps.js'
+import { stores } from '../db/schema.js'
+import { isCountryCode } from '../domain/countries.js'
+import { changeSettings, isPlainObject, mergeSettings } from '../domain/settings.js'
+import { firstProblem } from '../domain/validation.js'
+import { ApiError } from '../utils/errors.js'
+import { newAlphanumericSecret, newId } from '../utils/ids.js'
+import {
+  READ_ONLY_STORE_FIELDS,
+  findStore,
+  findStoreByDomain,
+  sealCredentials,
+  sealWebhookSecret,
+  settingsDefaultsFor,
+  storeWebhookSecret,
+  toStore,
+  webhookUrl,
+  type Store,
+  type StoreCredentials,
+  type StoreDefaults,
+} from './records.js'
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/
+
+const country = z
+  .string()
+  .trim()
+  .transform((c) => c.toUpperCase())
+  .refine(isCountryCode, 'must be an ISO 3166-1 country code such as AL or XK')
+
+const shopDomain = z
+  .string()
+  .trim()
+  .transform((d) => d.toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, ''))
+  .refine((d) => /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(d), 'must be the store\'s myshopify.com domain, e.g. arbeni-shop.myshopify.com')
+
+const secretText = (what: string) => z.string().trim().min(8, `${what} looks too short`).max(500)
+
+const registrationSchema = z.discriminatedUnion(
+  'platform',
+  [
+    z
+      .object({
+        platform: z.literal('shopify'),
+        shopDomain,
+        accessToken: secretText('accessToken'),
+        webhookSecret: secretText('webhookSecret').optional(),
+        country: country.optional(),
+        settings: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
+    z
+      .object({
+        platform: z.literal('woocommerce'),
+        siteUrl: z.string().trim().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be the store\'s URL, e.g. https://dyqani.al'),
+        consumerKey: z.string().trim().regex(/^ck_[A-Za-z0-9]{8,}$/, 'must be a WooCommerce consumer key (starts with ck_)'),
+        consumerSecret: z.string().trim().regex(/^cs_[A-Za-z0-9]{8,}$/, 'must be a WooCommerce consumer secret (starts with cs_)'),
+        webhookSecret: z
+          .string()
+          .trim()
+          .regex(/^[A-Za-z0-9]{16,200}$/, 'must be 16 or more letters and digits (WooCommerce HTML-decodes other characters)')
+          .optional(),
+        country: country.optional(),
+        settings: z.record(z.string(), z.unknown()).optional(),
+      })
+      .strict(),
+  ],
+  { error: () => 'must be "shopify" or "woocommerce"' },
+)
+
+type Registration = z.infer<typeof registrationSchema>
+
+/** The store country assumed when registration does not name one: our first market. */
+export const DEFAULT_STORE_COUNTRY = 'AL'
+
+/** `https://Dyqani.al/shop/` → `https://dyqani.al/shop`: one spelling per site. */
+function normaliseSiteUrl(url: string): string {
+  const u = new URL(url)
+  return `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`
+}
+
+export interface RegistrationResult {
+  store: Store
+  created: boolean
+  webhook: Record<string, unknown>
+}
+
+/**
+ * Registers a store by hand (or updates the one already registered for that domain: new
+ * credentials, re-enabled after an uninstall) and says how to point its webhooks at us.
+ */
+export async function registerStore(deps: AppDeps, body: unknown): Promise<RegistrationResult> {
+  const parsed = registrationSchema.safeParse(body)
+  if (!parsed.success) {
+    const { field, message } = firstProblem(parsed.error)
+    throw new ApiError(400, 'invalid_field', message, field)
+  }
+  const input = parsed.data
+  const domain = input.platform === 'shopify' ? input.shopDomain : normaliseSiteUrl(input.siteUrl)
+  if (input.platform === 'woocommerce') {
+    const { protocol, hostname } = new URL(domain)
+    if (protocol !== 'https:' && !deps.config.sandbox && !LOOPBACK.test(hostname))
+      throw new ApiError(400, 'invalid_field', 'must be https: WooCommerce API keys travel in every request', 'siteUrl')
+  }
+  if (input.platform === 'shopify' && !input.webhookSecret && !deps.config.shopify.apiSecret)
+    throw new ApiError(
+      400,
+      'invalid_field',
+      "required: the custom app's API secret key, which signs its webhooks (or set SHOPIFY_API_SECRET)",
+      'webhookSecret',
+    )
+
+  const existing = await findStoreByDomain(deps.db, input.platform, domain, deps.storeDefaults)
+  const id = existing?.id ?? newId('st')
+  const storeCountry = input.country ?? existing?.country ?? DEFAULT_STORE_COUNTRY
+  const defaults = settingsDefaultsFor({ platform: input.platform, domain, country: storeCountry }, deps.storeDefaults)
+  const { enabled = true, ...change } = input.settings ?? {}
+  const overrides = mergeSettings(existing?.row.settings ?? {}, change)
+  const checked = changeSettings(defaults, { ...overrides, enabled })
+  if (!checked.ok) throw new ApiError(400, 'invalid_field', checked.message, `settings.${checked.field}`)
+
+  const credentials: StoreCredentials =
+    input.platform === 'shopify'
+      ? { platform: 'shopify', accessToken: input.accessToken }
+      : { platform: 'woocommerce', consumerKey: input.consumerKey, consumerSecret: input.consumerSecret }
+  const wooSecret =
+    input.platform === 'woocommerce'
+      ? (input.webhookSecret ?? (existing && (await storeWebhookSecret(existing, deps.box))) ?? newAlphanumericSecret())
+      : undefined
+  const webhookSecret = input.platform === 'shopify' ? input.webhookSecret : wooSecret
+  const now = deps.now()
+  const values = {
+    country: storeCountry,
+    enabled: checked.settings.enabled,
+    disabledReason: checked.settings.enabled ? null : 'merchant',
+    credentials: await sealCredentials(deps.box, id, credentials),
+    webhookSecret: webhookSecret
+      ? await sealWebhookSecret(deps.box, id, webhookSecret)
+      : (existing?.row.webhookSecret ?? null),
+    settings: overrides,
+    updatedAt: now,
+  }
+  if (existing) await deps.db.update(stores).set(values).where(eq(stores.id, id))
+  else await deps.db.insert(stores).values({ id, platform: input.platform, domain, createdAt: now, ...values })
+
+  const store = (await findStore(deps.db, id, deps.storeDefaults))!
+  return { store, created: !existing, webhook: webhookInstructions(deps, store, input, wooSecret) }
+}
+
+function webhookInstructions(deps: AppDeps, store: Store, input: Registration, wooSecret: string | undefined) {
+  const url = webhookUrl(deps.config.publicUrl, store)
+  if (input.platform === 'shopify')
+    return {
+      url,
+      topics: ['orders/create', 'app/uninstalled'],
+      format: 'json',
+      signedWith: input.webhookSecret || store.row.webhookSecret ? 'the webhook secret registered for this store' : 'SHOPIFY_API_SECRET',
+    }
+  return { url, topic: 'order.created', apiVersion: 'WP REST API Integration v3', secret: wooSecret }
+}
+
+/**
+ * Changes a store's settings (`PATCH /api/stores/:id`). Only the fields the merchant sends
+ * change; the stored overrides keep later defaults flowing to everything not overridden.
+ */
+export async function updateStoreSettings(deps: AppDeps, id: string, change: unknown): Promise<Store> {
+  const store = await findStore(deps.db, id, deps.storeDefaults)
+  if (!store) throw new ApiError(404, 'store_not_found', `no store with id ${id}`)
+  if (!isPlainObject(change)) throw new ApiError(400, 'invalid_body', 'the body must be a JSON object of settings')
+  const readOnly = READ_ONLY_STORE_FIELDS.find((f) => f in change)
+  if (readOnly) throw new ApiError(400, 'read_only_field', 'this field cannot be changed', readOnly)
+
+  const checked = changeSettings(store.settings, change)
+  if (!checked.ok) throw new ApiError(400, 'invalid_field', checked.message, checked.field)
+  // `enabled` lives in its own column (the scheduler filters on it); the rest are overrides.
+  const { enabled, ...settingsChange } = change
+  const updates: Partial<typeof stores.$inferInsert> = {
+    settings: mergeSettings(store.row.settings, settingsChange),
+    updatedAt: deps.now(),
+  }
+  if (enabled !== undefined) {
+    updates.enabled = checked.settings.enabled
+    updates.disabledReason = checked.settings.enabled ? null : 'merchant'
+  }
+  await deps.db.update(stores).set(updates).where(eq(stores.id, id))
+  return toStore({ ...store.row, ...updates } as typeof store.row, deps.storeDefaults)
+}

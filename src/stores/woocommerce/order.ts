@@ -1,0 +1,58 @@
+import { z } from 'zod'
+import type { IncomingOrder } from '../../domain/order.js'
+import { distinct, fullName, id, parsePayload, text } from '../payload.js'
+
+const address = z
+  .object({ first_name: text, last_name: text, city: text, country: text, phone: text })
+  .nullish()
+
+/** The fields of a WooCommerce REST v3 order (the `order.created` payload) that we read. */
+const wooOrderSchema = z.object({
+  id,
+  number: text,
+  status: text,
+  currency: text,
+  total: text,
+  customer_id: z.number().int().nullish(),
+  payment_method: text,
+  payment_method_title: text,
+  date_created_gmt: text,
+  billing: address,
+  shipping: address,
+  line_items: z.array(z.object({ name: text, quantity: z.number().int().nonnegative() })),
+})
+
+/** Statuses that mean the order will not ship, whatever the customer would say. */
+const CLOSED_STATUSES = new Set(['cancelled', 'failed', 'refunded', 'trash'])
+
+/** The status WooCommerce's block checkout gives an order the customer has not placed yet. */
+export const CHECKOUT_DRAFT = 'checkout-draft'
+
+export function parseWooOrder(payload: unknown) {
+  return parsePayload(wooOrderSchema, payload)
+}
+
+/** Turns an `order.created` payload into the neutral order. */
+export function normaliseWooOrder(o: z.output<typeof wooOrderSchema>): IncomingOrder {
+  const ship = o.shipping
+  const bill = o.billing
+  return {
+    platformOrderId: o.id,
+    name: o.number ?? o.id,
+    // Guests have customer_id 0.
+    customerPlatformId: o.customer_id ? String(o.customer_id) : null,
+    customerName: fullName(ship?.first_name, ship?.last_name) ?? fullName(bill?.first_name, bill?.last_name) ?? null,
+    // shipping.phone exists since WooCommerce 5.6 but is usually empty; billing.phone is the standard one.
+    phones: distinct([ship?.phone, bill?.phone]),
+    shippingCountry: ship?.country?.toUpperCase() ?? null,
+    billingCountry: bill?.country?.toUpperCase() ?? null,
+    locale: null,
+    city: ship?.city ?? bill?.city ?? null,
+    items: o.line_items.map((li) => ({ title: li.name ?? 'item', quantity: li.quantity })).filter((li) => li.quantity > 0),
+    total: o.total ?? '0.00',
+    currency: o.currency ?? 'XXX',
+    paymentMethods: distinct([o.payment_method, o.payment_method_title]),
+    placedAt: o.date_created_gmt ? `${o.date_created_gmt.replace(/Z?$/, '')}Z` : null,
+    cancelled: CLOSED_STATUSES.has(o.status ?? ''),
+  }
+}

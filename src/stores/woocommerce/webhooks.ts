@@ -1,0 +1,47 @@
+import { Hono } from 'hono'
+import type { AppDeps } from '../../deps.js'
+import { acceptOrder, intakeResponse } from '../../orders/intake.js'
+import { ApiError } from '../../utils/errors.js'
+import { verifyBase64HmacSha256 } from '../../utils/hmac.js'
+import { findStore, storeWebhookSecret } from '../records.js'
+import { parseJsonBody, rawBody, requireJsonContent } from '../webhookRequest.js'
+import { CHECKOUT_DRAFT, normaliseWooOrder, parseWooOrder } from './order.js'
+
+/** WooCommerce's test delivery when a webhook is saved: `webhook_id=N`, form-encoded, unsigned. */
+function isCreationPing(body: Uint8Array): boolean {
+  if (body.length > 200) return false
+  const text = new TextDecoder().decode(body).trim()
+  return /^webhook_id=\d+$/.test(text) || /^\{\s*"webhook_id"\s*:\s*"?\d+"?\s*\}$/.test(text)
+}
+
+/**
+ * `POST /webhooks/woocommerce/:storeId`: one URL per store, signed with that store's secret
+ * (`X-WC-Webhook-Signature`, base64 HMAC-SHA256 of the body). WooCommerce does not retry
+ * failed deliveries, so every answer here is final for it.
+ */
+export function wooWebhookRoutes(deps: AppDeps) {
+  return new Hono().post('/:storeId', async (c) => {
+    const storeId = c.req.param('storeId')
+    const store = await findStore(deps.db, storeId, deps.storeDefaults)
+    if (!store || store.platform !== 'woocommerce') throw new ApiError(404, 'store_not_found', `no WooCommerce store with id ${storeId}`)
+    const body = await rawBody(c)
+    const signature = c.req.header('x-wc-webhook-signature')
+    // The ping must get exactly 200 or WooCommerce refuses to save the webhook.
+    if (!signature && isCreationPing(body)) return c.json({ status: 'ping' })
+
+    const secret = await storeWebhookSecret(store, deps.box)
+    if (!secret || !(await verifyBase64HmacSha256(secret, body, signature))) {
+      deps.log.warn('woocommerce webhook rejected: bad or missing signature', { storeId })
+      throw new ApiError(401, 'invalid_signature', 'X-WC-Webhook-Signature does not match the body')
+    }
+    requireJsonContent(c)
+    const topic = c.req.header('x-wc-webhook-topic')
+    if (topic !== 'order.created') return c.json({ status: 'ignored', reason: 'unhandled_topic' })
+
+    const payload = parseWooOrder(parseJsonBody(body))
+    // Block checkout's drafts are not orders yet; the real order.created follows when placed.
+    if (payload.status === CHECKOUT_DRAFT) return c.json({ status: 'ignored', reason: 'checkout_draft' })
+    const result = await acceptOrder(deps, store, normaliseWooOrder(payload))
+    return c.json(intakeResponse(result))
+  })
+}

@@ -1,0 +1,24 @@
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+/**
+ * The one error type route code throws for a client mistake. It becomes
+ * `{"error":{"code","message","field"?}}` with the given status (see app.ts onError).
+ *
+ * @example
+ * throw new ApiError(404, 'store_not_found', `no store with id ${id}`)
+ */
+export class ApiError extends HTTPException {
+  constructor(
+    status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(status, { message })
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } }
+  }
+}
