@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
@@ -15,7 +15,9 @@ import { ApiError } from './utils/errors.js'
 export const WEBHOOK_BODY_LIMIT = 5 * 1024 * 1024
 export const API_BODY_LIMIT = 256 * 1024
 
-const tooLarge = (limit: number) => () => {
+const tooLarge = (limit: number) => (c: Context) => {
+  // The rest of the body is never read, so this connection cannot carry another request.
+  c.header('Connection', 'close')
   throw new ApiError(413, 'payload_too_large', `the body is larger than ${limit / 1024} KiB`)
 }
 

@@ -41,4 +41,4 @@ export interface IncomingOrder {
 }
 
 /** Why an order will not be called. */
-export type SkipReason = 'store_disabled' | 'order_cancelled' | 'not_cash_on_delivery' | 'store_uninstalled'
+export type SkipReason = 'store_disabled' | 'order_cancelled' | 'not_cash_on_delivery' | 'store_uninstalled' | 'data_redacted'

@@ -49,7 +49,7 @@ export async function customerDataReport(db: Db, storeId: string, who: CustomerR
 /**
  * Erases a customer's personal data: name, phone, city, the customer's words kept as evidence,
  * and call transcripts. The order itself stays (number, items, outcome) so the merchant's
- * statistics survive.
+ * statistics survive; a call still waiting for it is withdrawn, as there is no one left to call.
  */
 export async function redactOrders(db: Db, where: SQL | undefined, now: number) {
   if (!where) return { orders: 0, transcriptLines: 0 }
@@ -60,6 +60,11 @@ export async function redactOrders(db: Db, where: SQL | undefined, now: number) 
     .update(orders)
     .set({ customerName: null, customerPlatformId: null, phone: null, city: null, evidence: null, redactedAt: now, updatedAt: now })
     .where(inArray(orders.id, ids))
+    .run()
+  await db
+    .update(orders)
+    .set({ status: 'skipped', skipReason: 'data_redacted', nextCallAt: null })
+    .where(and(inArray(orders.id, ids), eq(orders.status, 'queued')))
     .run()
   return { orders: ids.length, transcriptLines: deleted.changes }
 }

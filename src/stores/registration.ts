@@ -22,6 +22,7 @@ import {
   type StoreDefaults,
 } from './records.js'
 
+// Plain http only to this machine (the simulators); anywhere else the keys would travel in clear.
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/
 
 const country = z
@@ -101,18 +102,17 @@ export async function registerStore(deps: AppDeps, body: unknown): Promise<Regis
   const domain = input.platform === 'shopify' ? input.shopDomain : normaliseSiteUrl(input.siteUrl)
   if (input.platform === 'woocommerce') {
     const { protocol, hostname } = new URL(domain)
-    if (protocol !== 'https:' && !deps.config.sandbox && !LOOPBACK.test(hostname))
+    if (protocol !== 'https:' && !LOOPBACK.test(hostname))
       throw new ApiError(400, 'invalid_field', 'must be https: WooCommerce API keys travel in every request', 'siteUrl')
   }
-  if (input.platform === 'shopify' && !input.webhookSecret && !deps.config.shopify.apiSecret)
+  const existing = await findStoreByDomain(deps.db, input.platform, domain, deps.storeDefaults)
+  if (input.platform === 'shopify' && !input.webhookSecret && !existing?.row.webhookSecret && !deps.config.shopify.apiSecret)
     throw new ApiError(
       400,
       'invalid_field',
       "required: the custom app's API secret key, which signs its webhooks (or set SHOPIFY_API_SECRET)",
       'webhookSecret',
     )
-
-  const existing = await findStoreByDomain(deps.db, input.platform, domain, deps.storeDefaults)
   const id = existing?.id ?? newId('st')
   const storeCountry = input.country ?? existing?.country ?? DEFAULT_STORE_COUNTRY
   const defaults = settingsDefaultsFor({ platform: input.platform, domain, country: storeCountry }, deps.storeDefaults)

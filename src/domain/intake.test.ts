@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import { decideIntake, isCashOnDelivery, orderLanguage } from './intake.js'
+import type { IncomingOrder } from './order.js'
+import { DEFAULT_COD_PAYMENT_NAMES, defaultSettings } from './settings.js'
+
+const settings = defaultSettings({ country: 'AL', companyName: 'Dyqani', voice: 'marin' })
+
+const order = (change: Partial<IncomingOrder> = {}): IncomingOrder => ({
+  platformOrderId: '1',
+  name: '#1001',
+  customerPlatformId: null,
+  customerName: 'Arben Krasniqi',
+  phones: ['044 123 456'],
+  shippingCountry: 'XK',
+  billingCountry: 'XK',
+  locale: null,
+  city: 'Prishtinë',
+  items: [{ title: 'Atlete', quantity: 1 }],
+  total: '4500.00',
+  currency: 'ALL',
+  paymentMethods: ['Cash on Delivery (COD)'],
+  placedAt: null,
+  cancelled: false,
+  ...change,
+})
+
+describe('which orders are called', () => {
+  it('queues a cash-on-delivery order with a phone in E.164', () => {
+    const d = decideIntake(order(), settings, 'AL')
+    expect(d).toMatchObject({ status: 'queued', phone: '+38344123456', phoneCountry: 'XK', language: 'sq' })
+  })
+
+  it('skips an order paid by card, keeping no phone number', () => {
+    const d = decideIntake(order({ paymentMethods: ['shopify_payments'] }), settings, 'AL')
+    expect(d).toMatchObject({ status: 'skipped', skipReason: 'not_cash_on_delivery', phone: null })
+  })
+
+  it('calls every order when the store says all', () => {
+    const d = decideIntake(order({ paymentMethods: ['shopify_payments'] }), { ...settings, callOrders: 'all' }, 'AL')
+    expect(d.status).toBe('queued')
+  })
+
+  it('skips orders of a disabled store and orders already cancelled', () => {
+    expect(decideIntake(order(), { ...settings, enabled: false }, 'AL').skipReason).toBe('store_disabled')
+    expect(decideIntake(order({ cancelled: true }), settings, 'AL').skipReason).toBe('order_cancelled')
+  })
+
+  it('closes an order whose number cannot be dialled as invalid_phone, saying why without the number', () => {
+    const d = decideIntake(order({ phones: ['12345'] }), settings, 'AL')
+    expect(d).toMatchObject({ status: 'done', outcome: 'invalid_phone', phone: null })
+    expect(d.evidence).toContain('not a valid number')
+    expect(d.evidence).not.toContain('12345')
+    expect(decideIntake(order({ phones: [] }), settings, 'AL').evidence).toBe('The order has no phone number.')
+  })
+
+  it('tries the next phone on the order when the first is unusable', () => {
+    expect(decideIntake(order({ phones: ['n/a', '049 765 432'] }), settings, 'AL').phone).toBe('+38349765432')
+  })
+})
+
+describe('recognising cash on delivery', () => {
+  it.each([
+    'Cash on Delivery (COD)',
+    'cod',
+    'Pagesë në dorëzim',
+    'PAGESA NE DOREZIM',
+    'Para në dorë',
+    'Plaćanje pouzećem',
+    'Αντικαταβολή',
+  ])('%s is cash on delivery', (name) => {
+    expect(isCashOnDelivery([name], DEFAULT_COD_PAYMENT_NAMES)).toBe(true)
+  })
+
+  it.each(['shopify_payments', 'Discount code', 'bacs', 'PayPal', 'Kartë krediti'])('%s is not', (name) => {
+    expect(isCashOnDelivery([name], DEFAULT_COD_PAYMENT_NAMES)).toBe(false)
+  })
+
+  it('matches the merchant\'s own name for it', () => {
+    expect(isCashOnDelivery(['Paguaj kur ta marrësh'], ['kur ta marresh'])).toBe(true)
+  })
+})
+
+describe('the language of the call', () => {
+  it('follows the storefront locale the customer bought in, else the store', () => {
+    expect(orderLanguage('sq-AL', 'en')).toBe('sq')
+    expect(orderLanguage('en', 'sq')).toBe('en')
+    expect(orderLanguage(null, 'sq')).toBe('sq')
+    expect(orderLanguage('not a locale!', 'sq')).toBe('sq')
+  })
+})

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { maskPhone, parsePhone } from './phone.js'
+
+describe('reading customers\' phone numbers', () => {
+  it.each([
+    // Kosovo mobiles as customers type them
+    ['044 123 456', ['XK'], '+38344123456'],
+    ['049-123-456', ['XK'], '+38349123456'],
+    ['045123456', ['XK', 'AL'], '+38345123456'],
+    ['+383 44 123 456', ['AL'], '+38344123456'],
+    ['00383 43 123 456', ['AL'], '+38343123456'],
+    // Albanian mobiles and landlines
+    ['069 123 4567', ['AL'], '+355691234567'],
+    ['0682345678', ['AL'], '+355682345678'],
+    ['+355 67 234 5678', ['XK'], '+355672345678'],
+    ['00355 69 876 5432', ['XK'], '+355698765432'],
+    ['04 222 3333', ['AL'], '+35542223333'],
+    // A Kosovo address with an Albanian mobile: the store's country is the fallback
+    ['0691234567', ['XK', 'AL'], '+355691234567'],
+  ])('%s with countries %j reads as %s', (raw, countries, e164) => {
+    expect(parsePhone(raw, countries)?.e164).toBe(e164)
+  })
+
+  it.each([
+    ['', ['AL']],
+    ['12', ['AL']],
+    ['555-555-SHIP', ['US']],
+    ['0691234567', ['XK']],
+    ['not a phone', ['AL', 'XK']],
+  ])('%j is not a number we can dial (countries %j)', (raw, countries) => {
+    expect(parsePhone(raw, countries)).toBeUndefined()
+  })
+
+  it('masks a number down to its country code and last two digits', () => {
+    expect(maskPhone('+355691234567')).toBe('+355…67')
+    expect(maskPhone(null)).toBe('(none)')
+    expect(maskPhone('+355691234567')).not.toContain('9123')
+  })
+})

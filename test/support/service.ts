@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config.js'
+import { completeSandboxSecrets } from '../../src/sandbox/secrets.js'
+import { startService, type RunningService } from '../../src/service.js'
+import { createLogger } from '../../src/utils/log.js'
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789'
+export const PUBLIC_URL = 'https://callconfirm.test'
+
+export interface TestService extends RunningService {
+  /** Every log line the service wrote, as JSON text. */
+  logs: string[]
+  /** Calls the JSON API with the admin token; `token: null` sends none. */
+  api(method: string, path: string, body?: unknown, opts?: { token?: string | null; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any }>
+  directory: string
+}
+
+/** Starts callconfirm as it runs in production, on a loopback port with its own database. */
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const directory = mkdtempSync(join(tmpdir(), 'callconfirm-test-'))
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PUBLIC_URL,
+    DATABASE_PATH: join(directory, 'callconfirm.db'),
+    ADMIN_TOKEN,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'debug',
+    ...env,
+  })
+  const logs: string[] = []
+  const service = await startService(completeSandboxSecrets(config).config, createLogger('debug', (l) => logs.push(l)))
+  return {
+    ...service,
+    logs,
+    directory,
+    async api(method, path, body, opts = {}) {
+      const token = opts.token === undefined ? ADMIN_TOKEN : opts.token
+      const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}) }
+      if (body !== undefined || opts.raw !== undefined) headers['content-type'] = 'application/json'
+      const res = await fetch(`${service.url}${path}`, {
+        method,
+        headers: { ...headers, ...opts.headers },
+        body: opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+      })
+      const text = await res.text()
+      return { status: res.status, body: text ? JSON.parse(text) : undefined }
+    },
+    async close() {
+      await service.close()
+      rmSync(directory, { recursive: true, force: true })
+    },
+  }
+}
+
+export const SHOPIFY_SHOP = 'arbeni-shop.myshopify.com'
+export const SHOPIFY_SECRET = 'shpss_custom_app_secret_0123456789'
+export const SHOPIFY_TOKEN = 'shpat_0123456789abcdef0123456789abcdef'
+
+/** Registers a Shopify custom-app store and returns its id. */
+export async function registerShopify(svc: TestService, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await svc.api('POST', '/api/stores', {
+    platform: 'shopify',
+    shopDomain: SHOPIFY_SHOP,
+    accessToken: SHOPIFY_TOKEN,
+    webhookSecret: SHOPIFY_SECRET,
+    ...extra,
+  })
+  if (res.status !== 201) throw new Error(`registering failed: ${JSON.stringify(res.body)}`)
+  return res.body.store.id
+}
+
+export const WOO_SITE = 'https://dyqani.al'
+
+export async function registerWoo(svc: TestService, extra: Record<string, unknown> = {}) {
+  const res = await svc.api('POST', '/api/stores', {
+    platform: 'woocommerce',
+    siteUrl: WOO_SITE,
+    consumerKey: 'ck_0123456789abcdef0123456789abcdef01234567',
+    consumerSecret: 'cs_0123456789abcdef0123456789abcdef01234567',
+    ...extra,
+  })
+  if (res.status !== 201) throw new Error(`registering failed: ${JSON.stringify(res.body)}`)
+  return { id: res.body.store.id as string, secret: res.body.webhook.secret as string, url: res.body.webhook.url as string }
+}
