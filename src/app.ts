@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
@@ -9,17 +9,9 @@ import { storeRoutes } from './admin/stores.js'
 import type { AppDeps } from './deps.js'
 import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
 import { wooWebhookRoutes } from './stores/woocommerce/webhooks.js'
-import { ApiError } from './utils/errors.js'
+import { ApiError, payloadTooLarge } from './utils/errors.js'
 
-/** Shopify orders with hundreds of lines run to a few hundred KB; anything past this is not an order. */
-export const WEBHOOK_BODY_LIMIT = 5 * 1024 * 1024
 export const API_BODY_LIMIT = 256 * 1024
-
-const tooLarge = (limit: number) => (c: Context) => {
-  // The rest of the body is never read, so this connection cannot carry another request.
-  c.header('Connection', 'close')
-  throw new ApiError(413, 'payload_too_large', `the body is larger than ${limit / 1024} KiB`)
-}
 
 const authError = (code: string, message: string) => ({ message: { error: { code, message } } })
 
@@ -54,7 +46,7 @@ export function createApp(deps: AppDeps) {
     return c.json({ status: 'ok', sandbox: deps.config.sandbox })
   })
 
-  app.use('/webhooks/*', bodyLimit({ maxSize: WEBHOOK_BODY_LIMIT, onError: tooLarge(WEBHOOK_BODY_LIMIT) }))
+  // Webhook bodies are size-checked where they are read (stores/webhookRequest.ts).
   app.route('/webhooks/shopify', shopifyWebhookRoutes(deps))
   app.route('/webhooks/woocommerce', wooWebhookRoutes(deps))
 
@@ -66,7 +58,7 @@ export function createApp(deps: AppDeps) {
       invalidAuthenticationHeader: authError('unauthorized', 'the Authorization header must be Bearer <token>'),
       invalidToken: authError('unauthorized', 'the bearer token is not the admin token'),
     }),
-    bodyLimit({ maxSize: API_BODY_LIMIT, onError: tooLarge(API_BODY_LIMIT) }),
+    bodyLimit({ maxSize: API_BODY_LIMIT, onError: (c) => payloadTooLarge(c, API_BODY_LIMIT) }),
   )
   app.route('/api/stores', storeRoutes(deps))
   app.route('/api/orders', orderRoutes(deps))

@@ -12,7 +12,7 @@ try {
   process.exit(1)
 }
 const { config: ready, generatedAdminToken } = completeSandboxSecrets(config)
-const log = createLogger(ready.logLevel)
+const log = createLogger(ready.logLevel, (line) => process.stdout.write(`${line}\n`))
 
 if (ready.sandbox) {
   const why = ready.sandboxBecause.length ? `no ${ready.sandboxBecause.join(', ')}` : 'SANDBOX=1'

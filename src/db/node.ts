@@ -10,21 +10,29 @@ import * as schema from './schema.js'
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url))
 
 /**
- * Opens (creating if needed) the SQLite database and brings its schema up to date.
- *
- * WAL with synchronous=FULL: a commit is on disk before we answer a webhook, even across a power
- * cut. Each commit costs an fsync, which is why intake group-commits (see utils/batcher.ts).
- * Foreign keys are off while migrating: drizzle-kit's table rebuilds would otherwise cascade,
- * and the PRAGMA has no effect inside migrate()'s transaction.
+ * Connects to an existing database. WAL with synchronous=FULL: a commit is on disk before we
+ * answer a webhook, even across a power cut; each commit costs an fsync, which is why intake
+ * group-commits on a thread of its own (db/intakeWriter.ts). WAL also lets readers work while
+ * that thread writes.
  */
-export function openDatabase(path: string, migrationsFolder = MIGRATIONS_DIR): { db: Db; sqlite: Database.Database } {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+export function connectDatabase(path: string): { db: Db; sqlite: Database.Database } {
   const sqlite = new Database(path)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = FULL')
   sqlite.pragma('busy_timeout = 5000')
+  sqlite.pragma('foreign_keys = ON')
+  return { db: drizzle(sqlite, { schema }), sqlite }
+}
+
+/**
+ * Opens (creating if needed) the SQLite database and brings its schema up to date. Foreign
+ * keys are off while migrating: drizzle-kit's table rebuilds would otherwise cascade, and the
+ * PRAGMA has no effect inside migrate()'s transaction.
+ */
+export function openDatabase(path: string, migrationsFolder = MIGRATIONS_DIR): { db: Db; sqlite: Database.Database } {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const { db, sqlite } = connectDatabase(path)
   sqlite.pragma('foreign_keys = OFF')
-  const db = drizzle(sqlite, { schema })
   migrate(db, { migrationsFolder })
   const broken = sqlite.pragma('foreign_key_check') as unknown[]
   if (broken.length) {

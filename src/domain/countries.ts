@@ -1,23 +1,24 @@
+import { memoize } from './memo.js'
+
 /**
  * Country facts from the CLDR data that ships with every JavaScript runtime (Intl), so we keep
  * no hand-written table of languages or time zones. Country codes are ISO 3166-1 alpha-2
- * (Kosovo: XK, as Shopify and WooCommerce write it).
+ * (Kosovo: XK, as Shopify and WooCommerce write it). Building Intl objects is slow (tens of
+ * microseconds each) and the answers never change, so each fact is computed once.
  */
 
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' })
 
-export function isCountryCode(code: string): boolean {
-  return /^[A-Z]{2}$/.test(code) && regionNames.of(code) !== undefined
-}
+export const isCountryCode = memoize((code: string): boolean => /^[A-Z]{2}$/.test(code) && regionNames.of(code) !== undefined)
 
 /** The main language of a country as a BCP 47 language subtag: AL → sq, XK → sq, MK → mk. */
-export function languageForCountry(country: string): string {
+export const languageForCountry = memoize((country: string): string => {
   try {
     return new Intl.Locale(`und-${country}`).maximize().language
   } catch {
     return 'en'
   }
-}
+})
 
 // IANA has no zone of its own for Kosovo: it keeps Central European time under Europe/Belgrade.
 const ZONE_OVERRIDES: Record<string, string> = { XK: 'Europe/Belgrade' }
@@ -26,7 +27,7 @@ const ZONE_OVERRIDES: Record<string, string> = { XK: 'Europe/Belgrade' }
  * The country's time zone when it has one local time (AL → Europe/Tirane). For countries that
  * span several offsets (US, CA, RU…) there is no honest default, so UTC, and the merchant sets it.
  */
-export function timezoneForCountry(country: string): string {
+export const timezoneForCountry = memoize((country: string): string => {
   const override = ZONE_OVERRIDES[country]
   if (override) return override
   let zones: string[] = []
@@ -44,7 +45,7 @@ export function timezoneForCountry(country: string): string {
       .join()
   const reference = offsets(first)
   return zones.every((z) => offsets(z) === reference) ? first : 'UTC'
-}
+})
 
 // Where stores of our first market routinely deliver besides home: the Albanian-speaking
 // neighbours. Everywhere else the allow-list starts with the home country alone.
@@ -58,20 +59,20 @@ export function defaultCallableCountries(country: string): string[] {
   return [country, ...(DELIVERY_NEIGHBOURS[country] ?? [])]
 }
 
-export function isTimeZone(zone: string): boolean {
+export const isTimeZone = memoize((zone: string): boolean => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone })
     return true
   } catch {
     return false
   }
-}
+})
 
 /** Canonical BCP 47 form of a language tag (`SQ-al` → `sq-AL`), or undefined if it is not one. */
-export function canonicalLanguageTag(tag: string): string | undefined {
+export const canonicalLanguageTag = memoize((tag: string): string | undefined => {
   try {
     return Intl.getCanonicalLocales(tag.replace(/_/g, '-'))[0]
   } catch {
     return undefined
   }
-}
+})

@@ -1,4 +1,5 @@
 import { canonicalLanguageTag } from './countries.js'
+import { memoize } from './memo.js'
 import type { IncomingOrder, OrderStatus, Outcome, SkipReason } from './order.js'
 import { maskPhone, parsePhone } from './phone.js'
 import type { StoreSettings } from './settings.js'
@@ -50,14 +51,13 @@ export function decideIntake(order: IncomingOrder, settings: StoreSettings, stor
 
 /** The customer's storefront language when the platform gives one ("sq-AL" → "sq"), else the store's. */
 export function orderLanguage(locale: string | null, storeLanguage: string): string {
-  const tag = locale ? canonicalLanguageTag(locale) : undefined
-  if (!tag) return storeLanguage
-  try {
-    return new Intl.Locale(tag).language
-  } catch {
-    return storeLanguage
-  }
+  return (locale && languageOfLocale(locale)) || storeLanguage
 }
+
+const languageOfLocale = memoize((locale: string): string | undefined => {
+  const tag = canonicalLanguageTag(locale)
+  return tag ? new Intl.Locale(tag).language : undefined
+})
 
 const fold = (text: string) =>
   text
@@ -73,11 +73,15 @@ const fold = (text: string) =>
  * three letters or fewer ("cod") must stand as a whole word, so "Discount code" is not COD.
  */
 export function isCashOnDelivery(paymentMethods: readonly string[], codNames: readonly string[]): boolean {
-  const methods = paymentMethods.map(fold)
-  return codNames.map(fold).some((name) => {
-    if (!name) return false
-    if (name.length > 3) return methods.some((m) => m.includes(name))
-    const word = new RegExp(`(^|[^\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}])`, 'u')
-    return methods.some((m) => word.test(m))
-  })
+  const matches = codMatcher(JSON.stringify(codNames))
+  return paymentMethods.some((method) => matches(fold(method)))
 }
+
+// One matcher per distinct list of names (in practice, one per store), compiled once.
+const codMatcher = memoize((namesJson: string): ((folded: string) => boolean) => {
+  const names = (JSON.parse(namesJson) as string[]).map(fold).filter(Boolean)
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const words = names.filter((n) => n.length <= 3).map((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escape(n)}($|[^\\p{L}\\p{N}])`, 'u'))
+  const phrases = names.filter((n) => n.length > 3)
+  return (method) => phrases.some((p) => method.includes(p)) || words.some((w) => w.test(method))
+})

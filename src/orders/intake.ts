@@ -1,5 +1,5 @@
-import { and, eq } from 'drizzle-orm'
-import type { Db } from '../db/index.js'
+import { and, eq, sql } from 'drizzle-orm'
+import { perDb, type Db } from '../db/index.js'
 import { orders, webhookReceipts } from '../db/schema.js'
 import { decideIntake } from '../domain/intake.js'
 import type { IncomingOrder, OrderStatus, Outcome, SkipReason } from '../domain/order.js'
@@ -9,6 +9,32 @@ import type { Store } from '../stores/records.js'
 import type { Logger } from '../utils/log.js'
 
 export type NewOrderRow = typeof orders.$inferInsert
+
+/** The columns intake writes. All are bound on every insert: a value left out is an error, not a NULL. */
+const INTAKE_COLUMNS = [
+  'storeId',
+  'platformOrderId',
+  'name',
+  'customerPlatformId',
+  'customerName',
+  'phone',
+  'phoneCountry',
+  'language',
+  'city',
+  'items',
+  'total',
+  'currency',
+  'paymentMethod',
+  'placedAt',
+  'status',
+  'skipReason',
+  'outcome',
+  'evidence',
+  'nextCallAt',
+  'createdAt',
+  'updatedAt',
+] as const
+export type IntakeRow = { [K in (typeof INTAKE_COLUMNS)[number]]-?: Exclude<NewOrderRow[K], undefined> }
 
 export interface SavedOrder {
   id: number
@@ -20,13 +46,34 @@ export interface SavedOrder {
 }
 
 export interface OrderWrite {
-  row: NewOrderRow
+  row: IntakeRow
   /** The delivery that brought the order, recorded in the same transaction. */
-  receipt?: DeliveryReceipt
+  receipt?: DeliveryReceipt | undefined
 }
 
 /** Persists one order (idempotently, by store and platform order id) and says what is stored. */
 export type SaveOrder = (write: OrderWrite) => Promise<SavedOrder>
+
+const placeholders = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, sql.placeholder(k)]))
+
+const statements = perDb((db) => ({
+  insertOrder: db
+    .insert(orders)
+    .values(placeholders(INTAKE_COLUMNS) as unknown as NewOrderRow)
+    .onConflictDoNothing({ target: [orders.storeId, orders.platformOrderId] })
+    .returning({ id: orders.id })
+    .prepare(),
+  storedOrder: db
+    .select({ id: orders.id, status: orders.status, outcome: orders.outcome, skipReason: orders.skipReason })
+    .from(orders)
+    .where(and(eq(orders.storeId, sql.placeholder('storeId')), eq(orders.platformOrderId, sql.placeholder('platformOrderId'))))
+    .prepare(),
+  insertReceipt: db
+    .insert(webhookReceipts)
+    .values(placeholders(['platform', 'deliveryId', 'topic', 'receivedAt']) as unknown as DeliveryReceipt)
+    .onConflictDoNothing()
+    .prepare(),
+}))
 
 /**
  * Writes orders in one transaction — the Node adapter's batch for group commit. The unique key
@@ -34,23 +81,15 @@ export type SaveOrder = (write: OrderWrite) => Promise<SavedOrder>
  * the order already stored.
  */
 export function saveOrdersInTransaction(db: Db, writes: OrderWrite[]): SavedOrder[] {
-  return db.transaction((tx) =>
+  const s = statements(db)
+  return db.transaction(() =>
     writes.map(({ row, receipt }) => {
-      if (receipt) tx.insert(webhookReceipts).values(receipt).onConflictDoNothing().run()
-      const inserted = tx
-        .insert(orders)
-        .values(row)
-        .onConflictDoNothing({ target: [orders.storeId, orders.platformOrderId] })
-        .returning({ id: orders.id })
-        .get()
-      if (inserted) return { id: inserted.id, created: true, status: row.status, outcome: row.outcome ?? null, skipReason: row.skipReason ?? null }
-      const existing = tx
-        .select({ id: orders.id, status: orders.status, outcome: orders.outcome, skipReason: orders.skipReason })
-        .from(orders)
-        .where(and(eq(orders.storeId, row.storeId), eq(orders.platformOrderId, row.platformOrderId)))
-        .get()
-      if (!existing) throw new Error('order vanished between insert and read')
-      return { ...existing, created: false }
+      if (receipt) s.insertReceipt.run(receipt)
+      const inserted = s.insertOrder.get(row)
+      if (inserted) return { id: inserted.id, created: true, status: row.status, outcome: row.outcome, skipReason: row.skipReason }
+      const stored = s.storedOrder.get(row)
+      if (!stored) throw new Error('order vanished between insert and read')
+      return { ...stored, created: false }
     }),
   )
 }
@@ -83,7 +122,7 @@ export async function acceptOrder(
   const now = deps.now()
   // A skipped order keeps what the merchant needs to see why; not the customer's contact details.
   const keepContact = decision.status !== 'skipped'
-  const row: NewOrderRow = {
+  const row: IntakeRow = {
     storeId: store.id,
     platformOrderId: order.platformOrderId,
     name: order.name,

@@ -60,7 +60,7 @@ export async function deliverShopifyWebhook(o: ShopifyDeliveryOptions): Promise<
     'X-Shopify-Event-Id': o.eventId ?? crypto.randomUUID(),
     'X-Shopify-Triggered-At': new Date().toISOString(),
   }
-  const hmac = o.hmac ?? (o.secret ? await signBase64HmacSha256(o.secret, body) : undefined)
+  const hmac = o.hmac ?? (o.secret ? signBase64HmacSha256(o.secret, body) : undefined)
   if (hmac) headers['X-Shopify-Hmac-Sha256'] = hmac
   return post(o.url, body, headers)
 }
@@ -90,7 +90,7 @@ export async function deliverWooWebhook(o: WooDeliveryOptions): Promise<Delivery
     'X-WC-Webhook-Topic': topic,
     'X-WC-Webhook-Resource': resource ?? topic,
     'X-WC-Webhook-Event': event ?? '',
-    'X-WC-Webhook-Signature': o.signature ?? (await signBase64HmacSha256(o.secret, body)),
+    'X-WC-Webhook-Signature': o.signature ?? signBase64HmacSha256(o.secret, body),
     'X-WC-Webhook-ID': webhookId,
     'X-WC-Webhook-Delivery-ID': crypto.randomUUID().replace(/-/g, ''),
   })

@@ -11,6 +11,15 @@ export const text = z
 /** An id that may arrive as a number or a string (ids are kept as strings). */
 export const id = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String)
 
+/**
+ * A numeric id that JSON.parse may have rounded (beyond 2^53): kept only when exact, so the
+ * caller falls back to an exact source (Shopify's gid strings).
+ */
+export const roundedId = z
+  .union([z.string().min(1), z.number()])
+  .nullish()
+  .transform((v) => (typeof v === 'string' ? v : typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? String(v) : undefined))
+
 /** Parses a webhook payload with `schema`, or answers 400 naming the field that is wrong. */
 export function parsePayload<T extends z.ZodType>(schema: T, payload: unknown): z.output<T> {
   const parsed = schema.safeParse(payload)

@@ -1,17 +1,20 @@
-import { and, eq, lt } from 'drizzle-orm'
-import type { Db } from '../db/index.js'
+import { and, eq, lt, sql } from 'drizzle-orm'
+import { perDb, type Db } from '../db/index.js'
 import { webhookReceipts } from '../db/schema.js'
 
 export type DeliveryReceipt = typeof webhookReceipts.$inferInsert
 
 /** True when this delivery (e.g. an `X-Shopify-Webhook-Id`) was handled before. */
-export async function alreadyDelivered(db: Db, platform: string, deliveryId: string): Promise<boolean> {
-  const row = await db
+const findReceipt = perDb((db) =>
+  db
     .select({ id: webhookReceipts.deliveryId })
     .from(webhookReceipts)
-    .where(and(eq(webhookReceipts.platform, platform), eq(webhookReceipts.deliveryId, deliveryId)))
-    .get()
-  return row !== undefined
+    .where(and(eq(webhookReceipts.platform, sql.placeholder('platform')), eq(webhookReceipts.deliveryId, sql.placeholder('deliveryId'))))
+    .prepare(),
+)
+
+export async function alreadyDelivered(db: Db, platform: string, deliveryId: string): Promise<boolean> {
+  return (await findReceipt(db).get({ platform, deliveryId })) !== undefined
 }
 
 export async function recordDelivery(db: Db, receipt: DeliveryReceipt): Promise<void> {

@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm'
-import type { Db } from '../db/index.js'
+import { and, eq, sql } from 'drizzle-orm'
+import { perDb, type Db } from '../db/index.js'
 import { stores } from '../db/schema.js'
+import { memoize } from '../domain/memo.js'
 import { defaultSettings, readSettings, type StoreSettings } from '../domain/settings.js'
 import type { SecretBox } from '../utils/secretBox.js'
 
@@ -46,8 +47,17 @@ export function settingsDefaultsFor(row: Pick<StoreRow, 'platform' | 'domain' | 
   })
 }
 
+// Settings are validated whole on every read (rules may have tightened since they were saved);
+// that is costly per webhook, so the result is remembered per distinct stored content — a key
+// that changes with every write, so it is never stale, whichever process wrote.
+const settingsOf = memoize((key: string) => {
+  const [platform, domain, country, voice, stored] = JSON.parse(key) as [Platform, string, string, string, unknown]
+  return readSettings(stored, settingsDefaultsFor({ platform, domain, country }, { voice }))
+})
+
 export function toStore(row: StoreRow, defaults: StoreDefaults): Store {
-  const settings = { ...readSettings(row.settings, settingsDefaultsFor(row, defaults)), enabled: row.enabled }
+  const key = JSON.stringify([row.platform, row.domain, row.country, defaults.voice, row.settings])
+  const settings = { ...settingsOf(key), enabled: row.enabled }
   return {
     id: row.id,
     platform: row.platform,
@@ -59,8 +69,21 @@ export function toStore(row: StoreRow, defaults: StoreDefaults): Store {
   }
 }
 
+const statements = perDb((db) => ({
+  byId: db
+    .select()
+    .from(stores)
+    .where(eq(stores.id, sql.placeholder('id')))
+    .prepare(),
+  byDomain: db
+    .select()
+    .from(stores)
+    .where(and(eq(stores.platform, sql.placeholder('platform')), eq(stores.domain, sql.placeholder('domain'))))
+    .prepare(),
+}))
+
 export async function findStore(db: Db, id: string, defaults: StoreDefaults): Promise<Store | undefined> {
-  const row = await db.select().from(stores).where(eq(stores.id, id)).get()
+  const row = await statements(db).byId.get({ id })
   return row && toStore(row, defaults)
 }
 
@@ -70,11 +93,7 @@ export async function findStoreByDomain(
   domain: string,
   defaults: StoreDefaults,
 ): Promise<Store | undefined> {
-  const row = await db
-    .select()
-    .from(stores)
-    .where(and(eq(stores.platform, platform), eq(stores.domain, domain)))
-    .get()
+  const row = await statements(db).byDomain.get({ platform, domain })
   return row && toStore(row, defaults)
 }
 

@@ -9,16 +9,16 @@ describe('webhook signatures', () => {
   const reference = createHmac('sha256', secret).update(body).digest('base64')
 
   it('match what Shopify and WooCommerce compute (base64 HMAC-SHA256 of the raw body)', async () => {
-    expect(await signBase64HmacSha256(secret, body)).toBe(reference)
-    expect(await verifyBase64HmacSha256(secret, body, reference)).toBe(true)
+    expect(signBase64HmacSha256(secret, body)).toBe(reference)
+    expect(verifyBase64HmacSha256(secret, body, reference)).toBe(true)
   })
 
   it('reject a changed body, another secret, a truncated or missing signature', async () => {
-    expect(await verifyBase64HmacSha256(secret, body.replace('1071', '1072'), reference)).toBe(false)
-    expect(await verifyBase64HmacSha256('other-secret', body, reference)).toBe(false)
-    expect(await verifyBase64HmacSha256(secret, body, reference.slice(0, 20))).toBe(false)
-    expect(await verifyBase64HmacSha256(secret, body, undefined)).toBe(false)
-    expect(await verifyBase64HmacSha256(secret, body, '%%%not base64%%%')).toBe(false)
+    expect(verifyBase64HmacSha256(secret, body.replace('1071', '1072'), reference)).toBe(false)
+    expect(verifyBase64HmacSha256('other-secret', body, reference)).toBe(false)
+    expect(verifyBase64HmacSha256(secret, body, reference.slice(0, 20))).toBe(false)
+    expect(verifyBase64HmacSha256(secret, body, undefined)).toBe(false)
+    expect(verifyBase64HmacSha256(secret, body, '%%%not base64%%%')).toBe(false)
   })
 })
 

@@ -1,3 +1,4 @@
+import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -21,4 +22,10 @@ export class ApiError extends HTTPException {
   toJSON() {
     return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } }
   }
+}
+
+/** Refuses a body over `limit` bytes. Its rest is never read, so the connection is closed after. */
+export function payloadTooLarge(c: Context, limit: number): never {
+  c.header('Connection', 'close')
+  throw new ApiError(413, 'payload_too_large', `the body is larger than ${limit / 1024} KiB`)
 }

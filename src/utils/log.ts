@@ -32,16 +32,16 @@ export function createLogger(
   write: (line: string) => void = (line) => console.log(line),
   base: LogFields = {},
 ): Logger {
-  const emit = (lvl: LogLevel, msg: string, fields?: LogFields) => {
+  const writeRecord = (lvl: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK[lvl] < RANK[level]) return
     const record = { t: new Date().toISOString(), level: lvl, msg, ...base, ...fields }
     write(JSON.stringify(record, scrub))
   }
   return {
-    debug: (msg, fields) => emit('debug', msg, fields),
-    info: (msg, fields) => emit('info', msg, fields),
-    warn: (msg, fields) => emit('warn', msg, fields),
-    error: (msg, fields) => emit('error', msg, fields),
+    debug: (msg, fields) => writeRecord('debug', msg, fields),
+    info: (msg, fields) => writeRecord('info', msg, fields),
+    warn: (msg, fields) => writeRecord('warn', msg, fields),
+    error: (msg, fields) => writeRecord('error', msg, fields),
     child: (fields) => createLogger(level, write, { ...base, ...fields }),
   }
 }

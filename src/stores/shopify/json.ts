@@ -9,13 +9,15 @@ function hasUnsafeInteger(value: unknown): boolean {
 }
 
 /**
- * Parses a Shopify payload without corrupting its ids. JSON.parse is three times faster than a
- * lossless parser, and most ids still fit a double, so parse fast and re-parse losslessly only
- * when an integer was too large — then it comes back as a string of its exact digits.
- * Throws SyntaxError on malformed JSON.
+ * Parses a Shopify payload without corrupting the ids we read. Resource payloads (orders) carry
+ * them as strings too (`admin_graphql_api_id`, for the order and its customer), which is where
+ * we take them from, so the fast JSON.parse is exact for us. Payloads without them (the
+ * compliance topics) are re-parsed losslessly when an integer was too large for a double:
+ * it then comes back as a string of its exact digits. Throws SyntaxError on malformed JSON.
  */
 export function parseShopifyJson(body: string): unknown {
   const fast: unknown = JSON.parse(body)
-  if (!hasUnsafeInteger(fast)) return fast
+  const hasGid = typeof fast === 'object' && fast !== null && 'admin_graphql_api_id' in fast
+  if (hasGid || !hasUnsafeInteger(fast)) return fast
   return parse(body, null, (digits) => (isSafeNumber(digits) ? Number(digits) : digits))
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { IncomingOrder } from '../../domain/order.js'
 import { ApiError } from '../../utils/errors.js'
-import { distinct, fullName, id, parsePayload, text } from '../payload.js'
+import { distinct, fullName, parsePayload, roundedId, text } from '../payload.js'
 
 const address = z
   .object({
@@ -22,7 +22,7 @@ const money = z.object({ amount: text, currency_code: text }).nullish()
  * JSON.parse (Shopify ids exceed 2^53), the gid string does not.
  */
 const shopifyOrderSchema = z.object({
-  id: id.optional(),
+  id: roundedId,
   admin_graphql_api_id: text,
   name: text,
   order_number: text,
@@ -47,7 +47,7 @@ const shopifyOrderSchema = z.object({
   ),
   customer: z
     .object({
-      id: id.nullish(),
+      id: roundedId,
       admin_graphql_api_id: text,
       first_name: text,
       last_name: text,
@@ -68,7 +68,7 @@ export function idFromGid(gid: string | undefined): string | undefined {
 export function normaliseShopifyOrder(payload: unknown): IncomingOrder {
   const o = parsePayload(shopifyOrderSchema, payload)
   const platformOrderId = idFromGid(o.admin_graphql_api_id) ?? o.id
-  if (!platformOrderId) throw new ApiError(400, 'invalid_payload', 'order payload: the order has no id', 'id')
+  if (!platformOrderId) throw new ApiError(400, 'invalid_payload', 'order payload: the order has no exact id', 'admin_graphql_api_id')
   const ship = o.shipping_address
   const bill = o.billing_address
   const customer = o.customer

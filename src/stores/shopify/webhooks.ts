@@ -25,8 +25,7 @@ export function shopifyWebhookRoutes(deps: AppDeps) {
       (s): s is string => !!s,
     )
     const hmac = c.req.header('x-shopify-hmac-sha256')
-    let valid = false
-    for (const secret of secrets) valid ||= await verifyBase64HmacSha256(secret, body, hmac)
+    const valid = secrets.some((secret) => verifyBase64HmacSha256(secret, body, hmac))
     if (!valid) {
       deps.log.warn('shopify webhook rejected: bad or missing HMAC', { shop: shopDomain || undefined })
       throw new ApiError(401, 'invalid_hmac', 'X-Shopify-Hmac-Sha256 does not match the body')

@@ -30,7 +30,7 @@ export function wooWebhookRoutes(deps: AppDeps) {
     if (!signature && isCreationPing(body)) return c.json({ status: 'ping' })
 
     const secret = await storeWebhookSecret(store, deps.box)
-    if (!secret || !(await verifyBase64HmacSha256(secret, body, signature))) {
+    if (!secret || !verifyBase64HmacSha256(secret, body, signature)) {
       deps.log.warn('woocommerce webhook rejected: bad or missing signature', { storeId })
       throw new ApiError(401, 'invalid_signature', 'X-WC-Webhook-Signature does not match the body')
     }

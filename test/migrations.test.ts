@@ -1,0 +1,75 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { MIGRATIONS_DIR, openDatabase } from '../src/db/node.js'
+import { startTestService } from './support/service.js'
+
+const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, 'meta', '_journal.json'), 'utf8')) as {
+  entries: Array<{ idx: number; tag: string }>
+}
+const SEEDS = join(import.meta.dirname, 'fixtures', 'migrations')
+const work = mkdtempSync(join(tmpdir(), 'callconfirm-migrations-'))
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+/** A migrations folder holding only the first `count` migrations: the schema as it once was. */
+function migrationsUpTo(count: number): string {
+  const dir = join(work, `migrations-${count}`)
+  mkdirSync(join(dir, 'meta'), { recursive: true })
+  const entries = journal.entries.slice(0, count)
+  for (const e of entries) copyFileSync(join(MIGRATIONS_DIR, `${e.tag}.sql`), join(dir, `${e.tag}.sql`))
+  writeFileSync(join(dir, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries }))
+  return dir
+}
+
+const TABLES = ['stores', 'orders', 'call_attempts', 'transcript_lines', 'webhook_receipts', 'privacy_requests']
+const counts = (sqlite: Database.Database) =>
+  Object.fromEntries(TABLES.map((t) => [t, (sqlite.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n]))
+
+describe('database migrations', () => {
+  it('apply to an empty database and leave every table in place', () => {
+    const { sqlite } = openDatabase(join(work, 'empty.db'))
+    const tables = sqlite.prepare("select name from sqlite_master where type = 'table'").all().map((r) => (r as { name: string }).name)
+    expect(tables).toEqual(expect.arrayContaining(TABLES))
+    sqlite.close()
+  })
+
+  it('are idempotent: opening an up-to-date database again changes nothing', () => {
+    const file = join(work, 'twice.db')
+    openDatabase(file).sqlite.close()
+    const { sqlite } = openDatabase(file)
+    const applied = sqlite.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number }
+    expect(applied.n).toBe(journal.entries.length)
+    sqlite.close()
+  })
+
+  it.each(journal.entries.map((e) => [e.tag, e.idx] as const))(
+    'upgrade a database holding data from %s to the latest without losing a row',
+    async (tag, idx) => {
+      const seed = join(SEEDS, `${tag}.sql`)
+      expect(existsSync(seed), `write ${seed}: data as an install at ${tag} would hold it`).toBe(true)
+      const file = join(work, `from-${tag}.db`)
+      openDatabase(file, migrationsUpTo(idx + 1)).sqlite.close()
+      const raw = new Database(file)
+      raw.exec(readFileSync(seed, 'utf8'))
+      const before = counts(raw)
+      raw.close()
+
+      const { sqlite } = openDatabase(file)
+      expect(counts(sqlite)).toEqual(before)
+      expect(sqlite.pragma('foreign_key_check')).toEqual([])
+      sqlite.close()
+
+      // The upgraded database serves the API: the seeded order reads back whole.
+      const svc = await startTestService({ DATABASE_PATH: file })
+      try {
+        const order = await svc.api('GET', '/api/orders/1')
+        expect(order.body).toMatchObject({ platformOrderId: '820982911946154508', phone: '+38344123456', status: 'queued' })
+        expect(order.body.transcript).toHaveLength(2)
+      } finally {
+        await svc.close()
+      }
+    },
+  )
+})
