@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     environment: 'node',
+    reporters: ['default', './test/support/summaryLine.ts'],
     testTimeout: 20_000,
     hookTimeout: 30_000,
   },

@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs'
 import { ConfigError, loadConfig } from './config.js'
 import { completeSandboxSecrets } from './sandbox/secrets.js'
 import { startService } from './service.js'
 import { createLogger } from './utils/log.js'
+
+// A .env in the working directory (see .env.example) fills in what the environment leaves unset.
+if (existsSync('.env')) process.loadEnvFile('.env')
 
 let config
 try {

@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.js'
-import { startIntakeWriter } from './db/intakeWriter.js'
 import { openDatabase } from './db/node.js'
 import type { AppDeps, ReadyConfig } from './deps.js'
+import { saveOrdersInTransaction } from './orders/intake.js'
 import { pruneDeliveries } from './stores/receipts.js'
 import { createBatcher } from './utils/batcher.js'
 import type { Logger } from './utils/log.js'
@@ -24,15 +24,13 @@ const HOUR = 3600 * 1000
  */
 export async function startService(config: ReadyConfig, log: Logger): Promise<RunningService> {
   const { db, sqlite } = openDatabase(config.databasePath)
-  const writer = await startIntakeWriter(config.databasePath, log)
   const deps: AppDeps = {
     config,
     db,
     box: await createSecretBox(config.encryptionKey),
     log,
-    // Orders arriving together share one transaction and one fsync (group commit), written off
-    // the event loop; the writer combines whatever queues up while it waits for the disk.
-    saveOrder: createBatcher(writer.saveOrders, { pipeline: true }),
+    // Orders arriving together share one transaction and so one fsync (group commit).
+    saveOrder: createBatcher(async (writes) => saveOrdersInTransaction(db, writes)),
     storeDefaults: { voice: config.openai.voice },
     now: Date.now,
   }
@@ -56,7 +54,6 @@ export async function startService(config: ReadyConfig, log: Logger): Promise<Ru
         // Idle keep-alive connections would hold close() open; nothing is in flight on them.
         if ('closeIdleConnections' in server) server.closeIdleConnections()
       })
-      await writer.close()
       sqlite.close()
     },
   }

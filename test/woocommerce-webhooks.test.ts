@@ -1,5 +1,7 @@
+import { createHmac } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createApp } from '../src/app.js'
 import { orders } from '../src/db/schema.js'
 import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { deliverWooWebhook, pingWooWebhook, type WooDeliveryOptions } from '../src/sandbox/storeWebhooks.js'
@@ -101,6 +103,37 @@ describe('WooCommerce webhook security and bad input', () => {
     const { line_items: _, ...payload } = wooOrderPayload({ id: nextId++ })
     const res = await deliver({ payload })
     expect(res).toMatchObject({ status: 400, body: { error: { code: 'invalid_payload', field: 'line_items' } } })
+  })
+
+  it('refuses an oversized body sent without a length, while reading it', async () => {
+    const chunk = new TextEncoder().encode(`{"pad":"${'x'.repeat(1024 * 1024)}`)
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 8) controller.enqueue(chunk)
+        else controller.close()
+      },
+    })
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit)
+    expect(res.status).toBe(413)
+    expect(await res.json()).toMatchObject({ error: { code: 'payload_too_large' } })
+  })
+
+  it('works the same through the standard Request path, as on Workers', async () => {
+    const id = nextId++
+    const body = JSON.stringify(wooOrderPayload({ id }))
+    const res = await createApp(svc.deps).request(`/webhooks/woocommerce/${store.id}`, {
+      method: 'POST',
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'x-wc-webhook-topic': 'order.created',
+        'x-wc-webhook-signature': createHmac('sha256', store.secret).update(body).digest('base64'),
+      },
+    })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ status: 'queued' })
+    expect(rowsFor(id)).toHaveLength(1)
   })
 
   it('answers signed malformed JSON with 400', async () => {

@@ -11,9 +11,8 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
 
 /**
  * Connects to an existing database. WAL with synchronous=FULL: a commit is on disk before we
- * answer a webhook, even across a power cut; each commit costs an fsync, which is why intake
- * group-commits on a thread of its own (db/intakeWriter.ts). WAL also lets readers work while
- * that thread writes.
+ * answer a webhook, even across a power cut. Each commit costs an fsync, which is why intake
+ * group-commits (utils/batcher.ts).
  */
 export function connectDatabase(path: string): { db: Db; sqlite: Database.Database } {
   const sqlite = new Database(path)

@@ -16,7 +16,8 @@ const tag = z
   .min(1, 'must not be empty')
   .max(40, 'must be at most 40 characters')
   .refine((t) => !t.includes(','), 'must not contain a comma (Shopify splits tags on commas)')
-const countryCode = z
+/** An ISO 3166-1 alpha-2 country code, upper-cased (`xk` → `XK`). */
+export const countryCode = z
   .string()
   .trim()
   .transform((c) => c.toUpperCase())

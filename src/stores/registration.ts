@@ -2,8 +2,7 @@ import { eq } from 'drizzle-orm'
 import { z } from 'zod'
 import type { AppDeps } from '../deps.js'
 import { stores } from '../db/schema.js'
-import { isCountryCode } from '../domain/countries.js'
-import { changeSettings, isPlainObject, mergeSettings } from '../domain/settings.js'
+import { changeSettings, countryCode, isPlainObject, mergeSettings } from '../domain/settings.js'
 import { firstProblem } from '../domain/validation.js'
 import { ApiError } from '../utils/errors.js'
 import { newAlphanumericSecret, newId } from '../utils/ids.js'
@@ -25,12 +24,6 @@ import {
 // Plain http only to this machine (the simulators); anywhere else the keys would travel in clear.
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/
 
-const country = z
-  .string()
-  .trim()
-  .transform((c) => c.toUpperCase())
-  .refine(isCountryCode, 'must be an ISO 3166-1 country code such as AL or XK')
-
 const shopDomain = z
   .string()
   .trim()
@@ -48,7 +41,7 @@ const registrationSchema = z.discriminatedUnion(
         shopDomain,
         accessToken: secretText('accessToken'),
         webhookSecret: secretText('webhookSecret').optional(),
-        country: country.optional(),
+        country: countryCode.optional(),
         settings: z.record(z.string(), z.unknown()).optional(),
       })
       .strict(),
@@ -63,7 +56,7 @@ const registrationSchema = z.discriminatedUnion(
           .trim()
           .regex(/^[A-Za-z0-9]{16,200}$/, 'must be 16 or more letters and digits (WooCommerce HTML-decodes other characters)')
           .optional(),
-        country: country.optional(),
+        country: countryCode.optional(),
         settings: z.record(z.string(), z.unknown()).optional(),
       })
       .strict(),

@@ -53,26 +53,3 @@ describe('group commit batcher', () => {
   })
 })
 
-describe('pipelined batcher', () => {
-  it('sends the next batch without waiting for the last to be written', async () => {
-    const batches: number[][] = []
-    let release!: () => void
-    const gate = new Promise<void>((r) => (release = r))
-    const write = createBatcher(
-      async (xs: number[]) => {
-        batches.push(xs)
-        if (batches.length === 1) await gate
-        return xs
-      },
-      { pipeline: true },
-    )
-    const first = write(1)
-    await new Promise((r) => setImmediate(r))
-    const second = write(2)
-    await new Promise((r) => setImmediate(r))
-    expect(batches).toEqual([[1], [2]])
-    expect(await second).toBe(2)
-    release()
-    expect(await first).toBe(1)
-  })
-})

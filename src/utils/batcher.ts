@@ -2,10 +2,9 @@
  * Coalesces calls made close together into one batch call: what a busy webhook receiver needs to
  * write many orders with one durable disk flush instead of one flush each (group commit).
  *
- * A batch is formed from everything submitted in one turn of the event loop. By default the
- * next batch waits until the last one is written (a writer that cannot take two at once); with
- * `pipeline`, batches go out at once (a writer with its own queue, which can combine them).
- * If a batch fails, its items are retried one by one, so a single bad item fails alone.
+ * A batch is everything submitted in one turn of the event loop; items submitted while a batch
+ * is being written wait for the next one. If a batch fails, its items are retried one by one, so
+ * a single bad item fails alone.
  *
  * @example
  * const writeOrder = createBatcher((rows: OrderRow[]) => insertOrders(db, rows))
@@ -13,27 +12,26 @@
  */
 export function createBatcher<T, R>(
   runBatch: (items: T[]) => Promise<R[]>,
-  { maxBatch = 256, pipeline = false }: { maxBatch?: number; pipeline?: boolean } = {},
+  { maxBatch = 256 }: { maxBatch?: number } = {},
 ): (item: T) => Promise<R> {
   type Waiting = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }
   let queue: Waiting[] = []
   let scheduled = false
-  let running = 0
+  let running = false
   // setImmediate runs after the current I/O phase, so every request parsed in it joins the batch.
   const later: (fn: () => void) => void = globalThis.setImmediate ?? ((fn) => setTimeout(fn, 0))
 
   const schedule = () => {
-    if (scheduled || (running > 0 && !pipeline) || queue.length === 0) return
+    if (scheduled || running || queue.length === 0) return
     scheduled = true
     later(() => void flush())
   }
 
   const flush = async () => {
     scheduled = false
-    running++
+    running = true
     const batch = queue.slice(0, maxBatch)
     queue = queue.slice(batch.length)
-    schedule()
     try {
       const results = await runBatch(batch.map((w) => w.item))
       batch.forEach((w, i) => w.resolve(results[i] as R))
@@ -47,7 +45,7 @@ export function createBatcher<T, R>(
         }
       }
     } finally {
-      running--
+      running = false
       schedule()
     }
   }
