@@ -105,7 +105,7 @@ export async function orderView(db: Db, id: number) {
       endedAt: iso(a.endedAt),
     })),
     transcript: transcript.map((t) => ({ speaker: t.speaker, text: t.text, at: iso(t.at) })),
-    // No call has cost anything until the dialler records usage (issue 3/4).
+    // Calls record their cost (telephony minutes, model usage) once they are placed; none yet.
     costUsd: null,
   }
 }
