@@ -50,6 +50,8 @@ export const storeSettingsSchema = z
     retryDelaysMinutes: z
       .array(z.number().int('must be whole minutes').min(1, 'must be at least 1 minute').max(10_080, 'must be at most 7 days'))
       .max(10, 'at most 10 retries'),
+    maxCallsPerNumberPerDay: z.number().int().min(1, 'must be at least 1').max(10, 'must be at most 10'),
+    maxConcurrentCalls: z.number().int().min(1, 'must be at least 1').max(50, 'must be at most 50'),
     callOrders: z.enum(['cod', 'all']),
     codPaymentNames: z.array(z.string().trim().min(1, 'must not be empty').max(80)).min(1, 'name at least one payment method').max(50),
     allowedCountries: z.array(countryCode).min(1, 'allow at least one country').max(60),
@@ -122,6 +124,9 @@ export function defaultSettings({ country, companyName, voice }: SettingsContext
     timezone: timezoneForCountry(country),
     callingHours: { start: '09:00', end: '20:00' },
     retryDelaysMinutes: [15, 120, 1080],
+    // One order's whole ladder fits in a day; a second order the same day waits for tomorrow.
+    maxCallsPerNumberPerDay: 4,
+    maxConcurrentCalls: 3,
     callOrders: 'cod',
     codPaymentNames: DEFAULT_COD_PAYMENT_NAMES,
     allowedCountries: defaultCallableCountries(country),
