@@ -62,6 +62,9 @@ export const orders = sqliteTable(
     evidence: text('evidence'),
     /** When the call job is due (queued orders). */
     nextCallAt: integer('next_call_at'),
+    /** The scheduler process that holds this order while it is being called, and until when. */
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at'),
     redactedAt: integer('redacted_at'),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
@@ -71,6 +74,8 @@ export const orders = sqliteTable(
     uniqueIndex('orders_store_platform_order_uq').on(t.storeId, t.platformOrderId),
     index('orders_status_next_call_idx').on(t.status, t.nextCallAt),
     index('orders_store_customer_idx').on(t.storeId, t.customerPlatformId),
+    index('orders_status_lease_idx').on(t.status, t.leaseExpiresAt),
+    index('orders_phone_idx').on(t.phone),
   ],
 )
 
@@ -82,6 +87,7 @@ export const callAttempts = sqliteTable(
       .notNull()
       .references(() => orders.id),
     number: integer('number').notNull(),
+    /** `dialing` until Twilio accepts the call, then Twilio's CallStatus; `not-placed` if it never was. */
     status: text('status').notNull(),
     callSid: text('call_sid'),
     answeredBy: text('answered_by'),
@@ -89,8 +95,19 @@ export const callAttempts = sqliteTable(
     answeredAt: integer('answered_at'),
     endedAt: integer('ended_at'),
     createdAt: createdAt(),
+    /** SHA-256 of the one-time token the media stream must present; cleared once used. */
+    streamTokenHash: text('stream_token_hash'),
+    /** The highest status-callback SequenceNumber applied: callbacks may arrive out of order. */
+    lastSequence: integer('last_sequence'),
+    durationSeconds: integer('duration_seconds'),
+    /** Why the attempt ended without a conversation, for the merchant: a Twilio error, a machine. */
+    error: text('error'),
+    updatedAt: integer('updated_at'),
   },
-  (t) => [uniqueIndex('call_attempts_order_number_uq').on(t.orderId, t.number)],
+  (t) => [
+    uniqueIndex('call_attempts_order_number_uq').on(t.orderId, t.number),
+    uniqueIndex('call_attempts_call_sid_uq').on(t.callSid),
+  ],
 )
 
 export const transcriptLines = sqliteTable(

@@ -1,0 +1,156 @@
+import twilio from 'twilio'
+
+/**
+ * Everything callconfirm says to Twilio, through the official SDK. Twilio's own knowledge
+ * (TwiML, call options, error codes, signatures) lives here and nowhere else.
+ */
+
+export interface TwilioAccount {
+  accountSid: string
+  authToken: string
+  fromNumber: string
+  /** `https://api.twilio.com`, or a proxy or the simulator. */
+  apiOrigin: string
+}
+
+/** What a call looks like to us, whatever Twilio's resource carries besides. */
+export interface CallState {
+  sid: string
+  /** Twilio's CallStatus: queued, ringing, in-progress, completed, busy, no-answer, failed, canceled. */
+  status: string
+  answeredBy: string | null
+  startedAt: number | null
+  endedAt: number | null
+  durationSeconds: number | null
+}
+
+export const TERMINAL_CALL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'])
+
+/** How long the phone rings before we give up (Twilio's default is 60 s, long enough for voicemail to pick up). */
+export const RING_TIMEOUT_SECONDS = 25
+/** A hard cap on a call's length, and so on its cost. */
+export const CALL_TIME_LIMIT_SECONDS = 300
+
+/** Sends the SDK's requests to another origin (a proxy, the simulator), keeping path and query. */
+class OriginRequestClient extends twilio.RequestClient {
+  constructor(private readonly origin: string) {
+    super()
+  }
+  override request: twilio.RequestClient['request'] = (opts) => {
+    const url = new URL(opts.uri)
+    return super.request({ ...opts, uri: `${this.origin}${url.pathname}${url.search}` })
+  }
+}
+
+export type TwilioClient = ReturnType<typeof twilio>
+
+export function createTwilioClient(account: TwilioAccount): TwilioClient {
+  const custom = account.apiOrigin.replace(/\/+$/, '') !== 'https://api.twilio.com'
+  return twilio(account.accountSid, account.authToken, custom ? { httpClient: new OriginRequestClient(account.apiOrigin) } : {})
+}
+
+export interface PlaceCall {
+  to: string
+  attemptId: string
+  /** One-time secret the media stream must present in its `start` message. */
+  streamToken: string
+  /** Public origin that Twilio reaches (PUBLIC_URL). */
+  publicUrl: string
+}
+
+/** `https://x` → `wss://x/twilio/media-stream`: Twilio streams only to ws(s), with no query string. */
+export function mediaStreamUrl(publicUrl: string): string {
+  return `${publicUrl.replace(/^http/, 'ws')}/twilio/media-stream`
+}
+
+/**
+ * The call's TwiML: connect the answered call to our media stream, carrying the attempt and its
+ * one-time token as `<Parameter>`s (they arrive in `start.customParameters`). Nothing follows
+ * `</Connect>`, so when the stream closes, the call ends.
+ */
+export function streamTwiml(call: Pick<PlaceCall, 'attemptId' | 'streamToken' | 'publicUrl'>): string {
+  const response = new twilio.twiml.VoiceResponse()
+  const stream = response.connect().stream({ url: mediaStreamUrl(call.publicUrl) })
+  stream.parameter({ name: 'attemptId', value: call.attemptId })
+  stream.parameter({ name: 'token', value: call.streamToken })
+  return response.toString()
+}
+
+const toState = (call: {
+  sid: string
+  status: string
+  answeredBy: string | null
+  startTime: Date | null
+  endTime: Date | null
+  duration: string | null
+}): CallState => ({
+  sid: call.sid,
+  status: call.status,
+  answeredBy: call.answeredBy ?? null,
+  startedAt: call.startTime?.getTime() ?? null,
+  endedAt: call.endTime?.getTime() ?? null,
+  durationSeconds: call.duration === null ? null : Number(call.duration),
+})
+
+/**
+ * Places the call: inline TwiML, progress callbacks for every stage, asynchronous answering
+ * machine detection (the stream starts at once; the verdict follows), a ring timeout short of
+ * most voicemail pickups, and a time limit.
+ */
+export async function placeCall(client: TwilioClient, account: TwilioAccount, call: PlaceCall): Promise<CallState> {
+  const callbacks = `${call.publicUrl}/twilio`
+  const created = await client.calls.create({
+    to: call.to,
+    from: account.fromNumber,
+    twiml: streamTwiml(call),
+    statusCallback: `${callbacks}/status/${call.attemptId}`,
+    statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+    statusCallbackMethod: 'POST',
+    timeout: RING_TIMEOUT_SECONDS,
+    timeLimit: CALL_TIME_LIMIT_SECONDS,
+    machineDetection: 'Enable',
+    asyncAmd: 'true',
+    asyncAmdStatusCallback: `${callbacks}/amd/${call.attemptId}`,
+    asyncAmdStatusCallbackMethod: 'POST',
+  })
+  return toState(created)
+}
+
+export async function fetchCall(client: TwilioClient, sid: string): Promise<CallState> {
+  return toState(await client.calls(sid).fetch())
+}
+
+/** Calls to `to` that Twilio started at or after `since`, newest first. */
+export async function callsTo(client: TwilioClient, to: string, since: number): Promise<CallState[]> {
+  return (await client.calls.list({ to, startTimeAfter: new Date(since), limit: 20 })).map(toState)
+}
+
+/**
+ * Ends a call: `completed` if it was answered, `canceled` while it still rings. A call that has
+ * already ended answers 404 (code 20404); that is the outcome we wanted, so it is not an error.
+ */
+export async function hangUp(client: TwilioClient, sid: string, answered: boolean): Promise<void> {
+  try {
+    await client.calls(sid).update({ status: answered ? 'completed' : 'canceled' })
+  } catch (error) {
+    if (twilioErrorCode(error) !== 20404) throw error
+  }
+}
+
+/** Twilio's error code (21211 invalid number, 20404 not found…) of a failed REST call. */
+export function twilioErrorCode(error: unknown): number | undefined {
+  return error instanceof twilio.RestException ? error.code : undefined
+}
+
+/** The HTTP status of a failed REST call, when Twilio answered at all. */
+export function twilioHttpStatus(error: unknown): number | undefined {
+  return error instanceof twilio.RestException ? error.status : undefined
+}
+
+/**
+ * Checks `X-Twilio-Signature` on a form-encoded callback. The URL is rebuilt from PUBLIC_URL and
+ * the request path, never from the request's own Host header, which a proxy rewrites.
+ */
+export function isSignedByTwilio(authToken: string, signature: string | undefined, url: string, params: Record<string, string>): boolean {
+  return !!signature && twilio.validateRequest(authToken, signature, url, params)
+}

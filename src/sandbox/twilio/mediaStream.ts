@@ -1,0 +1,242 @@
+import WebSocket from 'ws'
+import { twilioSid } from './sids.js'
+
+/** µ-law silence. */
+export const MULAW_SILENCE = 0xff
+/** G.711 µ-law at 8 kHz: one byte per sample, so 8 bytes per millisecond. */
+export const BYTES_PER_MS = 8
+const FRAME_MS = 20
+const FRAME_BYTES = FRAME_MS * BYTES_PER_MS
+
+/** What the customer does on the line, in milliseconds from the moment the stream starts. */
+export interface CustomerScript {
+  /** Audio the customer speaks (µ-law, 8 kHz), each clip starting at its offset. */
+  speech?: Array<{ atMs: number; audio: Uint8Array }>
+  /** Keys pressed. */
+  dtmf?: Array<{ atMs: number; digit: string }>
+}
+
+export interface MarkRecord {
+  name: string
+  receivedAt: number
+  echoedAt?: number
+  /** Echoed because a `clear` flushed the audio before it, not because it played. */
+  cleared?: boolean
+}
+
+export interface StreamOptions {
+  url: string
+  accountSid: string
+  callSid: string
+  parameters: Record<string, string>
+  script: CustomerScript
+  /** Headers Twilio sends on the upgrade (the signature, when it signs it). */
+  headers?: Record<string, string>
+}
+
+/**
+ * Twilio's side of a bidirectional Media Stream (`<Connect><Stream>`), as documented at
+ * twilio.com/docs/voice/media-streams/websocket-messages: `connected`, then `start` with the
+ * call's `customParameters`, then `media` every 20 ms (160 bytes of µ-law, base64; sequence
+ * number, chunk and timestamp as strings), `dtmf` when a key is pressed, and `stop` at the end.
+ *
+ * Audio the server sends is queued and "played" in real time (8 bytes per ms); a `mark` is
+ * echoed when the audio queued before it has played, `clear` drops what is still queued and
+ * echoes every pending mark at once.
+ */
+export class MediaStreamSession {
+  readonly streamSid = twilioSid('MZ')
+  /** Every message the server sent, parsed. */
+  readonly received: Array<Record<string, unknown>> = []
+  readonly marks: MarkRecord[] = []
+  /** Bytes of the server's audio that played before the call ended or a clear cut them. */
+  playedBytes = 0
+  receivedAudioBytes = 0
+  clears = 0
+  /** Why the stream could not start (Twilio error 31920), if it could not. */
+  handshakeError: string | undefined
+  closedBy: 'server' | 'twilio' | undefined
+
+  private ws: WebSocket | undefined
+  private sequence = 0
+  private startedAt = 0
+  private frameTimer: ReturnType<typeof setInterval> | undefined
+  private timers = new Set<ReturnType<typeof setTimeout>>()
+  /** The stream-relative time at which the audio queued so far will have finished playing. */
+  private queueEndsAt = 0
+  private queuedBytes = 0
+  private pendingMarks: Array<{ record: MarkRecord; timer: ReturnType<typeof setTimeout> }> = []
+  private onEnd: (() => void) | undefined
+
+  constructor(private readonly options: StreamOptions) {}
+
+  /** Opens the socket and starts streaming; resolves false when the handshake fails. */
+  async open(onServerClosed: () => void): Promise<boolean> {
+    this.onEnd = onServerClosed
+    const ws = new WebSocket(this.options.url, { headers: this.options.headers })
+    this.ws = ws
+    const opened = await new Promise<boolean>((resolve) => {
+      ws.once('open', () => resolve(true))
+      ws.once('unexpected-response', (_req, res) => {
+        this.handshakeError = `HTTP ${res.statusCode}`
+        resolve(false)
+      })
+      ws.once('error', (error) => {
+        this.handshakeError ??= error.message
+        resolve(false)
+      })
+    })
+    if (!opened) return false
+    ws.on('message', (data) => this.onMessage(data.toString()))
+    ws.on('close', () => {
+      this.stopFrames()
+      if (!this.closedBy) {
+        this.closedBy = 'server'
+        this.onEnd?.()
+      }
+    })
+    this.startedAt = Date.now()
+    this.send({ event: 'connected', protocol: 'Call', version: '1.0.0' })
+    this.send({
+      event: 'start',
+      sequenceNumber: this.nextSequence(),
+      start: {
+        accountSid: this.options.accountSid,
+        streamSid: this.streamSid,
+        callSid: this.options.callSid,
+        tracks: ['inbound'],
+        mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+        customParameters: this.options.parameters,
+      },
+      streamSid: this.streamSid,
+    })
+    this.startFrames()
+    for (const { atMs, digit } of this.options.script.dtmf ?? [])
+      this.later(atMs, () =>
+        this.send({ event: 'dtmf', streamSid: this.streamSid, sequenceNumber: this.nextSequence(), dtmf: { track: 'inbound_track', digit } }),
+      )
+    return true
+  }
+
+  /** The call ended on Twilio's side (hang-up, time limit): send `stop` and close. */
+  end(): void {
+    if (!this.ws || this.closedBy) return
+    this.closedBy = 'twilio'
+    this.settlePlayback(this.elapsed())
+    this.stopFrames()
+    for (const t of this.timers) clearTimeout(t)
+    for (const p of this.pendingMarks) clearTimeout(p.timer)
+    this.pendingMarks = []
+    if (this.ws.readyState === WebSocket.OPEN) {
+      this.send({
+        event: 'stop',
+        sequenceNumber: this.nextSequence(),
+        stop: { accountSid: this.options.accountSid, callSid: this.options.callSid },
+        streamSid: this.streamSid,
+      })
+      this.ws.close(1000)
+    } else this.ws.terminate()
+  }
+
+  private elapsed() {
+    return Date.now() - this.startedAt
+  }
+
+  private nextSequence() {
+    return String(++this.sequence)
+  }
+
+  private send(message: Record<string, unknown>) {
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message))
+  }
+
+  private later(ms: number, fn: () => void) {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      fn()
+    }, ms)
+    this.timers.add(timer)
+  }
+
+  /** The customer's microphone: 20 ms frames, speech where the script has it, silence between. */
+  private startFrames() {
+    let chunk = 0
+    const clips = (this.options.script.speech ?? []).map((c) => ({ start: c.atMs * BYTES_PER_MS, audio: c.audio }))
+    this.frameTimer = setInterval(() => {
+      const offset = chunk * FRAME_BYTES
+      const frame = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE)
+      for (const clip of clips) {
+        const from = offset - clip.start
+        if (from + FRAME_BYTES <= 0 || from >= clip.audio.length) continue
+        for (let i = 0; i < FRAME_BYTES; i++) {
+          const b = clip.audio[from + i]
+          if (b !== undefined && from + i >= 0) frame[i] = b
+        }
+      }
+      chunk++
+      this.send({
+        event: 'media',
+        sequenceNumber: this.nextSequence(),
+        media: { track: 'inbound', chunk: String(chunk), timestamp: String(chunk * FRAME_MS - FRAME_MS), payload: Buffer.from(frame).toString('base64') },
+        streamSid: this.streamSid,
+      })
+    }, FRAME_MS)
+  }
+
+  private stopFrames() {
+    if (this.frameTimer) clearInterval(this.frameTimer)
+    this.frameTimer = undefined
+  }
+
+  /** Counts the audio played up to `now` (stream time) and forgets what has finished. */
+  private settlePlayback(now: number) {
+    if (this.queuedBytes === 0) return
+    const remainingMs = Math.max(0, this.queueEndsAt - now)
+    const remaining = Math.min(this.queuedBytes, Math.round(remainingMs * BYTES_PER_MS))
+    this.playedBytes += this.queuedBytes - remaining
+    this.queuedBytes = remaining
+  }
+
+  private onMessage(text: string) {
+    let message: Record<string, unknown>
+    try {
+      message = JSON.parse(text)
+    } catch {
+      return // Twilio ignores what it cannot parse
+    }
+    this.received.push(message)
+    const now = this.elapsed()
+    if (message.streamSid !== this.streamSid) return
+    if (message.event === 'media') {
+      const payload = (message.media as { payload?: string } | undefined)?.payload ?? ''
+      const bytes = Buffer.from(payload, 'base64').length
+      this.receivedAudioBytes += bytes
+      this.settlePlayback(now)
+      this.queueEndsAt = Math.max(this.queueEndsAt, now) + bytes / BYTES_PER_MS
+      this.queuedBytes += bytes
+    } else if (message.event === 'mark') {
+      const name = (message.mark as { name?: string } | undefined)?.name
+      if (!name) return
+      const record: MarkRecord = { name, receivedAt: now }
+      this.marks.push(record)
+      const timer = setTimeout(() => this.echoMark(record, false), Math.max(0, this.queueEndsAt - now))
+      this.pendingMarks.push({ record, timer })
+    } else if (message.event === 'clear') {
+      this.clears++
+      this.settlePlayback(now)
+      this.queuedBytes = 0
+      this.queueEndsAt = now
+      for (const p of this.pendingMarks) {
+        clearTimeout(p.timer)
+        this.echoMark(p.record, true)
+      }
+    }
+  }
+
+  private echoMark(record: MarkRecord, cleared: boolean) {
+    this.pendingMarks = this.pendingMarks.filter((p) => p.record !== record)
+    record.echoedAt = this.elapsed()
+    if (cleared) record.cleared = true
+    this.send({ event: 'mark', sequenceNumber: this.nextSequence(), streamSid: this.streamSid, mark: { name: record.name } })
+  }
+}

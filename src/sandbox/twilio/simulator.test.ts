@@ -1,0 +1,176 @@
+import type { AddressInfo } from 'node:net'
+import { createServer, type Server } from 'node:http'
+import twilio from 'twilio'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { createTwilioClient, fetchCall, hangUp, placeCall, callsTo, twilioErrorCode, type TwilioAccount } from '../../calls/twilio.js'
+import { startTwilioSimulator, type TwilioSimulator } from './simulator.js'
+
+const ACCOUNT = `AC${'1'.repeat(32)}`
+const TOKEN = 'simulated-auth-token'
+const FROM = '+35542000000'
+
+/** Our side of Twilio: a callback receiver and a media-stream WebSocket server on loopback. */
+let receiver: Server
+let publicUrl: string
+const callbacks: Array<{ path: string; params: Record<string, string>; valid: boolean }> = []
+const streams: Array<{ messages: Array<Record<string, any>>; socket: WebSocket }> = []
+let sim: TwilioSimulator
+let account: TwilioAccount
+
+const until = async (check: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+beforeAll(async () => {
+  receiver = createServer((req, res) => {
+    let body = ''
+    req.on('data', (d) => (body += d))
+    req.on('end', () => {
+      const params = Object.fromEntries(new URLSearchParams(body))
+      const url = `${publicUrl}${req.url}`
+      callbacks.push({ path: req.url!, params, valid: twilio.validateRequest(TOKEN, String(req.headers['x-twilio-signature']), url, params) })
+      res.writeHead(204).end()
+    })
+  })
+  const wss = new WebSocketServer({ server: receiver, path: '/twilio/media-stream' })
+  wss.on('connection', (socket) => {
+    const record = { messages: [] as Array<Record<string, any>>, socket }
+    streams.push(record)
+    socket.on('message', (m) => record.messages.push(JSON.parse(m.toString())))
+  })
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
+  publicUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
+  sim = await startTwilioSimulator({ accountSid: ACCOUNT, authToken: TOKEN, fromNumbers: [FROM], allowedCallingCodes: ['355', '383'], timeScale: 0.01 })
+  account = { accountSid: ACCOUNT, authToken: TOKEN, fromNumber: FROM, apiOrigin: sim.origin }
+})
+afterAll(async () => {
+  await sim.close()
+  await new Promise((r) => receiver.close(r))
+})
+
+describe('the Twilio simulator, driven by the twilio SDK', () => {
+  it('places a call, answers it, streams it, and reports every stage with a valid signature', async () => {
+    sim.script('+38344123456', { kind: 'human', ringMs: 100 })
+    const client = createTwilioClient(account)
+    const state = await placeCall(client, account, { to: '+38344123456', attemptId: 'att_1', streamToken: 'tok_1', publicUrl })
+    expect(state).toMatchObject({ sid: expect.stringMatching(/^CA[0-9a-f]{32}$/), status: 'queued' })
+
+    await until(() => streams.length === 1 && streams[0]!.messages.some((m) => m.event === 'media'))
+    const [connected, start, media] = streams[0]!.messages as [Record<string, any>, Record<string, any>, Record<string, any>]
+    expect(connected).toEqual({ event: 'connected', protocol: 'Call', version: '1.0.0' })
+    expect(start).toMatchObject({
+      event: 'start',
+      sequenceNumber: '1',
+      start: {
+        accountSid: ACCOUNT,
+        callSid: state.sid,
+        tracks: ['inbound'],
+        mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+        customParameters: { attemptId: 'att_1', token: 'tok_1' },
+      },
+    })
+    expect(start.streamSid).toMatch(/^MZ[0-9a-f]{32}$/)
+    expect(media).toMatchObject({ event: 'media', sequenceNumber: '2', media: { track: 'inbound', chunk: '1', timestamp: '0' } })
+    expect(Buffer.from(media.media.payload, 'base64')).toHaveLength(160)
+
+    await until(() => callbacks.some((c) => c.params.CallSid === state.sid && c.path.startsWith('/twilio/amd/')))
+    expect((await fetchCall(client, state.sid)).status).toBe('in-progress')
+    await hangUp(client, state.sid, true)
+    await until(() => callbacks.some((c) => c.params.CallSid === state.sid && c.params.CallStatus === 'completed'))
+    await sim.settled()
+
+    const mine = callbacks.filter((c) => c.params.CallSid === state.sid)
+    expect(mine.every((c) => c.valid)).toBe(true)
+    expect(mine.filter((c) => c.path === '/twilio/status/att_1').map((c) => c.params.CallStatus)).toEqual(['initiated', 'ringing', 'in-progress', 'completed'])
+    expect(mine.find((c) => c.path === '/twilio/amd/att_1')!.params).toMatchObject({ AnsweredBy: 'human' })
+    expect(streams[0]!.messages.at(-1)).toMatchObject({ event: 'stop', stop: { callSid: state.sid } })
+    const ended = await fetchCall(client, state.sid)
+    expect(ended).toMatchObject({ status: 'completed', answeredBy: 'human' })
+    expect(ended.endedAt).not.toBeNull()
+  })
+
+  it('reports busy, no-answer and failed calls with their final status', async () => {
+    const client = createTwilioClient(account)
+    sim.script('+355691111111', { kind: 'busy', ringMs: 50 })
+    sim.script('+355692222222', { kind: 'no-answer' })
+    sim.script('+355693333333', { kind: 'fail' })
+    const placed = await Promise.all(
+      ['+355691111111', '+355692222222', '+355693333333'].map((to, i) => placeCall(client, account, { to, attemptId: `att_f${i}`, streamToken: 't', publicUrl })),
+    )
+    await until(() => placed.every((p) => callbacks.some((c) => c.params.CallSid === p.sid && c.params.CallStatus !== 'initiated' && c.params.CallStatus !== 'ringing')))
+    const finals = placed.map((p) => callbacks.filter((c) => c.params.CallSid === p.sid).at(-1)!.params.CallStatus)
+    expect(finals).toEqual(['busy', 'no-answer', 'failed'])
+  })
+
+  it('answers with Twilio\'s error bodies and codes', async () => {
+    const client = createTwilioClient(account)
+    const failure = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e)
+    expect(twilioErrorCode(await failure(placeCall(client, account, { to: '+3551', attemptId: 'x', streamToken: 't', publicUrl })))).toBe(21211)
+    expect(twilioErrorCode(await failure(placeCall(client, account, { to: '+447911123456', attemptId: 'x', streamToken: 't', publicUrl })))).toBe(21215)
+    expect(twilioErrorCode(await failure(fetchCall(client, `CA${'0'.repeat(32)}`)))).toBe(20404)
+    const stranger = createTwilioClient({ ...account, authToken: 'wrong' })
+    expect(twilioErrorCode(await failure(fetchCall(stranger, `CA${'0'.repeat(32)}`)))).toBe(20003)
+  })
+
+  it('lists the calls to a number since a time, and refuses to change an ended call', async () => {
+    const client = createTwilioClient(account)
+    const since = Date.now()
+    sim.script('+355694444444', { kind: 'busy', ringMs: 10 })
+    const placed = await placeCall(client, account, { to: '+355694444444', attemptId: 'att_l', streamToken: 't', publicUrl })
+    expect((await callsTo(client, '+355694444444', since)).map((c) => c.sid)).toEqual([placed.sid])
+    expect(await callsTo(client, '+355694444444', Date.now() + 60_000)).toEqual([])
+    await until(() => sim.calls.find((c) => c.sid === placed.sid)!.status === 'busy')
+    await expect(hangUp(client, placed.sid, true)).resolves.toBeUndefined() // 20404 means: already over
+  })
+})
+
+describe('the simulated media stream', () => {
+  it('echoes a mark only after the audio before it has played, and at once after a clear', async () => {
+    sim.script('+38349123456', { kind: 'human', ringMs: 10 })
+    const client = createTwilioClient(account)
+    const before = streams.length
+    const placed = await placeCall(client, account, { to: '+38349123456', attemptId: 'att_m', streamToken: 't', publicUrl })
+    await until(() => streams.length > before && streams.at(-1)!.messages.some((m) => m.event === 'start'))
+    const stream = streams.at(-1)!
+    const streamSid = stream.messages.find((m) => m.event === 'start')!.streamSid
+    const audio = (ms: number) => ({ event: 'media', streamSid, media: { payload: Buffer.alloc(ms * 8, 0x7f).toString('base64') } })
+    const sentAt = Date.now()
+    stream.socket.send(JSON.stringify(audio(300)))
+    stream.socket.send(JSON.stringify({ event: 'mark', streamSid, mark: { name: 'first' } }))
+    await until(() => stream.messages.some((m) => m.event === 'mark' && m.mark.name === 'first'))
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(280)
+
+    stream.socket.send(JSON.stringify(audio(5000)))
+    stream.socket.send(JSON.stringify({ event: 'mark', streamSid, mark: { name: 'second' } }))
+    await new Promise((r) => setTimeout(r, 100))
+    expect(stream.messages.some((m) => m.event === 'mark' && m.mark.name === 'second')).toBe(false)
+    stream.socket.send(JSON.stringify({ event: 'clear', streamSid }))
+    await until(() => stream.messages.some((m) => m.event === 'mark' && m.mark.name === 'second'))
+    const session = sim.calls.find((c) => c.sid === placed.sid)!.stream!
+    expect(session.marks.find((m) => m.name === 'second')).toMatchObject({ cleared: true })
+    // 300 ms played in full, then about 100 ms of the long clip before the clear: 8 bytes a millisecond.
+    expect(session.playedBytes).toBeGreaterThan(300 * 8)
+    expect(session.playedBytes).toBeLessThan(800 * 8)
+    await hangUp(client, placed.sid, true)
+  })
+
+  it('ends the call when the server closes the stream, and records a failed handshake as error 31920', async () => {
+    const client = createTwilioClient(account)
+    sim.script('+38349111111', { kind: 'human', ringMs: 10 })
+    const before = streams.length
+    const placed = await placeCall(client, account, { to: '+38349111111', attemptId: 'att_c', streamToken: 't', publicUrl })
+    await until(() => streams.length > before)
+    streams.at(-1)!.socket.close()
+    await until(() => sim.calls.find((c) => c.sid === placed.sid)!.status === 'completed')
+
+    sim.script('+38349222222', { kind: 'human', ringMs: 10 })
+    const nowhere = await placeCall(client, account, { to: '+38349222222', attemptId: 'att_n', streamToken: 't', publicUrl: `${publicUrl}/missing` })
+    await until(() => sim.calls.find((c) => c.sid === nowhere.sid)!.status === 'completed')
+    expect(sim.calls.find((c) => c.sid === nowhere.sid)!.errors).toContain(31920)
+  })
+})

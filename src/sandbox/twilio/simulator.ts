@@ -1,0 +1,419 @@
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { Hono, type Context } from 'hono'
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
+import twilio from 'twilio'
+import { MediaStreamSession, type CustomerScript } from './mediaStream.js'
+import { twilioSid } from './sids.js'
+import { parseTwiml, TwimlError, type Verb } from './twiml.js'
+
+/** How the simulated phone at a number behaves when called. Delays are in milliseconds. */
+export type PhoneBehaviour =
+  | { kind: 'human'; ringMs?: number; script?: CustomerScript; hangUpAfterMs?: number }
+  | { kind: 'machine'; ringMs?: number; greetingMs?: number }
+  | { kind: 'busy'; ringMs?: number }
+  | { kind: 'no-answer' }
+  | { kind: 'fail' }
+
+export interface TwilioSimulatorOptions {
+  accountSid: string
+  authToken: string
+  /** Numbers this account owns and may call from (anything else: error 21210). */
+  fromNumbers: string[]
+  /** Country calling codes the account's geo permissions allow (others: 21215); all when absent. */
+  allowedCallingCodes?: string[]
+  /** Multiplies ringing, answering, detection and time-limit delays, so tests need not wait for real seconds. */
+  timeScale?: number
+  /** What a phone without a script does. */
+  defaultBehaviour?: PhoneBehaviour
+}
+
+export interface CallbackRecord {
+  url: string
+  params: Record<string, string>
+  status: number | 'unreachable'
+}
+
+/** A call as the simulator holds it; tests read it to see what Twilio saw. */
+export interface SimulatedCall {
+  sid: string
+  to: string
+  from: string
+  /** The create request's form parameters, as sent (repeated keys as arrays). */
+  params: Record<string, string | string[]>
+  status: 'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled'
+  answeredBy: string | null
+  createdAt: number
+  startedAt: number | null
+  answeredAt: number | null
+  endedAt: number | null
+  /** Twilio error codes raised on the call (12100 bad TwiML, 31920 stream handshake…). */
+  errors: number[]
+  callbacks: CallbackRecord[]
+  stream: MediaStreamSession | undefined
+}
+
+export interface TwilioSimulator {
+  /** Base URL to give the SDK (TWILIO_API_ORIGIN). */
+  origin: string
+  calls: SimulatedCall[]
+  /** The next calls to `number` behave as given, one behaviour per call, in order. */
+  script(number: string, ...behaviours: PhoneBehaviour[]): void
+  /** Resolves when every callback the simulator has sent so far has been answered. */
+  settled(): Promise<void>
+  close(): Promise<void>
+}
+
+const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'])
+
+const rfc2822 = (ms: number | null) => (ms === null ? null : new Date(ms).toUTCString().replace('GMT', '+0000'))
+
+function twilioError(c: Context, status: 400 | 401 | 404, code: number, message: string) {
+  return c.json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, status)
+}
+
+/**
+ * A Twilio account on loopback: the Voice REST endpoints the `twilio` SDK uses to create, fetch,
+ * list and update calls (with Twilio's JSON shapes and error bodies), phones that ring and are
+ * answered by a person or a machine, are busy, do not answer or fail, signed status and AMD
+ * callbacks in Twilio's form encoding, and on answer the TwiML's `<Connect><Stream>` played as
+ * a Media Stream (see mediaStream.ts).
+ */
+export async function startTwilioSimulator(options: TwilioSimulatorOptions): Promise<TwilioSimulator> {
+  const scale = options.timeScale ?? 1
+  const scripts = new Map<string, PhoneBehaviour[]>()
+  const calls: SimulatedCall[] = []
+  const timers = new Set<ReturnType<typeof setTimeout>>()
+  const inFlight = new Set<Promise<unknown>>()
+  const hooks = new Map<string, { stop: (status: SimulatedCall['status']) => void; redirect: (verbs: Verb[]) => void }>()
+  let origin = ''
+
+  /** Runs `fn` after `ms` of call time (scaled); `realMs` for what happens at the pace of audio. */
+  const later = (ms: number, fn: () => void, { realMs = false } = {}) => {
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer)
+        fn()
+      },
+      realMs ? ms : ms * scale,
+    )
+    timers.add(timer)
+    return timer
+  }
+
+  const callJson = (call: SimulatedCall) => ({
+    account_sid: options.accountSid,
+    annotation: null,
+    answered_by: call.answeredBy,
+    api_version: '2010-04-01',
+    caller_name: null,
+    date_created: rfc2822(call.createdAt),
+    date_updated: rfc2822(call.endedAt ?? call.answeredAt ?? call.startedAt ?? call.createdAt),
+    direction: 'outbound-api',
+    duration: call.endedAt && call.answeredAt ? String(Math.round((call.endedAt - call.answeredAt) / 1000)) : call.endedAt ? '0' : null,
+    end_time: rfc2822(call.endedAt),
+    forwarded_from: null,
+    from: call.from,
+    from_formatted: call.from,
+    group_sid: null,
+    parent_call_sid: null,
+    phone_number_sid: `PN${'0'.repeat(32)}`,
+    price: null,
+    price_unit: 'USD',
+    queue_time: '0',
+    sid: call.sid,
+    start_time: rfc2822(call.startedAt),
+    status: call.status,
+    subresource_uris: {
+      notifications: `/2010-04-01/Accounts/${options.accountSid}/Calls/${call.sid}/Notifications.json`,
+      recordings: `/2010-04-01/Accounts/${options.accountSid}/Calls/${call.sid}/Recordings.json`,
+    },
+    to: call.to,
+    to_formatted: call.to,
+    trunk_sid: null,
+    uri: `/2010-04-01/Accounts/${options.accountSid}/Calls/${call.sid}.json`,
+  })
+
+  const param = (call: SimulatedCall, key: string) => {
+    const v = call.params[key]
+    return Array.isArray(v) ? v[0] : v
+  }
+
+  // Callbacks of one call go out one after another, in order, as Twilio's mostly do.
+  const chains = new Map<string, Promise<void>>()
+  const postCallback = (call: SimulatedCall, url: string, params: Record<string, string>) => {
+    const send = async () => {
+      const record: CallbackRecord = { url, params, status: 'unreachable' }
+      call.callbacks.push(record)
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'user-agent': 'TwilioProxy/1.1',
+            'x-twilio-signature': twilio.getExpectedTwilioSignature(options.authToken, url, params),
+            'i-twilio-idempotency-token': crypto.randomUUID(),
+          },
+          body: new URLSearchParams(params),
+        })
+        record.status = res.status
+        await res.arrayBuffer()
+      } catch {
+        // Twilio logs a failed callback (error 11200) and carries on with the call.
+      }
+    }
+    const next = (chains.get(call.sid) ?? Promise.resolve()).then(send)
+    chains.set(call.sid, next)
+    inFlight.add(next)
+    void next.finally(() => inFlight.delete(next))
+  }
+
+  const statusEvent = (call: SimulatedCall, event: 'initiated' | 'ringing' | 'answered' | 'completed', sequence: { n: number }) => {
+    const url = param(call, 'StatusCallback')
+    if (!url) return
+    const wanted = call.params.StatusCallbackEvent
+    const events = wanted === undefined ? ['completed'] : Array.isArray(wanted) ? wanted : [wanted]
+    if (event !== 'completed' && !events.includes(event)) return
+    const callStatus = event === 'initiated' ? 'initiated' : event === 'ringing' ? 'ringing' : event === 'answered' ? 'in-progress' : call.status
+    const params: Record<string, string> = {
+      AccountSid: options.accountSid,
+      ApiVersion: '2010-04-01',
+      CallSid: call.sid,
+      CallStatus: callStatus,
+      Called: call.to,
+      Caller: call.from,
+      Direction: 'outbound-api',
+      From: call.from,
+      To: call.to,
+      CallbackSource: 'call-progress-events',
+      SequenceNumber: String(sequence.n++),
+      Timestamp: rfc2822(Date.now())!,
+    }
+    if (call.answeredBy) params.AnsweredBy = call.answeredBy
+    if (event === 'completed') params.CallDuration = callJson(call).duration ?? '0'
+    postCallback(call, url, params)
+  }
+
+  function place(call: SimulatedCall, verbs: Verb[] | TwimlError) {
+    const behaviour = scripts.get(call.to)?.shift() ?? options.defaultBehaviour ?? { kind: 'human' }
+    const sequence = { n: 0 }
+    let ended = false
+    let verbTimer: ReturnType<typeof setTimeout> | undefined
+
+    const end = (status: SimulatedCall['status']) => {
+      if (ended) return
+      ended = true
+      if (verbTimer) clearTimeout(verbTimer)
+      call.status = status
+      call.endedAt = Date.now()
+      call.stream?.end()
+      hooks.delete(call.sid)
+      statusEvent(call, 'completed', sequence)
+    }
+
+    const run = (queue: Verb[]) => {
+      const verb = queue.shift()
+      if (ended) return
+      if (!verb) return end('completed') // nothing after </Connect>: Twilio hangs up
+      if (verb.verb === 'Hangup') return end('completed')
+      if (verb.verb === 'Pause') return void (verbTimer = later(verb.seconds * 1000, () => run(queue)))
+      if (verb.verb === 'Say') return void (verbTimer = later(verb.text.length * 60, () => run(queue)))
+      if (verb.verb === 'Unsupported') return run(queue)
+      const { url, parameters } = verb.stream
+      const stream = new MediaStreamSession({
+        url,
+        accountSid: options.accountSid,
+        callSid: call.sid,
+        parameters,
+        script: behaviour.kind === 'human' ? (behaviour.script ?? {}) : {},
+        headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(options.authToken, url, {}) },
+      })
+      call.stream = stream
+      void stream.open(() => run(queue)).then((opened) => {
+        if (!opened) {
+          call.errors.push(31920) // Stream - WebSocket - Handshake Error: the call moves on
+          run(queue)
+        }
+      })
+    }
+
+    const answer = (answeredBy: 'human' | 'machine') => {
+      call.status = 'in-progress'
+      call.answeredAt = Date.now()
+      statusEvent(call, 'answered', sequence)
+      const detection = param(call, 'MachineDetection')
+      if (detection) {
+        const byMachine = detection === 'DetectMessageEnd' ? 'machine_end_beep' : 'machine_start'
+        const delay = answeredBy === 'human' ? 1200 : detection === 'DetectMessageEnd' ? ((behaviour.kind === 'machine' && behaviour.greetingMs) || 6000) : 1500
+        later(delay, () => {
+          if (ended) return
+          call.answeredBy = answeredBy === 'human' ? 'human' : byMachine
+          const amdUrl = param(call, 'AsyncAmdStatusCallback')
+          if (param(call, 'AsyncAmd') === 'true' && amdUrl)
+            postCallback(call, amdUrl, {
+              AccountSid: options.accountSid,
+              CallSid: call.sid,
+              AnsweredBy: call.answeredBy,
+              MachineDetectionDuration: String(delay),
+            })
+        })
+      }
+      const limit = Number(param(call, 'TimeLimit') ?? 14_400)
+      later(limit * 1000, () => end('completed'))
+      if (behaviour.kind === 'human' && behaviour.hangUpAfterMs !== undefined)
+        later(behaviour.hangUpAfterMs, () => end('completed'), { realMs: true })
+      if (verbs instanceof TwimlError) {
+        call.errors.push(12100) // the caller hears "an application error has occurred" and the call ends
+        return void later(2000, () => end('completed'))
+      }
+      hooks.set(call.sid, { stop: end, redirect: (next) => run(next) })
+      run([...verbs])
+    }
+
+    hooks.set(call.sid, { stop: end, redirect: () => undefined })
+    later(20, () => {
+      call.startedAt = Date.now()
+      statusEvent(call, 'initiated', sequence)
+      if (behaviour.kind === 'fail') return void later(200, () => end('failed'))
+      later(100, () => {
+        if (ended) return
+        call.status = 'ringing'
+        statusEvent(call, 'ringing', sequence)
+        const ringMs = 'ringMs' in behaviour && behaviour.ringMs !== undefined ? behaviour.ringMs : 2000
+        if (behaviour.kind === 'busy') return void later(ringMs, () => end('busy'))
+        const timeout = Number(param(call, 'Timeout') ?? 60) * 1000
+        if (behaviour.kind === 'no-answer' || ringMs >= timeout) return void later(timeout, () => end('no-answer'))
+        later(ringMs, () => !ended && answer(behaviour.kind === 'machine' ? 'machine' : 'human'))
+      })
+    })
+  }
+
+  const app = new Hono()
+  app.use('/2010-04-01/Accounts/:account/*', async (c, next) => {
+    const expected = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`
+    if (c.req.header('authorization') !== expected) return twilioError(c, 401, 20003, 'Authenticate')
+    if (c.req.param('account') !== options.accountSid)
+      return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
+    await next()
+  })
+
+  app.post('/2010-04-01/Accounts/:account/Calls.json', async (c) => {
+    const params = (await c.req.parseBody({ all: true })) as Record<string, string | string[]>
+    const first = (k: string) => (Array.isArray(params[k]) ? params[k][0] : params[k]) as string | undefined
+    const to = first('To') ?? ''
+    const from = first('From') ?? ''
+    const phone = parsePhoneNumberFromString(to)
+    if (!to.startsWith('+') || !phone?.isValid()) return twilioError(c, 400, 21211, `Invalid 'To' Phone Number: ${to}`)
+    if (!options.fromNumbers.includes(from)) return twilioError(c, 400, 21210, `The source phone number provided, ${from}, is not yet verified for your account.`)
+    if (options.allowedCallingCodes && !options.allowedCallingCodes.includes(phone.countryCallingCode))
+      return twilioError(c, 400, 21215, `Account not authorized to call ${to}. Perhaps you need to enable some international permissions: https://www.twilio.com/console/voice/calls/geo-permissions/low-risk`)
+    const twiml = first('Twiml')
+    if (!twiml && !first('Url') && !first('ApplicationSid')) return twilioError(c, 400, 21205, 'Url parameter is required.')
+    const call: SimulatedCall = {
+      sid: twilioSid('CA'),
+      to,
+      from,
+      params,
+      status: 'queued',
+      answeredBy: null,
+      createdAt: Date.now(),
+      startedAt: null,
+      answeredAt: null,
+      endedAt: null,
+      errors: [],
+      callbacks: [],
+      stream: undefined,
+    }
+    calls.push(call)
+    let verbs: Verb[] | TwimlError
+    try {
+      verbs = parseTwiml(twiml ?? '<Response/>')
+    } catch (error) {
+      verbs = error instanceof TwimlError ? error : new TwimlError(String(error))
+    }
+    place(call, verbs)
+    return c.json(callJson(call), 201)
+  })
+
+  app.get('/2010-04-01/Accounts/:account/Calls.json', (c) => {
+    const q = c.req.query()
+    const after = q['StartTime>'] ? Date.parse(q['StartTime>']) : undefined
+    const matching = calls.filter(
+      (call) =>
+        (!q.To || call.to === q.To) &&
+        (!q.From || call.from === q.From) &&
+        (!q.Status || call.status === q.Status) &&
+        (after === undefined || (call.startedAt ?? call.createdAt) >= after),
+    )
+    const pageSize = Number(q.PageSize ?? 50)
+    const uri = `/2010-04-01/Accounts/${options.accountSid}/Calls.json`
+    return c.json({
+      calls: matching.slice(0, pageSize).reverse().map(callJson),
+      end: Math.max(0, Math.min(pageSize, matching.length) - 1),
+      first_page_uri: `${uri}?PageSize=${pageSize}&Page=0`,
+      next_page_uri: null,
+      page: 0,
+      page_size: pageSize,
+      previous_page_uri: null,
+      start: 0,
+      uri,
+    })
+  })
+
+  const findCall = (c: Context) => calls.find((call) => `${call.sid}.json` === c.req.param('file'))
+
+  app.get('/2010-04-01/Accounts/:account/Calls/:file', (c) => {
+    const call = findCall(c)
+    if (!call) return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
+    return c.json(callJson(call))
+  })
+
+  app.post('/2010-04-01/Accounts/:account/Calls/:file', async (c) => {
+    const call = findCall(c)
+    const hook = call && hooks.get(call.sid)
+    // An ended call cannot be changed: Twilio answers 404 (pipecat #2145 relies on this).
+    if (!call || !hook || TERMINAL.has(call.status))
+      return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
+    const params = (await c.req.parseBody()) as Record<string, string>
+    if (params.Status === 'completed' || params.Status === 'canceled') {
+      if (call.status === 'in-progress') {
+        if (params.Status === 'completed') hook.stop('completed')
+      } else hook.stop('canceled')
+    } else if (params.Twiml) {
+      if (call.status !== 'in-progress') return twilioError(c, 400, 21220, 'Call is not in-progress. Cannot redirect.')
+      try {
+        const verbs = parseTwiml(params.Twiml)
+        call.stream?.end()
+        hook.redirect(verbs)
+      } catch {
+        return twilioError(c, 400, 12100, 'Document parse failure')
+      }
+    }
+    return c.json(callJson(call))
+  })
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+  })
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  return {
+    origin,
+    calls,
+    script(number, ...behaviours) {
+      scripts.set(number, [...(scripts.get(number) ?? []), ...behaviours])
+    },
+    async settled() {
+      while (inFlight.size) await Promise.allSettled([...inFlight])
+    },
+    async close() {
+      for (const t of timers) clearTimeout(t)
+      for (const call of calls) call.stream?.end()
+      await Promise.allSettled([...inFlight])
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        if ('closeAllConnections' in server) server.closeAllConnections()
+      })
+    },
+  }
+}
