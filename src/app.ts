@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception'
 import { requestId, type RequestIdVariables } from 'hono/request-id'
 import { sql } from 'drizzle-orm'
 import { orderRoutes } from './admin/orders.js'
+import { twilioCallbackRoutes } from './calls/callbacks.js'
 import { storeRoutes } from './admin/stores.js'
 import type { AppDeps } from './deps.js'
 import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
@@ -49,6 +50,8 @@ export function createApp(deps: AppDeps) {
   // Webhook bodies are size-checked where they are read (stores/webhookRequest.ts).
   app.route('/webhooks/shopify', shopifyWebhookRoutes(deps))
   app.route('/webhooks/woocommerce', wooWebhookRoutes(deps))
+
+  app.route('/twilio', twilioCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
 
   app.use(
     '/api/*',

@@ -20,6 +20,14 @@ export interface Config {
   /** Which credentials were missing when sandbox mode was chosen automatically. */
   sandboxBecause: string[]
   logLevel: LogLevel
+  calls: {
+    /** Names this process as the holder of the calls it places (leases); stable across restarts. */
+    workerId: string
+    /** Calls in flight at once, across all stores. */
+    maxConcurrent: number
+    /** Twilio's outbound rate for the account (1 per second unless raised with Twilio). */
+    perSecond: number
+  }
   shopify: {
     apiKey: string | undefined
     apiSecret: string | undefined
@@ -99,6 +107,9 @@ const envSchema = z.object({
   ),
   SANDBOX: optional(flag),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
+  WORKER_ID: optional(z.string().trim().regex(/^[\w.-]{1,64}$/, 'must be letters, digits, . _ or -')),
+  MAX_CONCURRENT_CALLS: optional(z.coerce.number().int().min(1).max(1000)),
+  TWILIO_CALLS_PER_SECOND: optional(z.coerce.number().positive().max(100)),
 })
 
 /** The credentials without which real calls cannot be placed; any one missing means sandbox. */
@@ -141,6 +152,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sandbox,
     sandboxBecause: sandbox && e.SANDBOX === undefined ? [...missing] : [],
     logLevel: e.LOG_LEVEL ?? 'info',
+    calls: {
+      workerId: e.WORKER_ID ?? 'main',
+      maxConcurrent: e.MAX_CONCURRENT_CALLS ?? 10,
+      perSecond: e.TWILIO_CALLS_PER_SECOND ?? 1,
+    },
     shopify: {
       apiKey: e.SHOPIFY_API_KEY,
       apiSecret: e.SHOPIFY_API_SECRET,

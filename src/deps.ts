@@ -1,6 +1,8 @@
+import type { TwilioAccount, TwilioClient } from './calls/twilio.js'
 import type { Config } from './config.js'
 import type { Db } from './db/index.js'
 import type { SaveOrder } from './orders/intake.js'
+import type { ReadStoreOrder } from './stores/orderState.js'
 import type { StoreDefaults } from './stores/records.js'
 import type { Logger } from './utils/log.js'
 import type { SecretBox } from './utils/secretBox.js'
@@ -18,4 +20,10 @@ export interface AppDeps {
   saveOrder: SaveOrder
   storeDefaults: StoreDefaults
   now: () => number
+  /** The Twilio account calls go out on: the configured one, or the sandbox's simulator. */
+  twilio: { client: TwilioClient; account: TwilioAccount }
+  /** Reads an order back from its store just before its customer is called. */
+  readStoreOrder: ReadStoreOrder
+  /** Tells the scheduler a call may be due now (an order was just queued). */
+  wakeScheduler: () => void
 }

@@ -1,10 +1,15 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { createApp } from './app.js'
+import { createScheduler, type Scheduler } from './calls/scheduler.js'
+import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
 import { openDatabase } from './db/node.js'
 import type { AppDeps, ReadyConfig } from './deps.js'
 import { saveOrdersInTransaction } from './orders/intake.js'
+import { startTwilioSimulator, type TwilioSimulator } from './sandbox/twilio/simulator.js'
+import { createStoreOrderReader } from './stores/orderState.js'
 import { pruneDeliveries } from './stores/receipts.js'
+import { createShopifyAdmin } from './stores/shopify/adminApi.js'
 import { createBatcher } from './utils/batcher.js'
 import type { Logger } from './utils/log.js'
 import { createSecretBox } from './utils/secretBox.js'
@@ -13,33 +18,74 @@ export interface RunningService {
   url: string
   port: number
   deps: AppDeps
+  scheduler: Scheduler
+  /** The sandbox's Twilio, when calls go to a simulator in this process. */
+  twilioSimulator: TwilioSimulator | undefined
   close(): Promise<void>
+}
+
+export interface ServiceOptions {
+  /** Run the call scheduler (default true); intake-only tests turn it off. */
+  schedule?: boolean
 }
 
 const HOUR = 3600 * 1000
 
 /**
- * Runs callconfirm on Node: opens and migrates the database, wires the app, listens. Used by
- * server.ts and by the end-to-end tests and benchmarks (port 0 picks a free port).
+ * The Twilio account calls go out on. Live, the configured one. In sandbox mode without Twilio
+ * credentials, a simulated Twilio in this process whose phones answer after three rings.
  */
-export async function startService(config: ReadyConfig, log: Logger): Promise<RunningService> {
+async function twilioAccount(config: ReadyConfig): Promise<{ account: TwilioAccount; simulator?: TwilioSimulator }> {
+  const { accountSid, authToken, fromNumber, apiOrigin } = config.twilio
+  if (accountSid && authToken && fromNumber) return { account: { accountSid, authToken, fromNumber, apiOrigin } }
+  const sandbox = { accountSid: `AC${'0'.repeat(32)}`, authToken: crypto.randomUUID(), fromNumber: '+35542000000' }
+  const simulator = await startTwilioSimulator({ ...sandbox, fromNumbers: [sandbox.fromNumber], defaultBehaviour: { kind: 'human', ringMs: 3000 } })
+  return { account: { ...sandbox, apiOrigin: simulator.origin }, simulator }
+}
+
+/**
+ * Runs callconfirm on Node: opens and migrates the database, wires the app and the call
+ * scheduler, listens. Used by server.ts and by the end-to-end tests and benchmarks (port 0
+ * picks a free port).
+ */
+export async function startService(config: ReadyConfig, log: Logger, options: ServiceOptions = {}): Promise<RunningService> {
   const { db, sqlite } = openDatabase(config.databasePath)
+  const box = await createSecretBox(config.encryptionKey)
+  const twilio = await twilioAccount(config)
+  const shopify = createShopifyAdmin({
+    apiKey: config.shopify.apiKey,
+    apiSecret: config.shopify.apiSecret,
+    publicUrl: config.publicUrl,
+    adminApiOrigin: config.shopify.adminApiOrigin,
+  })
+  let scheduler: Scheduler | undefined
   const deps: AppDeps = {
     config,
     db,
-    box: await createSecretBox(config.encryptionKey),
+    box,
     log,
     // Orders arriving together share one transaction and so one fsync (group commit).
     saveOrder: createBatcher(async (writes) => saveOrdersInTransaction(db, writes)),
     storeDefaults: { voice: config.openai.voice },
     now: Date.now,
+    twilio: { client: createTwilioClient(twilio.account), account: twilio.account },
+    readStoreOrder: createStoreOrderReader({ box, shopify }),
+    wakeScheduler: () => scheduler?.wake(),
   }
+  scheduler = createScheduler({
+    ...deps,
+    publicUrl: config.publicUrl,
+    owner: config.calls.workerId,
+    maxConcurrent: config.calls.maxConcurrent,
+    perSecond: config.calls.perSecond,
+  })
   const app = createApp(deps)
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
     s.once('error', reject)
   })
   const { port } = server.address() as AddressInfo
+  if (options.schedule !== false) scheduler.start()
   const maintenance = setInterval(() => void pruneDeliveries(db, Date.now()).catch((error) => log.error('pruning receipts failed', { error })), HOUR)
   maintenance.unref()
 
@@ -47,13 +93,17 @@ export async function startService(config: ReadyConfig, log: Logger): Promise<Ru
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     port,
     deps,
+    scheduler,
+    twilioSimulator: twilio.simulator,
     async close() {
       clearInterval(maintenance)
+      await scheduler.stop()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         // Idle keep-alive connections would hold close() open; nothing is in flight on them.
         if ('closeIdleConnections' in server) server.closeIdleConnections()
       })
+      await twilio.simulator?.close()
       sqlite.close()
     },
   }

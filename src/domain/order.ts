@@ -41,4 +41,15 @@ export interface IncomingOrder {
 }
 
 /** Why an order will not be called. */
-export type SkipReason = 'store_disabled' | 'order_cancelled' | 'not_cash_on_delivery' | 'store_uninstalled' | 'data_redacted'
+export type SkipReason =
+  | 'store_disabled'
+  | 'order_cancelled'
+  | 'not_cash_on_delivery'
+  | 'store_uninstalled'
+  | 'data_redacted'
+  // found when the order was read again from the store just before dialling
+  | 'cancelled_in_store'
+  | 'fulfilled_in_store'
+  | 'already_answered'
+  | 'order_not_found'
+  | 'store_access_revoked'

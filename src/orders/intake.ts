@@ -98,6 +98,7 @@ export interface IntakeDeps {
   saveOrder: SaveOrder
   log: Logger
   now: () => number
+  wakeScheduler: () => void
 }
 
 export interface IntakeResult {
@@ -146,6 +147,8 @@ export async function acceptOrder(
     updatedAt: now,
   }
   const saved = await deps.saveOrder({ row, receipt })
+  // Within the calling hours a new order is dialled at once, not at the next poll.
+  if (saved.created && saved.status === 'queued') deps.wakeScheduler()
   deps.log.info(saved.created ? 'order accepted' : 'order already accepted', {
     storeId: store.id,
     orderId: saved.id,

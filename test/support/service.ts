@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.js'
 import { completeSandboxSecrets } from '../../src/sandbox/secrets.js'
-import { startService, type RunningService } from '../../src/service.js'
+import { startService, type RunningService, type ServiceOptions } from '../../src/service.js'
 import { createLogger } from '../../src/utils/log.js'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789'
@@ -19,7 +19,7 @@ export interface TestService extends RunningService {
 }
 
 /** Starts callconfirm as it runs in production, on a loopback port with its own database. */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(env: Record<string, string> = {}, options: ServiceOptions = { schedule: false }): Promise<TestService> {
   const directory = mkdtempSync(join(tmpdir(), 'callconfirm-test-'))
   const config = loadConfig({
     PORT: '0',
@@ -32,7 +32,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     ...env,
   })
   const logs: string[] = []
-  const service = await startService(completeSandboxSecrets(config).config, createLogger('debug', (l) => logs.push(l)))
+  const service = await startService(completeSandboxSecrets(config).config, createLogger('debug', (l) => logs.push(l)), options)
   return {
     ...service,
     logs,

@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net'
-import { serve } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import twilio from 'twilio'
+import { serveOnLoopback } from '../loopback.js'
 import { MediaStreamSession, type CustomerScript } from './mediaStream.js'
 import { twilioSid } from './sids.js'
 import { parseTwiml, TwimlError, type Verb } from './twiml.js'
@@ -86,7 +85,6 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
   const timers = new Set<ReturnType<typeof setTimeout>>()
   const inFlight = new Set<Promise<unknown>>()
   const hooks = new Map<string, { stop: (status: SimulatedCall['status']) => void; redirect: (verbs: Verb[]) => void }>()
-  let origin = ''
 
   /** Runs `fn` after `ms` of call time (scaled); `realMs` for what happens at the pace of audio. */
   const later = (ms: number, fn: () => void, { realMs = false } = {}) => {
@@ -392,13 +390,10 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     return c.json(callJson(call))
   })
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
-  })
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const server = await serveOnLoopback(app)
 
   return {
-    origin,
+    origin: server.origin,
     calls,
     script(number, ...behaviours) {
       scripts.set(number, [...(scripts.get(number) ?? []), ...behaviours])
@@ -410,10 +405,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       for (const t of timers) clearTimeout(t)
       for (const call of calls) call.stream?.end()
       await Promise.allSettled([...inFlight])
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        if ('closeAllConnections' in server) server.closeAllConnections()
-      })
+      await server.close()
     },
   }
 }

@@ -1,0 +1,79 @@
+import { Hono, type Context } from 'hono'
+import { ApiError } from '../utils/errors.js'
+import { findAttempt, updateAttempt, type Attempt } from './attempts.js'
+import { finishAttempt, type CallDeps } from './outcomes.js'
+import { hangUp, isSignedByTwilio, TERMINAL_CALL_STATUSES, type TwilioAccount, type TwilioClient } from './twilio.js'
+
+export interface CallbackDeps extends CallDeps {
+  twilio: { client: TwilioClient; account: TwilioAccount }
+  publicUrl: string
+}
+
+/**
+ * Reads a Twilio callback: form-encoded, signed over PUBLIC_URL + path (Twilio signed the URL it
+ * was given, whatever Host header a proxy passes on). Anything unsigned or wrongly signed is a
+ * 403 and changes nothing.
+ */
+async function signedCallback(c: Context, deps: CallbackDeps): Promise<{ attempt: Attempt; params: Record<string, string> }> {
+  const form = await c.req.parseBody()
+  const params = Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => typeof e[1] === 'string'))
+  if (!isSignedByTwilio(deps.twilio.account.authToken, c.req.header('x-twilio-signature'), `${deps.publicUrl}${c.req.path}`, params)) {
+    deps.log.warn('twilio callback rejected: bad or missing signature', { path: c.req.path })
+    throw new ApiError(403, 'invalid_signature', 'X-Twilio-Signature does not match this request')
+  }
+  const attempt = await findAttempt(deps.db, c.req.param('attemptId') ?? '')
+  if (!attempt) throw new ApiError(404, 'attempt_not_found', 'no such call attempt')
+  return { attempt, params }
+}
+
+/** Callbacks can outrun the REST answer that carries the Call SID: adopt it; refuse a stranger's. */
+function sameCall(deps: CallbackDeps, attempt: Attempt, callSid: string | undefined): boolean {
+  if (!callSid || !attempt.callSid || attempt.callSid === callSid) return !!callSid
+  deps.log.warn('twilio callback for another call ignored', { attemptId: attempt.id, callSid })
+  return false
+}
+
+const isMachine = (answeredBy: string | undefined) => !!answeredBy && /^(machine|fax)/.test(answeredBy)
+
+/** `/twilio/status/:attemptId` and `/twilio/amd/:attemptId`. */
+export function twilioCallbackRoutes(deps: CallbackDeps) {
+  return new Hono()
+    .post('/status/:attemptId', async (c) => {
+      const { attempt, params } = await signedCallback(c, deps)
+      if (!sameCall(deps, attempt, params.CallSid)) return c.body(null, 204)
+      const sequence = Number(params.SequenceNumber)
+      // Callbacks are separate requests and may arrive out of order; an ended call stays ended.
+      const stale = TERMINAL_CALL_STATUSES.has(attempt.status) || (Number.isInteger(sequence) && attempt.lastSequence !== null && sequence <= attempt.lastSequence)
+      if (stale) return c.body(null, 204)
+      const now = deps.now()
+      const status = params.CallStatus ?? attempt.status
+      await updateAttempt(deps.db, attempt.id, {
+        callSid: params.CallSid,
+        lastSequence: Number.isInteger(sequence) ? sequence : attempt.lastSequence,
+        answeredBy: params.AnsweredBy ?? attempt.answeredBy,
+        answeredAt: status === 'in-progress' ? now : attempt.answeredAt,
+        startedAt: attempt.startedAt ?? now,
+        updatedAt: now,
+        ...(TERMINAL_CALL_STATUSES.has(status) ? {} : { status }),
+      })
+      if (TERMINAL_CALL_STATUSES.has(status))
+        await finishAttempt(deps, { ...attempt, callSid: params.CallSid ?? attempt.callSid }, {
+          status,
+          answeredBy: params.AnsweredBy ?? attempt.answeredBy,
+          endedAt: now,
+          durationSeconds: params.CallDuration === undefined ? null : Number(params.CallDuration),
+        })
+      return c.body(null, 204)
+    })
+    .post('/amd/:attemptId', async (c) => {
+      const { attempt, params } = await signedCallback(c, deps)
+      if (!sameCall(deps, attempt, params.CallSid)) return c.body(null, 204)
+      await updateAttempt(deps.db, attempt.id, { callSid: params.CallSid, answeredBy: params.AnsweredBy ?? null, updatedAt: deps.now() })
+      // A machine picked up: leave no message, hang up, and let the ladder call again later.
+      if (isMachine(params.AnsweredBy) && !TERMINAL_CALL_STATUSES.has(attempt.status)) {
+        deps.log.info('answering machine; hanging up', { attemptId: attempt.id, answeredBy: params.AnsweredBy })
+        await hangUp(deps.twilio.client, params.CallSid!, true)
+      }
+      return c.body(null, 204)
+    })
+}

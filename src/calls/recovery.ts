@@ -1,0 +1,84 @@
+import { and, eq, inArray, lt, or, type SQL } from 'drizzle-orm'
+import { callAttempts, orders } from '../db/schema.js'
+import { latestAttempt, storeCallSid, updateAttempt, type Attempt } from './attempts.js'
+import type { DialerDeps } from './dialer.js'
+import { finishAttempt, requeueOrder } from './outcomes.js'
+import { CALL_TIME_LIMIT_SECONDS, callsTo, fetchCall, hangUp, RING_TIMEOUT_SECONDS, TERMINAL_CALL_STATUSES, type CallState } from './twilio.js'
+
+export interface RecoveryDeps extends DialerDeps {
+  owner: string
+  leaseMs: number
+}
+
+/** Past this age an unfinished call cannot still be ringing or talking: Twilio's own limits ended it. */
+const LONGEST_CALL_MS = (RING_TIMEOUT_SECONDS + CALL_TIME_LIMIT_SECONDS + 60) * 1000
+
+/**
+ * Takes over orders left "calling" by a process that is gone — its lease expired, or (on start)
+ * it was this worker before a restart — and settles each against Twilio's view of its call:
+ * finished calls are finished here (retry or outcome), calls that were never placed are queued
+ * again, calls still live are watched until they end. Nobody is called twice: an attempt whose
+ * Call SID was lost is found again by asking Twilio for the calls to that number.
+ */
+export async function recoverOrphans(deps: RecoveryDeps, { includeOwn }: { includeOwn: boolean }): Promise<number> {
+  const now = deps.now()
+  const orphaned: SQL[] = [lt(orders.leaseExpiresAt, now)]
+  if (includeOwn) orphaned.push(eq(orders.leaseOwner, deps.owner))
+  const taken = await deps.db
+    .update(orders)
+    .set({ leaseOwner: deps.owner, leaseExpiresAt: now + deps.leaseMs })
+    .where(and(eq(orders.status, 'calling'), or(...orphaned)))
+    .returning({ id: orders.id, phone: orders.phone })
+    .all()
+  for (const order of taken) {
+    try {
+      await settle(deps, order.id, order.phone)
+    } catch (error) {
+      // Twilio unreachable, say: the lease runs out again and the next pass retries.
+      deps.log.error('could not recover an interrupted call yet', { orderId: order.id, error })
+    }
+  }
+  if (taken.length) deps.log.info('recovered interrupted calls', { orders: taken.length })
+  return taken.length
+}
+
+async function settle(deps: RecoveryDeps, orderId: number, phone: string | null): Promise<void> {
+  const now = deps.now()
+  let attempt = await latestAttempt(deps.db, orderId)
+  // Claimed but never dialled, or dialled and refused: simply due again.
+  if (!attempt || attempt.status === 'not-placed') return requeueOrder(deps.db, orderId, now, now)
+  if (attempt.status === 'dialing') {
+    const found = phone ? await lostCall(deps, attempt, phone) : undefined
+    if (!found) {
+      await updateAttempt(deps.db, attempt.id, { status: 'not-placed', error: 'interrupted before Twilio placed the call', updatedAt: now })
+      return requeueOrder(deps.db, orderId, now, now)
+    }
+    await storeCallSid(deps.db, attempt.id, found, now)
+    attempt = { ...attempt, callSid: found.sid, status: found.status }
+  }
+  if (TERMINAL_CALL_STATUSES.has(attempt.status)) return finishAttempt(deps, attempt, { status: attempt.status, answeredBy: attempt.answeredBy, endedAt: attempt.endedAt, durationSeconds: attempt.durationSeconds })
+  const call = await fetchCall(deps.twilio.client, attempt.callSid!)
+  if (TERMINAL_CALL_STATUSES.has(call.status)) return finishAttempt(deps, attempt, call)
+  if (now - attempt.createdAt > LONGEST_CALL_MS) {
+    await hangUp(deps.twilio.client, call.sid, call.status === 'in-progress')
+    return finishAttempt(deps, attempt, await fetchCall(deps.twilio.client, call.sid))
+  }
+  // Still ringing or talking: this worker holds it now, and Twilio's callbacks will finish it.
+}
+
+/**
+ * The call Twilio placed for an attempt whose Call SID was never stored: the oldest call to the
+ * number since the attempt was recorded that no other attempt claims.
+ */
+async function lostCall(deps: RecoveryDeps, attempt: Attempt, phone: string): Promise<CallState | undefined> {
+  const calls = await callsTo(deps.twilio.client, phone, attempt.createdAt - 5_000)
+  if (!calls.length) return undefined
+  const claimed = await deps.db
+    .select({ sid: callAttempts.callSid })
+    .from(callAttempts)
+    .where(inArray(callAttempts.callSid, calls.map((c) => c.sid)))
+    .all()
+  const known = new Set(claimed.map((a) => a.sid))
+  // Twilio lists the newest first.
+  return calls.filter((c) => !known.has(c.sid)).at(-1)
+}

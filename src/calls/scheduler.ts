@@ -1,0 +1,143 @@
+import { and, asc, eq, lte, sql } from 'drizzle-orm'
+import { orders, stores } from '../db/schema.js'
+import { findStore } from '../stores/records.js'
+import { dialOrder } from './dialer.js'
+import { recoverOrphans, type RecoveryDeps } from './recovery.js'
+
+export interface SchedulerDeps extends Omit<RecoveryDeps, 'leaseMs'> {
+  /** Calls in flight at once across all stores (each store also has its own limit). */
+  maxConcurrent: number
+  /** Twilio's rate for the account: calls.create requests per second. */
+  perSecond: number
+}
+
+export interface Scheduler {
+  start(): void
+  /** Look for due calls now: an order was just queued. */
+  wake(): void
+  /** One pass: renew leases, recover orphans, claim and dial what is due. */
+  tick(): Promise<void>
+  /** Stops looking; waits for dials already under way. */
+  stop(): Promise<void>
+}
+
+/** How long a claimed order stays ours without a heartbeat; the heartbeat is every pass. */
+export const LEASE_MS = 60_000
+/** How often to look for due calls when nothing wakes the scheduler. */
+const POLL_MS = 1_000
+
+/**
+ * The durable call scheduler. Jobs are orders in `queued` whose `next_call_at` has come. A
+ * pass claims them one by one with a conditional update (`queued` → `calling`, leased to this
+ * worker): two workers, or two passes, can never both claim one order. Leases are renewed every
+ * pass while a call lives; a worker that dies lets them lapse and another recovers its calls.
+ */
+export function createScheduler(deps: SchedulerDeps): Scheduler {
+  const recovery: RecoveryDeps = { ...deps, leaseMs: LEASE_MS }
+  const dials = new Set<Promise<void>>()
+  let timer: ReturnType<typeof setInterval> | undefined
+  let running: Promise<void> | undefined
+  let again = false
+  let firstPass = true
+  let started = false
+  let stopped = false
+  let nextDialAt = 0
+
+  async function pass(): Promise<void> {
+    const now = deps.now()
+    await deps.db
+      .update(orders)
+      .set({ leaseExpiresAt: now + LEASE_MS })
+      .where(and(eq(orders.status, 'calling'), eq(orders.leaseOwner, deps.owner)))
+      .run()
+    // On the first pass, calls this worker held before a restart are orphans too.
+    await recoverOrphans(recovery, { includeOwn: firstPass })
+    firstPass = false
+    for (const orderId of await claimDue(now)) {
+      if (stopped) return
+      // Twilio queues requests beyond the account's calls per second; pace them instead.
+      const wait = nextDialAt - deps.now()
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+      nextDialAt = Math.max(deps.now(), nextDialAt) + 1000 / deps.perSecond
+      const dial = dialOrder(deps, orderId).catch((error) => deps.log.error('dialling failed', { orderId, error }))
+      dials.add(dial)
+      void dial.finally(() => dials.delete(dial))
+    }
+  }
+
+  async function claimDue(now: number): Promise<number[]> {
+    const calling = await deps.db
+      .select({ storeId: orders.storeId, n: sql<number>`count(*)` })
+      .from(orders)
+      .where(eq(orders.status, 'calling'))
+      .groupBy(orders.storeId)
+      .all()
+    const perStore = new Map(calling.map((r) => [r.storeId, r.n]))
+    let capacity = deps.maxConcurrent - calling.reduce((sum, r) => sum + r.n, 0)
+    if (capacity <= 0) return []
+    const due = await deps.db
+      .select({ id: orders.id, storeId: orders.storeId })
+      .from(orders)
+      .innerJoin(stores, eq(stores.id, orders.storeId))
+      .where(and(eq(orders.status, 'queued'), lte(orders.nextCallAt, now), eq(stores.enabled, true)))
+      .orderBy(asc(orders.nextCallAt), asc(orders.id))
+      .limit(capacity * 4)
+      .all()
+    const limits = new Map<string, number>()
+    const claimed: number[] = []
+    for (const job of due) {
+      if (capacity <= 0) break
+      if (!limits.has(job.storeId))
+        limits.set(job.storeId, (await findStore(deps.db, job.storeId, deps.storeDefaults))?.settings.maxConcurrentCalls ?? 0)
+      if ((perStore.get(job.storeId) ?? 0) >= limits.get(job.storeId)!) continue
+      const won = await deps.db
+        .update(orders)
+        .set({ status: 'calling', leaseOwner: deps.owner, leaseExpiresAt: now + LEASE_MS, updatedAt: now })
+        .where(and(eq(orders.id, job.id), eq(orders.status, 'queued')))
+        .run()
+      if (won.changes !== 1) continue // another worker was quicker
+      claimed.push(job.id)
+      capacity--
+      perStore.set(job.storeId, (perStore.get(job.storeId) ?? 0) + 1)
+    }
+    return claimed
+  }
+
+  function tick(): Promise<void> {
+    if (running) {
+      again = true
+      return running
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false
+          await pass()
+        } while (again && !stopped)
+      } catch (error) {
+        deps.log.error('scheduler pass failed', { error })
+      } finally {
+        running = undefined
+      }
+    })()
+    return running
+  }
+
+  return {
+    start() {
+      started = true
+      timer = setInterval(() => void tick(), POLL_MS)
+      void tick()
+    },
+    wake() {
+      if (started && !stopped) void tick()
+    },
+    tick,
+    async stop() {
+      stopped = true
+      if (timer) clearInterval(timer)
+      await running
+      await Promise.allSettled([...dials])
+    },
+  }
+}

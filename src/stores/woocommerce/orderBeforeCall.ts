@@ -1,0 +1,29 @@
+import type { StoreOrderState } from '../orderState.js'
+import type { Store } from '../records.js'
+import { wooRequest, WooError, type WooCredentials } from './restApi.js'
+
+/** The meta key write-back sets once an order has its answer (see the write-back). */
+export const OUTCOME_META_KEY = '_callconfirm_outcome'
+
+interface WooOrder {
+  status: string
+  meta_data?: Array<{ key: string; value: unknown }>
+}
+
+const CLOSED = new Set(['cancelled', 'failed', 'refunded', 'trash'])
+
+/** Reads a WooCommerce order through the REST API just before its customer is called. */
+export async function readWooOrder(store: Store, credentials: WooCredentials, platformOrderId: string): Promise<StoreOrderState> {
+  let order: WooOrder
+  try {
+    order = await wooRequest<WooOrder>(store.domain, credentials, 'GET', `/orders/${encodeURIComponent(platformOrderId)}`)
+  } catch (error) {
+    if (error instanceof WooError && error.status === 404) return { state: 'not_found' }
+    if (error instanceof WooError && (error.status === 401 || error.status === 403)) return { state: 'access_revoked' }
+    return { state: 'unreachable', reason: error instanceof Error ? error.message : String(error) }
+  }
+  if (CLOSED.has(order.status)) return { state: 'cancelled' }
+  if (order.status === 'completed') return { state: 'fulfilled' }
+  if (order.meta_data?.some((m) => m.key === OUTCOME_META_KEY && m.value)) return { state: 'answered' }
+  return { state: 'open' }
+}
