@@ -3,6 +3,7 @@ import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { requestId, type RequestIdVariables } from 'hono/request-id'
+import type { UpgradeWebSocket } from 'hono/ws'
 import { sql } from 'drizzle-orm'
 import { orderRoutes } from './admin/orders.js'
 import { twilioCallbackRoutes } from './calls/callbacks.js'
@@ -11,20 +12,27 @@ import type { AppDeps } from './deps.js'
 import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
 import { wooWebhookRoutes } from './stores/woocommerce/webhooks.js'
 import { ApiError, payloadTooLarge } from './utils/errors.js'
+import { checkUpgradeSignature, mediaStreamRoute } from './voice/mediaStreamRoute.js'
 
 export const API_BODY_LIMIT = 256 * 1024
 
 const authError = (code: string, message: string) => ({ message: { error: { code, message } } })
 
+/** What the runtime provides beyond fetch: WebSockets (@hono/node-ws on Node). */
+export interface AppRuntime {
+  upgradeWebSocket?: UpgradeWebSocket
+}
+
 /**
- * The HTTP application: webhooks, the JSON API and health. Runtime-agnostic: everything it
- * touches comes in through `deps` (see service.ts for Node).
+ * The HTTP application: webhooks, Twilio's callbacks and media stream, the JSON API and health.
+ * Runtime-agnostic: everything it touches comes in through `deps` and `runtime` (see
+ * service.ts for Node).
  *
  * @example
- * const app = createApp(deps)
+ * const app = createApp(deps, { upgradeWebSocket })
  * serve({ fetch: app.fetch, port: 3000 })
  */
-export function createApp(deps: AppDeps) {
+export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
   const app = new Hono<{ Variables: RequestIdVariables }>()
 
   app.use(requestId())
@@ -52,6 +60,7 @@ export function createApp(deps: AppDeps) {
   app.route('/webhooks/woocommerce', wooWebhookRoutes(deps))
 
   app.route('/twilio', twilioCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
+  if (runtime.upgradeWebSocket) app.get('/twilio/media-stream', checkUpgradeSignature(deps), mediaStreamRoute(deps, runtime.upgradeWebSocket))
 
   app.use(
     '/api/*',

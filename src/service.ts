@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import { createNodeWebSocket } from '@hono/node-ws'
+import type { Hono } from 'hono'
 import { createApp } from './app.js'
 import { createScheduler, type Scheduler } from './calls/scheduler.js'
 import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
@@ -27,6 +29,8 @@ export interface RunningService {
 export interface ServiceOptions {
   /** Run the call scheduler (default true); intake-only tests turn it off. */
   schedule?: boolean
+  /** The clock policy reads (calling hours, retries); tests move it forward. */
+  now?: () => number
 }
 
 const HOUR = 3600 * 1000
@@ -67,7 +71,7 @@ export async function startService(config: ReadyConfig, log: Logger, options: Se
     // Orders arriving together share one transaction and so one fsync (group commit).
     saveOrder: createBatcher(async (writes) => saveOrdersInTransaction(db, writes)),
     storeDefaults: { voice: config.openai.voice },
-    now: Date.now,
+    now: options.now ?? Date.now,
     twilio: { client: createTwilioClient(twilio.account), account: twilio.account },
     readStoreOrder: createStoreOrderReader({ box, shopify }),
     wakeScheduler: () => scheduler?.wake(),
@@ -79,11 +83,15 @@ export async function startService(config: ReadyConfig, log: Logger, options: Se
     maxConcurrent: config.calls.maxConcurrent,
     perSecond: config.calls.perSecond,
   })
-  const app = createApp(deps)
+  // node-ws routes upgrades through the app, which needs its upgrader to be built: tie the knot.
+  let app: ReturnType<typeof createApp> | undefined
+  const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app!.request(...args) } as Hono })
+  app = createApp(deps, { upgradeWebSocket: nodeWs.upgradeWebSocket })
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+    const s = serve({ fetch: app!.fetch, port: config.port, hostname: config.host }, () => resolve(s))
     s.once('error', reject)
   })
+  nodeWs.injectWebSocket(server)
   const { port } = server.address() as AddressInfo
   if (options.schedule !== false) scheduler.start()
   const maintenance = setInterval(() => void pruneDeliveries(db, Date.now()).catch((error) => log.error('pruning receipts failed', { error })), HOUR)

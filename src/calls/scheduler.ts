@@ -2,6 +2,7 @@ import { and, asc, eq, lte, sql } from 'drizzle-orm'
 import { orders, stores } from '../db/schema.js'
 import { findStore } from '../stores/records.js'
 import { dialOrder } from './dialer.js'
+import { requeueOrder } from './outcomes.js'
 import { recoverOrphans, type RecoveryDeps } from './recovery.js'
 
 export interface SchedulerDeps extends Omit<RecoveryDeps, 'leaseMs'> {
@@ -59,7 +60,11 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       const wait = nextDialAt - deps.now()
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
       nextDialAt = Math.max(deps.now(), nextDialAt) + 1000 / deps.perSecond
-      const dial = dialOrder(deps, orderId).catch((error) => deps.log.error('dialling failed', { orderId, error }))
+      const dial = dialOrder(deps, orderId).catch(async (error) => {
+        // Something unforeseen (a store's credentials that no longer decrypt, say): try again later.
+        deps.log.error('dialling failed; trying again in a minute', { orderId, error })
+        await requeueOrder(deps.db, orderId, deps.now() + 60_000, deps.now()).catch(() => undefined)
+      })
       dials.add(dial)
       void dial.finally(() => dials.delete(dial))
     }

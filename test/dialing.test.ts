@@ -1,0 +1,443 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { eq } from 'drizzle-orm'
+import twilio from 'twilio'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { recordAttempt } from '../src/calls/attempts.js'
+import { createScheduler } from '../src/calls/scheduler.js'
+import { placeCall } from '../src/calls/twilio.js'
+import { callAttempts, orders } from '../src/db/schema.js'
+import { SAMPLE_CUSTOMERS, shopifyOrderPayload, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
+import { startShopifyAdminSimulator, type ShopifyAdminSimulator } from '../src/sandbox/shopify-admin/simulator.js'
+import { deliverShopifyWebhook, deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
+import { parseTwiml } from '../src/sandbox/twilio/twiml.js'
+import { startTwilioSimulator, type PhoneBehaviour, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
+import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../src/sandbox/woocommerce/simulator.js'
+import { startTestService, type TestService } from './support/service.js'
+import { freePort, until, zoneWhereItIs } from './support/wait.js'
+
+const ACCOUNT = `AC${'2'.repeat(32)}`
+const TOKEN = 'dialing-test-auth-token'
+const FROM = '+35542000111'
+const MINUTE = 60_000
+
+let twilioSim: TwilioSimulator
+let woo: WooCommerceSimulator
+let shop: ShopifyAdminSimulator
+
+beforeAll(async () => {
+  // Twilio's geo permissions here allow the UK too: our own allow-list must be what stops it.
+  twilioSim = await startTwilioSimulator({ accountSid: ACCOUNT, authToken: TOKEN, fromNumbers: [FROM], allowedCallingCodes: ['355', '383', '44'], timeScale: 0.005 })
+  woo = await startWooCommerceSimulator()
+  shop = await startShopifyAdminSimulator()
+})
+afterAll(async () => {
+  await twilioSim.close()
+  await woo.close()
+  await shop.close()
+})
+
+type DialingService = TestService & { publicUrl: string; clock: { offset: number; now: () => number } }
+
+/**
+ * callconfirm with its scheduler on, Twilio and the stores simulated, callbacks reaching it, and
+ * a clock of its own that tests move forward (Twilio's simulated clock stays real).
+ */
+async function dialingService(env: Record<string, string> = {}, schedule = true): Promise<DialingService> {
+  const clock = { offset: 0, now: () => Date.now() + clock.offset }
+  const port = env.PORT ?? String(await freePort())
+  const publicUrl = `http://127.0.0.1:${port}`
+  const svc = await startTestService(
+    {
+      PORT: port,
+      PUBLIC_URL: publicUrl,
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: TOKEN,
+      TWILIO_FROM_NUMBER: FROM,
+      TWILIO_API_ORIGIN: twilioSim.origin,
+      TWILIO_CALLS_PER_SECOND: '100',
+      SHOPIFY_ADMIN_API_ORIGIN: shop.origin,
+      ...env,
+    },
+    { schedule, now: clock.now },
+  )
+  return Object.assign(svc, { publicUrl, clock })
+}
+
+let nextOrder = 5000
+/** A customer with their own Albanian mobile number (the daily per-number limit stays out of the way). */
+function customer(n: number) {
+  const local = `069${String(10_000_000 + n).slice(1)}`
+  return { phone: `+355${local.slice(1)}`, customer: { ...SAMPLE_CUSTOMERS[1]!, phone: local } }
+}
+
+async function wooStore(svc: TestService, settings: Record<string, unknown> = {}) {
+  const res = await svc.api('POST', '/api/stores', {
+    platform: 'woocommerce',
+    siteUrl: woo.siteUrl,
+    consumerKey: woo.consumerKey,
+    consumerSecret: woo.consumerSecret,
+    settings: { timezone: zoneWhereItIs(12), ...settings },
+  })
+  return { id: res.body.store.id as string, secret: res.body.webhook.secret as string }
+}
+
+/** A new order placed in the simulated WooCommerce store and delivered to callconfirm. */
+async function placeWooOrder(svc: TestService, store: { id: string; secret: string }, behaviours: PhoneBehaviour[], change: Partial<WooOrder> = {}) {
+  const id = nextOrder++
+  const { phone, customer: c } = customer(id)
+  twilioSim.script(phone, ...behaviours)
+  const payload = { ...(wooOrderPayload({ id, customer: c }) as unknown as WooOrder), ...change }
+  woo.addOrder(payload)
+  const res = await deliverWooWebhook({ url: `${svc.url}/webhooks/woocommerce/${store.id}`, secret: store.secret, source: woo.siteUrl, payload })
+  return { orderId: (res.body as { orderId: number }).orderId, phone, platformOrderId: id }
+}
+
+const view = async (svc: TestService, orderId: number) => (await svc.api('GET', `/api/orders/${orderId}`)).body
+const callsTo = (phone: string) => twilioSim.calls.filter((c) => c.to === phone)
+
+describe('dialling an order', () => {
+  let svc: DialingService
+  let store: { id: string; secret: string }
+  beforeAll(async () => {
+    svc = await dialingService()
+    store = await wooStore(svc)
+  })
+  afterAll(() => svc.close())
+
+  it('places the call with the right TwiML, retries a busy line on the ladder, and calls again when the rung comes', async () => {
+    const { orderId, phone } = await placeWooOrder(svc, store, [{ kind: 'busy', ringMs: 100 }, { kind: 'human', ringMs: 100, hangUpAfterMs: 300 }])
+    await until(async () => (await view(svc, orderId)).attempts[0]?.status === 'busy', 'the first call to be busy')
+    const afterBusy = await view(svc, orderId)
+    expect(afterBusy.status).toBe('queued')
+    const attempt = afterBusy.attempts[0]
+    expect(Date.parse(afterBusy.nextCallAt) - Date.parse(attempt.endedAt)).toBe(15 * MINUTE)
+
+    const [call] = callsTo(phone)
+    expect(call!.params).toMatchObject({
+      To: phone,
+      From: FROM,
+      StatusCallback: `${svc.publicUrl}/twilio/status/${attempt.id}`,
+      StatusCallbackMethod: 'POST',
+      StatusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      Timeout: '25',
+      TimeLimit: '300',
+      MachineDetection: 'Enable',
+      AsyncAmd: 'true',
+      AsyncAmdStatusCallback: `${svc.publicUrl}/twilio/amd/${attempt.id}`,
+    })
+    const [connect] = parseTwiml(String(call!.params.Twiml))
+    expect(connect).toMatchObject({ verb: 'Connect', stream: { url: `ws://127.0.0.1:${svc.port}/twilio/media-stream`, parameters: { attemptId: attempt.id } } })
+    // The stream's one-time token is stored only as a hash, bound to this attempt.
+    const token = connect!.verb === 'Connect' ? connect!.stream.parameters.token! : ''
+    const stored = svc.deps.db.select().from(callAttempts).where(eq(callAttempts.id, attempt.id)).get()!
+    expect(stored.streamTokenHash).toBe(createHash('sha256').update(token).digest('hex'))
+    expect(callsTo(phone)).toHaveLength(1)
+
+    svc.clock.offset += 15 * MINUTE
+    svc.scheduler.wake()
+    await until(async () => (await view(svc, orderId)).status === 'done', 'the second call to end')
+    const done = await view(svc, orderId)
+    expect(callsTo(phone)).toHaveLength(2)
+    expect(done.attempts).toHaveLength(2)
+    expect(done.attempts[1]).toMatchObject({ number: 2, status: 'completed', callSid: callsTo(phone)[1]!.sid })
+    expect(done.attempts[1].answeredAt).not.toBeNull()
+    // Nobody can talk to the customer until the voice agent exists: the order asks for a person.
+    expect(done.outcome).toBe('needs_review')
+  })
+
+  it('shows every attempt with its times, Twilio status and who answered', async () => {
+    const { orderId } = await placeWooOrder(svc, store, [{ kind: 'machine', ringMs: 100 }])
+    await until(async () => {
+      const [a] = (await view(svc, orderId)).attempts
+      return a?.answeredBy === 'machine_start' && a.endedAt !== null
+    }, 'the machine verdict and the hang-up')
+    const [attempt] = (await view(svc, orderId)).attempts
+    expect(attempt).toMatchObject({ number: 1, callSid: expect.stringMatching(/^CA/), answeredBy: 'machine_start' })
+    for (const field of ['startedAt', 'answeredAt', 'endedAt']) expect(Date.parse(attempt[field]), field).not.toBeNaN()
+  })
+
+  it('hangs up on an answering machine, calls again later, and closes as voicemail when the ladder runs out', async () => {
+    const short = await wooStore(svc, { retryDelaysMinutes: [1] })
+    const { orderId, phone } = await placeWooOrder(svc, short, [{ kind: 'machine', ringMs: 100 }, { kind: 'machine', ringMs: 100 }])
+    await until(async () => (await view(svc, orderId)).status === 'queued' && (await view(svc, orderId)).attempts.length === 1, 'the first machine call')
+    expect(callsTo(phone)[0]!.callbacks.some((c) => c.params.CallStatus === 'completed')).toBe(true)
+    svc.clock.offset += MINUTE
+    svc.scheduler.wake()
+    await until(async () => (await view(svc, orderId)).status === 'done', 'the second machine call')
+    const done = await view(svc, orderId)
+    expect(done).toMatchObject({ outcome: 'voicemail', evidence: '2 calls: 2 reached voicemail.' })
+    // We hung up on the machine ourselves; the calls did not run to the time limit.
+    expect(callsTo(phone).every((c) => c.endedAt! - c.answeredAt! < 5_000)).toBe(true)
+  })
+
+  it('closes as no_answer when nobody picks up on any rung', async () => {
+    const short = await wooStore(svc, { retryDelaysMinutes: [1] })
+    const { orderId } = await placeWooOrder(svc, short, [{ kind: 'no-answer' }, { kind: 'busy', ringMs: 100 }])
+    await until(async () => (await view(svc, orderId)).attempts[0]?.status === 'no-answer', 'the first call to ring out')
+    svc.clock.offset += MINUTE
+    svc.scheduler.wake()
+    await until(async () => (await view(svc, orderId)).status === 'done', 'the ladder to run out')
+    expect(await view(svc, orderId)).toMatchObject({ outcome: 'no_answer', evidence: '2 calls: 1 not answered, 1 busy.' })
+  })
+
+  it('never dials a number outside the store\'s allowed countries', async () => {
+    const id = nextOrder++
+    const uk = { ...SAMPLE_CUSTOMERS[1]!, phone: '+44 7400 123456', country: 'GB' }
+    const payload = wooOrderPayload({ id, customer: uk }) as unknown as WooOrder
+    woo.addOrder(payload)
+    const res = await deliverWooWebhook({ url: `${svc.url}/webhooks/woocommerce/${store.id}`, secret: store.secret, source: woo.siteUrl, payload })
+    const orderId = (res.body as { orderId: number }).orderId
+    await until(async () => (await view(svc, orderId)).status === 'done', 'the order to close')
+    const done = await view(svc, orderId)
+    expect(done).toMatchObject({ outcome: 'failed', attempts: [] })
+    expect(done.evidence).toContain('GB')
+    expect(callsTo('+447400123456')).toHaveLength(0)
+  })
+
+  it('waits for the calling hours: an order at 3 a.m. store time is called at the opening', async () => {
+    const night = await wooStore(svc, { timezone: zoneWhereItIs(3, svc.clock.now()) })
+    const { orderId, phone } = await placeWooOrder(svc, night, [{ kind: 'human' }])
+    await until(async () => (await view(svc, orderId)).nextCallAt !== null && (await view(svc, orderId)).status === 'queued', 'the order to wait')
+    await svc.scheduler.tick()
+    const waiting = await view(svc, orderId)
+    expect(waiting.status).toBe('queued')
+    const opensIn = Date.parse(waiting.nextCallAt) - svc.clock.now()
+    expect(opensIn).toBeGreaterThan(4.9 * 60 * MINUTE)
+    expect(opensIn).toBeLessThan(6.1 * 60 * MINUTE)
+    expect(callsTo(phone)).toHaveLength(0)
+  })
+
+  it('keeps to a store\'s limit of calls at once', async () => {
+    const one = await wooStore(svc, { maxConcurrentCalls: 1 })
+    const placed = await Promise.all([1, 2, 3].map(() => placeWooOrder(svc, one, [{ kind: 'busy', ringMs: 4000 }])))
+    await until(async () => (await Promise.all(placed.map((p) => view(svc, p.orderId)))).every((o) => o.attempts.length === 1), 'all three to be called', 15_000)
+    const spans = placed.map((p) => callsTo(p.phone)[0]!).map((c) => [c.createdAt, c.endedAt!] as const).sort((a, b) => a[0] - b[0])
+    for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1])
+  })
+})
+
+describe('reading the order again before dialling', () => {
+  let svc: DialingService
+  beforeAll(async () => {
+    svc = await dialingService()
+  })
+  afterAll(() => svc.close())
+
+  async function shopifyStore(domain: string) {
+    const accessToken = `shpat_${domain.split('.')[0]}`
+    shop.addShop(domain, accessToken)
+    const res = await svc.api('POST', '/api/stores', { platform: 'shopify', shopDomain: domain, accessToken, webhookSecret: 'shpss_dialing_secret', settings: { timezone: zoneWhereItIs(12) } })
+    return res.body.store.id as string
+  }
+
+  async function shopifyOrder(domain: string, change: (order: Record<string, unknown>) => void) {
+    const id = BigInt(nextOrder++)
+    const { phone, customer: c } = customer(Number(id))
+    twilioSim.script(phone, { kind: 'human' })
+    const payload = shopifyOrderPayload({ id, customer: c }) as unknown as Record<string, unknown> & { id: bigint; admin_graphql_api_id: string }
+    const inShop = { ...payload }
+    change(inShop) // what the merchant did in Shopify after the webhook left
+    shop.addOrder(domain, inShop)
+    const res = await deliverShopifyWebhook({ url: `${svc.url}/webhooks/shopify`, secret: 'shpss_dialing_secret', shop: domain, topic: 'orders/create', payload })
+    return { orderId: (res.body as { orderId: number }).orderId, phone }
+  }
+
+  it.each([
+    ['cancelled in Shopify', (o: Record<string, unknown>) => (o.cancelled_at = '2026-11-21T10:20:00+01:00'), 'cancelled_in_store'],
+    ['fulfilled in Shopify', (o: Record<string, unknown>) => (o.fulfillment_status = 'fulfilled'), 'fulfilled_in_store'],
+    ['already tagged call-confirmed', (o: Record<string, unknown>) => (o.tags = 'vip, call-confirmed'), 'already_answered'],
+  ])('does not call an order %s', async (_, change, reason) => {
+    const domain = `reread-${reason.replace(/_/g, '-')}.myshopify.com`
+    await shopifyStore(domain)
+    const { orderId, phone } = await shopifyOrder(domain, change)
+    await until(async () => (await view(svc, orderId)).status === 'skipped', 'the order to be skipped')
+    expect(await view(svc, orderId)).toMatchObject({ skipReason: reason, attempts: [] })
+    expect(callsTo(phone)).toHaveLength(0)
+    expect(shop.requests.at(-1)!.query).toContain('OrderBeforeCall')
+  })
+
+  it('stops when the store has revoked our access', async () => {
+    const domain = 'revoked-shop.myshopify.com'
+    await shopifyStore(domain)
+    shop.revoke(domain)
+    const { orderId, phone } = await shopifyOrder(domain, () => undefined)
+    await until(async () => (await view(svc, orderId)).status === 'skipped', 'the order to be skipped')
+    expect((await view(svc, orderId)).skipReason).toBe('store_access_revoked')
+    expect(callsTo(phone)).toHaveLength(0)
+  })
+
+  it('calls an open WooCommerce order, and not one completed in the store', async () => {
+    const store = await wooStore(svc)
+    const open = await placeWooOrder(svc, store, [{ kind: 'busy', ringMs: 50 }])
+    const shipped = await placeWooOrder(svc, store, [{ kind: 'human' }], { status: 'completed' })
+    await until(async () => (await view(svc, open.orderId)).attempts.length === 1 && (await view(svc, shipped.orderId)).status === 'skipped', 'both to be decided')
+    expect((await view(svc, shipped.orderId)).skipReason).toBe('fulfilled_in_store')
+    expect(callsTo(shipped.phone)).toHaveLength(0)
+    expect(woo.requests).toContainEqual({ method: 'GET', path: `/wp-json/wc/v3/orders/${open.platformOrderId}`, status: 200 })
+  })
+})
+
+describe('Twilio callbacks', () => {
+  let svc: DialingService
+  let attemptId: string
+  beforeAll(async () => {
+    svc = await dialingService()
+    const store = await wooStore(svc)
+    const { orderId } = await placeWooOrder(svc, store, [{ kind: 'no-answer' }])
+    await until(async () => (await view(svc, orderId)).attempts[0]?.callSid !== undefined && (await view(svc, orderId)).attempts[0]?.callSid !== null, 'the call')
+    attemptId = (await view(svc, orderId)).attempts[0].id
+  })
+  afterAll(() => svc.close())
+
+  const post = (signature: string | undefined, params: Record<string, string>, path = `/twilio/status/${attemptId}`) =>
+    fetch(`${svc.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature ? { 'x-twilio-signature': signature } : {}) },
+      body: new URLSearchParams(params),
+    })
+
+  it('refuses an unsigned or wrongly signed callback with 403, and it changes nothing', async () => {
+    const before = svc.deps.db.select().from(callAttempts).where(eq(callAttempts.id, attemptId)).get()!
+    const params = { CallSid: before.callSid!, CallStatus: 'completed', AnsweredBy: 'human', SequenceNumber: '9', AccountSid: ACCOUNT }
+    const url = `${svc.publicUrl}/twilio/status/${attemptId}`
+    const forged = twilio.getExpectedTwilioSignature('someone-elses-token', url, params)
+    const elsewhere = twilio.getExpectedTwilioSignature(TOKEN, `https://attacker.example/twilio/status/${attemptId}`, params)
+    const tampered = twilio.getExpectedTwilioSignature(TOKEN, url, { ...params, CallStatus: 'busy' })
+    for (const signature of [undefined, forged, elsewhere, tampered, 'not-a-signature']) expect((await post(signature, params)).status).toBe(403)
+    expect((await post(undefined, params, `/twilio/amd/${attemptId}`)).status).toBe(403)
+    const after = svc.deps.db.select().from(callAttempts).where(eq(callAttempts.id, attemptId)).get()!
+    expect(after).toEqual(before)
+  })
+
+  it('accepts the same callback signed with the account\'s token against PUBLIC_URL', async () => {
+    const params = { CallSid: `CA${'9'.repeat(32)}`, CallStatus: 'ringing', SequenceNumber: '1', AccountSid: ACCOUNT }
+    const signature = twilio.getExpectedTwilioSignature(TOKEN, `${svc.publicUrl}/twilio/status/${attemptId}`, params)
+    // Signed right, but for another call than this attempt's: acknowledged and ignored.
+    expect((await post(signature, params)).status).toBe(204)
+    expect(svc.deps.db.select().from(callAttempts).where(eq(callAttempts.id, attemptId)).get()!.callSid).not.toBe(params.CallSid)
+  })
+})
+
+describe('the media stream', () => {
+  let svc: DialingService
+  beforeAll(async () => {
+    svc = await dialingService()
+  })
+  afterAll(() => svc.close())
+
+  /** Plays Twilio's first two messages on a new socket; resolves with the close code. */
+  function connectAs(customParameters: Record<string, string>, headers: Record<string, string> = {}): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${svc.port}/twilio/media-stream`, { headers })
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode!))
+      ws.on('error', reject)
+      ws.on('open', () => {
+        ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }))
+        ws.send(JSON.stringify({ event: 'start', sequenceNumber: '1', start: { callSid: `CA${'3'.repeat(32)}`, customParameters }, streamSid: `MZ${'3'.repeat(32)}` }))
+        // A stream that is let in stays open: give up waiting after a moment.
+        setTimeout(() => {
+          ws.close()
+          resolve(0)
+        }, 500)
+      })
+      ws.on('close', (code) => resolve(code))
+    })
+  }
+
+  it('closes at once a stream that cannot show an attempt\'s one-time token', async () => {
+    expect(await connectAs({})).toBe(1008)
+    expect(await connectAs({ attemptId: 'att_nobody', token: 'guess' })).toBe(1008)
+  })
+
+  it('lets a call\'s own stream in, once: a replayed start is refused', async () => {
+    const store = await wooStore(svc)
+    const { orderId, phone } = await placeWooOrder(svc, store, [{ kind: 'human', ringMs: 50, hangUpAfterMs: 2000 }])
+    await until(() => svc.logs.some((l) => l.includes('media stream connected') && l.includes(`"orderId":${orderId}`)), 'the stream to be let in')
+    const call = callsTo(phone)[0]!
+    const [connect] = parseTwiml(String(call.params.Twiml))
+    const parameters = connect!.verb === 'Connect' ? connect!.stream.parameters : {}
+    expect(await connectAs(parameters)).toBe(1008)
+    // Twilio's own stream was not cut: it is still open.
+    expect(call.stream!.closedBy).toBeUndefined()
+  })
+
+  it('refuses an upgrade whose X-Twilio-Signature is wrong', async () => {
+    expect(await connectAs({}, { 'x-twilio-signature': 'bm90IGEgc2lnbmF0dXJl' })).toBe(403)
+  })
+})
+
+describe('recovery after a crash', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'callconfirm-crash-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('finds the call Twilio placed for an attempt whose Call SID was never stored, and does not call again', async () => {
+    const env = { WORKER_ID: 'worker-1', DATABASE_PATH: join(dir, 'crash.db'), ENCRYPTION_KEY: randomBytes(32).toString('base64') }
+    const first = await dialingService(env, false)
+    const store = await wooStore(first)
+    const { orderId, phone } = await placeWooOrder(first, store, [{ kind: 'busy', ringMs: 100 }])
+    // The dialer's first steps, then the crash: attempt recorded, call placed, SID never stored.
+    first.deps.db.update(orders).set({ status: 'calling', leaseOwner: 'worker-1', leaseExpiresAt: first.clock.now() + MINUTE }).where(eq(orders.id, orderId)).run()
+    const { attempt, streamToken } = await recordAttempt(first.deps.db, orderId, first.clock.now())
+    // Down: the callbacks for this call reach nobody.
+    const dead = first.publicUrl
+    await first.close()
+    const call = await placeCall(first.deps.twilio.client, first.deps.twilio.account, { to: phone, attemptId: attempt.id, streamToken, publicUrl: dead })
+    await until(() => twilioSim.calls.find((c) => c.sid === call.sid)!.status === 'busy', 'the call to end while we are down')
+
+    const second = await dialingService(env)
+    try {
+      await until(async () => (await view(second, orderId)).attempts[0]?.status === 'busy', 'recovery')
+      const recovered = await view(second, orderId)
+      expect(recovered.attempts).toEqual([expect.objectContaining({ id: attempt.id, callSid: call.sid, status: 'busy' })])
+      expect(recovered.status).toBe('queued') // the next rung of the ladder
+      expect(callsTo(phone)).toHaveLength(1)
+    } finally {
+      await second.close()
+    }
+  })
+
+  it('queues again an attempt Twilio never placed, and places it once', async () => {
+    const env = { WORKER_ID: 'worker-2', DATABASE_PATH: join(dir, 'crash2.db'), ENCRYPTION_KEY: randomBytes(32).toString('base64') }
+    const first = await dialingService(env, false)
+    const store = await wooStore(first)
+    const { orderId, phone } = await placeWooOrder(first, store, [{ kind: 'busy', ringMs: 50 }])
+    first.deps.db.update(orders).set({ status: 'calling', leaseOwner: 'worker-2', leaseExpiresAt: first.clock.now() + MINUTE }).where(eq(orders.id, orderId)).run()
+    const { attempt } = await recordAttempt(first.deps.db, orderId, first.clock.now())
+    await first.close()
+
+    const second = await dialingService(env)
+    try {
+      await until(async () => (await view(second, orderId)).attempts.length === 2, 'the call to be placed again')
+      const after = await view(second, orderId)
+      expect(after.attempts[0]).toMatchObject({ id: attempt.id, status: 'not-placed' })
+      await until(() => callsTo(phone).length === 1, 'one call')
+      expect(callsTo(phone)).toHaveLength(1)
+    } finally {
+      await second.close()
+    }
+  })
+})
+
+describe('two schedulers racing', () => {
+  it('never dial one order twice', async () => {
+    const svc = await dialingService({ MAX_CONCURRENT_CALLS: '100' }, false)
+    try {
+      const store = await wooStore(svc, { maxConcurrentCalls: 50 })
+      const placed = await Promise.all(Array.from({ length: 15 }, () => placeWooOrder(svc, store, [{ kind: 'busy', ringMs: 2000 }])))
+      const make = (owner: string) => createScheduler({ ...svc.deps, publicUrl: svc.publicUrl, owner, maxConcurrent: 100, perSecond: 1000 })
+      const [a, b] = [make('racer-a'), make('racer-b')]
+      await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()])
+      await until(() => placed.every((p) => callsTo(p.phone).length >= 1), 'every order to be dialled')
+      await Promise.all([a.stop(), b.stop()])
+      expect(placed.map((p) => callsTo(p.phone).length)).toEqual(placed.map(() => 1))
+      const attempts = svc.deps.db.select().from(callAttempts).all().filter((x) => placed.some((p) => p.orderId === x.orderId))
+      expect(attempts).toHaveLength(15)
+    } finally {
+      await svc.close()
+    }
+  })
+})
