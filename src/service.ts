@@ -37,13 +37,14 @@ const HOUR = 3600 * 1000
 
 /**
  * The Twilio account calls go out on. Live, the configured one. In sandbox mode without Twilio
- * credentials, a simulated Twilio in this process whose phones answer after three rings.
+ * credentials, a simulated Twilio in this process whose phones answer after three rings and,
+ * with nobody to talk to them yet, hang up after twenty seconds.
  */
 async function twilioAccount(config: ReadyConfig): Promise<{ account: TwilioAccount; simulator?: TwilioSimulator }> {
   const { accountSid, authToken, fromNumber, apiOrigin } = config.twilio
   if (accountSid && authToken && fromNumber) return { account: { accountSid, authToken, fromNumber, apiOrigin } }
   const sandbox = { accountSid: `AC${'0'.repeat(32)}`, authToken: crypto.randomUUID(), fromNumber: '+35542000000' }
-  const simulator = await startTwilioSimulator({ ...sandbox, fromNumbers: [sandbox.fromNumber], defaultBehaviour: { kind: 'human', ringMs: 3000 } })
+  const simulator = await startTwilioSimulator({ ...sandbox, fromNumbers: [sandbox.fromNumber], defaultBehaviour: { kind: 'human', ringMs: 3000, hangUpAfterMs: 20_000 } })
   return { account: { ...sandbox, apiOrigin: simulator.origin }, simulator }
 }
 

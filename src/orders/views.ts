@@ -103,6 +103,8 @@ export async function orderView(db: Db, id: number) {
       startedAt: iso(a.startedAt),
       answeredAt: iso(a.answeredAt),
       endedAt: iso(a.endedAt),
+      durationSeconds: a.durationSeconds,
+      error: a.error,
     })),
     transcript: transcript.map((t) => ({ speaker: t.speaker, text: t.text, at: iso(t.at) })),
     // Calls record their cost (telephony minutes, model usage) once they are placed; none yet.

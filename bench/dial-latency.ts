@@ -1,0 +1,90 @@
+/**
+ * Time from an order's webhook to Twilio's `calls.create`, inside the calling hours: what a
+ * customer waits between checkout and their phone ringing, less the network and Twilio.
+ *
+ *   npm run bench:dial            # 30 orders, one at a time
+ *   ORDERS=100 npm run bench:dial
+ *
+ * callconfirm runs as in production (scheduler on, Twilio's default of one call per second),
+ * with Twilio and the WooCommerce store simulated on loopback. Orders are sent 1.1 s apart so
+ * the per-second pacing never holds one back: the figure is the pipeline's own latency
+ * (webhook intake and durable write, scheduler wake-up and claim, policy checks, reading the
+ * order back from the store, recording the attempt, the REST request).
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../src/config.js'
+import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
+import { completeSandboxSecrets } from '../src/sandbox/secrets.js'
+import { deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
+import { startTwilioSimulator } from '../src/sandbox/twilio/simulator.js'
+import { startWooCommerceSimulator, type WooOrder } from '../src/sandbox/woocommerce/simulator.js'
+import { startService } from '../src/service.js'
+import { createLogger } from '../src/utils/log.js'
+import { freePort, zoneWhereItIs } from '../test/support/wait.js'
+
+const ORDERS = Number(process.env.ORDERS ?? 30)
+const ACCOUNT = `AC${'4'.repeat(32)}`
+const TOKEN = 'bench-token'
+const FROM = '+35542000222'
+const dir = mkdtempSync(join(tmpdir(), 'callconfirm-dial-'))
+
+const twilio = await startTwilioSimulator({ accountSid: ACCOUNT, authToken: TOKEN, fromNumbers: [FROM], defaultBehaviour: { kind: 'busy', ringMs: 200 } })
+const woo = await startWooCommerceSimulator()
+const port = await freePort()
+const config = loadConfig({
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  PUBLIC_URL: `http://127.0.0.1:${port}`,
+  DATABASE_PATH: join(dir, 'callconfirm.db'),
+  ADMIN_TOKEN: 'bench-admin-token-0123456789',
+  ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  TWILIO_ACCOUNT_SID: ACCOUNT,
+  TWILIO_AUTH_TOKEN: TOKEN,
+  TWILIO_FROM_NUMBER: FROM,
+  TWILIO_API_ORIGIN: twilio.origin,
+})
+const service = await startService(completeSandboxSecrets(config).config, createLogger('warn'))
+
+try {
+  const reg = await fetch(`${service.url}/api/stores`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer bench-admin-token-0123456789', 'content-type': 'application/json' },
+    body: JSON.stringify({
+      platform: 'woocommerce',
+      siteUrl: woo.siteUrl,
+      consumerKey: woo.consumerKey,
+      consumerSecret: woo.consumerSecret,
+      settings: { timezone: zoneWhereItIs(12), maxCallsPerNumberPerDay: 10 },
+    }),
+  })
+  const store = (await reg.json()) as { store: { id: string }; webhook: { secret: string } }
+
+  const latencies: number[] = []
+  for (let i = 0; i < ORDERS; i++) {
+    const local = `069${String(10_000_000 + i).slice(1)}`
+    const payload = wooOrderPayload({ id: 100 + i, customer: { ...SAMPLE_CUSTOMERS[1]!, phone: local } }) as unknown as WooOrder
+    woo.addOrder(payload)
+    const sentAt = Date.now()
+    await deliverWooWebhook({ url: `${service.url}/webhooks/woocommerce/${store.store.id}`, secret: store.webhook.secret, source: woo.siteUrl, payload })
+    const to = `+355${local.slice(1)}`
+    const deadline = Date.now() + 10_000
+    while (!twilio.calls.some((c) => c.to === to) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1))
+    const call = twilio.calls.find((c) => c.to === to)
+    if (!call) throw new Error(`order ${i} was not dialled within 10 s`)
+    latencies.push(call.createdAt - sentAt)
+    await new Promise((r) => setTimeout(r, Math.max(0, sentAt + 1100 - Date.now())))
+  }
+  const sorted = [...latencies].sort((a, b) => a - b)
+  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`)
+  console.log(`orders: ${ORDERS}, one at a time, inside the calling hours`)
+  console.log(`webhook → calls.create: p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, max ${sorted.at(-1)} ms`)
+} finally {
+  await service.close()
+  await twilio.close()
+  await woo.close()
+  rmSync(dir, { recursive: true, force: true })
+}
