@@ -400,6 +400,26 @@ describe('recovery after a crash', () => {
     }
   })
 
+  it('does not call again when Twilio placed a call but its answer was lost (a 5xx)', async () => {
+    const svc = await dialingService({ WORKER_ID: 'worker-3' })
+    try {
+      const store = await wooStore(svc)
+      twilioSim.failNextCreate({ status: 503, placeAnyway: true })
+      const { orderId, phone } = await placeWooOrder(svc, store, [{ kind: 'busy', ringMs: 100 }])
+      // Its callbacks still name the attempt: it adopts the call Twilio did place, busy, and waits
+      // on the ladder; no second call goes out, now or when the recovery moment comes.
+      await until(async () => (await view(svc, orderId)).attempts[0].status === 'busy', 'the placed call to be adopted')
+      svc.clock.offset += 61_000
+      await svc.scheduler.tick()
+      const after = await view(svc, orderId)
+      expect(after.attempts).toEqual([expect.objectContaining({ callSid: callsTo(phone)[0]!.sid, status: 'busy', error: 'An internal server error has occurred' })])
+      expect(after.status).toBe('queued')
+      expect(callsTo(phone)).toHaveLength(1)
+    } finally {
+      await svc.close()
+    }
+  })
+
   it('queues again an attempt Twilio never placed, and places it once', async () => {
     const env = { WORKER_ID: 'worker-2', DATABASE_PATH: join(dir, 'crash2.db'), ENCRYPTION_KEY: randomBytes(32).toString('base64') }
     const first = await dialingService(env, false)

@@ -6,7 +6,7 @@ import { maskPhone } from '../domain/phone.js'
 import type { ReadStoreOrder } from '../stores/orderState.js'
 import { findStore } from '../stores/records.js'
 import { callsToNumberSince, recordAttempt, storeCallSid, updateAttempt } from './attempts.js'
-import { closeOrder, requeueOrder, stopCalling, type CallDeps } from './outcomes.js'
+import { closeOrder, releaseForRecovery, requeueOrder, stopCalling, type CallDeps } from './outcomes.js'
 import { placeCall, twilioErrorCode, twilioHttpStatus, type TwilioAccount, type TwilioClient } from './twilio.js'
 
 export interface DialerDeps extends CallDeps {
@@ -19,8 +19,10 @@ export interface DialerDeps extends CallDeps {
 const UNDIALLABLE_NUMBER = new Set([21211, 21214, 21217, 21401, 21407])
 /** Twilio's geo permissions or the account's settings forbid calling it. */
 const FORBIDDEN_NUMBER = new Set([21215, 21216, 13227])
-/** How long to wait before trying again when Twilio could not be asked at all. */
+/** How long to wait before trying again when Twilio refused to place a call for now (429, 4xx). */
 const TWILIO_UNAVAILABLE_RETRY_MS = 60_000
+/** How long before recovery looks for a call whose creation went unanswered. */
+const RECOVERY_DELAY_MS = 60_000
 
 /**
  * Dials one order the scheduler has claimed: checks the number against the store's policy
@@ -76,12 +78,20 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
     deps.log.info('call placed', { orderId, attemptId: attempt.id, attempt: attempt.number, callSid: call.sid, phone: maskPhone(order.phone) })
   } catch (error) {
     const code = twilioErrorCode(error)
+    const status = twilioHttpStatus(error)
     const message = error instanceof Error ? error.message : String(error)
+    if (status === undefined || status >= 500) {
+      // No clear answer (a timeout, a 5xx): the call may exist. Recovery asks Twilio for the calls
+      // to this number before dialling again, so leave the attempt as it is and let the lease lapse.
+      deps.log.error('Twilio gave no clear answer to calls.create; recovery will check', { orderId, status, error: message })
+      await updateAttempt(deps.db, attempt.id, { error: message, updatedAt: deps.now() })
+      return releaseForRecovery(deps.db, orderId, deps.now() + RECOVERY_DELAY_MS)
+    }
     await updateAttempt(deps.db, attempt.id, { status: 'not-placed', error: code ? `${code}: ${message}` : message, updatedAt: deps.now() })
     if (code !== undefined && UNDIALLABLE_NUMBER.has(code)) return closeOrder(deps.db, orderId, 'invalid_phone', `Twilio refused the number (${code}).`, deps.now())
     if (code !== undefined && FORBIDDEN_NUMBER.has(code))
       return closeOrder(deps.db, orderId, 'failed', `The Twilio account may not call this number (${code}); check its geo permissions.`, deps.now())
-    deps.log.error('Twilio did not place the call; trying again shortly', { orderId, code, status: twilioHttpStatus(error), error: message })
+    deps.log.error('Twilio did not place the call; trying again shortly', { orderId, code, status, error: message })
     return requeueOrder(deps.db, orderId, deps.now() + TWILIO_UNAVAILABLE_RETRY_MS, deps.now())
   }
 }

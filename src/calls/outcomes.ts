@@ -23,6 +23,14 @@ export async function requeueOrder(db: Db, orderId: number, at: number, now: num
   await db.update(orders).set({ status: 'queued', nextCallAt: at, updatedAt: now, ...released }).where(beingCalled(orderId)).run()
 }
 
+/**
+ * Leaves an order being called to recovery: no worker holds it, and its lease lapses at `at`, when
+ * whichever worker passes next settles it against Twilio (see recovery.ts).
+ */
+export async function releaseForRecovery(db: Db, orderId: number, at: number): Promise<void> {
+  await db.update(orders).set({ leaseOwner: null, leaseExpiresAt: at }).where(beingCalled(orderId)).run()
+}
+
 /** Gives an order being called its final outcome; an outcome the agent already recorded stands. */
 export async function closeOrder(db: Db, orderId: number, outcome: Outcome, evidence: string, now: number): Promise<void> {
   await db

@@ -58,6 +58,11 @@ export interface TwilioSimulator {
   calls: SimulatedCall[]
   /** The next calls to `number` behave as given, one behaviour per call, in order. */
   script(number: string, ...behaviours: PhoneBehaviour[]): void
+  /**
+   * The next `calls.create` answers with an HTTP error (500 unless given); with `placeAnyway`
+   * the call is placed all the same, as when Twilio's answer is lost on the way back.
+   */
+  failNextCreate(fault?: { status?: 500 | 503; placeAnyway?: boolean }): void
   /** Resolves when every callback the simulator has sent so far has been answered. */
   settled(): Promise<void>
   close(): Promise<void>
@@ -81,6 +86,7 @@ function twilioError(c: Context, status: 400 | 401 | 404, code: number, message:
 export async function startTwilioSimulator(options: TwilioSimulatorOptions): Promise<TwilioSimulator> {
   const scale = options.timeScale ?? 1
   const scripts = new Map<string, PhoneBehaviour[]>()
+  const createFaults: Array<{ status?: 500 | 503; placeAnyway?: boolean }> = []
   const calls: SimulatedCall[] = []
   const timers = new Set<ReturnType<typeof setTimeout>>()
   const inFlight = new Set<Promise<unknown>>()
@@ -307,6 +313,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       return twilioError(c, 400, 21215, `Account not authorized to call ${to}. Perhaps you need to enable some international permissions: https://www.twilio.com/console/voice/calls/geo-permissions/low-risk`)
     const twiml = first('Twiml')
     if (!twiml && !first('Url') && !first('ApplicationSid')) return twilioError(c, 400, 21205, 'Url parameter is required.')
+    const fault = createFaults.shift()
     const call: SimulatedCall = {
       sid: twilioSid('CA'),
       to,
@@ -329,7 +336,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     } catch (error) {
       verbs = error instanceof TwimlError ? error : new TwimlError(String(error))
     }
-    place(call, verbs)
+    if (fault && !fault.placeAnyway) calls.pop()
+    else place(call, verbs)
+    if (fault) return c.json({ code: 20500, message: 'An internal server error has occurred', more_info: 'https://www.twilio.com/docs/errors/20500', status: fault.status ?? 500 }, fault.status ?? 500)
     return c.json(callJson(call), 201)
   })
 
@@ -397,6 +406,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     calls,
     script(number, ...behaviours) {
       scripts.set(number, [...(scripts.get(number) ?? []), ...behaviours])
+    },
+    failNextCreate(fault = {}) {
+      createFaults.push(fault)
     },
     async settled() {
       while (inFlight.size) await Promise.allSettled([...inFlight])
