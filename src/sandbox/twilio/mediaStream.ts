@@ -53,9 +53,15 @@ export class MediaStreamSession {
   playedBytes = 0
   receivedAudioBytes = 0
   clears = 0
+  /** When, in stream time, the customer first heard audio from the server. */
+  firstAudioAt: number | undefined
+  /** Stream time of the `start` message's sending (0) as a wall-clock instant. */
+  startedAtWall = 0
   /** Why the stream could not start (Twilio error 31920), if it could not. */
   handshakeError: string | undefined
   closedBy: 'server' | 'twilio' | undefined
+  /** Stream time at which the stream ended: nothing queued after it was heard. */
+  endedAtMs: number | undefined
 
   private ws: WebSocket | undefined
   private sequence = 0
@@ -66,6 +72,8 @@ export class MediaStreamSession {
   private queueEndsAt = 0
   private queuedBytes = 0
   private pendingMarks: Array<{ record: MarkRecord; timer: ReturnType<typeof setTimeout> }> = []
+  /** The server's audio with the stream time it starts playing; cut where a clear stopped it. */
+  private playback: Array<{ startsAt: number; audio: Uint8Array }> = []
   private onEnd: (() => void) | undefined
 
   constructor(private readonly options: StreamOptions) {}
@@ -90,12 +98,14 @@ export class MediaStreamSession {
     ws.on('message', (data) => this.onMessage(data.toString()))
     ws.on('close', () => {
       this.stopFrames()
+      this.endedAtMs ??= this.elapsed()
       if (!this.closedBy) {
         this.closedBy = 'server'
         this.onEnd?.()
       }
     })
     this.startedAt = Date.now()
+    this.startedAtWall = this.startedAt
     this.send({ event: 'connected', protocol: 'Call', version: '1.0.0' })
     this.send({
       event: 'start',
@@ -122,7 +132,8 @@ export class MediaStreamSession {
   end(): void {
     if (!this.ws || this.closedBy) return
     this.closedBy = 'twilio'
-    this.settlePlayback(this.elapsed())
+    this.endedAtMs = this.elapsed()
+    this.settlePlayback(this.endedAtMs)
     this.stopFrames()
     for (const t of this.timers) clearTimeout(t)
     for (const p of this.pendingMarks) clearTimeout(p.timer)
@@ -136,6 +147,19 @@ export class MediaStreamSession {
       })
       this.ws.close(1000)
     } else this.ws.terminate()
+  }
+
+  /** The server's audio the customer has heard so far (played, not cleared), in order. */
+  heardAudio(): Uint8Array {
+    const now = this.endedAtMs ?? this.elapsed()
+    const parts = this.playback.map((p) => p.audio.subarray(0, Math.max(0, Math.min(p.audio.length, Math.floor((now - p.startsAt) * BYTES_PER_MS)))))
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+    let offset = 0
+    for (const p of parts) {
+      out.set(p, offset)
+      offset += p.length
+    }
+    return out
   }
 
   private elapsed() {
@@ -209,10 +233,14 @@ export class MediaStreamSession {
     if (message.streamSid !== this.streamSid) return
     if (message.event === 'media') {
       const payload = (message.media as { payload?: string } | undefined)?.payload ?? ''
-      const bytes = Buffer.from(payload, 'base64').length
+      const audio = new Uint8Array(Buffer.from(payload, 'base64'))
+      const bytes = audio.length
       this.receivedAudioBytes += bytes
       this.settlePlayback(now)
-      this.queueEndsAt = Math.max(this.queueEndsAt, now) + bytes / BYTES_PER_MS
+      const startsAt = Math.max(this.queueEndsAt, now)
+      this.firstAudioAt ??= startsAt
+      this.playback.push({ startsAt, audio })
+      this.queueEndsAt = startsAt + bytes / BYTES_PER_MS
       this.queuedBytes += bytes
     } else if (message.event === 'mark') {
       const name = (message.mark as { name?: string } | undefined)?.name
@@ -224,6 +252,9 @@ export class MediaStreamSession {
     } else if (message.event === 'clear') {
       this.clears++
       this.settlePlayback(now)
+      this.playback = this.playback
+        .filter((p) => p.startsAt < now)
+        .map((p) => ({ startsAt: p.startsAt, audio: p.audio.subarray(0, Math.min(p.audio.length, Math.floor((now - p.startsAt) * BYTES_PER_MS))) }))
       this.queuedBytes = 0
       this.queueEndsAt = now
       for (const p of this.pendingMarks) {
