@@ -45,7 +45,34 @@ export interface Config {
     realtimeModel: string
     voice: string
     realtimeUrl: string
+    /** How the model decides the caller has finished: `semantic_vad` (default) or `server_vad`. */
+    turnDetection: 'semantic_vad' | 'server_vad'
   }
+  /** Prices for the per-call cost estimate, US dollars. */
+  prices: CallPrices
+}
+
+export interface CallPrices {
+  /** Per million tokens. */
+  audioInput: number
+  audioCachedInput: number
+  audioOutput: number
+  textInput: number
+  textCachedInput: number
+  textOutput: number
+  /** Per started minute of call: outbound voice plus the media stream. */
+  telephonyPerMinute: number
+}
+
+/** gpt-realtime list prices and Twilio's US rates (reference §5); override with CALL_PRICES. */
+export const DEFAULT_PRICES: CallPrices = {
+  audioInput: 32,
+  audioCachedInput: 0.4,
+  audioOutput: 64,
+  textInput: 4,
+  textCachedInput: 0.4,
+  textOutput: 16,
+  telephonyPerMinute: 0.0184,
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
@@ -104,6 +131,20 @@ const envSchema = z.object({
       .string()
       .trim()
       .refine((v) => /^wss?:\/\//.test(v) && URL.canParse(v), 'must be a ws:// or wss:// URL'),
+  ),
+  OPENAI_TURN_DETECTION: optional(z.enum(['semantic_vad', 'server_vad'])),
+  CALL_PRICES: optional(
+    z
+      .string()
+      .transform((v, ctx) => {
+        try {
+          return JSON.parse(v) as unknown
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"audioOutput":20}' })
+          return z.NEVER
+        }
+      })
+      .pipe(z.object(Object.fromEntries(Object.keys(DEFAULT_PRICES).map((k) => [k, z.number().nonnegative().optional()]))).strict()),
   ),
   SANDBOX: optional(flag),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
@@ -177,6 +218,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       realtimeModel: e.OPENAI_REALTIME_MODEL ?? 'gpt-realtime',
       voice: e.OPENAI_VOICE ?? 'marin',
       realtimeUrl: e.OPENAI_REALTIME_URL ?? 'wss://api.openai.com/v1/realtime',
+      turnDetection: e.OPENAI_TURN_DETECTION ?? 'semantic_vad',
     },
+    prices: { ...DEFAULT_PRICES, ...(e.CALL_PRICES as Partial<CallPrices> | undefined) },
   }
 }

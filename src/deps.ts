@@ -1,11 +1,12 @@
 import type { TwilioAccount, TwilioClient } from './calls/twilio.js'
-import type { Config } from './config.js'
+import type { CallPrices, Config } from './config.js'
 import type { Db } from './db/index.js'
 import type { SaveOrder } from './orders/intake.js'
 import type { ReadStoreOrder } from './stores/orderState.js'
 import type { StoreDefaults } from './stores/records.js'
 import type { Logger } from './utils/log.js'
 import type { SecretBox } from './utils/secretBox.js'
+import type { RealtimePool } from './voice/realtimePool.js'
 
 /** A config whose generated secrets (sandbox) are filled in. */
 export type ReadyConfig = Config & { adminToken: string; encryptionKey: Uint8Array<ArrayBuffer> }
@@ -26,4 +27,8 @@ export interface AppDeps {
   readStoreOrder: ReadStoreOrder
   /** Tells the scheduler a call may be due now (an order was just queued). */
   wakeScheduler: () => void
+  /** Prices for the cost estimate (config.prices). */
+  prices: CallPrices
+  /** Realtime sessions opened while phones ring, for their calls' agents. */
+  realtimePool: RealtimePool
 }

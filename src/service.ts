@@ -8,6 +8,7 @@ import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
 import { openDatabase } from './db/node.js'
 import type { AppDeps, ReadyConfig } from './deps.js'
 import { saveOrdersInTransaction } from './orders/intake.js'
+import { startRealtimeSimulator, type RealtimeSimulator } from './sandbox/realtime/simulator.js'
 import { startTwilioSimulator, type TwilioSimulator } from './sandbox/twilio/simulator.js'
 import { createStoreOrderReader } from './stores/orderState.js'
 import { pruneDeliveries } from './stores/receipts.js'
@@ -15,6 +16,7 @@ import { createShopifyAdmin } from './stores/shopify/adminApi.js'
 import { createBatcher } from './utils/batcher.js'
 import type { Logger } from './utils/log.js'
 import { createSecretBox } from './utils/secretBox.js'
+import { createRealtimePool } from './voice/realtimePool.js'
 
 export interface RunningService {
   url: string
@@ -23,7 +25,20 @@ export interface RunningService {
   scheduler: Scheduler
   /** The sandbox's Twilio, when calls go to a simulator in this process. */
   twilioSimulator: TwilioSimulator | undefined
+  /** The sandbox's OpenAI Realtime, when agents talk to a simulator in this process. */
+  realtimeSimulator: RealtimeSimulator | undefined
   close(): Promise<void>
+}
+
+/**
+ * Where the agents' Realtime sessions go. Live, OpenAI as configured. In sandbox mode without an
+ * OpenAI key, a simulated Realtime model in this process.
+ */
+async function realtimeEndpoint(config: ReadyConfig): Promise<{ config: ReadyConfig; simulator?: RealtimeSimulator }> {
+  if (config.openai.apiKey) return { config }
+  const apiKey = `sk-sandbox-${crypto.randomUUID()}`
+  const simulator = await startRealtimeSimulator({ apiKey, firstAudioMs: 300 })
+  return { config: { ...config, openai: { ...config.openai, apiKey, realtimeUrl: simulator.url } }, simulator }
 }
 
 export interface ServiceOptions {
@@ -53,7 +68,8 @@ async function twilioAccount(config: ReadyConfig): Promise<{ account: TwilioAcco
  * scheduler, listens. Used by server.ts and by the end-to-end tests and benchmarks (port 0
  * picks a free port).
  */
-export async function startService(config: ReadyConfig, log: Logger, options: ServiceOptions = {}): Promise<RunningService> {
+export async function startService(configured: ReadyConfig, log: Logger, options: ServiceOptions = {}): Promise<RunningService> {
+  const { config, simulator: realtimeSimulator } = await realtimeEndpoint(configured)
   const { db, sqlite } = openDatabase(config.databasePath)
   const box = await createSecretBox(config.encryptionKey)
   const twilio = await twilioAccount(config)
@@ -76,6 +92,8 @@ export async function startService(config: ReadyConfig, log: Logger, options: Se
     twilio: { client: createTwilioClient(twilio.account), account: twilio.account },
     readStoreOrder: createStoreOrderReader({ box, shopify }),
     wakeScheduler: () => scheduler?.wake(),
+    prices: config.prices,
+    realtimePool: createRealtimePool({ config, db, storeDefaults: { voice: config.openai.voice }, log }),
   }
   scheduler = createScheduler({
     ...deps,
@@ -104,15 +122,18 @@ export async function startService(config: ReadyConfig, log: Logger, options: Se
     deps,
     scheduler,
     twilioSimulator: twilio.simulator,
+    realtimeSimulator,
     async close() {
       clearInterval(maintenance)
       await scheduler.stop()
+      deps.realtimePool.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         // Idle keep-alive connections would hold close() open; nothing is in flight on them.
         if ('closeIdleConnections' in server) server.closeIdleConnections()
       })
       await twilio.simulator?.close()
+      await realtimeSimulator?.close()
       sqlite.close()
     },
   }

@@ -1,12 +1,14 @@
 import { Hono, type Context } from 'hono'
 import { ApiError } from '../utils/errors.js'
 import { findAttempt, updateAttempt, type Attempt } from './attempts.js'
-import { finishAttempt, type CallDeps } from './outcomes.js'
+import { callEnded, type CallDeps } from './outcomes.js'
 import { hangUp, isSignedByTwilio, TERMINAL_CALL_STATUSES, type TwilioAccount, type TwilioClient } from './twilio.js'
 
 export interface CallbackDeps extends CallDeps {
   twilio: { client: TwilioClient; account: TwilioAccount }
   publicUrl: string
+  /** Opens the agent's session while the phone rings. */
+  realtimePool: { prewarm(attemptId: string): void }
 }
 
 /**
@@ -47,6 +49,7 @@ export function twilioCallbackRoutes(deps: CallbackDeps) {
       if (stale) return c.body(null, 204)
       const now = deps.now()
       const status = params.CallStatus ?? attempt.status
+      if (status === 'ringing') deps.realtimePool.prewarm(attempt.id)
       await updateAttempt(deps.db, attempt.id, {
         callSid: params.CallSid,
         lastSequence: Number.isInteger(sequence) ? sequence : attempt.lastSequence,
@@ -57,7 +60,7 @@ export function twilioCallbackRoutes(deps: CallbackDeps) {
         ...(TERMINAL_CALL_STATUSES.has(status) ? {} : { status }),
       })
       if (TERMINAL_CALL_STATUSES.has(status))
-        await finishAttempt(deps, { ...attempt, callSid: params.CallSid ?? attempt.callSid }, {
+        await callEnded(deps, { ...attempt, callSid: params.CallSid ?? attempt.callSid }, {
           status,
           answeredBy: params.AnsweredBy ?? attempt.answeredBy,
           endedAt: now,

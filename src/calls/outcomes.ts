@@ -2,10 +2,11 @@ import { and, eq } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { orders } from '../db/schema.js'
 import type { Outcome, SkipReason } from '../domain/order.js'
+import { telephonyCost, type Prices } from '../domain/callCost.js'
 import { nextRetryAt } from '../domain/retryLadder.js'
 import { findStore, type StoreDefaults } from '../stores/records.js'
 import type { Logger } from '../utils/log.js'
-import { latestAttempt, placedAttempts, updateAttempt, type Attempt } from './attempts.js'
+import { findAttempt, latestAttempt, placedAttempts, updateAttempt, type Attempt } from './attempts.js'
 import { TERMINAL_CALL_STATUSES, type CallState } from './twilio.js'
 
 export interface CallDeps {
@@ -13,6 +14,7 @@ export interface CallDeps {
   log: Logger
   now: () => number
   storeDefaults: StoreDefaults
+  prices: Prices
 }
 
 const beingCalled = (orderId: number) => and(eq(orders.id, orderId), eq(orders.status, 'calling'))
@@ -62,44 +64,61 @@ function ladderSummary(attempts: Attempt[]): string {
   return `${attempts.length} call${attempts.length === 1 ? '' : 's'}: ${parts.join(', ')}.`
 }
 
+/** Conversations that ended before an answer, where calling again is right. */
+const RETRY_END_REASONS = new Set(['customer_hung_up', 'agent_failed'])
+
 /**
- * Applies the end of a call to its attempt and its order. A call a person answered ends the
- * order's calling: with the outcome the agent recorded, or `needs_review` when the line dropped
- * before the customer said yes or no. An unanswered call (busy, no answer, a machine, a failure)
- * climbs the retry ladder, or closes the order as `no_answer`, `voicemail` or `failed` when it
- * has run out. Applying the same end twice changes nothing.
+ * Records that Twilio ended a call, then settles the attempt and its order — unless a media
+ * stream still bridges the call here: then the bridge settles it when it closes, with what the
+ * conversation produced (recovery settles it if the bridge's process died).
  */
-export async function finishAttempt(deps: CallDeps, attempt: Attempt, call: Pick<CallState, 'status' | 'answeredBy' | 'endedAt' | 'durationSeconds'>): Promise<void> {
+export async function callEnded(deps: CallDeps, attempt: Attempt, call: Pick<CallState, 'status' | 'answeredBy' | 'endedAt' | 'durationSeconds'>): Promise<void> {
   const now = deps.now()
-  const endedAt = call.endedAt ?? now
-  const wasOpen = !TERMINAL_CALL_STATUSES.has(attempt.status)
-  if (wasOpen)
+  if (!TERMINAL_CALL_STATUSES.has(attempt.status))
     await updateAttempt(deps.db, attempt.id, {
       status: call.status,
       answeredBy: call.answeredBy ?? attempt.answeredBy,
-      endedAt,
+      endedAt: call.endedAt ?? now,
       durationSeconds: call.durationSeconds,
       updatedAt: now,
     })
+  if (attempt.streamState === 'open') return
+  await settleAttempt(deps, attempt.id)
+}
+
+/**
+ * Applies the end of a call to its order. A call a person answered ends the order's calling with
+ * the answer the agent recorded; or climbs the retry ladder when the conversation broke off (the
+ * customer hung up, the agent failed); or asks for a person (`needs_review`) when it ended with no
+ * answer. An unanswered call (busy, no answer, a machine, a failure) climbs the retry ladder, or
+ * closes the order as `no_answer`, `voicemail` or `failed` when it has run out. Settling the same
+ * attempt twice changes nothing.
+ */
+export async function settleAttempt(deps: CallDeps, attemptId: string): Promise<void> {
+  const now = deps.now()
+  const attempt = await findAttempt(deps.db, attemptId)
+  if (!attempt || !TERMINAL_CALL_STATUSES.has(attempt.status)) return
   const order = await deps.db.select().from(orders).where(eq(orders.id, attempt.orderId)).get()
   const latest = await latestAttempt(deps.db, attempt.orderId)
   // A callback requested on the call, or an older attempt's late news, leaves the order alone.
   if (!order || order.status !== 'calling' || latest?.id !== attempt.id) return
+  if (attempt.durationSeconds !== null)
+    await updateAttempt(deps.db, attempt.id, { costUsd: (attempt.costUsd ?? 0) + telephonyCost(attempt.durationSeconds, deps.prices) })
 
-  const answeredBy = call.answeredBy ?? attempt.answeredBy
-  if (call.status === 'completed' && !isMachine(answeredBy)) {
-    if (order.outcome) return closeOrder(deps.db, order.id, order.outcome, order.evidence ?? '', now)
-    return closeOrder(deps.db, order.id, 'needs_review', 'The customer answered, but the call ended before they confirmed or cancelled.', now)
-  }
+  const conversation = attempt.status === 'completed' && !isMachine(attempt.answeredBy)
+  if (conversation && order.outcome) return closeOrder(deps.db, order.id, order.outcome, order.evidence ?? '', now)
+  if (conversation && !RETRY_END_REASONS.has(attempt.endReason ?? ''))
+    return closeOrder(deps.db, order.id, 'needs_review', order.evidence ?? 'The customer answered, but the call ended before they confirmed or cancelled.', now)
 
   const store = await findStore(deps.db, order.storeId, deps.storeDefaults)
   const calls = await placedAttempts(deps.db, order.id)
-  const retryAt = store && nextRetryAt(calls.length, endedAt, store.settings)
+  const retryAt = store && nextRetryAt(calls.length, attempt.endedAt ?? now, store.settings)
   if (retryAt !== undefined) {
-    deps.log.info('call unanswered; retrying later', { orderId: order.id, attempt: attempt.number, status: call.status, retryAt: new Date(retryAt).toISOString() })
+    deps.log.info('call ended without an answer; retrying later', { orderId: order.id, attempt: attempt.number, status: attempt.status, endReason: attempt.endReason ?? undefined, retryAt: new Date(retryAt).toISOString() })
     return requeueOrder(deps.db, order.id, retryAt, now)
   }
-  const outcome: Outcome = isMachine(answeredBy) ? 'voicemail' : calls.every((a) => a.status === 'failed') ? 'failed' : 'no_answer'
+  const spoke = calls.some((a) => a.status === 'completed' && !isMachine(a.answeredBy))
+  const outcome: Outcome = spoke ? 'needs_review' : isMachine(attempt.answeredBy) ? 'voicemail' : calls.every((a) => a.status === 'failed') ? 'failed' : 'no_answer'
   deps.log.info('calls exhausted', { orderId: order.id, outcome })
-  await closeOrder(deps.db, order.id, outcome, ladderSummary(calls), now)
+  await closeOrder(deps.db, order.id, outcome, spoke ? (order.evidence ?? 'The customer answered but never gave an answer.') : ladderSummary(calls), now)
 }

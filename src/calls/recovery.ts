@@ -2,7 +2,7 @@ import { and, eq, inArray, lt, or, type SQL } from 'drizzle-orm'
 import { callAttempts, orders } from '../db/schema.js'
 import { latestAttempt, storeCallSid, updateAttempt, type Attempt } from './attempts.js'
 import type { DialerDeps } from './dialer.js'
-import { finishAttempt, requeueOrder } from './outcomes.js'
+import { callEnded, requeueOrder } from './outcomes.js'
 import { CALL_TIME_LIMIT_SECONDS, callsTo, fetchCall, hangUp, RING_TIMEOUT_SECONDS, TERMINAL_CALL_STATUSES, type CallState } from './twilio.js'
 
 export interface RecoveryDeps extends DialerDeps {
@@ -56,12 +56,18 @@ async function settle(deps: RecoveryDeps, orderId: number, phone: string | null)
     await storeCallSid(deps.db, attempt.id, found, now)
     attempt = { ...attempt, callSid: found.sid, status: found.status }
   }
-  if (TERMINAL_CALL_STATUSES.has(attempt.status)) return finishAttempt(deps, attempt, { status: attempt.status, answeredBy: attempt.answeredBy, endedAt: attempt.endedAt, durationSeconds: attempt.durationSeconds })
+  // The process that bridged this call's stream is gone, and the conversation with it.
+  if (attempt.streamState === 'open') {
+    await updateAttempt(deps.db, attempt.id, { streamState: 'closed', endReason: attempt.endReason ?? 'agent_failed', updatedAt: now })
+    attempt = { ...attempt, streamState: 'closed', endReason: attempt.endReason ?? 'agent_failed' }
+  }
+  if (TERMINAL_CALL_STATUSES.has(attempt.status)) return callEnded(deps, attempt, { status: attempt.status, answeredBy: attempt.answeredBy, endedAt: attempt.endedAt, durationSeconds: attempt.durationSeconds })
   const call = await fetchCall(deps.twilio.client, attempt.callSid!)
-  if (TERMINAL_CALL_STATUSES.has(call.status)) return finishAttempt(deps, attempt, call)
-  if (now - attempt.createdAt > LONGEST_CALL_MS) {
+  if (TERMINAL_CALL_STATUSES.has(call.status)) return callEnded(deps, attempt, call)
+  if (now - attempt.createdAt > LONGEST_CALL_MS || attempt.endReason === 'agent_failed') {
+    // No one here is talking to the customer any more: end the call rather than hold a dead line.
     await hangUp(deps.twilio.client, call.sid, call.status === 'in-progress')
-    return finishAttempt(deps, attempt, await fetchCall(deps.twilio.client, call.sid))
+    return callEnded(deps, attempt, await fetchCall(deps.twilio.client, call.sid))
   }
   // Still ringing or talking: this worker holds it now, and Twilio's callbacks will finish it.
 }

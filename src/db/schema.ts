@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import type { OrderItem, OrderStatus, Outcome, SkipReason } from '../domain/order.js'
 
 /**
@@ -103,6 +103,16 @@ export const callAttempts = sqliteTable(
     /** Why the attempt ended without a conversation, for the merchant: a Twilio error, a machine. */
     error: text('error'),
     updatedAt: integer('updated_at'),
+    /** `open` while a media stream bridges the call here; the call is settled once it is `closed`. */
+    streamState: text('stream_state', { enum: ['open', 'closed'] }),
+    /** How the conversation ended: agent_ended, customer_hung_up, agent_failed, silence, time_limit. */
+    endReason: text('end_reason'),
+    /** Realtime usage summed over the call's responses (OpenAI's field names). */
+    usage: text('usage', { mode: 'json' }).$type<Record<string, number>>(),
+    /** Estimated cost of the call: model tokens and telephony minutes, in US dollars. */
+    costUsd: real('cost_usd'),
+    /** Milliseconds from the stream's start to the greeting's first audio sent to Twilio. */
+    greetingMs: integer('greeting_ms'),
   },
   (t) => [
     uniqueIndex('call_attempts_order_number_uq').on(t.orderId, t.number),

@@ -104,10 +104,14 @@ export async function orderView(db: Db, id: number) {
       answeredAt: iso(a.answeredAt),
       endedAt: iso(a.endedAt),
       durationSeconds: a.durationSeconds,
+      endReason: a.endReason,
+      greetingMs: a.greetingMs,
+      usage: a.usage,
+      costUsd: a.costUsd,
       error: a.error,
     })),
     transcript: transcript.map((t) => ({ speaker: t.speaker, text: t.text, at: iso(t.at) })),
-    // Calls record their cost (telephony minutes, model usage) once they are placed; none yet.
-    costUsd: null,
+    // Model tokens and telephony minutes of every call, once known; null before any call cost anything.
+    costUsd: attempts.some((a) => a.costUsd !== null) ? attempts.reduce((sum, a) => sum + (a.costUsd ?? 0), 0) : null,
   }
 }

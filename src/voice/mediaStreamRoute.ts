@@ -6,6 +6,7 @@ import { findAttempt, sha256Hex, type Attempt } from '../calls/attempts.js'
 import { isSignedByTwilio, mediaStreamUrl } from '../calls/twilio.js'
 import { callAttempts } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
+import { CallBridge, type BridgeDeps } from './callBridge.js'
 
 /** Twilio's `start` message, the part we check. */
 interface StartMessage {
@@ -28,7 +29,7 @@ export async function acceptStream(deps: Pick<AppDeps, 'db' | 'now'>, message: S
   if (attempt.callSid && attempt.callSid !== message.start.callSid) return undefined
   const used = await deps.db
     .update(callAttempts)
-    .set({ streamTokenHash: null, updatedAt: deps.now() })
+    .set({ streamTokenHash: null, streamState: 'open', callSid: message.start.callSid ?? attempt.callSid, updatedAt: deps.now() })
     .where(and(eq(callAttempts.id, attempt.id), eq(callAttempts.streamTokenHash, attempt.streamTokenHash)))
     .run()
   return used.changes === 1 ? attempt : undefined
@@ -52,41 +53,20 @@ export function checkUpgradeSignature(deps: AppDeps): MiddlewareHandler {
 }
 
 /**
- * `GET /twilio/media-stream`: Twilio's bidirectional Media Stream for an answered call. Until
- * `start` proves the stream belongs to one of our attempts nothing else is read, and a stream
- * that cannot prove it is closed at once (1008, policy violation).
+ * `GET /twilio/media-stream`: Twilio's bidirectional Media Stream for an answered call, one
+ * CallBridge per socket. Until `start` proves the stream belongs to one of our attempts nothing
+ * else is read, and a stream that cannot prove it is closed at once (1008, policy violation).
  */
-export function mediaStreamRoute(deps: AppDeps, upgradeWebSocket: UpgradeWebSocket) {
+export function mediaStreamRoute(deps: BridgeDeps, upgradeWebSocket: UpgradeWebSocket) {
   return upgradeWebSocket(() => {
-    let state: 'waiting' | 'checking' | 'accepted' | 'refused' = 'waiting'
-    const refuse = (ws: WSContext, why: string) => {
-      state = 'refused'
-      deps.log.warn('media stream refused', { reason: why })
-      ws.close(1008, 'unauthorised stream')
-    }
+    let bridge: CallBridge | undefined
+    const bridgeFor = (ws: WSContext) => (bridge ??= new CallBridge(deps, { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) }))
     return {
       onMessage(event, ws) {
-        if (state !== 'waiting') return // the call's audio; the voice agent takes it from here
-        let message: { event?: string }
-        try {
-          message = JSON.parse(String(event.data))
-        } catch {
-          return refuse(ws, 'not JSON')
-        }
-        if (message.event === 'connected') return
-        if (message.event !== 'start') return refuse(ws, `${message.event ?? 'a message'} before start`)
-        state = 'checking'
-        void acceptStream(deps, message as StartMessage).then(
-          (attempt) => {
-            if (!attempt) return refuse(ws, 'no attempt matches the token')
-            state = 'accepted'
-            deps.log.info('media stream connected', { attemptId: attempt.id, orderId: attempt.orderId })
-          },
-          (error) => {
-            deps.log.error('media stream check failed', { error })
-            refuse(ws, 'check failed')
-          },
-        )
+        bridgeFor(ws).onMessage(typeof event.data === 'string' ? event.data : String(event.data))
+      },
+      onClose() {
+        bridge?.onClose()
       },
     }
   })

@@ -1,0 +1,436 @@
+import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime'
+import { hangUp, type TwilioAccount, type TwilioClient } from '../calls/twilio.js'
+import { settleAttempt, type CallDeps } from '../calls/outcomes.js'
+import type { Config } from '../config.js'
+import { addUsage, modelCost, NO_USAGE, type UsageTotals } from '../domain/callCost.js'
+import { callbackTime } from '../domain/callingWindow.js'
+import type { Outcome } from '../domain/order.js'
+import { openAgentSession, type AgentSession } from './agentSession.js'
+import { addTranscriptLine, closeStream, recordAnswer, recordCallback } from './callRecord.js'
+import { loadCallContext, type CallContext } from './callFacts.js'
+import { acceptStream } from './mediaStreamRoute.js'
+import type { RealtimePool } from './realtimePool.js'
+import { audioMessage, clearMessage, markMessage, readStreamMessage, type StreamEvent } from './twilioMediaStream.js'
+
+export interface BridgeDeps extends CallDeps {
+  config: Pick<Config, 'openai'>
+  twilio: { client: TwilioClient; account: TwilioAccount }
+  realtimePool: RealtimePool
+}
+
+/** The Twilio side of the bridge: the media stream's socket. */
+export interface StreamSocket {
+  send(text: string): void
+  close(code?: number, reason?: string): void
+}
+
+/** A conversation stops here, politely, before Twilio's own time limit cuts it. */
+const MAX_CONVERSATION_MS = 240_000
+/** Silence after the agent has finished speaking before it asks whether the customer is there. */
+const SILENCE_MS = 8_000
+/** After the goodbye is asked for, the line is dropped this long later whatever happens. */
+const GOODBYE_GRACE_MS = 15_000
+/** Caller audio kept while the agent's session gets ready (2 s of 20 ms frames). */
+const MAX_HELD_FRAMES = 100
+/** A progress mark every second of audio sent bounds the error of the played-time estimate. */
+const PROGRESS_MARK_MS = 1_000
+
+/** A response's audio as it plays on Twilio's side, in Twilio's stream clock (ms). */
+interface Playing {
+  itemId: string
+  /** Audio sent for the item so far. */
+  sentMs: number
+  /** When, in stream time, the item's first audio started playing (our model of Twilio's queue). */
+  startsAt: number
+  /** How much has played by the marks Twilio echoed. */
+  playedMs: number
+  nextMarkAt: number
+}
+
+const KEYS: Record<string, { outcome: Outcome; evidence: string; meaning: string }> = {
+  '1': { outcome: 'confirmed', evidence: 'Pressed 1 on the keypad to confirm.', meaning: 'to confirm the order' },
+  '2': { outcome: 'cancelled', evidence: 'Pressed 2 on the keypad to cancel.', meaning: 'to cancel the order' },
+}
+
+const quote = (words: string | undefined) => (words ? `“${words}”` : 'no words were transcribed')
+
+/**
+ * One call's voice agent: Twilio's media stream on one side, an OpenAI Realtime session on the
+ * other, nothing shared with other calls. Audio passes through untouched (µ-law both ways). The
+ * agent greets as soon as the stream starts, can be interrupted (the audio Twilio still holds is
+ * cleared and the model told how much was heard), takes answers by voice or keypad and records
+ * them with the customer's own words, and says goodbye before the line drops.
+ */
+export class CallBridge {
+  private phase: 'waiting' | 'checking' | 'live' | 'closed' = 'waiting'
+  private context: CallContext | undefined
+  private streamSid = ''
+  private session: AgentSession | undefined
+  private ready = false
+  private held: string[] = []
+  private startedAt = 0
+  private greetingMs: number | null = null
+  private greeted = false
+  // Twilio's stream clock, from the caller's media timestamps, and when we last heard it.
+  private streamMs = 0
+  private streamMsAt = 0
+  // The agent's audio in Twilio's queue.
+  private generation = 0
+  private playing: Playing | undefined
+  private queueEndsAt = 0
+  private pendingEndMarks = 0
+  // The model's responses.
+  private responding = false
+  private nextResponse: { instructions?: string } | undefined
+  private lastWords: string | undefined
+  private usage: UsageTotals = NO_USAGE
+  // The end.
+  private ending: string | undefined
+  private hungUp = false
+  private promptedSilence = false
+  private timers = new Map<string, ReturnType<typeof setTimeout>>()
+
+  constructor(
+    private readonly deps: BridgeDeps,
+    private readonly socket: StreamSocket,
+  ) {}
+
+  /** A message from Twilio. */
+  onMessage(text: string): void {
+    const event = readStreamMessage(text)
+    if (event.kind === 'audio') return this.onCallerAudio(event.payload, event.timestamp)
+    if (this.phase === 'waiting') {
+      if (event.kind === 'connected') return
+      if (event.kind !== 'start') return this.refuse(`${event.kind} before start`)
+      this.phase = 'checking'
+      return void this.begin(event).catch((error) => {
+        this.deps.log.error('media stream could not begin', { error })
+        if (this.context) this.agentFailed('the call could not begin')
+        else this.refuse('check failed')
+      })
+    }
+    if (event.kind === 'mark') return this.onMarkPlayed(event.name)
+    if (event.kind === 'dtmf') return this.onKey(event.digit)
+    if (event.kind === 'stop') return void this.finish('customer_hung_up')
+  }
+
+  /** Twilio's socket closed (after `stop`, or without one). */
+  onClose(): void {
+    void this.finish('customer_hung_up')
+  }
+
+  private refuse(reason: string) {
+    this.phase = 'closed'
+    this.deps.log.warn('media stream refused', { reason })
+    this.socket.close(1008, 'unauthorised stream')
+  }
+
+  private async begin(start: Extract<StreamEvent, { kind: 'start' }>) {
+    const attempt = await acceptStream(this.deps, { event: 'start', start: { callSid: start.callSid, customParameters: start.parameters } })
+    if (!attempt) return this.refuse('no attempt matches the token')
+    const context = await loadCallContext(this.deps, attempt.id)
+    if (!context) return this.refuse('the attempt has no order')
+    this.context = context
+    this.streamSid = start.streamSid
+    this.startedAt = this.deps.now()
+    this.phase = 'live'
+    this.deps.log.info('media stream connected', { attemptId: attempt.id, orderId: context.orderId })
+    this.later('time limit', MAX_CONVERSATION_MS, () => this.endPolitely('time_limit'))
+
+    try {
+      this.session = (await this.deps.realtimePool.take(attempt.id)) ?? (await openAgentSession(this.deps.config, context, context.settings.voice))
+      this.session.attach((event) => this.onRealtime(event))
+      this.session.connection.onClose(() => {
+        if (this.phase === 'live' && !this.hungUp) this.agentFailed('the Realtime connection dropped')
+      })
+      await this.session.ready
+    } catch (error) {
+      this.deps.log.error('the agent could not start', { attemptId: attempt.id, error })
+      return this.agentFailed('the Realtime session could not open')
+    }
+    if (this.phase !== 'live') return
+    this.ready = true
+    for (const payload of this.held.splice(0)) this.session.connection.appendAudio(payload)
+    this.greet()
+  }
+
+  private greet() {
+    if (this.greeted || !this.ready) return
+    this.greeted = true
+    this.respond()
+  }
+
+  // — caller → agent ——————————————————————————————————————————————
+
+  private onCallerAudio(payload: string, timestamp: number) {
+    this.streamMs = timestamp
+    this.streamMsAt = Date.now()
+    if (this.ready && this.session) this.session.connection.appendAudio(payload)
+    else if (this.phase !== 'closed' && this.held.length < MAX_HELD_FRAMES) this.held.push(payload)
+  }
+
+  /** Twilio's stream clock now: the last media timestamp plus the time since it arrived. */
+  private streamNow() {
+    return this.streamMs + (this.streamMsAt ? Date.now() - this.streamMsAt : 0)
+  }
+
+  private onKey(digit: string) {
+    if (!this.context || this.phase !== 'live') return
+    const key = KEYS[digit]
+    void this.note(`Pressed ${digit} on the keypad`)
+    if (key) void this.answer(key.outcome, key.evidence)
+    this.interrupt(true)
+    this.session?.connection.send({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: `The customer pressed ${digit} on the keypad${key ? ` ${key.meaning}` : ''}.` }] },
+    })
+    this.respond()
+  }
+
+  // — agent → caller ——————————————————————————————————————————————
+
+  private onRealtime(event: RealtimeServerEvent) {
+    switch (event.type) {
+      case 'response.created':
+        this.responding = true
+        return
+      case 'response.output_audio.delta':
+        return this.playAudio(event.item_id, event.delta)
+      case 'response.output_audio.done':
+        return this.markEndOfAudio(event.item_id)
+      case 'response.output_audio_transcript.done':
+        if (event.transcript) void this.transcribe('agent', event.transcript)
+        return
+      case 'conversation.item.input_audio_transcription.completed':
+        if (event.transcript.trim()) {
+          this.lastWords = event.transcript.trim()
+          void this.transcribe('customer', this.lastWords)
+        }
+        return
+      case 'input_audio_buffer.speech_started':
+        this.clearTimer('silence')
+        this.promptedSilence = false
+        return this.interrupt(false)
+      case 'response.function_call_arguments.done':
+        return void this.onTool(event.name, event.call_id, event.arguments)
+      case 'response.done':
+        this.responding = false
+        this.usage = addUsage(this.usage, event.response.usage)
+        if (this.nextResponse && !this.hungUp) {
+          const next = this.nextResponse
+          this.nextResponse = undefined
+          this.respond(next.instructions)
+        } else if (this.ending && this.pendingEndMarks === 0) this.hangUpNow()
+        return
+      case 'error':
+        // Most errors leave the session usable (OpenAI says so); the call goes on.
+        this.deps.log.warn('Realtime error', { attemptId: this.context?.attemptId, code: event.error.code ?? undefined, message: event.error.message })
+        if (event.error.code === 'session_expired') this.agentFailed('the Realtime session expired')
+        return
+    }
+  }
+
+  private playAudio(itemId: string, delta: string) {
+    if (this.hungUp) return
+    const now = this.streamNow()
+    if (!this.playing || this.playing.itemId !== itemId)
+      this.playing = { itemId, sentMs: 0, startsAt: Math.max(now, this.queueEndsAt), playedMs: 0, nextMarkAt: PROGRESS_MARK_MS }
+    if (this.greetingMs === null) this.greetingMs = this.deps.now() - this.startedAt
+    this.socket.send(audioMessage(this.streamSid, delta))
+    // base64 → bytes → ms of 8 kHz µ-law (8 bytes a millisecond).
+    const bytes = (delta.length * 3) / 4 - (delta.endsWith('==') ? 2 : delta.endsWith('=') ? 1 : 0)
+    const ms = bytes / 8
+    const p = this.playing
+    p.sentMs += ms
+    this.queueEndsAt = Math.max(this.queueEndsAt, now) + ms
+    if (p.sentMs >= p.nextMarkAt) {
+      this.socket.send(markMessage(this.streamSid, `${this.generation}:${itemId}:${p.sentMs}`))
+      p.nextMarkAt += PROGRESS_MARK_MS
+    }
+    this.clearTimer('silence')
+  }
+
+  private markEndOfAudio(itemId: string) {
+    const p = this.playing
+    if (!p || p.itemId !== itemId) return
+    this.pendingEndMarks++
+    this.socket.send(markMessage(this.streamSid, `${this.generation}:${itemId}:${p.sentMs}:end`))
+  }
+
+  /** Twilio played everything queued before a mark. Marks of a cleared generation are stale. */
+  private onMarkPlayed(name: string) {
+    const [generation, itemId, ms, end] = name.split(':')
+    if (Number(generation) !== this.generation) return
+    const p = this.playing
+    if (p && p.itemId === itemId) p.playedMs = Math.max(p.playedMs, Number(ms))
+    if (end !== 'end') return
+    this.pendingEndMarks = Math.max(0, this.pendingEndMarks - 1)
+    if (this.pendingEndMarks > 0 || this.responding) return
+    // All the agent said has been heard.
+    if (this.ending) return this.hangUpNow()
+    this.later('silence', SILENCE_MS, () => this.onSilence())
+  }
+
+  /**
+   * Barge-in: the caller speaks (or presses a key) while the agent's audio is still queued at
+   * Twilio. Drop what Twilio holds, and tell the model how much of its answer was heard: the
+   * larger of the played marks and the stream clock since the item began playing, never more
+   * than was sent. Marks sent before the clear come back at once; a new generation ignores them.
+   */
+  private interrupt(cancelResponse: boolean) {
+    const p = this.playing
+    const now = this.streamNow()
+    if (p && this.queueEndsAt > now) {
+      const heard = Math.floor(Math.min(p.sentMs, Math.max(p.playedMs, now - p.startsAt, 0)))
+      this.socket.send(clearMessage(this.streamSid))
+      this.session?.connection.send({ type: 'conversation.item.truncate', item_id: p.itemId, content_index: 0, audio_end_ms: heard })
+      this.generation++
+      this.pendingEndMarks = 0
+      this.queueEndsAt = now
+      this.playing = undefined
+    }
+    if (cancelResponse && this.responding) this.session?.connection.send({ type: 'response.cancel' })
+  }
+
+  /** Asks the model to speak; if it is speaking already, right after this response. */
+  private respond(instructions?: string) {
+    if (!this.session || this.hungUp) return
+    if (this.responding) {
+      this.nextResponse = instructions === undefined ? (this.nextResponse ?? {}) : { instructions }
+      return
+    }
+    this.responding = true
+    this.session.connection.send(instructions === undefined ? { type: 'response.create' } : { type: 'response.create', response: { instructions } })
+  }
+
+  // — answers ———————————————————————————————————————————————————
+
+  private async onTool(name: string, callId: string, argumentsJson: string) {
+    let args: Record<string, unknown> = {}
+    try {
+      args = JSON.parse(argumentsJson)
+    } catch {
+      // arguments the model garbled: the words on record still say what the customer wanted
+    }
+    const text = (key: string) => (typeof args[key] === 'string' ? (args[key] as string).slice(0, 500) : '')
+    const words = quote(this.lastWords)
+    switch (name) {
+      case 'confirm_order':
+        await this.answer('confirmed', `Confirmed on the call: ${words}.`)
+        break
+      case 'cancel_order':
+        await this.answer('cancelled', `Cancelled on the call${text('reason') ? `: ${text('reason')}` : ''}. The customer said ${words}.`)
+        break
+      case 'request_changes':
+        await this.answer('needs_review', `Asked for changes: ${text('details') || 'not said'}. The customer said ${words}.`)
+        break
+      case 'wrong_number':
+        await this.answer('invalid_phone', `The person who answered said it is the wrong number: ${words}.`)
+        break
+      case 'request_callback':
+        await this.callBack(text('when'), words)
+        break
+      case 'end_call':
+        this.ending ??= 'agent_ended'
+        break
+      default:
+        this.deps.log.warn('the model called a tool that does not exist', { name })
+    }
+    this.session?.connection.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output: JSON.stringify({ ok: true }) } })
+    // After an answer the model says goodbye; after end_call there is nothing more to say.
+    if (name !== 'end_call') this.respond()
+  }
+
+  private async answer(outcome: Outcome, evidence: string) {
+    if (!this.context) return
+    await recordAnswer(this.deps.db, this.context.orderId, outcome, evidence, this.deps.now())
+    await this.note(`Recorded: ${outcome}`)
+  }
+
+  private async callBack(when: string, words: string) {
+    if (!this.context) return
+    const { callingHours, timezone } = this.context.settings
+    const now = this.deps.now()
+    // "Later" with no time: two hours on, inside the calling hours.
+    const at = callbackTime(when, now, callingHours, timezone) ?? callbackTime(new Date(now + 2 * 3600_000).toISOString(), now, callingHours, timezone)!
+    await recordCallback(this.deps.db, this.context.orderId, at, `Asked to be called back${when ? ` (${when})` : ''}: ${words}.`, now)
+    await this.note(`Call back at ${new Date(at).toISOString()}`)
+  }
+
+  // — the end ———————————————————————————————————————————————————
+
+  private onSilence() {
+    if (this.ending || this.hungUp) return
+    if (!this.promptedSilence) {
+      this.promptedSilence = true
+      return this.respond('The customer has said nothing for a while. Ask briefly whether they can hear you.')
+    }
+    this.endPolitely('silence')
+  }
+
+  /** The conversation must end: a short goodbye, then the line drops (or drops anyway soon after). */
+  private endPolitely(reason: string) {
+    if (this.ending || this.hungUp) return
+    this.ending = reason
+    this.respond('The call must end now. Say a short, polite goodbye and call end_call.')
+    this.later('goodbye', GOODBYE_GRACE_MS, () => this.hangUpNow())
+  }
+
+  /** The agent cannot go on (Realtime unreachable, dropped, expired): end the call and call again later. */
+  private agentFailed(why: string) {
+    if (this.hungUp || this.phase === 'closed') return
+    this.deps.log.error('the agent failed; ending the call', { attemptId: this.context?.attemptId, why })
+    this.ending = 'agent_failed'
+    this.hangUpNow()
+  }
+
+  private hangUpNow() {
+    if (this.hungUp || !this.context?.callSid) return
+    this.hungUp = true
+    hangUp(this.deps.twilio.client, this.context.callSid, true).catch((error) => this.deps.log.error('hanging up failed', { error }))
+  }
+
+  /** The stream is over: close the agent, write the call down, settle it if Twilio already has. */
+  private async finish(reason: string) {
+    if (this.phase === 'closed') return
+    const wasLive = this.phase === 'live'
+    this.phase = 'closed'
+    for (const timer of this.timers.values()) clearTimeout(timer)
+    this.session?.connection.close()
+    this.session = undefined
+    if (!wasLive || !this.context) return
+    const endReason = this.ending ?? reason
+    const usage = { ...this.usage }
+    await closeStream(this.deps.db, this.context.attemptId, { endReason, usage, modelCostUsd: modelCost(this.usage, this.deps.prices), greetingMs: this.greetingMs }, this.deps.now())
+    this.deps.log.info('media stream ended', { attemptId: this.context.attemptId, endReason, greetingMs: this.greetingMs ?? undefined })
+    await settleAttempt(this.deps, this.context.attemptId)
+  }
+
+  private transcribe(speaker: 'agent' | 'customer' | 'system', text: string) {
+    if (!this.context) return Promise.resolve()
+    return addTranscriptLine(this.deps.db, { orderId: this.context.orderId, attemptId: this.context.attemptId, speaker, text, at: this.deps.now() }).catch((error) =>
+      this.deps.log.error('could not save a transcript line', { error }),
+    )
+  }
+
+  private note(text: string) {
+    return this.transcribe('system', text)
+  }
+
+  private later(name: string, ms: number, fn: () => void) {
+    this.clearTimer(name)
+    this.timers.set(
+      name,
+      setTimeout(() => {
+        this.timers.delete(name)
+        fn()
+      }, ms),
+    )
+  }
+
+  private clearTimer(name: string) {
+    const timer = this.timers.get(name)
+    if (timer) clearTimeout(timer)
+    this.timers.delete(name)
+  }
+}

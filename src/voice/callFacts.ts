@@ -1,0 +1,43 @@
+import { eq } from 'drizzle-orm'
+import type { Db } from '../db/index.js'
+import { callAttempts, orders } from '../db/schema.js'
+import type { CallFacts } from '../domain/agentPrompt.js'
+import type { StoreSettings } from '../domain/settings.js'
+import { findStore, type StoreDefaults } from '../stores/records.js'
+
+export interface CallContext {
+  attemptId: string
+  orderId: number
+  callSid: string | null
+  facts: CallFacts
+  settings: StoreSettings
+}
+
+/** Everything a call's agent needs, from its attempt: the order, the store's name and settings. */
+export async function loadCallContext(deps: { db: Db; storeDefaults: StoreDefaults }, attemptId: string): Promise<CallContext | undefined> {
+  const row = await deps.db
+    .select({ attempt: callAttempts, order: orders })
+    .from(callAttempts)
+    .innerJoin(orders, eq(orders.id, callAttempts.orderId))
+    .where(eq(callAttempts.id, attemptId))
+    .get()
+  if (!row) return undefined
+  const store = await findStore(deps.db, row.order.storeId, deps.storeDefaults)
+  if (!store) return undefined
+  return {
+    attemptId,
+    orderId: row.order.id,
+    callSid: row.attempt.callSid,
+    settings: store.settings,
+    facts: {
+      shop: store.settings.companyName,
+      orderName: row.order.name,
+      items: row.order.items,
+      total: row.order.total,
+      currency: row.order.currency,
+      city: row.order.city,
+      customerName: row.order.customerName,
+      language: row.order.language,
+    },
+  }
+}

@@ -1,0 +1,70 @@
+import type { RealtimeClientEvent, RealtimeServerEvent } from 'openai/resources/realtime/realtime'
+import WebSocket from 'ws'
+
+/**
+ * One OpenAI Realtime (GA) session over WebSocket. Events in and out are the `openai` package's
+ * types, so every shape is checked by the compiler; only the hot audio append is built as text.
+ */
+export interface RealtimeConnection {
+  send(event: RealtimeClientEvent): void
+  /** `input_audio_buffer.append` for base64 audio straight from Twilio. */
+  appendAudio(base64: string): void
+  /** Where the connection's events go; events before one is set are kept for it. */
+  onEvent(handler: (event: RealtimeServerEvent) => void): void
+  onClose(handler: (code: number) => void): void
+  readonly open: boolean
+  close(): void
+}
+
+export interface RealtimeEndpoint {
+  /** `wss://api.openai.com/v1/realtime` (OPENAI_REALTIME_URL). */
+  url: string
+  apiKey: string
+  model: string
+}
+
+/** How long to wait for the socket to open before the call gives up on the agent. */
+const CONNECT_TIMEOUT_MS = 5_000
+
+export function connectRealtime(endpoint: RealtimeEndpoint): Promise<RealtimeConnection> {
+  const url = new URL(endpoint.url)
+  url.searchParams.set('model', endpoint.model)
+  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${endpoint.apiKey}` }, perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS })
+  let handler: ((event: RealtimeServerEvent) => void) | undefined
+  const early: RealtimeServerEvent[] = []
+  let closeHandler: ((code: number) => void) | undefined
+  ws.on('message', (data) => {
+    let event: RealtimeServerEvent
+    try {
+      event = JSON.parse(data.toString())
+    } catch {
+      return
+    }
+    if (handler) handler(event)
+    else early.push(event)
+  })
+  return new Promise((resolve, reject) => {
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`Realtime refused the connection: HTTP ${res.statusCode}`)))
+    ws.once('error', (error) => reject(error))
+    ws.once('open', () => {
+      ws.on('error', () => undefined) // reported through 'close'
+      ws.on('close', (code) => closeHandler?.(code))
+      resolve({
+        send: (event) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(event)),
+        appendAudio: (base64) => ws.readyState === WebSocket.OPEN && ws.send(`{"type":"input_audio_buffer.append","audio":"${base64}"}`),
+        onEvent(next) {
+          handler = next
+          for (const event of early.splice(0)) next(event)
+        },
+        onClose(next) {
+          closeHandler = next
+          if (ws.readyState === WebSocket.CLOSED) next(1006)
+        },
+        get open() {
+          return ws.readyState === WebSocket.OPEN
+        },
+        close: () => ws.close(1000),
+      })
+    })
+  })
+}

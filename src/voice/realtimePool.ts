@@ -1,0 +1,64 @@
+import type { Config } from '../config.js'
+import type { Db } from '../db/index.js'
+import type { StoreDefaults } from '../stores/records.js'
+import type { Logger } from '../utils/log.js'
+import { openAgentSession, type AgentSession } from './agentSession.js'
+import { loadCallContext } from './callFacts.js'
+
+export interface RealtimePool {
+  /** Opens the call's session now, while the phone rings, so the greeting can start at pickup. */
+  prewarm(attemptId: string): void
+  /** The session opened for this attempt, if there is one (each is taken once). */
+  take(attemptId: string): Promise<AgentSession | undefined>
+  close(): void
+}
+
+/** A session nobody took (the call went unanswered) is closed after this. */
+const UNCLAIMED_MS = 90_000
+
+/**
+ * Sessions opened ahead of their calls. Opening and configuring a Realtime session takes a few
+ * hundred milliseconds; done on Twilio's `ringing` callback, it is over before the customer picks
+ * up. A session that failed to open is simply not there, and the bridge opens one itself.
+ */
+export function createRealtimePool(deps: { config: Pick<Config, 'openai'>; db: Db; storeDefaults: StoreDefaults; log: Logger }): RealtimePool {
+  const waiting = new Map<string, { session: Promise<AgentSession | undefined>; timer: ReturnType<typeof setTimeout> }>()
+  const discard = (session: Promise<AgentSession | undefined>) => void session.then((s) => s?.connection.close())
+
+  return {
+    prewarm(attemptId) {
+      if (waiting.has(attemptId)) return
+      const session = (async () => {
+        const context = await loadCallContext(deps, attemptId)
+        if (!context) return undefined
+        const opened = await openAgentSession(deps.config, context, context.settings.voice)
+        await opened.ready
+        return opened
+      })().catch((error) => {
+        deps.log.warn('could not open the agent ahead of the call; the call will open it', { attemptId, error })
+        return undefined
+      })
+      const timer = setTimeout(() => {
+        waiting.delete(attemptId)
+        discard(session)
+      }, UNCLAIMED_MS)
+      timer.unref()
+      waiting.set(attemptId, { session, timer })
+    },
+    async take(attemptId) {
+      const entry = waiting.get(attemptId)
+      if (!entry) return undefined
+      waiting.delete(attemptId)
+      clearTimeout(entry.timer)
+      const session = await entry.session
+      return session?.connection.open ? session : undefined
+    },
+    close() {
+      for (const [id, entry] of waiting) {
+        clearTimeout(entry.timer)
+        discard(entry.session)
+        waiting.delete(id)
+      }
+    },
+  }
+}

@@ -1,0 +1,48 @@
+import type { RealtimeFunctionTool } from 'openai/resources/realtime/realtime'
+
+const object = (properties: Record<string, { type: 'string'; description: string }> = {}, required: string[] = []) => ({
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: false,
+})
+
+/** The functions the agent may call; each records the customer's answer (see callBridge.ts). */
+export const AGENT_TOOLS: RealtimeFunctionTool[] = [
+  {
+    type: 'function',
+    name: 'confirm_order',
+    description: 'The customer confirmed the order as read to them.',
+    parameters: object(),
+  },
+  {
+    type: 'function',
+    name: 'cancel_order',
+    description: 'The customer does not want the order.',
+    parameters: object({ reason: { type: 'string', description: 'Why, in the customer’s own words.' } }, ['reason']),
+  },
+  {
+    type: 'function',
+    name: 'request_changes',
+    description: 'The customer wants something changed: the address, the items, the delivery time.',
+    parameters: object({ details: { type: 'string', description: 'What they want changed, in their words.' } }, ['details']),
+  },
+  {
+    type: 'function',
+    name: 'request_callback',
+    description: 'The customer asked to be called again later.',
+    parameters: object({ when: { type: 'string', description: 'The time they asked for, 24-hour HH:MM in their time zone, or "later".' } }, ['when']),
+  },
+  {
+    type: 'function',
+    name: 'wrong_number',
+    description: 'The person who answered is not the customer, or the number is wrong.',
+    parameters: object(),
+  },
+  {
+    type: 'function',
+    name: 'end_call',
+    description: 'End the call, after you have said goodbye.',
+    parameters: object(),
+  },
+]
