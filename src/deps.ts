@@ -6,6 +6,7 @@ import type { ReadStoreOrder } from './stores/orderState.js'
 import type { StoreDefaults } from './stores/records.js'
 import type { Logger } from './utils/log.js'
 import type { SecretBox } from './utils/secretBox.js'
+import type { VoiceTiming } from './voice/callBridge.js'
 import type { RealtimePool } from './voice/realtimePool.js'
 
 /** A config whose generated secrets (sandbox) are filled in. */
@@ -31,4 +32,6 @@ export interface AppDeps {
   prices: CallPrices
   /** Realtime sessions opened while phones ring, for their calls' agents. */
   realtimePool: RealtimePool
+  /** Conversation timings other than the defaults (tests shorten them). */
+  voiceTiming?: Partial<VoiceTiming>
 }

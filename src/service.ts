@@ -16,6 +16,7 @@ import { createShopifyAdmin } from './stores/shopify/adminApi.js'
 import { createBatcher } from './utils/batcher.js'
 import type { Logger } from './utils/log.js'
 import { createSecretBox } from './utils/secretBox.js'
+import type { VoiceTiming } from './voice/callBridge.js'
 import { createRealtimePool } from './voice/realtimePool.js'
 
 export interface RunningService {
@@ -46,6 +47,8 @@ export interface ServiceOptions {
   schedule?: boolean
   /** The clock policy reads (calling hours, retries); tests move it forward. */
   now?: () => number
+  /** Shorter conversation timings, for tests. */
+  voiceTiming?: Partial<VoiceTiming>
 }
 
 const HOUR = 3600 * 1000
@@ -94,6 +97,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     wakeScheduler: () => scheduler?.wake(),
     prices: config.prices,
     realtimePool: createRealtimePool({ config, db, storeDefaults: { voice: config.openai.voice }, log }),
+    voiceTiming: options.voiceTiming,
   }
   scheduler = createScheduler({
     ...deps,

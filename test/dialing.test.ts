@@ -16,12 +16,9 @@ import { deliverShopifyWebhook, deliverWooWebhook } from '../src/sandbox/storeWe
 import { parseTwiml } from '../src/sandbox/twilio/twiml.js'
 import { startTwilioSimulator, type PhoneBehaviour, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../src/sandbox/woocommerce/simulator.js'
-import { startTestService, type TestService } from './support/service.js'
-import { freePort, until, zoneWhereItIs } from './support/wait.js'
+import { customer, nextOrderId, orderView, placeWooOrder, registerWooStore, startCallingService, TWILIO, type CallingService, type WooStore } from './support/calling.js'
+import { until, zoneWhereItIs } from './support/wait.js'
 
-const ACCOUNT = `AC${'2'.repeat(32)}`
-const TOKEN = 'dialing-test-auth-token'
-const FROM = '+35542000111'
 const MINUTE = 60_000
 
 let twilioSim: TwilioSimulator
@@ -30,7 +27,7 @@ let shop: ShopifyAdminSimulator
 
 beforeAll(async () => {
   // Twilio's geo permissions here allow the UK too: our own allow-list must be what stops it.
-  twilioSim = await startTwilioSimulator({ accountSid: ACCOUNT, authToken: TOKEN, fromNumbers: [FROM], allowedCallingCodes: ['355', '383', '44'], timeScale: 0.005 })
+  twilioSim = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], allowedCallingCodes: ['355', '383', '44'], timeScale: 0.005 })
   woo = await startWooCommerceSimulator()
   shop = await startShopifyAdminSimulator()
 })
@@ -40,63 +37,12 @@ afterAll(async () => {
   await shop.close()
 })
 
-type DialingService = TestService & { publicUrl: string; clock: { offset: number; now: () => number } }
-
-/**
- * callconfirm with its scheduler on, Twilio and the stores simulated, callbacks reaching it, and
- * a clock of its own that tests move forward (Twilio's simulated clock stays real).
- */
-async function dialingService(env: Record<string, string> = {}, schedule = true): Promise<DialingService> {
-  const clock = { offset: 0, now: () => Date.now() + clock.offset }
-  const port = env.PORT ?? String(await freePort())
-  const publicUrl = `http://127.0.0.1:${port}`
-  const svc = await startTestService(
-    {
-      PORT: port,
-      PUBLIC_URL: publicUrl,
-      TWILIO_ACCOUNT_SID: ACCOUNT,
-      TWILIO_AUTH_TOKEN: TOKEN,
-      TWILIO_FROM_NUMBER: FROM,
-      TWILIO_API_ORIGIN: twilioSim.origin,
-      TWILIO_CALLS_PER_SECOND: '100',
-      SHOPIFY_ADMIN_API_ORIGIN: shop.origin,
-      ...env,
-    },
-    { schedule, now: clock.now },
-  )
-  return Object.assign(svc, { publicUrl, clock })
-}
-
-let nextOrder = 5000
-/** A customer with their own Albanian mobile number (the daily per-number limit stays out of the way). */
-function customer(n: number) {
-  const local = `069${String(10_000_000 + n).slice(1)}`
-  return { phone: `+355${local.slice(1)}`, customer: { ...SAMPLE_CUSTOMERS[1]!, phone: local } }
-}
-
-async function wooStore(svc: TestService, settings: Record<string, unknown> = {}) {
-  const res = await svc.api('POST', '/api/stores', {
-    platform: 'woocommerce',
-    siteUrl: woo.siteUrl,
-    consumerKey: woo.consumerKey,
-    consumerSecret: woo.consumerSecret,
-    settings: { timezone: zoneWhereItIs(12), ...settings },
-  })
-  return { id: res.body.store.id as string, secret: res.body.webhook.secret as string }
-}
-
-/** A new order placed in the simulated WooCommerce store and delivered to callconfirm. */
-async function placeWooOrder(svc: TestService, store: { id: string; secret: string }, behaviours: PhoneBehaviour[], change: Partial<WooOrder> = {}) {
-  const id = nextOrder++
-  const { phone, customer: c } = customer(id)
-  twilioSim.script(phone, ...behaviours)
-  const payload = { ...(wooOrderPayload({ id, customer: c }) as unknown as WooOrder), ...change }
-  woo.addOrder(payload)
-  const res = await deliverWooWebhook({ url: `${svc.url}/webhooks/woocommerce/${store.id}`, secret: store.secret, source: woo.siteUrl, payload })
-  return { orderId: (res.body as { orderId: number }).orderId, phone, platformOrderId: id }
-}
-
-const view = async (svc: TestService, orderId: number) => (await svc.api('GET', `/api/orders/${orderId}`)).body
+const dialingService = (env: Record<string, string> = {}, schedule = true) => startCallingService(twilioSim, { SHOPIFY_ADMIN_API_ORIGIN: shop.origin, ...env }, { schedule })
+type DialingService = CallingService
+const wooStore = (svc: CallingService, settings: Record<string, unknown> = {}) => registerWooStore(svc, woo, settings)
+const placeWooOrderHere = (svc: CallingService, store: WooStore, behaviours: PhoneBehaviour[], change: Partial<WooOrder> = {}) =>
+  placeWooOrder(svc, { woo, twilio: twilioSim }, store, behaviours, change)
+const view = orderView
 const callsTo = (phone: string) => twilioSim.calls.filter((c) => c.to === phone)
 
 describe('dialling an order', () => {
@@ -109,7 +55,7 @@ describe('dialling an order', () => {
   afterAll(() => svc.close())
 
   it('places the call with the right TwiML, retries a busy line on the ladder, and calls again when the rung comes', async () => {
-    const { orderId, phone } = await placeWooOrder(svc, store, [{ kind: 'busy', ringMs: 100 }, { kind: 'human', ringMs: 100, hangUpAfterMs: 300 }])
+    const { orderId, phone } = await placeWooOrderHere(svc, store, [{ kind: 'busy', ringMs: 100 }, { kind: 'human', ringMs: 100, hangUpAfterMs: 300 }])
     await until(async () => (await view(svc, orderId)).attempts[0]?.status === 'busy', 'the first call to be busy')
     const afterBusy = await view(svc, orderId)
     expect(afterBusy.status).toBe('queued')
@@ -119,7 +65,7 @@ describe('dialling an order', () => {
     const [call] = callsTo(phone)
     expect(call!.params).toMatchObject({
       To: phone,
-      From: FROM,
+      From: TWILIO.from,
       StatusCallback: `${svc.publicUrl}/twilio/status/${attempt.id}`,
       StatusCallbackMethod: 'POST',
       StatusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
@@ -150,7 +96,7 @@ describe('dialling an order', () => {
   })
 
   it('shows every attempt with its times, Twilio status and who answered', async () => {
-    const { orderId } = await placeWooOrder(svc, store, [{ kind: 'machine', ringMs: 100 }])
+    const { orderId } = await placeWooOrderHere(svc, store, [{ kind: 'machine', ringMs: 100 }])
     await until(async () => {
       const [a] = (await view(svc, orderId)).attempts
       return a?.answeredBy === 'machine_start' && a.endedAt !== null
@@ -162,7 +108,7 @@ describe('dialling an order', () => {
 
   it('hangs up on an answering machine, calls again later, and closes as voicemail when the ladder runs out', async () => {
     const short = await wooStore(svc, { retryDelaysMinutes: [1] })
-    const { orderId, phone } = await placeWooOrder(svc, short, [{ kind: 'machine', ringMs: 100 }, { kind: 'machine', ringMs: 100 }])
+    const { orderId, phone } = await placeWooOrderHere(svc, short, [{ kind: 'machine', ringMs: 100 }, { kind: 'machine', ringMs: 100 }])
     await until(async () => (await view(svc, orderId)).status === 'queued' && (await view(svc, orderId)).attempts.length === 1, 'the first machine call')
     expect(callsTo(phone)[0]!.callbacks.some((c) => c.params.CallStatus === 'completed')).toBe(true)
     svc.clock.offset += MINUTE
@@ -176,7 +122,7 @@ describe('dialling an order', () => {
 
   it('closes as no_answer when nobody picks up on any rung', async () => {
     const short = await wooStore(svc, { retryDelaysMinutes: [1] })
-    const { orderId } = await placeWooOrder(svc, short, [{ kind: 'no-answer' }, { kind: 'busy', ringMs: 100 }])
+    const { orderId } = await placeWooOrderHere(svc, short, [{ kind: 'no-answer' }, { kind: 'busy', ringMs: 100 }])
     await until(async () => (await view(svc, orderId)).attempts[0]?.status === 'no-answer', 'the first call to ring out')
     svc.clock.offset += MINUTE
     svc.scheduler.wake()
@@ -185,7 +131,7 @@ describe('dialling an order', () => {
   })
 
   it('never dials a number outside the store\'s allowed countries', async () => {
-    const id = nextOrder++
+    const id = nextOrderId()
     const uk = { ...SAMPLE_CUSTOMERS[1]!, phone: '+44 7400 123456', country: 'GB' }
     const payload = wooOrderPayload({ id, customer: uk }) as unknown as WooOrder
     woo.addOrder(payload)
@@ -200,7 +146,7 @@ describe('dialling an order', () => {
 
   it('waits for the calling hours: an order at 3 a.m. store time is called at the opening', async () => {
     const night = await wooStore(svc, { timezone: zoneWhereItIs(3, svc.clock.now()) })
-    const { orderId, phone } = await placeWooOrder(svc, night, [{ kind: 'human' }])
+    const { orderId, phone } = await placeWooOrderHere(svc, night, [{ kind: 'human' }])
     await until(async () => (await view(svc, orderId)).nextCallAt !== null && (await view(svc, orderId)).status === 'queued', 'the order to wait')
     await svc.scheduler.tick()
     const waiting = await view(svc, orderId)
@@ -213,7 +159,7 @@ describe('dialling an order', () => {
 
   it('keeps to a store\'s limit of calls at once', async () => {
     const one = await wooStore(svc, { maxConcurrentCalls: 1 })
-    const placed = await Promise.all([1, 2, 3].map(() => placeWooOrder(svc, one, [{ kind: 'busy', ringMs: 4000 }])))
+    const placed = await Promise.all([1, 2, 3].map(() => placeWooOrderHere(svc, one, [{ kind: 'busy', ringMs: 4000 }])))
     await until(async () => (await Promise.all(placed.map((p) => view(svc, p.orderId)))).every((o) => o.attempts.length === 1), 'all three to be called', 15_000)
     const spans = placed.map((p) => callsTo(p.phone)[0]!).map((c) => [c.createdAt, c.endedAt!] as const).sort((a, b) => a[0] - b[0])
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1])
@@ -235,7 +181,7 @@ describe('reading the order again before dialling', () => {
   }
 
   async function shopifyOrder(domain: string, change: (order: Record<string, unknown>) => void) {
-    const id = BigInt(nextOrder++)
+    const id = BigInt(nextOrderId())
     const { phone, customer: c } = customer(Number(id))
     twilioSim.script(phone, { kind: 'human' })
     const payload = shopifyOrderPayload({ id, customer: c }) as unknown as Record<string, unknown> & { id: bigint; admin_graphql_api_id: string }
@@ -272,8 +218,8 @@ describe('reading the order again before dialling', () => {
 
   it('calls an open WooCommerce order, and not one completed in the store', async () => {
     const store = await wooStore(svc)
-    const open = await placeWooOrder(svc, store, [{ kind: 'busy', ringMs: 50 }])
-    const shipped = await placeWooOrder(svc, store, [{ kind: 'human' }], { status: 'completed' })
+    const open = await placeWooOrderHere(svc, store, [{ kind: 'busy', ringMs: 50 }])
+    const shipped = await placeWooOrderHere(svc, store, [{ kind: 'human' }], { status: 'completed' })
     await until(async () => (await view(svc, open.orderId)).attempts.length === 1 && (await view(svc, shipped.orderId)).status === 'skipped', 'both to be decided')
     expect((await view(svc, shipped.orderId)).skipReason).toBe('fulfilled_in_store')
     expect(callsTo(shipped.phone)).toHaveLength(0)
@@ -287,7 +233,7 @@ describe('Twilio callbacks', () => {
   beforeAll(async () => {
     svc = await dialingService()
     const store = await wooStore(svc)
-    const { orderId } = await placeWooOrder(svc, store, [{ kind: 'no-answer' }])
+    const { orderId } = await placeWooOrderHere(svc, store, [{ kind: 'no-answer' }])
     await until(async () => (await view(svc, orderId)).attempts[0]?.callSid !== undefined && (await view(svc, orderId)).attempts[0]?.callSid !== null, 'the call')
     attemptId = (await view(svc, orderId)).attempts[0].id
   })
@@ -302,11 +248,11 @@ describe('Twilio callbacks', () => {
 
   it('refuses an unsigned or wrongly signed callback with 403, and it changes nothing', async () => {
     const before = svc.deps.db.select().from(callAttempts).where(eq(callAttempts.id, attemptId)).get()!
-    const params = { CallSid: before.callSid!, CallStatus: 'completed', AnsweredBy: 'human', SequenceNumber: '9', AccountSid: ACCOUNT }
+    const params = { CallSid: before.callSid!, CallStatus: 'completed', AnsweredBy: 'human', SequenceNumber: '9', AccountSid: TWILIO.accountSid }
     const url = `${svc.publicUrl}/twilio/status/${attemptId}`
     const forged = twilio.getExpectedTwilioSignature('someone-elses-token', url, params)
-    const elsewhere = twilio.getExpectedTwilioSignature(TOKEN, `https://attacker.example/twilio/status/${attemptId}`, params)
-    const tampered = twilio.getExpectedTwilioSignature(TOKEN, url, { ...params, CallStatus: 'busy' })
+    const elsewhere = twilio.getExpectedTwilioSignature(TWILIO.authToken, `https://attacker.example/twilio/status/${attemptId}`, params)
+    const tampered = twilio.getExpectedTwilioSignature(TWILIO.authToken, url, { ...params, CallStatus: 'busy' })
     for (const signature of [undefined, forged, elsewhere, tampered, 'not-a-signature']) expect((await post(signature, params)).status).toBe(403)
     expect((await post(undefined, params, `/twilio/amd/${attemptId}`)).status).toBe(403)
     const after = svc.deps.db.select().from(callAttempts).where(eq(callAttempts.id, attemptId)).get()!
@@ -314,8 +260,8 @@ describe('Twilio callbacks', () => {
   })
 
   it('accepts the same callback signed with the account\'s token against PUBLIC_URL', async () => {
-    const params = { CallSid: `CA${'9'.repeat(32)}`, CallStatus: 'ringing', SequenceNumber: '1', AccountSid: ACCOUNT }
-    const signature = twilio.getExpectedTwilioSignature(TOKEN, `${svc.publicUrl}/twilio/status/${attemptId}`, params)
+    const params = { CallSid: `CA${'9'.repeat(32)}`, CallStatus: 'ringing', SequenceNumber: '1', AccountSid: TWILIO.accountSid }
+    const signature = twilio.getExpectedTwilioSignature(TWILIO.authToken, `${svc.publicUrl}/twilio/status/${attemptId}`, params)
     // Signed right, but for another call than this attempt's: acknowledged and ignored.
     expect((await post(signature, params)).status).toBe(204)
     expect(svc.deps.db.select().from(callAttempts).where(eq(callAttempts.id, attemptId)).get()!.callSid).not.toBe(params.CallSid)
@@ -355,7 +301,7 @@ describe('the media stream', () => {
 
   it('lets a call\'s own stream in, once: a replayed start is refused', async () => {
     const store = await wooStore(svc)
-    const { orderId, phone } = await placeWooOrder(svc, store, [{ kind: 'human', ringMs: 50, hangUpAfterMs: 2000 }])
+    const { orderId, phone } = await placeWooOrderHere(svc, store, [{ kind: 'human', ringMs: 50, hangUpAfterMs: 2000 }])
     await until(() => svc.logs.some((l) => l.includes('media stream connected') && l.includes(`"orderId":${orderId}`)), 'the stream to be let in')
     const call = callsTo(phone)[0]!
     const [connect] = parseTwiml(String(call.params.Twiml))
@@ -378,7 +324,7 @@ describe('recovery after a crash', () => {
     const env = { WORKER_ID: 'worker-1', DATABASE_PATH: join(dir, 'crash.db'), ENCRYPTION_KEY: randomBytes(32).toString('base64') }
     const first = await dialingService(env, false)
     const store = await wooStore(first)
-    const { orderId, phone } = await placeWooOrder(first, store, [{ kind: 'busy', ringMs: 100 }])
+    const { orderId, phone } = await placeWooOrderHere(first, store, [{ kind: 'busy', ringMs: 100 }])
     // The dialer's first steps, then the crash: attempt recorded, call placed, SID never stored.
     first.deps.db.update(orders).set({ status: 'calling', leaseOwner: 'worker-1', leaseExpiresAt: first.clock.now() + MINUTE }).where(eq(orders.id, orderId)).run()
     const { attempt, streamToken } = await recordAttempt(first.deps.db, orderId, first.clock.now())
@@ -405,7 +351,7 @@ describe('recovery after a crash', () => {
     try {
       const store = await wooStore(svc)
       twilioSim.failNextCreate({ status: 503, placeAnyway: true })
-      const { orderId, phone } = await placeWooOrder(svc, store, [{ kind: 'busy', ringMs: 100 }])
+      const { orderId, phone } = await placeWooOrderHere(svc, store, [{ kind: 'busy', ringMs: 100 }])
       // Its callbacks still name the attempt: it adopts the call Twilio did place, busy, and waits
       // on the ladder; no second call goes out, now or when the recovery moment comes.
       await until(async () => (await view(svc, orderId)).attempts[0].status === 'busy', 'the placed call to be adopted')
@@ -424,7 +370,7 @@ describe('recovery after a crash', () => {
     const env = { WORKER_ID: 'worker-2', DATABASE_PATH: join(dir, 'crash2.db'), ENCRYPTION_KEY: randomBytes(32).toString('base64') }
     const first = await dialingService(env, false)
     const store = await wooStore(first)
-    const { orderId, phone } = await placeWooOrder(first, store, [{ kind: 'busy', ringMs: 50 }])
+    const { orderId, phone } = await placeWooOrderHere(first, store, [{ kind: 'busy', ringMs: 50 }])
     first.deps.db.update(orders).set({ status: 'calling', leaseOwner: 'worker-2', leaseExpiresAt: first.clock.now() + MINUTE }).where(eq(orders.id, orderId)).run()
     const { attempt } = await recordAttempt(first.deps.db, orderId, first.clock.now())
     await first.close()
@@ -447,7 +393,7 @@ describe('two schedulers racing', () => {
     const svc = await dialingService({ MAX_CONCURRENT_CALLS: '100' }, false)
     try {
       const store = await wooStore(svc, { maxConcurrentCalls: 50 })
-      const placed = await Promise.all(Array.from({ length: 15 }, () => placeWooOrder(svc, store, [{ kind: 'busy', ringMs: 2000 }])))
+      const placed = await Promise.all(Array.from({ length: 15 }, () => placeWooOrderHere(svc, store, [{ kind: 'busy', ringMs: 2000 }])))
       const make = (owner: string) => createScheduler({ ...svc.deps, publicUrl: svc.publicUrl, owner, maxConcurrent: 100, perSecond: 1000 })
       const [a, b] = [make('racer-a'), make('racer-b')]
       await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()])

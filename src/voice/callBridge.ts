@@ -16,7 +16,20 @@ export interface BridgeDeps extends CallDeps {
   config: Pick<Config, 'openai'>
   twilio: { client: TwilioClient; account: TwilioAccount }
   realtimePool: RealtimePool
+  /** Overrides of the conversation's timings (tests shorten them). */
+  voiceTiming?: Partial<VoiceTiming>
 }
+
+export interface VoiceTiming {
+  /** A conversation stops here, politely, before Twilio's own time limit cuts it. */
+  maxConversationMs: number
+  /** Silence after the agent has finished speaking before it asks whether the customer is there. */
+  silenceMs: number
+  /** After the goodbye is asked for, the line is dropped this long later whatever happens. */
+  goodbyeGraceMs: number
+}
+
+export const VOICE_TIMING: VoiceTiming = { maxConversationMs: 240_000, silenceMs: 8_000, goodbyeGraceMs: 15_000 }
 
 /** The Twilio side of the bridge: the media stream's socket. */
 export interface StreamSocket {
@@ -24,12 +37,6 @@ export interface StreamSocket {
   close(code?: number, reason?: string): void
 }
 
-/** A conversation stops here, politely, before Twilio's own time limit cuts it. */
-const MAX_CONVERSATION_MS = 240_000
-/** Silence after the agent has finished speaking before it asks whether the customer is there. */
-const SILENCE_MS = 8_000
-/** After the goodbye is asked for, the line is dropped this long later whatever happens. */
-const GOODBYE_GRACE_MS = 15_000
 /** Caller audio kept while the agent's session gets ready (2 s of 20 ms frames). */
 const MAX_HELD_FRAMES = 100
 /** A progress mark every second of audio sent bounds the error of the played-time estimate. */
@@ -89,11 +96,14 @@ export class CallBridge {
   private hungUp = false
   private promptedSilence = false
   private timers = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly timing: VoiceTiming
 
   constructor(
     private readonly deps: BridgeDeps,
     private readonly socket: StreamSocket,
-  ) {}
+  ) {
+    this.timing = { ...VOICE_TIMING, ...deps.voiceTiming }
+  }
 
   /** A message from Twilio. */
   onMessage(text: string): void {
@@ -135,7 +145,7 @@ export class CallBridge {
     this.startedAt = this.deps.now()
     this.phase = 'live'
     this.deps.log.info('media stream connected', { attemptId: attempt.id, orderId: context.orderId })
-    this.later('time limit', MAX_CONVERSATION_MS, () => this.endPolitely('time_limit'))
+    this.later('time limit', this.timing.maxConversationMs, () => this.endPolitely('time_limit'))
 
     try {
       this.session = (await this.deps.realtimePool.take(attempt.id)) ?? (await openAgentSession(this.deps.config, context, context.settings.voice))
@@ -268,7 +278,7 @@ export class CallBridge {
     if (this.pendingEndMarks > 0 || this.responding) return
     // All the agent said has been heard.
     if (this.ending) return this.hangUpNow()
-    this.later('silence', SILENCE_MS, () => this.onSilence())
+    this.later('silence', this.timing.silenceMs, () => this.onSilence())
   }
 
   /**
@@ -373,7 +383,7 @@ export class CallBridge {
     if (this.ending || this.hungUp) return
     this.ending = reason
     this.respond('The call must end now. Say a short, polite goodbye and call end_call.')
-    this.later('goodbye', GOODBYE_GRACE_MS, () => this.hangUpNow())
+    this.later('goodbye', this.timing.goodbyeGraceMs, () => this.hangUpNow())
   }
 
   /** The agent cannot go on (Realtime unreachable, dropped, expired): end the call and call again later. */

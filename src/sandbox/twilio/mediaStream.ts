@@ -53,6 +53,8 @@ export class MediaStreamSession {
   playedBytes = 0
   receivedAudioBytes = 0
   clears = 0
+  /** At each clear: when (stream time) and how much of the server's audio had played by then. */
+  readonly clearsAt: Array<{ atMs: number; playedBytes: number }> = []
   /** When, in stream time, the customer first heard audio from the server. */
   firstAudioAt: number | undefined
   /** Stream time of the `start` message's sending (0) as a wall-clock instant. */
@@ -252,6 +254,7 @@ export class MediaStreamSession {
     } else if (message.event === 'clear') {
       this.clears++
       this.settlePlayback(now)
+      this.clearsAt.push({ atMs: now, playedBytes: this.playedBytes })
       this.playback = this.playback
         .filter((p) => p.startsAt < now)
         .map((p) => ({ startsAt: p.startsAt, audio: p.audio.subarray(0, Math.min(p.audio.length, Math.floor((now - p.startsAt) * BYTES_PER_MS))) }))

@@ -21,7 +21,7 @@ export interface TwilioSimulatorOptions {
   fromNumbers: string[]
   /** Country calling codes the account's geo permissions allow (others: 21215); all when absent. */
   allowedCallingCodes?: string[]
-  /** Multiplies ringing, answering, detection and time-limit delays, so tests need not wait for real seconds. */
+  /** Multiplies ringing, answering and detection delays, so tests need not wait for real seconds. */
   timeScale?: number
   /** What a phone without a script does. */
   defaultBehaviour?: PhoneBehaviour
@@ -262,8 +262,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
             })
         })
       }
+      // The time limit counts conversation, which runs at the pace of audio: never scaled.
       const limit = Number(param(call, 'TimeLimit') ?? 14_400)
-      later(limit * 1000, () => end('completed'))
+      later(limit * 1000, () => end('completed'), { realMs: true })
       if (behaviour.kind === 'human' && behaviour.hangUpAfterMs !== undefined)
         later(behaviour.hangUpAfterMs, () => end('completed'), { realMs: true })
       if (verbs instanceof TwimlError) {

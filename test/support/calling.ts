@@ -1,0 +1,84 @@
+import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../../src/sandbox/sampleOrders.js'
+import { deliverWooWebhook } from '../../src/sandbox/storeWebhooks.js'
+import type { PhoneBehaviour, TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
+import type { WooCommerceSimulator, WooOrder } from '../../src/sandbox/woocommerce/simulator.js'
+import type { ServiceOptions } from '../../src/service.js'
+import { startTestService, type TestService } from './service.js'
+import { freePort, zoneWhereItIs } from './wait.js'
+
+export const TWILIO = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'calling-test-auth-token', from: '+35542000111' }
+
+export type CallingService = TestService & { publicUrl: string; clock: { offset: number; now: () => number } }
+
+/**
+ * callconfirm with its scheduler on, Twilio (and what else `env` names) simulated, callbacks
+ * reaching it at its own loopback address, and a clock of its own that tests move forward.
+ */
+export async function startCallingService(twilio: TwilioSimulator, env: Record<string, string> = {}, options: ServiceOptions = {}): Promise<CallingService> {
+  const clock = { offset: 0, now: () => Date.now() + clock.offset }
+  const port = env.PORT ?? String(await freePort())
+  const publicUrl = `http://127.0.0.1:${port}`
+  const svc = await startTestService(
+    {
+      PORT: port,
+      PUBLIC_URL: publicUrl,
+      TWILIO_ACCOUNT_SID: TWILIO.accountSid,
+      TWILIO_AUTH_TOKEN: TWILIO.authToken,
+      TWILIO_FROM_NUMBER: TWILIO.from,
+      TWILIO_API_ORIGIN: twilio.origin,
+      TWILIO_CALLS_PER_SECOND: '100',
+      // Every outside service here is a simulator, whatever credentials the test gives.
+      SANDBOX: '1',
+      ...env,
+    },
+    { schedule: true, now: clock.now, ...options },
+  )
+  return Object.assign(svc, { publicUrl, clock })
+}
+
+export interface WooStore {
+  id: string
+  secret: string
+}
+
+export async function registerWooStore(svc: TestService, woo: WooCommerceSimulator, settings: Record<string, unknown> = {}): Promise<WooStore> {
+  const res = await svc.api('POST', '/api/stores', {
+    platform: 'woocommerce',
+    siteUrl: woo.siteUrl,
+    consumerKey: woo.consumerKey,
+    consumerSecret: woo.consumerSecret,
+    settings: { timezone: zoneWhereItIs(12), companyName: 'Dyqani Lule', ...settings },
+  })
+  return { id: res.body.store.id, secret: res.body.webhook.secret }
+}
+
+let nextOrder = 5000
+
+/** A fresh order id (and so a fresh customer number). */
+export const nextOrderId = () => nextOrder++
+
+/** A customer with their own Albanian mobile number, so per-number limits stay out of the way. */
+export function customer(n: number) {
+  const local = `069${String(10_000_000 + n).slice(1)}`
+  return { phone: `+355${local.slice(1)}`, customer: { ...SAMPLE_CUSTOMERS[1]!, phone: local } }
+}
+
+/** A new order placed in the simulated WooCommerce store, its phone scripted, and delivered. */
+export async function placeWooOrder(
+  svc: TestService,
+  sims: { woo: WooCommerceSimulator; twilio: TwilioSimulator },
+  store: WooStore,
+  behaviours: PhoneBehaviour[],
+  change: Partial<WooOrder> = {},
+) {
+  const id = nextOrderId()
+  const { phone, customer: c } = customer(id)
+  sims.twilio.script(phone, ...behaviours)
+  const payload = { ...(wooOrderPayload({ id, customer: c }) as unknown as WooOrder), ...change }
+  sims.woo.addOrder(payload)
+  const res = await deliverWooWebhook({ url: `${svc.url}/webhooks/woocommerce/${store.id}`, secret: store.secret, source: sims.woo.siteUrl, payload })
+  return { orderId: (res.body as { orderId: number }).orderId, phone, platformOrderId: id }
+}
+
+/** The order as the API shows it. */
+export const orderView = async (svc: TestService, orderId: number) => (await svc.api('GET', `/api/orders/${orderId}`)).body

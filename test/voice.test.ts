@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { callAttempts } from '../src/db/schema.js'
+import { startRealtimeSimulator, type RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
+import { hear, speak } from '../src/sandbox/speech.js'
+import type { CustomerScript } from '../src/sandbox/twilio/mediaStream.js'
+import { startTwilioSimulator, type SimulatedCall, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
+import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
+import { orderView, placeWooOrder, registerWooStore, startCallingService, TWILIO, type CallingService, type WooStore } from './support/calling.js'
+import { until } from './support/wait.js'
+
+const OPENAI_KEY = 'sk-test-voice'
+let twilio: TwilioSimulator
+let realtime: RealtimeSimulator
+let woo: WooCommerceSimulator
+let svc: CallingService
+let store: WooStore
+
+beforeAll(async () => {
+  twilio = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
+  // The simulated model speaks fast (10 ms a character) and starts at once: tests measure our part.
+  realtime = await startRealtimeSimulator({ apiKey: OPENAI_KEY, msPerChar: 10, firstAudioMs: 0 })
+  woo = await startWooCommerceSimulator()
+  svc = await startCallingService(
+    twilio,
+    { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url },
+    { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 3_000 } },
+  )
+  store = await registerWooStore(svc, woo, { retryDelaysMinutes: [30] })
+})
+afterAll(async () => {
+  await svc.close()
+  await realtime.close()
+  await twilio.close()
+  await woo.close()
+})
+
+/** The customer says `text` this many milliseconds into the call (after the greeting, typically). */
+const says = (text: string, atMs: number) => ({ atMs, audio: speak(text, 40) })
+
+async function call(script: CustomerScript, extra: { hangUpAfterMs?: number } = {}) {
+  const placed = await placeWooOrder(svc, { woo, twilio }, store, [{ kind: 'human', ringMs: 100, script, ...extra }])
+  await until(() => twilio.calls.some((c) => c.to === placed.phone && c.endedAt !== null), 'the call to end', 20_000)
+  const simulated = twilio.calls.find((c) => c.to === placed.phone)!
+  await until(async () => (await orderView(svc, placed.orderId)).status !== 'calling', 'the call to be settled', 10_000)
+  return { ...placed, simulated, order: await orderView(svc, placed.orderId) }
+}
+
+/** What the customer heard, as the simulated phone decodes it. */
+const heard = (c: SimulatedCall) => hear(c.stream!.heardAudio()).join(' | ')
+// The greeting lasts about 2.5 s at the simulated model's pace; answers come after it.
+const AFTER_GREETING = 3_000
+
+describe('the voice agent', () => {
+  it('greets within a second naming the shop and order, hears "yes", records it with the customer\'s words, says goodbye, then hangs up', async () => {
+    const { order, simulated } = await call({ speech: [says('Po, e konfirmoj', AFTER_GREETING)] })
+    expect(order).toMatchObject({ status: 'done', outcome: 'confirmed' })
+    expect(order.evidence).toContain('Po, e konfirmoj')
+    const [attempt] = order.attempts
+    expect(attempt).toMatchObject({ status: 'completed', endReason: 'agent_ended' })
+    expect(attempt.greetingMs).toBeLessThan(1_000)
+    expect(simulated.stream!.firstAudioAt).toBeLessThan(1_000)
+    // The customer heard the shop's name and the order number, and the whole goodbye.
+    expect(heard(simulated)).toContain('Dyqani Lule')
+    expect(heard(simulated)).toContain(`porosinë ${order.name}`)
+    expect(heard(simulated)).toContain('Mirupafshim!')
+    // We hung up (the stream ended from Twilio's side after our REST call), not the customer.
+    expect(simulated.stream!.closedBy).toBe('twilio')
+    expect(order.transcript.map((t: { speaker: string }) => t.speaker)).toEqual(expect.arrayContaining(['agent', 'customer', 'system']))
+    expect(order.transcript.find((t: { speaker: string }) => t.speaker === 'customer').text).toBe('Po, e konfirmoj')
+    expect(attempt.usage.outputAudio).toBeGreaterThan(0)
+    expect(order.costUsd).toBeGreaterThan(0)
+  })
+
+  it('records a cancellation with the reason the customer gave', async () => {
+    const { order } = await call({ speech: [says('Jo, nuk e dua më', AFTER_GREETING)] })
+    expect(order).toMatchObject({ status: 'done', outcome: 'cancelled' })
+    expect(order.evidence).toContain('Jo, nuk e dua më')
+  })
+
+  it('takes a key press as the answer: 1 confirms, even during the greeting', async () => {
+    const { order, simulated } = await call({ dtmf: [{ atMs: 800, digit: '1' }] })
+    expect(order).toMatchObject({ status: 'done', outcome: 'confirmed', evidence: 'Pressed 1 on the keypad to confirm.' })
+    // The greeting stopped when the key was pressed.
+    expect(simulated.stream!.clears).toBeGreaterThan(0)
+    expect(order.transcript.some((t: { text: string }) => t.text === 'Pressed 1 on the keypad')).toBe(true)
+  })
+
+  it('2 on the keypad cancels', async () => {
+    const { order } = await call({ dtmf: [{ atMs: AFTER_GREETING, digit: '2' }] })
+    expect(order).toMatchObject({ outcome: 'cancelled', evidence: 'Pressed 2 on the keypad to cancel.' })
+  })
+
+  it('stops talking when interrupted: clears Twilio\'s audio and tells the model how much was heard', async () => {
+    const { order, simulated } = await call({ speech: [says('Prit pak', 1_000), says('Po', AFTER_GREETING + 1_000)] })
+    expect(order.outcome).toBe('confirmed')
+    expect(simulated.stream!.clears).toBeGreaterThan(0)
+    const session = realtime.sessions.find((s) => s.heard.includes('Prit pak'))!
+    const [truncation] = session.truncations
+    expect(truncation).toMatchObject({ accepted: true })
+    // The model is told what the customer actually heard of the greeting when Twilio cleared it
+    // (8 bytes a millisecond), within a frame or two, not what was sent.
+    const heardMs = simulated.stream!.clearsAt[0]!.playedBytes / 8
+    expect(heardMs).toBeGreaterThan(800)
+    expect(Math.abs(truncation!.audio_end_ms - heardMs)).toBeLessThan(60)
+    expect(simulated.stream!.receivedAudioBytes / 8).toBeGreaterThan(truncation!.audio_end_ms + 500)
+  })
+
+  it('calls back when asked, at the time asked for, with no outcome yet', async () => {
+    const { order } = await call({ speech: [says('Më telefononi më vonë në 17:00', AFTER_GREETING)] })
+    expect(order).toMatchObject({ status: 'queued', outcome: null })
+    expect(order.evidence).toContain('17:00')
+    expect(new Date(order.nextCallAt).getTime()).toBeGreaterThan(Date.now())
+  })
+
+  it('asks once whether the customer is there, then says goodbye and asks a person to look', async () => {
+    const { order } = await call({})
+    expect(order).toMatchObject({ status: 'done', outcome: 'needs_review' })
+    expect(order.attempts[0].endReason).toBe('silence')
+    const session = realtime.sessions.at(-1)!
+    expect(session.received.filter((t) => t === 'response.create').length).toBeGreaterThanOrEqual(3)
+  })
+
+  it('when the customer hangs up mid-call, closes the agent and calls again later', async () => {
+    const { order } = await call({}, { hangUpAfterMs: 1_000 })
+    expect(order).toMatchObject({ status: 'queued', outcome: null })
+    expect(order.attempts[0]).toMatchObject({ endReason: 'customer_hung_up' })
+  })
+
+  it('when OpenAI cannot be reached, ends the call and calls again later', async () => {
+    realtime.refuseConnections(true)
+    try {
+      const { order, simulated } = await call({})
+      expect(order).toMatchObject({ status: 'queued', outcome: null })
+      expect(order.attempts[0]).toMatchObject({ endReason: 'agent_failed', status: 'completed' })
+      expect(simulated.endedAt! - simulated.answeredAt!).toBeLessThan(10_000)
+    } finally {
+      realtime.refuseConnections(false)
+    }
+  })
+
+  it('when OpenAI drops mid-call, ends the call and calls again later', async () => {
+    realtime.dropSessionsAfter(1_200)
+    try {
+      const { order } = await call({ speech: [says('Po', AFTER_GREETING)] })
+      expect(order).toMatchObject({ status: 'queued', outcome: null })
+      expect(order.attempts[0].endReason).toBe('agent_failed')
+    } finally {
+      realtime.dropSessionsAfter(undefined)
+    }
+  })
+
+  it('leaves no Realtime socket open after its calls', async () => {
+    await until(() => realtime.sessions.every((s) => s.closed), 'every session to close')
+    const attempts = svc.deps.db.select().from(callAttempts).all()
+    expect(attempts.filter((a) => a.streamState === 'closed').length).toBeGreaterThan(5)
+    expect(attempts.every((a) => a.streamState !== 'open')).toBe(true)
+  })
+})
