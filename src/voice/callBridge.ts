@@ -150,6 +150,7 @@ export class CallBridge {
     try {
       this.session = (await this.deps.realtimePool.take(attempt.id)) ?? (await openAgentSession(this.deps.config, context, context.settings.voice))
       this.session.attach((event) => this.onRealtime(event))
+      this.session.connection.onAudioDelta((itemId, delta) => this.playAudio(itemId, delta))
       this.session.connection.onClose(() => {
         if (this.phase === 'live' && !this.hungUp) this.agentFailed('the Realtime connection dropped')
       })

@@ -60,7 +60,13 @@ export function checkUpgradeSignature(deps: AppDeps): MiddlewareHandler {
 export function mediaStreamRoute(deps: BridgeDeps, upgradeWebSocket: UpgradeWebSocket) {
   return upgradeWebSocket(() => {
     let bridge: CallBridge | undefined
-    const bridgeFor = (ws: WSContext) => (bridge ??= new CallBridge(deps, { send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) }))
+    // Audio goes out 50 times a second per call: through the socket itself where the runtime
+    // exposes one (@hono/node-ws's `raw`), not the wrapper that allocates options per send.
+    const bridgeFor = (ws: WSContext) => {
+      const raw = ws.raw as { send?: (text: string) => void } | undefined
+      const send = typeof raw?.send === 'function' ? (text: string) => raw.send!(text) : (text: string) => ws.send(text)
+      return (bridge ??= new CallBridge(deps, { send, close: (code, reason) => ws.close(code, reason) }))
+    }
     return {
       onMessage(event, ws) {
         bridgeFor(ws).onMessage(typeof event.data === 'string' ? event.data : String(event.data))

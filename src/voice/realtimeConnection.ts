@@ -11,6 +11,11 @@ export interface RealtimeConnection {
   appendAudio(base64: string): void
   /** Where the connection's events go; events before one is set are kept for it. */
   onEvent(handler: (event: RealtimeServerEvent) => void): void
+  /**
+   * Where the model's audio goes, read without a full JSON parse (it streams 50 deltas a second
+   * per call). Until set, audio deltas arrive through `onEvent` like any other event.
+   */
+  onAudioDelta(handler: (itemId: string, delta: string) => void): void
   onClose(handler: (code: number) => void): void
   readonly open: boolean
   close(): void
@@ -23,6 +28,20 @@ export interface RealtimeEndpoint {
   model: string
 }
 
+/**
+ * The value of a string field that holds no escapes (ids, base64), found by position; undefined
+ * when the field is absent or its value has a backslash (then a full parse reads it).
+ */
+function stringField(text: string, name: string): string | undefined {
+  const key = `"${name}":"`
+  const start = text.indexOf(key)
+  if (start < 0) return undefined
+  const from = start + key.length
+  const end = text.indexOf('"', from)
+  const value = end < 0 ? undefined : text.slice(from, end)
+  return value && !value.includes('\\') ? value : undefined
+}
+
 /** How long to wait for the socket to open before the call gives up on the agent. */
 const CONNECT_TIMEOUT_MS = 5_000
 
@@ -33,10 +52,17 @@ export function connectRealtime(endpoint: RealtimeEndpoint): Promise<RealtimeCon
   let handler: ((event: RealtimeServerEvent) => void) | undefined
   const early: RealtimeServerEvent[] = []
   let closeHandler: ((code: number) => void) | undefined
+  let audioHandler: ((itemId: string, delta: string) => void) | undefined
   ws.on('message', (data) => {
+    const text = data.toString()
+    if (audioHandler && text.includes('"type":"response.output_audio.delta"')) {
+      const itemId = stringField(text, 'item_id')
+      const delta = stringField(text, 'delta')
+      if (itemId && delta) return audioHandler(itemId, delta)
+    }
     let event: RealtimeServerEvent
     try {
-      event = JSON.parse(data.toString())
+      event = JSON.parse(text)
     } catch {
       return
     }
@@ -55,6 +81,9 @@ export function connectRealtime(endpoint: RealtimeEndpoint): Promise<RealtimeCon
         onEvent(next) {
           handler = next
           for (const event of early.splice(0)) next(event)
+        },
+        onAudioDelta(next) {
+          audioHandler = next
         },
         onClose(next) {
           closeHandler = next
