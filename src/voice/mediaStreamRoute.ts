@@ -63,9 +63,10 @@ export function mediaStreamRoute(deps: BridgeDeps, upgradeWebSocket: UpgradeWebS
     // Audio goes out 50 times a second per call: through the socket itself where the runtime
     // exposes one (@hono/node-ws's `raw`), not the wrapper that allocates options per send.
     const bridgeFor = (ws: WSContext) => {
+      if (bridge) return bridge
       const raw = ws.raw as { send?: (text: string) => void } | undefined
       const send = typeof raw?.send === 'function' ? (text: string) => raw.send!(text) : (text: string) => ws.send(text)
-      return (bridge ??= new CallBridge(deps, { send, close: (code, reason) => ws.close(code, reason) }))
+      return (bridge = new CallBridge(deps, { send, close: (code, reason) => ws.close(code, reason) }))
     }
     return {
       onMessage(event, ws) {

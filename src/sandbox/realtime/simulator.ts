@@ -207,6 +207,10 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
         sent += chunk.length
         audioItems.set(itemId, sent / 8)
         send({ type: 'response.output_audio.delta', event_id: id('event'), response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: Buffer.from(chunk).toString('base64') })
+        // The transcript streams alongside, in step with the audio.
+        const spokenTo = Math.floor((sent / audio.length) * decision.say.length)
+        const words = decision.say.slice(Math.floor(((sent - chunk.length) / audio.length) * decision.say.length), spokenTo)
+        if (words) send({ type: 'response.output_audio_transcript.delta', event_id: id('event'), response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: words })
         later(options.deltaEveryMs ?? 5, stream)
       }
       later(options.firstAudioMs ?? 0, stream)
