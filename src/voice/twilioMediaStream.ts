@@ -25,7 +25,9 @@ function fastMedia(text: string): StreamEvent | undefined {
   const pEnd = text.indexOf('"', p + 11)
   if (tEnd < 0 || pEnd < 0) return undefined
   const timestamp = Number(text.slice(t + 13, tEnd))
-  return Number.isFinite(timestamp) ? { kind: 'audio', payload: text.slice(p + 11, pEnd), timestamp } : undefined
+  const payload = text.slice(p + 11, pEnd)
+  // An escaped payload (`\/` is legal JSON for `/`) is left to JSON.parse.
+  return Number.isFinite(timestamp) && !payload.includes('\\') ? { kind: 'audio', payload, timestamp } : undefined
 }
 
 /**
