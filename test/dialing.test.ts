@@ -354,7 +354,7 @@ describe('recovery after a crash', () => {
       const { orderId, phone } = await placeWooOrderHere(svc, store, [{ kind: 'busy', ringMs: 100 }])
       // Its callbacks still name the attempt: it adopts the call Twilio did place, busy, and waits
       // on the ladder; no second call goes out, now or when the recovery moment comes.
-      await until(async () => (await view(svc, orderId)).attempts[0].status === 'busy', 'the placed call to be adopted')
+      await until(async () => (await view(svc, orderId)).attempts[0]?.status === 'busy', 'the placed call to be adopted')
       svc.clock.offset += 61_000
       await svc.scheduler.tick()
       const after = await view(svc, orderId)
