@@ -3,6 +3,7 @@ import { orders, stores } from '../db/schema.js'
 import { findStore } from '../stores/records.js'
 import { dialOrder } from './dialer.js'
 import { requeueOrder } from './outcomes.js'
+import { createPassLoop } from '../utils/passLoop.js'
 import { recoverOrphans, type RecoveryDeps } from './recovery.js'
 
 export interface SchedulerDeps extends Omit<RecoveryDeps, 'leaseMs'> {
@@ -36,12 +37,7 @@ const POLL_MS = 1_000
 export function createScheduler(deps: SchedulerDeps): Scheduler {
   const recovery: RecoveryDeps = { ...deps, leaseMs: LEASE_MS }
   const dials = new Set<Promise<void>>()
-  let timer: ReturnType<typeof setInterval> | undefined
-  let running: Promise<void> | undefined
-  let again = false
   let firstPass = true
-  let started = false
-  let stopped = false
   let nextDialAt = 0
 
   async function pass(): Promise<void> {
@@ -55,7 +51,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     await recoverOrphans(recovery, { includeOwn: firstPass })
     firstPass = false
     for (const orderId of await claimDue(now)) {
-      if (stopped) return
+      if (loop.stopped) return
       // Twilio queues requests beyond the account's calls per second; pace them instead.
       const wait = nextDialAt - deps.now()
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
@@ -108,40 +104,13 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     return claimed
   }
 
-  function tick(): Promise<void> {
-    if (running) {
-      again = true
-      return running
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false
-          await pass()
-        } while (again && !stopped)
-      } catch (error) {
-        deps.log.error('scheduler pass failed', { error })
-      } finally {
-        running = undefined
-      }
-    })()
-    return running
-  }
-
+  const loop = createPassLoop({ name: 'scheduler', pollMs: POLL_MS, log: deps.log, pass })
   return {
-    start() {
-      started = true
-      timer = setInterval(() => void tick(), POLL_MS)
-      void tick()
-    },
-    wake() {
-      if (started && !stopped) void tick()
-    },
-    tick,
+    start: loop.start,
+    wake: loop.wake,
+    tick: loop.tick,
     async stop() {
-      stopped = true
-      if (timer) clearInterval(timer)
-      await running
+      await loop.stop()
       await Promise.allSettled([...dials])
     },
   }
