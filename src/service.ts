@@ -13,6 +13,7 @@ import { startTwilioSimulator, type TwilioSimulator } from './sandbox/twilio/sim
 import { createStoreOrderReader } from './stores/orderState.js'
 import { pruneDeliveries } from './stores/receipts.js'
 import { createShopifyAdmin } from './stores/shopify/adminApi.js'
+import { createStoreWriter, type StoreWriter } from './stores/storeWriter.js'
 import { createBatcher } from './utils/batcher.js'
 import type { Logger } from './utils/log.js'
 import { createSecretBox } from './utils/secretBox.js'
@@ -24,6 +25,7 @@ export interface RunningService {
   port: number
   deps: AppDeps
   scheduler: Scheduler
+  storeWriter: StoreWriter
   /** The sandbox's Twilio, when calls go to a simulator in this process. */
   twilioSimulator: TwilioSimulator | undefined
   /** The sandbox's OpenAI Realtime, when agents talk to a simulator in this process. */
@@ -43,7 +45,7 @@ async function realtimeEndpoint(config: ReadyConfig): Promise<{ config: ReadyCon
 }
 
 export interface ServiceOptions {
-  /** Run the call scheduler (default true); intake-only tests turn it off. */
+  /** Run the background workers, the call scheduler and the store writer (default true); intake-only tests turn them off. */
   schedule?: boolean
   /** The clock policy reads (calling hours, retries); tests move it forward. */
   now?: () => number
@@ -106,6 +108,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     maxConcurrent: config.calls.maxConcurrent,
     perSecond: config.calls.perSecond,
   })
+  const storeWriter = createStoreWriter({ ...deps, shopify, owner: config.calls.workerId })
   // node-ws routes upgrades through the app, which needs its upgrader to be built: tie the knot.
   let app: ReturnType<typeof createApp> | undefined
   const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app!.request(...args) } as Hono })
@@ -116,7 +119,10 @@ export async function startService(configured: ReadyConfig, log: Logger, options
   })
   nodeWs.injectWebSocket(server)
   const { port } = server.address() as AddressInfo
-  if (options.schedule !== false) scheduler.start()
+  if (options.schedule !== false) {
+    scheduler.start()
+    storeWriter.start()
+  }
   const maintenance = setInterval(() => void pruneDeliveries(db, Date.now()).catch((error) => log.error('pruning receipts failed', { error })), HOUR)
   maintenance.unref()
 
@@ -125,11 +131,13 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     port,
     deps,
     scheduler,
+    storeWriter,
     twilioSimulator: twilio.simulator,
     realtimeSimulator,
     async close() {
       clearInterval(maintenance)
       await scheduler.stop()
+      await storeWriter.stop()
       deps.realtimePool.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -4,6 +4,8 @@ import { orders } from '../db/schema.js'
 import type { Outcome, SkipReason } from '../domain/order.js'
 import { telephonyCost, type Prices } from '../domain/callCost.js'
 import { nextRetryAt } from '../domain/retryLadder.js'
+import { WITHDRAWN_REASONS } from '../domain/writeBack.js'
+import { queueOrderWrite } from '../stores/outbox.js'
 import { findStore, type StoreDefaults } from '../stores/records.js'
 import type { Logger } from '../utils/log.js'
 import { findAttempt, latestAttempt, placedAttempts, updateAttempt, type Attempt } from './attempts.js'
@@ -33,22 +35,34 @@ export async function releaseForRecovery(db: Db, orderId: number, at: number): P
   await db.update(orders).set({ leaseOwner: null, leaseExpiresAt: at }).where(beingCalled(orderId)).run()
 }
 
-/** Gives an order being called its final outcome; an outcome the agent already recorded stands. */
+/**
+ * Gives an order being called its final outcome, and queues telling the store (in one
+ * transaction: the outcome is never decided without the write that reports it).
+ */
 export async function closeOrder(db: Db, orderId: number, outcome: Outcome, evidence: string, now: number): Promise<void> {
-  await db
-    .update(orders)
-    .set({ status: 'done', outcome, evidence, nextCallAt: null, updatedAt: now, ...released })
-    .where(beingCalled(orderId))
-    .run()
+  db.transaction(() => {
+    const closed = db
+      .update(orders)
+      .set({ status: 'done', outcome, evidence, nextCallAt: null, updatedAt: now, ...released })
+      .where(beingCalled(orderId))
+      .run()
+    if (closed.changes) queueOrderWrite(db, orderId, 'outcome', now)
+  })
 }
 
-/** Stops calling an order without an outcome: something in the store says not to call. */
+/**
+ * Stops calling an order without an outcome: something in the store says not to call. Where the
+ * store can still be told, its `call-pending` mark is withdrawn.
+ */
 export async function stopCalling(db: Db, orderId: number, reason: SkipReason, now: number): Promise<void> {
-  await db
-    .update(orders)
-    .set({ status: 'skipped', skipReason: reason, nextCallAt: null, updatedAt: now, ...released })
-    .where(beingCalled(orderId))
-    .run()
+  db.transaction(() => {
+    const stopped = db
+      .update(orders)
+      .set({ status: 'skipped', skipReason: reason, nextCallAt: null, updatedAt: now, ...released })
+      .where(beingCalled(orderId))
+      .run()
+    if (stopped.changes && WITHDRAWN_REASONS.has(reason)) queueOrderWrite(db, orderId, 'withdrawn', now)
+  })
 }
 
 const isMachine = (answeredBy: string | null) => !!answeredBy && /^(machine|fax)/.test(answeredBy)

@@ -161,3 +161,34 @@ export const privacyRequests = sqliteTable(
   },
   (t) => [index('privacy_requests_store_idx').on(t.storeId)],
 )
+
+/**
+ * The outbox of writes to the stores' own orders (tags, notes, meta, status): each is stored in the
+ * transaction that decides it, then delivered by the store writer, which retries until the store
+ * has it or the failure is permanent (`failed`, with the reason, for a person to look at).
+ */
+export const storeWrites = sqliteTable(
+  'store_writes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    storeId: text('store_id')
+      .notNull()
+      .references(() => stores.id),
+    /** `pending` when the call job is created, `outcome` once final, `withdrawn` if calling stopped without one. */
+    kind: text('kind', { enum: ['pending', 'outcome', 'withdrawn'] }).notNull(),
+    status: text('status', { enum: ['queued', 'sending', 'done', 'failed'] }).notNull(),
+    /** Deliveries tried that failed in a way worth retrying (throttling does not count). */
+    tries: integer('tries').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    leaseOwner: text('lease_owner'),
+    leaseExpiresAt: integer('lease_expires_at'),
+    lastError: text('last_error'),
+    doneAt: integer('done_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('store_writes_status_due_idx').on(t.status, t.nextAttemptAt), index('store_writes_order_idx').on(t.orderId, t.id)],
+)

@@ -67,6 +67,8 @@ export const storeSettingsSchema = z
         failed: tag,
       })
       .strict(),
+    /** How the WooCommerce REST API is authenticated: HTTP Basic, or keys in the query string for hosts that strip it. */
+    wooApiAuth: z.enum(['basic', 'query_string']),
     actions: z
       .object({
         cancelOnDecline: z.boolean(),
@@ -131,6 +133,7 @@ export function defaultSettings({ country, companyName, voice }: SettingsContext
     codPaymentNames: DEFAULT_COD_PAYMENT_NAMES,
     allowedCountries: defaultCallableCountries(country),
     tags: DEFAULT_TAGS,
+    wooApiAuth: 'basic',
     actions: { cancelOnDecline: false, holdUntilConfirmed: false, wooStatusOnConfirmed: null, wooStatusOnCancelled: null },
   }
 }

@@ -4,6 +4,7 @@ import { orders, webhookReceipts } from '../db/schema.js'
 import { decideIntake } from '../domain/intake.js'
 import type { IncomingOrder, OrderStatus, Outcome, SkipReason } from '../domain/order.js'
 import { maskPhone } from '../domain/phone.js'
+import { queueStoreWrite } from '../stores/outbox.js'
 import type { DeliveryReceipt } from '../stores/receipts.js'
 import type { Store } from '../stores/records.js'
 import type { Logger } from '../utils/log.js'
@@ -86,7 +87,12 @@ export function saveOrdersInTransaction(db: Db, writes: OrderWrite[]): SavedOrde
     writes.map(({ row, receipt }) => {
       if (receipt) s.insertReceipt.run(receipt)
       const inserted = s.insertOrder.get(row)
-      if (inserted) return { id: inserted.id, created: true, status: row.status, outcome: row.outcome, skipReason: row.skipReason }
+      if (inserted) {
+        // The store hears of it: `call-pending` on a new call job, the outcome of one decided already.
+        const kind = row.status === 'queued' ? 'pending' : row.status === 'done' ? 'outcome' : undefined
+        if (kind) queueStoreWrite(db, { orderId: inserted.id, storeId: row.storeId, kind }, row.createdAt)
+        return { id: inserted.id, created: true, status: row.status, outcome: row.outcome, skipReason: row.skipReason }
+      }
       const stored = s.storedOrder.get(row)
       if (!stored) throw new Error('order vanished between insert and read')
       return { ...stored, created: false }

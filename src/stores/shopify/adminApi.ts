@@ -1,6 +1,7 @@
 import '@shopify/shopify-api/adapters/web-api'
 import { ApiVersion, GraphqlQueryError, HttpResponseError, LogSeverity, Session, shopifyApi } from '@shopify/shopify-api'
 import { setAbstractFetchFunc } from '@shopify/shopify-api/runtime'
+import { CostBucket, queryCost } from './costBucket.js'
 
 /** The Admin API version every call and webhook subscription uses. */
 export const SHOPIFY_API_VERSION = ApiVersion.July26
@@ -20,8 +21,22 @@ const origins = new Map<string, string>()
 setAbstractFetchFunc((input, init) => {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
   const origin = origins.get(url.host)
-  return fetch(origin ? `${origin}${url.pathname}${url.search}` : url.href, init)
+  // A shop that never answers must not hold a delivery (and its lease) forever.
+  return fetch(origin ? `${origin}${url.pathname}${url.search}` : url.href, { ...init, signal: init?.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
 })
+
+/** How long one Admin API request may take. */
+const REQUEST_TIMEOUT_MS = 20_000
+
+/**
+ * Shopify refused a request for its cost (THROTTLED): the shop's bucket cannot pay for it yet.
+ * `retryAfterMs` is how long the refill takes, from the throttle status Shopify sent.
+ */
+export class ShopifyThrottledError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`Shopify throttled the request; its cost bucket refills in ${Math.ceil(retryAfterMs / 1000)} s`)
+  }
+}
 
 export type ShopifyAdmin = ReturnType<typeof createShopifyAdmin>
 
@@ -46,13 +61,39 @@ export function createShopifyAdmin(options: ShopifyAdminOptions) {
   if (origin) origins.set(new URL(origin).host, origin)
   const adminHost = (shop: string) => (origin ? new URL(origin).host : shop)
 
+  const buckets = new Map<string, CostBucket>()
+  // What each operation cost last time: the estimate its next request is paced by.
+  const costs = new Map<string, number>()
+
   return {
-    /** Runs one GraphQL operation for a shop; throws the library's typed errors. */
+    /**
+     * Runs one GraphQL operation for a shop, paced by the shop's cost bucket so that it is sent
+     * when Shopify can take it. Throws the library's typed errors, and ShopifyThrottledError
+     * when Shopify throttled it all the same.
+     */
     async graphql<T>(shop: string, accessToken: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+      let bucket = buckets.get(shop)
+      if (!bucket) buckets.set(shop, (bucket = new CostBucket()))
+      const wait = bucket.waitFor(costs.get(query) ?? 0, Date.now())
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
       const session = new Session({ id: `offline_${shop}`, shop: adminHost(shop), state: '', isOnline: false, accessToken })
       const client = new shopify.clients.Graphql({ session })
-      const response = await client.request<T>(query, { variables })
-      return response.data as T
+      const heard = (body: unknown) => {
+        const cost = queryCost(body)
+        if (!cost) return undefined
+        bucket.update(cost.throttleStatus, Date.now())
+        costs.set(query, cost.requestedQueryCost)
+        return cost
+      }
+      try {
+        const response = await client.request<T>(query, { variables })
+        heard(response)
+        return response.data as T
+      } catch (error) {
+        const cost = error instanceof GraphqlQueryError ? heard(error.body) : undefined
+        if (cost && graphqlErrorCodes(error).includes('THROTTLED')) throw new ShopifyThrottledError(Math.max(1000, bucket.waitFor(cost.requestedQueryCost, Date.now())))
+        throw error
+      }
     },
   }
 }
@@ -62,9 +103,12 @@ export function adminHttpStatus(error: unknown): number | undefined {
   return error instanceof HttpResponseError ? error.response.code : undefined
 }
 
-/** Shopify's access-denied GraphQL error: the token lacks a scope or the data is protected. */
-export function isAccessDenied(error: unknown): boolean {
-  if (!(error instanceof GraphqlQueryError)) return false
+/** The `extensions.code` of each GraphQL error Shopify answered with (THROTTLED, ACCESS_DENIED…). */
+export function graphqlErrorCodes(error: unknown): string[] {
+  if (!(error instanceof GraphqlQueryError)) return []
   const errors = (error.body?.errors as { graphQLErrors?: Array<{ extensions?: { code?: string } }> } | undefined)?.graphQLErrors ?? []
-  return errors.some((e) => e.extensions?.code === 'ACCESS_DENIED')
+  return errors.flatMap((e) => (e.extensions?.code ? [e.extensions.code] : []))
 }
+
+/** Shopify's access-denied GraphQL error: the token lacks a scope or the data is protected. */
+export const isAccessDenied = (error: unknown) => graphqlErrorCodes(error).includes('ACCESS_DENIED')

@@ -1,8 +1,9 @@
+import { OUTCOMES, type Outcome } from '../../domain/order.js'
 import type { StoreOrderState } from '../orderState.js'
 import type { Store } from '../records.js'
 import { wooRequest, WooError, type WooCredentials } from './restApi.js'
 
-/** The meta key write-back sets once an order has its answer (see the write-back). */
+/** The meta key the write-back keeps callconfirm's state in: `pending`, then the outcome (or `not_called`). */
 export const OUTCOME_META_KEY = '_callconfirm_outcome'
 
 interface WooOrder {
@@ -16,7 +17,7 @@ const CLOSED = new Set(['cancelled', 'failed', 'refunded', 'trash'])
 export async function readWooOrder(store: Store, credentials: WooCredentials, platformOrderId: string): Promise<StoreOrderState> {
   let order: WooOrder
   try {
-    order = await wooRequest<WooOrder>(store.domain, credentials, 'GET', `/orders/${encodeURIComponent(platformOrderId)}`)
+    order = await wooRequest<WooOrder>(store, credentials, 'GET', `/orders/${encodeURIComponent(platformOrderId)}`)
   } catch (error) {
     if (error instanceof WooError && error.status === 404) return { state: 'not_found' }
     if (error instanceof WooError && (error.status === 401 || error.status === 403)) return { state: 'access_revoked' }
@@ -24,6 +25,6 @@ export async function readWooOrder(store: Store, credentials: WooCredentials, pl
   }
   if (CLOSED.has(order.status)) return { state: 'cancelled' }
   if (order.status === 'completed') return { state: 'fulfilled' }
-  if (order.meta_data?.some((m) => m.key === OUTCOME_META_KEY && m.value)) return { state: 'answered' }
+  if (order.meta_data?.some((m) => m.key === OUTCOME_META_KEY && OUTCOMES.includes(m.value as Outcome))) return { state: 'answered' }
   return { state: 'open' }
 }

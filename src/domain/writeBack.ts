@@ -1,0 +1,131 @@
+import { Temporal } from 'temporal-polyfill'
+import type { Outcome, SkipReason } from './order.js'
+import type { StoreSettings } from './settings.js'
+
+/**
+ * What callconfirm writes on a store's own order, decided without I/O: the platform adapters
+ * turn a plan into API calls. Three moments write: the call job is created (`pending`), the
+ * order has its final outcome (`outcome`), or calling stopped without one (`withdrawn`: the
+ * order was cancelled or fulfilled in the store, or someone already had the answer).
+ */
+export type WriteKind = 'pending' | 'outcome' | 'withdrawn'
+
+/** The value of the `_callconfirm_outcome` meta (WooCommerce) at each moment. */
+export type OutcomeMarker = Outcome | 'pending' | 'not_called'
+
+export interface WriteBackPlan {
+  /** Shopify tags to add and to remove (tagsAdd / tagsRemove leave every other tag alone). */
+  addTags: string[]
+  removeTags: string[]
+  /** One line appended to the order's note (Shopify) or added as a private note (WooCommerce). */
+  noteLine: string | null
+  marker: OutcomeMarker
+  /** `_callconfirm_summary` (WooCommerce): the note line, or what the marker means. */
+  summary: string
+  /** Move a WooCommerce order to this status (the store's mapping), if it is still open. */
+  wooStatus: string | null
+  /** Cancel the Shopify order (the store's `cancelOnDecline`); a COD order has nothing to refund. */
+  cancelOrder: boolean
+  /** Hold the Shopify order's fulfillment while the call is pending, release it once confirmed. */
+  fulfillmentHold: 'place' | 'release' | null
+}
+
+export interface WriteBackFacts {
+  kind: WriteKind
+  outcome: Outcome | null
+  /** What the customer said or what happened, as recorded on the order. */
+  evidence: string | null
+  skipReason: SkipReason | null
+  /** Seconds the customer was on the line, if a call was answered. */
+  callSeconds: number | null
+  /** When the write was decided: the note line's date, so a retry writes the very same line. */
+  decidedAt: number
+}
+
+export const OUTCOME_TAG: Record<Outcome, keyof StoreSettings['tags']> = {
+  confirmed: 'confirmed',
+  cancelled: 'cancelled',
+  needs_review: 'needsReview',
+  no_answer: 'noAnswer',
+  voicemail: 'voicemail',
+  invalid_phone: 'invalidPhone',
+  failed: 'failed',
+}
+
+const OUTCOME_WORDS: Record<Outcome, string> = {
+  confirmed: 'Confirmed',
+  cancelled: 'Cancelled',
+  needs_review: 'Needs review',
+  no_answer: 'No answer',
+  voicemail: 'Voicemail',
+  invalid_phone: 'Invalid phone number',
+  failed: 'Call failed',
+}
+
+const WITHDRAWN_WORDS: Partial<Record<SkipReason, string>> = {
+  cancelled_in_store: 'the order was cancelled in the store',
+  fulfilled_in_store: 'the order was already fulfilled',
+  already_answered: 'the order already had an answer',
+  store_disabled: 'calling is paused for the store',
+}
+
+/** Calling stopped for these reasons: the store can still be told (not for a revoked or erased store). */
+export const WITHDRAWN_REASONS = new Set(Object.keys(WITHDRAWN_WORDS) as SkipReason[])
+
+/** Every note line callconfirm writes starts with this, so a person (and a retry) can find it. */
+export const NOTE_PREFIX = '[callconfirm]'
+const MAX_EVIDENCE = 300
+
+function localTime(at: number, timeZone: string): string {
+  const t = Temporal.Instant.fromEpochMilliseconds(at).toZonedDateTimeISO(timeZone)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${t.year}-${pad(t.month)}-${pad(t.day)} ${pad(t.hour)}:${pad(t.minute)}`
+}
+
+const duration = (seconds: number) => (seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`)
+
+/**
+ * The note line for a final outcome, in the store's time zone:
+ * `[callconfirm] 2026-11-21 14:05 Confirmed (call 1 min 12 s): Confirmed on the call: “Po”.`
+ * Built from the order's stored facts only, so a retried delivery writes the same line.
+ */
+export function outcomeNoteLine(outcome: Outcome, facts: Pick<WriteBackFacts, 'evidence' | 'callSeconds' | 'decidedAt'>, timeZone: string): string {
+  const call = facts.callSeconds ? ` (call ${duration(facts.callSeconds)})` : ''
+  const evidence = facts.evidence?.trim()
+  const said = evidence ? `: ${evidence.length > MAX_EVIDENCE ? `${evidence.slice(0, MAX_EVIDENCE - 1)}…` : evidence}` : ''
+  return `${NOTE_PREFIX} ${localTime(facts.decidedAt, timeZone)} ${OUTCOME_WORDS[outcome]}${call}${said}`.replace(/\s*\n\s*/g, ' ')
+}
+
+/** What one write must leave on the store's order. */
+export function planWriteBack(facts: WriteBackFacts, settings: Pick<StoreSettings, 'tags' | 'actions' | 'timezone'>): WriteBackPlan {
+  const { tags, actions } = settings
+  const none = { noteLine: null, wooStatus: null, cancelOrder: false }
+  if (facts.kind === 'pending')
+    return { ...none, addTags: [tags.pending], removeTags: [], marker: 'pending', summary: 'Waiting for the confirmation call.', fulfillmentHold: actions.holdUntilConfirmed ? 'place' : null }
+  if (facts.kind === 'withdrawn' || !facts.outcome) {
+    const why = (facts.skipReason && WITHDRAWN_WORDS[facts.skipReason]) ?? 'calling stopped'
+    return { ...none, addTags: [], removeTags: [tags.pending], marker: 'not_called', summary: `Not called: ${why}.`, fulfillmentHold: actions.holdUntilConfirmed ? 'release' : null }
+  }
+  const outcome = facts.outcome
+  const noteLine = outcomeNoteLine(outcome, facts, settings.timezone)
+  return {
+    addTags: [tags[OUTCOME_TAG[outcome]]],
+    removeTags: [tags.pending],
+    noteLine,
+    marker: outcome,
+    summary: noteLine.slice(NOTE_PREFIX.length + 1),
+    wooStatus: outcome === 'confirmed' ? actions.wooStatusOnConfirmed : outcome === 'cancelled' ? actions.wooStatusOnCancelled : null,
+    cancelOrder: outcome === 'cancelled' && actions.cancelOnDecline,
+    // Only a confirmation lifts the hold; any other outcome leaves the order for a person.
+    fulfillmentHold: outcome === 'confirmed' && actions.holdUntilConfirmed ? 'release' : null,
+  }
+}
+
+/** Waits between deliveries that failed in a way worth retrying; after the last, the write is failed. */
+export const WRITE_RETRY_DELAYS_MS = [10_000, 60_000, 5 * 60_000, 15 * 60_000, 3600_000, 3 * 3600_000, 6 * 3600_000, 12 * 3600_000]
+
+/** When to try a write again after its `tries`-th failure, or undefined to give up (about a day in all). */
+export function nextWriteAttempt(tries: number, now: number): number | undefined {
+  const delay = WRITE_RETRY_DELAYS_MS[tries - 1]
+  return delay === undefined ? undefined : now + delay
+}

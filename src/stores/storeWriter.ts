@@ -1,0 +1,126 @@
+import { and, desc, eq, isNotNull } from 'drizzle-orm'
+import type { Db } from '../db/index.js'
+import { callAttempts, orders } from '../db/schema.js'
+import { nextWriteAttempt, planWriteBack, type WriteBackFacts } from '../domain/writeBack.js'
+import type { Logger } from '../utils/log.js'
+import { createPassLoop, type PassLoop } from '../utils/passLoop.js'
+import type { SecretBox } from '../utils/secretBox.js'
+import { claimStoreWrite, dueStoreWrites, finishStoreWrite, releaseStoreWrites, renewStoreWriteLeases, type StoreWrite, type WriteResult } from './outbox.js'
+import { findStore, storeCredentials, type StoreDefaults } from './records.js'
+import type { ShopifyAdmin } from './shopify/adminApi.js'
+import { writeShopifyOrder } from './shopify/writeBack.js'
+import { writeWooOrder } from './woocommerce/writeBack.js'
+import { firstLine, WriteBackError } from './writeBackError.js'
+
+export interface StoreWriterDeps {
+  db: Db
+  box: SecretBox
+  log: Logger
+  now: () => number
+  storeDefaults: StoreDefaults
+  shopify: ShopifyAdmin
+  /** This process, as lease owner (WORKER_ID). */
+  owner: string
+}
+
+export type StoreWriter = Pick<PassLoop, 'start' | 'wake' | 'tick' | 'stop'>
+
+/** How long a write being sent stays this worker's without a pass renewing it. */
+const LEASE_MS = 60_000
+/** How often to look for due writes when nothing wakes the writer. */
+const POLL_MS = 1_000
+/** Stores written to at once; each store gets one write at a time, within its own rate limit. */
+const MAX_STORES_AT_ONCE = 8
+
+/** Seconds the customer spent on the line in the order's last conversation, if there was one. */
+async function callSeconds(db: Db, orderId: number): Promise<number | null> {
+  const call = await db
+    .select({ seconds: callAttempts.durationSeconds })
+    .from(callAttempts)
+    .where(and(eq(callAttempts.orderId, orderId), isNotNull(callAttempts.endReason)))
+    .orderBy(desc(callAttempts.number))
+    .get()
+  return call?.seconds ?? null
+}
+
+/**
+ * Delivers the outbox: each due write is claimed (leased to this worker), turned into a plan from
+ * the order as stored, and sent to the store's platform. One write at a time per store, in the
+ * order decided; writes to different stores go out side by side. A delivery that fails is retried
+ * with growing waits (a store asking us to slow down is simply waited for), and after about a day,
+ * or at once when the store will never accept it, marked failed with the reason.
+ */
+export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
+  const sending = new Map<string, Promise<void>>()
+  let firstPass = true
+
+  async function pass(): Promise<void> {
+    const now = deps.now()
+    await renewStoreWriteLeases(deps.db, deps.owner, now + LEASE_MS)
+    // After a restart, writes this worker was sending are unfinished too.
+    await releaseStoreWrites(deps.db, deps.owner, now, firstPass)
+    firstPass = false
+    if (sending.size >= MAX_STORES_AT_ONCE) return
+    for (const write of await dueStoreWrites(deps.db, now, 100)) {
+      if (loop.stopped || sending.size >= MAX_STORES_AT_ONCE) return
+      if (sending.has(write.storeId) || !(await claimStoreWrite(deps.db, write.id, deps.owner, now, LEASE_MS))) continue
+      const delivery = deliver(write).finally(() => {
+        sending.delete(write.storeId)
+        loop.wake()
+      })
+      sending.set(write.storeId, delivery)
+    }
+  }
+
+  async function deliver(write: StoreWrite): Promise<void> {
+    const result = await attempt(write).catch((error): WriteResult => toResult(write, error))
+    await finishStoreWrite(deps.db, write, result, deps.now())
+    const fields = { storeId: write.storeId, orderId: write.orderId, kind: write.kind }
+    if (result.status === 'done') deps.log.info('store write delivered', fields)
+    else if (result.status === 'failed') deps.log.warn('store write failed for good', { ...fields, error: result.error })
+    else deps.log.info('store write will be retried', { ...fields, error: result.error, at: new Date(result.at).toISOString() })
+  }
+
+  async function attempt(write: StoreWrite): Promise<WriteResult> {
+    const order = await deps.db.select().from(orders).where(eq(orders.id, write.orderId)).get()
+    const store = await findStore(deps.db, write.storeId, deps.storeDefaults)
+    if (!order || !store) return { status: 'failed', error: 'The order or its store is no longer in callconfirm.' }
+    const credentials = await storeCredentials(store, deps.box)
+    if (!credentials) return { status: 'failed', error: "The store's credentials were erased (the app was uninstalled)." }
+    const facts: WriteBackFacts = {
+      kind: write.kind,
+      outcome: order.outcome,
+      evidence: order.evidence,
+      skipReason: order.skipReason,
+      callSeconds: await callSeconds(deps.db, order.id),
+      decidedAt: write.createdAt,
+    }
+    const plan = planWriteBack(facts, store.settings)
+    if (credentials.platform === 'shopify') await writeShopifyOrder(deps.shopify, store.domain, credentials.accessToken, order.platformOrderId, plan)
+    else await writeWooOrder(store, credentials, order.platformOrderId, plan)
+    return { status: 'done' }
+  }
+
+  function toResult(write: StoreWrite, error: unknown): WriteResult {
+    const now = deps.now()
+    if (!(error instanceof WriteBackError)) deps.log.error('store write broke unexpectedly', { orderId: write.orderId, error })
+    const failure = error instanceof WriteBackError ? error : new WriteBackError('transient', firstLine(error))
+    if (failure.kind === 'permanent') return { status: 'failed', error: failure.message }
+    if (failure.kind === 'slow_down') return { status: 'retry', at: now + failure.retryAfterMs, countsAsTry: false, error: failure.message }
+    const at = nextWriteAttempt(write.tries + 1, now)
+    return at === undefined
+      ? { status: 'failed', error: `Gave up after ${write.tries + 1} tries: ${failure.message}` }
+      : { status: 'retry', at, countsAsTry: true, error: failure.message }
+  }
+
+  const loop = createPassLoop({ name: 'store writer', pollMs: POLL_MS, log: deps.log, pass })
+  return {
+    start: loop.start,
+    wake: loop.wake,
+    tick: loop.tick,
+    async stop() {
+      await loop.stop()
+      await Promise.allSettled([...sending.values()])
+    },
+  }
+}
