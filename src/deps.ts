@@ -28,6 +28,8 @@ export interface AppDeps {
   readStoreOrder: ReadStoreOrder
   /** Tells the scheduler a call may be due now (an order was just queued). */
   wakeScheduler: () => void
+  /** Tells the store writer a write may be due now (one was queued again by hand). */
+  wakeStoreWriter: () => void
   /** Prices for the cost estimate (config.prices). */
   prices: CallPrices
   /** Realtime sessions opened while phones ring, for their calls' agents. */

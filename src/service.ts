@@ -85,6 +85,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     adminApiOrigin: config.shopify.adminApiOrigin,
   })
   let scheduler: Scheduler | undefined
+  let storeWriter: StoreWriter | undefined
   const deps: AppDeps = {
     config,
     db,
@@ -97,6 +98,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     twilio: { client: createTwilioClient(twilio.account), account: twilio.account },
     readStoreOrder: createStoreOrderReader({ box, shopify }),
     wakeScheduler: () => scheduler?.wake(),
+    wakeStoreWriter: () => storeWriter?.wake(),
     prices: config.prices,
     realtimePool: createRealtimePool({ config, db, storeDefaults: { voice: config.openai.voice }, log }),
     voiceTiming: options.voiceTiming,
@@ -108,7 +110,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     maxConcurrent: config.calls.maxConcurrent,
     perSecond: config.calls.perSecond,
   })
-  const storeWriter = createStoreWriter({ ...deps, shopify, owner: config.calls.workerId })
+  storeWriter = createStoreWriter({ ...deps, shopify, owner: config.calls.workerId })
   // node-ws routes upgrades through the app, which needs its upgrader to be built: tie the knot.
   let app: ReturnType<typeof createApp> | undefined
   const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app!.request(...args) } as Hono })

@@ -1,9 +1,10 @@
-import { and, asc, desc, eq, lt, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, lt, sql, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders, transcriptLines } from '../db/schema.js'
 import { ORDER_STATUSES, OUTCOMES } from '../domain/order.js'
 import { firstProblem } from '../domain/validation.js'
+import { orderStoreWrites, type StoreWrite } from '../stores/outbox.js'
 import { ApiError } from '../utils/errors.js'
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
@@ -36,6 +37,8 @@ export const orderListQuery = z
     storeId: z.string().optional(),
     status: z.enum(ORDER_STATUSES).optional(),
     outcome: z.enum(OUTCOMES).optional(),
+    /** Orders with a write to their store in this state: `failed` lists what a person must look at. */
+    storeWrite: z.enum(['queued', 'sending', 'done', 'failed']).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.coerce.number().int().min(1).optional(),
   })
@@ -51,11 +54,12 @@ export async function listOrders(db: Db, query: Record<string, string>) {
     const { field, message } = firstProblem(parsed.error)
     throw new ApiError(400, 'invalid_query', message, field)
   }
-  const { storeId, status, outcome, limit, cursor } = parsed.data
+  const { storeId, status, outcome, storeWrite, limit, cursor } = parsed.data
   const where: SQL[] = []
   if (storeId) where.push(eq(orders.storeId, storeId))
   if (status) where.push(eq(orders.status, status))
   if (outcome) where.push(eq(orders.outcome, outcome))
+  if (storeWrite) where.push(sql`exists (select 1 from store_writes w where w.order_id = ${orders.id} and w.status = ${storeWrite})`)
   if (cursor) where.push(lt(orders.id, cursor))
   const rows = await db
     .select()
@@ -71,7 +75,21 @@ export async function listOrders(db: Db, query: Record<string, string>) {
   }
 }
 
-/** `GET /api/orders/:id`: the order, its call attempts, its outcome and transcript. */
+/** What callconfirm wrote, or still means to write, on the store's order. */
+export function storeWriteView(w: StoreWrite) {
+  return {
+    id: w.id,
+    kind: w.kind,
+    status: w.status,
+    tries: w.tries,
+    lastError: w.lastError,
+    nextAttemptAt: w.status === 'queued' ? iso(w.nextAttemptAt) : null,
+    doneAt: iso(w.doneAt),
+    createdAt: iso(w.createdAt),
+  }
+}
+
+/** `GET /api/orders/:id`: the order, its call attempts, its outcome and transcript, and what was written to the store. */
 export async function orderView(db: Db, id: number) {
   const row = await db.select().from(orders).where(eq(orders.id, id)).get()
   if (!row) throw new ApiError(404, 'order_not_found', `no order with id ${id}`)
@@ -111,6 +129,7 @@ export async function orderView(db: Db, id: number) {
       error: a.error,
     })),
     transcript: transcript.map((t) => ({ speaker: t.speaker, text: t.text, at: iso(t.at) })),
+    storeWrites: (await orderStoreWrites(db, id)).map(storeWriteView),
     // Model tokens and telephony minutes of every call, once known; null before any call cost anything.
     costUsd: attempts.some((a) => a.costUsd !== null) ? attempts.reduce((sum, a) => sum + (a.costUsd ?? 0), 0) : null,
   }

@@ -1,17 +1,29 @@
-import { buildSchema, graphql, type GraphQLError } from 'graphql'
-import { Hono } from 'hono'
+import type { IncomingMessage } from 'node:http'
+import { buildSchema, graphql, GraphQLError, type GraphQLSchema } from 'graphql'
+import { Hono, type Context } from 'hono'
 import { serveOnLoopback } from '../loopback.js'
+import { queryCostOf } from './queryCost.js'
 
 /**
  * The part of the Admin GraphQL schema (2026-07) the app uses, as Shopify defines it: asking
  * for anything else fails validation exactly as it would against Shopify.
  */
-const schema = buildSchema(`
+const schema: GraphQLSchema = buildSchema(`
   scalar DateTime
+  interface Node { id: ID! }
+  type UserError { field: [String!] message: String! }
   enum OrderDisplayFulfillmentStatus {
     FULFILLED IN_PROGRESS ON_HOLD OPEN PARTIALLY_FULFILLED PENDING_FULFILLMENT RESTOCKED SCHEDULED UNFULFILLED REQUEST_DECLINED
   }
-  type Order {
+  enum FulfillmentOrderStatus { CANCELLED CLOSED INCOMPLETE IN_PROGRESS ON_HOLD OPEN SCHEDULED }
+  enum FulfillmentHoldReason {
+    AWAITING_PAYMENT AWAITING_RETURN_ITEMS HIGH_RISK_OF_FRAUD INCORRECT_ADDRESS INVENTORY_OUT_OF_STOCK
+    ONLINE_STORE_POST_PURCHASE_CROSS_SELL OTHER UNKNOWN_DELIVERY_DATE
+  }
+  type FulfillmentHold { id: ID! handle: String reason: FulfillmentHoldReason! reasonNotes: String heldByRequestingApp: Boolean! }
+  type FulfillmentOrder implements Node { id: ID! status: FulfillmentOrderStatus! fulfillmentHolds: [FulfillmentHold!]! }
+  type FulfillmentOrderConnection { nodes: [FulfillmentOrder!]! }
+  type Order implements Node {
     id: ID!
     name: String!
     createdAt: DateTime!
@@ -20,43 +32,134 @@ const schema = buildSchema(`
     displayFulfillmentStatus: OrderDisplayFulfillmentStatus!
     note: String
     tags: [String!]!
+    fulfillmentOrders(first: Int, after: String, last: Int, before: String, reverse: Boolean, displayable: Boolean, query: String): FulfillmentOrderConnection!
   }
+  type Job { id: ID! done: Boolean! }
+  input OrderInput { id: ID! note: String tags: [String!] email: String phone: String poNumber: String }
+  enum OrderCancelReason { CUSTOMER DECLINED FRAUD INVENTORY OTHER STAFF }
+  input OrderCancelStoreCreditRefundInput { expiresAt: DateTime }
+  input OrderCancelRefundMethodInput { originalPaymentMethodsRefund: Boolean storeCreditRefund: OrderCancelStoreCreditRefundInput }
+  enum OrderCancelUserErrorCode { INVALID NOT_FOUND NO_REFUND_PERMISSION }
+  type OrderCancelUserError { field: [String!] message: String! code: OrderCancelUserErrorCode }
+  input FulfillmentOrderLineItemInput { id: ID! quantity: Int! }
+  input FulfillmentOrderHoldInput {
+    reason: FulfillmentHoldReason! reasonNotes: String notifyMerchant: Boolean externalId: String handle: String
+    fulfillmentOrderLineItems: [FulfillmentOrderLineItemInput!]
+  }
+  enum FulfillmentOrderHoldUserErrorCode { FULFILLMENT_ORDER_NOT_FOUND DUPLICATE_FULFILLMENT_HOLD_HANDLE FULFILLMENT_ORDER_HOLD_LIMIT_REACHED TAKEN }
+  type FulfillmentOrderHoldUserError { field: [String!] message: String! code: FulfillmentOrderHoldUserErrorCode }
+  enum FulfillmentOrderReleaseHoldUserErrorCode { FULFILLMENT_ORDER_NOT_FOUND INVALID_ACCESS }
+  type FulfillmentOrderReleaseHoldUserError { field: [String!] message: String! code: FulfillmentOrderReleaseHoldUserErrorCode }
+  type TagsAddPayload { node: Node userErrors: [UserError!]! }
+  type TagsRemovePayload { node: Node userErrors: [UserError!]! }
+  type OrderUpdatePayload { order: Order userErrors: [UserError!]! }
+  type OrderCancelPayload { job: Job orderCancelUserErrors: [OrderCancelUserError!]! userErrors: [UserError!]! }
+  type FulfillmentOrderHoldPayload {
+    fulfillmentHold: FulfillmentHold fulfillmentOrder: FulfillmentOrder remainingFulfillmentOrder: FulfillmentOrder
+    userErrors: [FulfillmentOrderHoldUserError!]!
+  }
+  type FulfillmentOrderReleaseHoldPayload { fulfillmentOrder: FulfillmentOrder userErrors: [FulfillmentOrderReleaseHoldUserError!]! }
   type Query {
     order(id: ID!): Order
   }
+  type Mutation {
+    tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
+    tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload
+    orderUpdate(input: OrderInput!): OrderUpdatePayload
+    orderCancel(
+      orderId: ID!, reason: OrderCancelReason!, restock: Boolean!, notifyCustomer: Boolean, refund: Boolean,
+      refundMethod: OrderCancelRefundMethodInput, staffNote: String
+    ): OrderCancelPayload
+    fulfillmentOrderHold(id: ID!, fulfillmentHold: FulfillmentOrderHoldInput!): FulfillmentOrderHoldPayload
+    fulfillmentOrderReleaseHold(id: ID!, holdIds: [ID!], externalId: String): FulfillmentOrderReleaseHoldPayload
+  }
 `)
+
+/** The access scope each field needs, as Shopify documents them. */
+const REQUIRED_SCOPE: Record<string, string> = {
+  order: 'read_orders',
+  fulfillmentOrders: 'read_merchant_managed_fulfillment_orders',
+  tagsAdd: 'write_orders',
+  tagsRemove: 'write_orders',
+  orderUpdate: 'write_orders',
+  orderCancel: 'write_orders',
+  fulfillmentOrderHold: 'write_merchant_managed_fulfillment_orders',
+  fulfillmentOrderReleaseHold: 'write_merchant_managed_fulfillment_orders',
+}
 
 /** An order as the simulated shop holds it: the REST resource its webhook carried, kept current. */
 export type ShopOrder = Record<string, unknown> & { id: bigint | number | string; admin_graphql_api_id: string }
+
+interface FulfillmentOrderState {
+  id: string
+  status: 'OPEN' | 'ON_HOLD' | 'CLOSED'
+  holds: Array<{ id: string; handle: string | null; reason: string; reasonNotes: string | null }>
+}
+
+/** Shopify's leaky bucket for one app on one shop (Standard plan: 2,000 points, 100 a second). */
+export interface RateLimit {
+  maximumAvailable: number
+  restoreRate: number
+}
+
+/** What the next request to a shop meets instead of a normal answer. */
+export type ShopifyFault =
+  /** An HTTP error with Shopify's body (429 carries Retry-After). */
+  | { status: 429 | 500 | 502 | 503 }
+  /** The bucket is empty when the request arrives: Shopify's THROTTLED answer, honestly earned. */
+  | 'throttle'
+  /** Shopify's GraphQL INTERNAL_SERVER_ERROR (HTTP 200). */
+  | 'internal_error'
+  /** The request is carried out, then the connection drops before the answer: the caller cannot know. */
+  | 'drop'
 
 interface Shop {
   domain: string
   accessToken: string
   orders: Map<string, ShopOrder>
+  fulfillmentOrders: Map<string, FulfillmentOrderState[]>
+  bucket: RateLimit & { available: number; at: number }
+  deniedScopes: Set<string>
+  faults: Array<{ fault: ShopifyFault; query?: RegExp }>
 }
 
 export const SUPPORTED_VERSIONS = ['2026-01', '2026-04', '2026-07', '2026-10']
 
 export interface ShopifyAdminSimulator {
   origin: string
-  /** A shop the app may reach with `accessToken`. */
-  addShop(domain: string, accessToken: string): void
-  /** Puts an order in a shop (the payload its `orders/create` webhook carries). */
+  /** A shop the app may reach with `accessToken`, with its rate limit (Shopify's Standard plan by default). */
+  addShop(domain: string, accessToken: string, rateLimit?: RateLimit): void
+  /** Puts an order in a shop (the payload its `orders/create` webhook carries), with one open fulfillment order. */
   addOrder(domain: string, order: ShopOrder): void
   /** The shop's order, to change or inspect as the merchant would see it. */
   order(domain: string, id: string): ShopOrder | undefined
+  /** The order's tags as the merchant sees them. */
+  tags(domain: string, id: string): string[]
+  /** The order's fulfillment orders and their holds. */
+  fulfillmentOrders(domain: string, id: string): FulfillmentOrderState[]
   /** Revokes a shop's token, as uninstalling the app does. */
   revoke(domain: string): void
-  requests: Array<{ query: string; variables: unknown; status: number }>
+  /** Takes an access scope away from the app (its fields then answer ACCESS_DENIED). */
+  denyScope(domain: string, scope: string): void
+  /** What the next requests to the shop meet, one fault each, in order. */
+  failNext(domain: string, ...faults: ShopifyFault[]): void
+  /** The same, for the next requests whose query matches (`/^mutation/`: the next write). */
+  failMatching(domain: string, query: RegExp, ...faults: ShopifyFault[]): void
+  requests: Array<{ query: string; variables: unknown; status: number; throttled: boolean; cost: number }>
   close(): Promise<void>
 }
 
 const idOf = (o: ShopOrder) => String(o.admin_graphql_api_id).split('/').pop()!
+const tagList = (o: ShopOrder) =>
+  String(o.tags ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)
 
-function toGraphql(o: ShopOrder) {
+function toGraphql(o: ShopOrder, shop: Shop) {
   const fulfillment = o.fulfillment_status === 'fulfilled' ? 'FULFILLED' : o.fulfillment_status === 'partial' ? 'PARTIALLY_FULFILLED' : 'UNFULFILLED'
-  const tags = String(o.tags ?? '')
   return {
+    __typename: 'Order',
     id: o.admin_graphql_api_id,
     name: o.name,
     createdAt: o.created_at,
@@ -64,25 +167,136 @@ function toGraphql(o: ShopOrder) {
     closed: !!o.closed_at,
     displayFulfillmentStatus: fulfillment,
     note: o.note ?? null,
-    tags: tags ? tags.split(',').map((t) => t.trim()).filter(Boolean) : [],
+    tags: tagList(o),
+    fulfillmentOrders: () => {
+      requireScope(shop, 'fulfillmentOrders')
+      return { nodes: (shop.fulfillmentOrders.get(idOf(o)) ?? []).map(fulfillmentOrderView) }
+    },
   }
+}
+
+const fulfillmentOrderView = (fo: FulfillmentOrderState) => ({
+  __typename: 'FulfillmentOrder',
+  id: fo.id,
+  status: fo.status,
+  fulfillmentHolds: fo.holds.map((h) => ({ ...h, heldByRequestingApp: true })),
+})
+
+function requireScope(shop: Shop, field: string) {
+  const scope = REQUIRED_SCOPE[field]
+  if (scope && shop.deniedScopes.has(scope))
+    throw new GraphQLError(`Access denied for ${field} field. Required access: \`${scope}\` access scope.`, {
+      extensions: { code: 'ACCESS_DENIED', documentation: 'https://shopify.dev/api/usage/access-scopes', requiredAccess: `\`${scope}\` access scope.` },
+    })
+}
+
+/** Shopify splits tag input on commas and keeps one of each tag, case-insensitively. */
+function splitTags(input: string[]): string[] {
+  return input.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean)
+}
+
+let nextId = 1_000_000
+
+/** The resolvers: Shopify's behaviour for the fields the schema above declares. */
+function rootValue(shop: Shop) {
+  const findOrder = (gid: string) => shop.orders.get(String(gid).split('/').pop()!)
+  const notFound = (field: string) => ({ userErrors: [{ field: [field], message: 'Order does not exist' }] })
+  const findFulfillmentOrder = (gid: string) => [...shop.fulfillmentOrders.values()].flat().find((fo) => fo.id === gid)
+  return {
+    order: ({ id }: { id: string }) => {
+      requireScope(shop, 'order')
+      const order = findOrder(id)
+      return order && toGraphql(order, shop)
+    },
+    tagsAdd: ({ id, tags }: { id: string; tags: string[] }) => {
+      requireScope(shop, 'tagsAdd')
+      const order = findOrder(id)
+      if (!order) return notFound('id')
+      const current = tagList(order)
+      const have = new Set(current.map((t) => t.toLowerCase()))
+      const added = splitTags(tags).filter((t) => !have.has(t.toLowerCase()) && have.add(t.toLowerCase()))
+      order.tags = [...current, ...added].join(', ')
+      return { node: toGraphql(order, shop), userErrors: [] }
+    },
+    tagsRemove: ({ id, tags }: { id: string; tags: string[] }) => {
+      requireScope(shop, 'tagsRemove')
+      const order = findOrder(id)
+      if (!order) return notFound('id')
+      const gone = new Set(splitTags(tags).map((t) => t.toLowerCase()))
+      order.tags = tagList(order)
+        .filter((t) => !gone.has(t.toLowerCase()))
+        .join(', ')
+      return { node: toGraphql(order, shop), userErrors: [] }
+    },
+    orderUpdate: ({ input }: { input: { id: string; note?: string | null; tags?: string[] } }) => {
+      requireScope(shop, 'orderUpdate')
+      const order = findOrder(input.id)
+      if (!order) return notFound('id')
+      // OrderInput overwrites what it names: the note, and (as other apps learn) all the tags.
+      if (input.note !== undefined) order.note = input.note
+      if (input.tags !== undefined) order.tags = splitTags(input.tags).join(', ')
+      return { order: toGraphql(order, shop), userErrors: [] }
+    },
+    orderCancel: ({ orderId, reason, staffNote }: { orderId: string; reason: string; staffNote?: string }) => {
+      requireScope(shop, 'orderCancel')
+      const order = findOrder(orderId)
+      if (!order) return { job: null, orderCancelUserErrors: [{ field: ['orderId'], message: 'Order does not exist', code: 'NOT_FOUND' }], userErrors: [] }
+      if (order.cancelled_at) return { job: null, orderCancelUserErrors: [{ field: ['orderId'], message: 'Cannot cancel an order that has already been cancelled', code: 'INVALID' }], userErrors: [] }
+      // Shopify cancels in a background job; here the job is done by the time anyone looks.
+      order.cancelled_at = new Date().toISOString()
+      order.cancel_reason = reason.toLowerCase()
+      order.staff_note = staffNote ?? null
+      for (const fo of shop.fulfillmentOrders.get(idOf(order)) ?? []) fo.status = 'CLOSED'
+      return { job: { id: `gid://shopify/Job/${crypto.randomUUID()}`, done: false }, orderCancelUserErrors: [], userErrors: [] }
+    },
+    fulfillmentOrderHold: ({ id, fulfillmentHold }: { id: string; fulfillmentHold: { reason: string; reasonNotes?: string; handle?: string } }) => {
+      requireScope(shop, 'fulfillmentOrderHold')
+      const fo = findFulfillmentOrder(id)
+      if (!fo) return { userErrors: [{ field: ['id'], message: 'Fulfillment order does not exist.', code: 'FULFILLMENT_ORDER_NOT_FOUND' }] }
+      if (fulfillmentHold.handle && fo.holds.some((h) => h.handle === fulfillmentHold.handle))
+        return { userErrors: [{ field: ['fulfillmentHold', 'handle'], message: 'The handle provided for the fulfillment hold is already in use by this app for another hold on this fulfillment order.', code: 'DUPLICATE_FULFILLMENT_HOLD_HANDLE' }] }
+      const hold = { id: `gid://shopify/FulfillmentHold/${nextId++}`, handle: fulfillmentHold.handle ?? null, reason: fulfillmentHold.reason, reasonNotes: fulfillmentHold.reasonNotes ?? null }
+      fo.holds.push(hold)
+      fo.status = 'ON_HOLD'
+      return { fulfillmentHold: { ...hold, heldByRequestingApp: true }, fulfillmentOrder: fulfillmentOrderView(fo), remainingFulfillmentOrder: null, userErrors: [] }
+    },
+    fulfillmentOrderReleaseHold: ({ id, holdIds }: { id: string; holdIds?: string[] }) => {
+      requireScope(shop, 'fulfillmentOrderReleaseHold')
+      const fo = findFulfillmentOrder(id)
+      if (!fo) return { userErrors: [{ field: ['id'], message: 'Fulfillment order does not exist.', code: 'FULFILLMENT_ORDER_NOT_FOUND' }] }
+      fo.holds = holdIds ? fo.holds.filter((h) => !holdIds.includes(h.id)) : []
+      if (!fo.holds.length && fo.status === 'ON_HOLD') fo.status = 'OPEN'
+      return { fulfillmentOrder: fulfillmentOrderView(fo), userErrors: [] }
+    },
+  }
+}
+
+/** Shopify's HTTP error bodies. */
+function httpFault(c: Context, status: 429 | 500 | 502 | 503) {
+  if (status === 429) {
+    c.header('Retry-After', '2.0')
+    return c.json({ errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' }, 429)
+  }
+  return c.json({ errors: status === 503 ? 'Service Unavailable' : 'Internal Server Error' }, status)
 }
 
 /**
  * Shopify's Admin GraphQL endpoint on loopback, `POST /admin/api/{version}/graphql.json`, for
- * shops identified by their access token (`X-Shopify-Access-Token`) as Shopify does. Answers
- * carry `extensions.cost` like Shopify's; a bad token is a 401 with Shopify's body.
+ * shops identified by their access token (`X-Shopify-Access-Token`) as Shopify does. Each request
+ * is costed by Shopify's rules and paid from the shop's leaky bucket; one the bucket cannot pay
+ * for is THROTTLED. Answers carry `extensions.cost`; a bad token is a 401 with Shopify's body;
+ * missing scopes answer ACCESS_DENIED; mutations report userErrors as Shopify's do.
  */
 export async function startShopifyAdminSimulator(): Promise<ShopifyAdminSimulator> {
   const shops = new Map<string, Shop>()
   const byToken = (token: string | undefined) => [...shops.values()].find((s) => s.accessToken === token)
   const requests: ShopifyAdminSimulator['requests'] = []
-  const app = new Hono()
+  const app = new Hono<{ Bindings: { incoming: IncomingMessage } }>()
 
   app.post('/admin/api/:version/graphql.json', async (c) => {
     const shop = byToken(c.req.header('x-shopify-access-token'))
-    const body = (await c.req.json().catch(() => ({}))) as { query?: string; variables?: Record<string, unknown> }
-    const record = { query: body.query ?? '', variables: body.variables, status: 200 }
+    const body = (await c.req.json().catch(() => ({}))) as { query?: string; variables?: Record<string, unknown>; operationName?: string }
+    const record = { query: body.query ?? '', variables: body.variables, status: 200, throttled: false, cost: 0 }
     requests.push(record)
     if (!shop) {
       record.status = 401
@@ -92,38 +306,86 @@ export async function startShopifyAdminSimulator(): Promise<ShopifyAdminSimulato
       record.status = 404
       return c.json({ errors: 'Not Found' }, 404)
     }
-    const result = await graphql({
-      schema,
-      source: body.query ?? '',
-      variableValues: body.variables,
-      rootValue: {
-        order: ({ id }: { id: string }) => {
-          const order = shop.orders.get(String(id).split('/').pop()!)
-          return order && toGraphql(order)
-        },
-      },
-    })
-    const cost = { requestedQueryCost: 1, actualQueryCost: result.errors ? null : 1, throttleStatus: { maximumAvailable: 2000, currentlyAvailable: 1999, restoreRate: 100 } }
+    const queued = shop.faults.findIndex((f) => !f.query || f.query.test(body.query ?? ''))
+    const fault = queued < 0 ? undefined : shop.faults.splice(queued, 1)[0]!.fault
+    if (fault && typeof fault === 'object') {
+      record.status = fault.status
+      return httpFault(c, fault.status)
+    }
+    if (fault === 'internal_error')
+      return c.json({ errors: [{ message: 'Internal error. Looks like something went wrong on our end.', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: crypto.randomUUID() } }] })
+
+    const bucket = shop.bucket
+    const now = Date.now()
+    bucket.available = fault === 'throttle' ? 0 : Math.min(bucket.maximumAvailable, bucket.available + ((now - bucket.at) / 1000) * bucket.restoreRate)
+    bucket.at = now
+    const requested = queryCostOf(schema, body.query ?? '', body.variables ?? {}, body.operationName)
+    record.cost = requested
+    const throttleStatus = () => ({ maximumAvailable: bucket.maximumAvailable, currentlyAvailable: Math.floor(bucket.available), restoreRate: bucket.restoreRate })
+    if (requested > bucket.available) {
+      record.throttled = true
+      return c.json({
+        errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }],
+        extensions: { cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus: throttleStatus() } },
+      })
+    }
+    bucket.available -= requested
+    const result = await graphql({ schema, source: body.query ?? '', variableValues: body.variables, operationName: body.operationName, rootValue: rootValue(shop) })
+    if (fault === 'drop') {
+      c.env.incoming.socket.destroy()
+      return c.body(null)
+    }
     return c.json({
       ...(result.data ? { data: result.data } : {}),
-      ...(result.errors ? { errors: result.errors.map((e: GraphQLError) => e.toJSON()) } : {}),
-      extensions: { cost },
+      ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}),
+      extensions: { cost: { requestedQueryCost: requested, actualQueryCost: result.errors && !result.data ? null : requested, throttleStatus: throttleStatus() } },
     })
   })
 
-  const server = await serveOnLoopback(app)
+  const server = await serveOnLoopback(app as unknown as Hono)
+  const shopNamed = (domain: string) => {
+    const shop = shops.get(domain)
+    if (!shop) throw new Error(`no simulated shop ${domain}`)
+    return shop
+  }
   return {
     origin: server.origin,
-    addShop(domain, accessToken) {
-      shops.set(domain, { domain, accessToken, orders: shops.get(domain)?.orders ?? new Map() })
+    addShop(domain, accessToken, rateLimit = { maximumAvailable: 2000, restoreRate: 100 }) {
+      const known = shops.get(domain)
+      shops.set(domain, {
+        domain,
+        accessToken,
+        orders: known?.orders ?? new Map(),
+        fulfillmentOrders: known?.fulfillmentOrders ?? new Map(),
+        bucket: { ...rateLimit, available: rateLimit.maximumAvailable, at: Date.now() },
+        deniedScopes: new Set(),
+        faults: [],
+      })
     },
     addOrder(domain, order) {
-      shops.get(domain)!.orders.set(idOf(order), order)
+      const shop = shopNamed(domain)
+      shop.orders.set(idOf(order), order)
+      const open = order.fulfillment_status !== 'fulfilled' && !order.cancelled_at
+      shop.fulfillmentOrders.set(idOf(order), [{ id: `gid://shopify/FulfillmentOrder/${nextId++}`, status: open ? 'OPEN' : 'CLOSED', holds: [] }])
     },
     order: (domain, id) => shops.get(domain)?.orders.get(id),
+    tags(domain, id) {
+      const order = shops.get(domain)?.orders.get(id)
+      return order ? tagList(order) : []
+    },
+    fulfillmentOrders: (domain, id) => shops.get(domain)?.fulfillmentOrders.get(id) ?? [],
     revoke(domain) {
       const shop = shops.get(domain)
       if (shop) shop.accessToken = `revoked-${crypto.randomUUID()}`
+    },
+    denyScope(domain, scope) {
+      shopNamed(domain).deniedScopes.add(scope)
+    },
+    failNext(domain, ...faults) {
+      shopNamed(domain).faults.push(...faults.map((fault) => ({ fault })))
+    },
+    failMatching(domain, query, ...faults) {
+      shopNamed(domain).faults.push(...faults.map((fault) => ({ fault, query })))
     },
     requests,
     close: server.close,
