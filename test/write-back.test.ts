@@ -253,6 +253,26 @@ describe('when the store does not take the write at once', () => {
     expect(shop.tags(store.domain, placed.platformOrderId)).toContain('call-pending')
   })
 
+  it('says so, without retrying, when the order was deleted from the store', async () => {
+    // Workers off until the orders are gone, so the deletion comes first.
+    const quiet = await service({}, false)
+    try {
+      const store = await shopifyStore(quiet)
+      const placed = await placeShopifyOrder(quiet, store.domain, [{ kind: 'human' }])
+      shop.deleteOrder(store.domain, placed.platformOrderId)
+      const wooStore = await registerWooStore(quiet, woo)
+      const inWoo = await placeWooOrder(quiet, { woo, twilio }, wooStore, [{ kind: 'human' }])
+      woo.deleteOrder(inWoo.platformOrderId)
+      await quiet.storeWriter.tick()
+      const order = await settledWrites(quiet, placed.orderId, 1)
+      expect(order.storeWrites[0]).toMatchObject({ status: 'failed', tries: 1, lastError: `Order ${placed.platformOrderId} no longer exists in the shop.` })
+      const wooOrder = await settledWrites(quiet, inWoo.orderId, 1)
+      expect(wooOrder.storeWrites[0]).toMatchObject({ status: 'failed', lastError: `Order ${inWoo.platformOrderId} no longer exists in the store.` })
+    } finally {
+      await quiet.close()
+    }
+  })
+
   it('gives a missing scope as the reason, without retrying', async () => {
     const store = await shopifyStore(svc, closedNow)
     shop.denyScope(store.domain, 'write_orders')

@@ -133,6 +133,8 @@ export interface ShopifyAdminSimulator {
   addOrder(domain: string, order: ShopOrder): void
   /** The shop's order, to change or inspect as the merchant would see it. */
   order(domain: string, id: string): ShopOrder | undefined
+  /** Deletes an order, as a merchant can in the admin. */
+  deleteOrder(domain: string, id: string): void
   /** The order's tags as the merchant sees them. */
   tags(domain: string, id: string): string[]
   /** The order's fulfillment orders and their holds. */
@@ -369,6 +371,10 @@ export async function startShopifyAdminSimulator(): Promise<ShopifyAdminSimulato
       shop.fulfillmentOrders.set(idOf(order), [{ id: `gid://shopify/FulfillmentOrder/${nextId++}`, status: open ? 'OPEN' : 'CLOSED', holds: [] }])
     },
     order: (domain, id) => shops.get(domain)?.orders.get(id),
+    deleteOrder(domain, id) {
+      shopNamed(domain).orders.delete(id)
+      shopNamed(domain).fulfillmentOrders.delete(id)
+    },
     tags(domain, id) {
       const order = shops.get(domain)?.orders.get(id)
       return order ? tagList(order) : []

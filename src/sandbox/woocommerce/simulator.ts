@@ -29,6 +29,8 @@ export interface WooCommerceSimulator {
   consumerSecret: string
   addOrder(order: WooOrder): void
   order(id: number): WooOrder | undefined
+  /** Deletes an order for good (not to the bin), as a merchant can. */
+  deleteOrder(id: number): void
   /** The order's notes, oldest first, as the merchant sees them in the order screen. */
   notes(id: number): WooNote[]
   /** Deletes the API keys, as a merchant revoking access does. */
@@ -146,6 +148,10 @@ export async function startWooCommerceSimulator(): Promise<WooCommerceSimulator>
     consumerSecret: keys.secret,
     addOrder: (order) => void orders.set(order.id, order),
     order: (id) => orders.get(id),
+    deleteOrder(id) {
+      orders.delete(id)
+      notes.delete(id)
+    },
     notes: (id) => notes.get(id) ?? [],
     revokeKeys() {
       revoked = true
