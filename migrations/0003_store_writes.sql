@@ -1,5 +1,5 @@
 CREATE TABLE `store_writes` (
-	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`id` integer PRIMARY KEY NOT NULL,
 	`order_id` integer NOT NULL,
 	`store_id` text NOT NULL,
 	`kind` text NOT NULL,

@@ -170,7 +170,8 @@ export const privacyRequests = sqliteTable(
 export const storeWrites = sqliteTable(
   'store_writes',
   {
-    id: integer('id').primaryKey({ autoIncrement: true }),
+    // A plain rowid key: writes are never deleted, so ids only grow, without AUTOINCREMENT's bookkeeping.
+    id: integer('id').primaryKey(),
     orderId: integer('order_id')
       .notNull()
       .references(() => orders.id),

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, lt, notInArray, sql } from 'drizzle-orm'
 import { perDb, type Db } from '../db/index.js'
 import { orders, storeWrites } from '../db/schema.js'
 import type { WriteKind } from '../domain/writeBack.js'
@@ -42,18 +42,26 @@ export function queueOrderWrite(db: Db, orderId: number, kind: WriteKind, now: n
 }
 
 /**
- * Writes whose time has come, oldest first. An order's writes go out in the order they were
+ * Writes whose time has come, longest due first. An order's writes go out in the order they were
  * decided: one waits while an earlier one of its order is still queued or being sent (a late
  * `pending` must never land after the outcome that replaces it).
  */
-export async function dueStoreWrites(db: Db, now: number, limit: number): Promise<StoreWrite[]> {
+export async function dueStoreWrites(db: Db, now: number, limit: number, skipStores: string[] = []): Promise<StoreWrite[]> {
   const earlierOpen = sql`exists (select 1 from store_writes as earlier where earlier.order_id = ${storeWrites.orderId}
     and earlier.id < ${storeWrites.id} and earlier.status in ('queued', 'sending'))`
   return db
     .select()
     .from(storeWrites)
-    .where(and(eq(storeWrites.status, 'queued'), sql`${storeWrites.nextAttemptAt} <= ${now}`, sql`not ${earlierOpen}`))
-    .orderBy(asc(storeWrites.id))
+    .where(
+      and(
+        eq(storeWrites.status, 'queued'),
+        sql`${storeWrites.nextAttemptAt} <= ${now}`,
+        skipStores.length ? notInArray(storeWrites.storeId, skipStores) : undefined,
+        sql`not ${earlierOpen}`,
+      ),
+    )
+    // The (status, next_attempt_at) index yields them in this order: no sort, however long the queue.
+    .orderBy(asc(storeWrites.nextAttemptAt), asc(storeWrites.id))
     .limit(limit)
     .all()
 }

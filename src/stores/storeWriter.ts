@@ -31,6 +31,8 @@ const LEASE_MS = 60_000
 const POLL_MS = 1_000
 /** Stores written to at once; each store gets one write at a time, within its own rate limit. */
 const MAX_STORES_AT_ONCE = 8
+/** The longest a store that keeps failing rests between probes. */
+const STORE_REST_MAX_MS = 15 * 60_000
 
 /** Seconds the customer spent on the line in the order's last conversation, if there was one. */
 async function callSeconds(db: Db, orderId: number): Promise<number | null> {
@@ -52,6 +54,9 @@ async function callSeconds(db: Db, orderId: number): Promise<number | null> {
  */
 export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
   const sending = new Map<string, Promise<void>>()
+  // A store that is down or asked us to slow down is left alone for a while, all its writes
+  // together: probing it once per write would hammer it (and us) with requests bound to fail.
+  const resting = new Map<string, { until: number; failures: number }>()
   let firstPass = true
 
   async function pass(): Promise<void> {
@@ -61,7 +66,8 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
     await releaseStoreWrites(deps.db, deps.owner, now, firstPass)
     firstPass = false
     if (sending.size >= MAX_STORES_AT_ONCE) return
-    for (const write of await dueStoreWrites(deps.db, now, 100)) {
+    const skip = [...sending.keys(), ...[...resting].filter(([, r]) => r.until > now).map(([id]) => id)]
+    for (const write of await dueStoreWrites(deps.db, now, MAX_STORES_AT_ONCE * 4, skip)) {
       if (loop.stopped || sending.size >= MAX_STORES_AT_ONCE) return
       if (sending.has(write.storeId) || !(await claimStoreWrite(deps.db, write.id, deps.owner, now, LEASE_MS))) continue
       const delivery = deliver(write).finally(() => {
@@ -75,6 +81,7 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
   async function deliver(write: StoreWrite): Promise<void> {
     const result = await attempt(write).catch((error): WriteResult => toResult(write, error))
     await finishStoreWrite(deps.db, write, result, deps.now())
+    restAfter(write.storeId, result)
     const fields = { storeId: write.storeId, orderId: write.orderId, kind: write.kind }
     if (result.status === 'done') deps.log.info('store write delivered', fields)
     else if (result.status === 'failed') deps.log.warn('store write failed for good', { ...fields, error: result.error })
@@ -99,6 +106,14 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
     if (credentials.platform === 'shopify') await writeShopifyOrder(deps.shopify, store.domain, credentials.accessToken, order.platformOrderId, plan)
     else await writeWooOrder(store, credentials, order.platformOrderId, plan)
     return { status: 'done' }
+  }
+
+  /** A store that failed to take a write rests: as long as it asked, or longer after each failure in a row. */
+  function restAfter(storeId: string, result: WriteResult) {
+    if (result.status !== 'retry') return void resting.delete(storeId)
+    const failures = (resting.get(storeId)?.failures ?? 0) + (result.countsAsTry ? 1 : 0)
+    const wait = result.countsAsTry ? Math.min(STORE_REST_MAX_MS, nextWriteAttempt(failures, 0) ?? STORE_REST_MAX_MS) : result.at - deps.now()
+    resting.set(storeId, { until: deps.now() + wait, failures })
   }
 
   function toResult(write: StoreWrite, error: unknown): WriteResult {
