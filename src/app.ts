@@ -9,6 +9,7 @@ import { orderRoutes } from './admin/orders.js'
 import { twilioCallbackRoutes } from './calls/callbacks.js'
 import { storeRoutes } from './admin/stores.js'
 import type { AppDeps } from './deps.js'
+import { shopifyInstallRoutes } from './stores/shopify/install.js'
 import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
 import { wooWebhookRoutes } from './stores/woocommerce/webhooks.js'
 import { ApiError, payloadTooLarge } from './utils/errors.js'
@@ -58,6 +59,8 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
   // Webhook bodies are size-checked where they are read (stores/webhookRequest.ts).
   app.route('/webhooks/shopify', shopifyWebhookRoutes(deps))
   app.route('/webhooks/woocommerce', wooWebhookRoutes(deps))
+
+  app.route('/shopify', shopifyInstallRoutes(deps))
 
   app.route('/twilio', twilioCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
   if (runtime.upgradeWebSocket) app.get('/twilio/media-stream', checkUpgradeSignature(deps), mediaStreamRoute(deps, runtime.upgradeWebSocket))

@@ -75,6 +75,12 @@ export const DEFAULT_PRICES: CallPrices = {
   telephonyPerMinute: 0.0184,
 }
 
+/**
+ * What an install asks for: orders to read the order back and write the outcome, and the
+ * merchant-managed fulfillment orders the optional "hold until confirmed" action places holds on.
+ */
+export const DEFAULT_SHOPIFY_SCOPES = 'read_orders,write_orders,read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders'
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
@@ -201,7 +207,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shopify: {
       apiKey: e.SHOPIFY_API_KEY,
       apiSecret: e.SHOPIFY_API_SECRET,
-      scopes: (e.SHOPIFY_SCOPES ?? 'read_orders,write_orders')
+      scopes: (e.SHOPIFY_SCOPES ?? DEFAULT_SHOPIFY_SCOPES)
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean),

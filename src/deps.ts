@@ -3,6 +3,7 @@ import type { CallPrices, Config } from './config.js'
 import type { Db } from './db/index.js'
 import type { SaveOrder } from './orders/intake.js'
 import type { ReadStoreOrder } from './stores/orderState.js'
+import type { ShopifyAdmin } from './stores/shopify/adminApi.js'
 import type { StoreDefaults } from './stores/records.js'
 import type { Logger } from './utils/log.js'
 import type { SecretBox } from './utils/secretBox.js'
@@ -24,6 +25,8 @@ export interface AppDeps {
   now: () => number
   /** The Twilio account calls go out on: the configured one, or the sandbox's simulator. */
   twilio: { client: TwilioClient; account: TwilioAccount }
+  /** Shopify through @shopify/shopify-api: Admin GraphQL, OAuth installs, session tokens. */
+  shopify: ShopifyAdmin
   /** Reads an order back from its store just before its customer is called. */
   readStoreOrder: ReadStoreOrder
   /** Tells the scheduler a call may be due now (an order was just queued). */

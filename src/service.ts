@@ -10,6 +10,7 @@ import type { AppDeps, ReadyConfig } from './deps.js'
 import { saveOrdersInTransaction } from './orders/intake.js'
 import { startRealtimeSimulator, type RealtimeSimulator } from './sandbox/realtime/simulator.js'
 import { startTwilioSimulator, type TwilioSimulator } from './sandbox/twilio/simulator.js'
+import { createStoreAccess } from './stores/access.js'
 import { createStoreOrderReader } from './stores/orderState.js'
 import { pruneDeliveries } from './stores/receipts.js'
 import { createShopifyAdmin } from './stores/shopify/adminApi.js'
@@ -81,9 +82,12 @@ export async function startService(configured: ReadyConfig, log: Logger, options
   const shopify = createShopifyAdmin({
     apiKey: config.shopify.apiKey,
     apiSecret: config.shopify.apiSecret,
+    scopes: config.shopify.scopes,
     publicUrl: config.publicUrl,
     adminApiOrigin: config.shopify.adminApiOrigin,
   })
+  const now = options.now ?? Date.now
+  const access = createStoreAccess({ db, box, shopify, log, now })
   let scheduler: Scheduler | undefined
   let storeWriter: StoreWriter | undefined
   const deps: AppDeps = {
@@ -94,9 +98,10 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     // Orders arriving together share one transaction and so one fsync (group commit).
     saveOrder: createBatcher(async (writes) => saveOrdersInTransaction(db, writes)),
     storeDefaults: { voice: config.openai.voice },
-    now: options.now ?? Date.now,
+    now,
     twilio: { client: createTwilioClient(twilio.account), account: twilio.account },
-    readStoreOrder: createStoreOrderReader({ box, shopify }),
+    shopify,
+    readStoreOrder: createStoreOrderReader({ access, shopify }),
     wakeScheduler: () => scheduler?.wake(),
     wakeStoreWriter: () => storeWriter?.wake(),
     prices: config.prices,
@@ -110,7 +115,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     maxConcurrent: config.calls.maxConcurrent,
     perSecond: config.calls.perSecond,
   })
-  storeWriter = createStoreWriter({ ...deps, shopify, owner: config.calls.workerId })
+  storeWriter = createStoreWriter({ ...deps, access, owner: config.calls.workerId })
   // node-ws routes upgrades through the app, which needs its upgrader to be built: tie the knot.
   let app: ReturnType<typeof createApp> | undefined
   const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app!.request(...args) } as Hono })

@@ -193,3 +193,18 @@ export const storeWrites = sqliteTable(
   },
   (t) => [index('store_writes_status_due_idx').on(t.status, t.nextAttemptAt), index('store_writes_order_idx').on(t.orderId, t.id)],
 )
+
+/**
+ * The `state` of installs under way (Shopify OAuth, WooCommerce connect), stored hashed: an install
+ * completes only with a state we issued, before it expires, and once.
+ */
+export const installStates = sqliteTable('install_states', {
+  /** SHA-256 of the state (hex): a copy of the database cannot finish someone's install. */
+  stateHash: text('state_hash').primaryKey(),
+  platform: text('platform', { enum: ['shopify', 'woocommerce'] }).notNull(),
+  /** The shop domain or store URL the install was started for. */
+  domain: text('domain').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  usedAt: integer('used_at'),
+  createdAt: integer('created_at').notNull(),
+})

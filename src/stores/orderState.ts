@@ -1,5 +1,5 @@
-import type { SecretBox } from '../utils/secretBox.js'
-import { storeCredentials, type Store } from './records.js'
+import type { StoreAccess } from './access.js'
+import type { Store } from './records.js'
 import type { ShopifyAdmin } from './shopify/adminApi.js'
 import { readShopifyOrder } from './shopify/orderBeforeCall.js'
 import { readWooOrder } from './woocommerce/orderBeforeCall.js'
@@ -19,9 +19,9 @@ export type StoreOrderState =
 export type ReadStoreOrder = (store: Store, platformOrderId: string) => Promise<StoreOrderState>
 
 /** Reads an order from whichever platform its store runs on. */
-export function createStoreOrderReader(deps: { box: SecretBox; shopify: ShopifyAdmin }): ReadStoreOrder {
+export function createStoreOrderReader(deps: { access: StoreAccess; shopify: ShopifyAdmin }): ReadStoreOrder {
   return async (store, platformOrderId) => {
-    const credentials = await storeCredentials(store, deps.box)
+    const credentials = await deps.access(store)
     if (!credentials) return { state: 'access_revoked' }
     return credentials.platform === 'shopify'
       ? readShopifyOrder(deps.shopify, store, credentials.accessToken, platformOrderId)

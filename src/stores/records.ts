@@ -8,9 +8,21 @@ import type { SecretBox } from '../utils/secretBox.js'
 export type Platform = 'shopify' | 'woocommerce'
 export type StoreRow = typeof stores.$inferSelect
 
-export type StoreCredentials =
-  | { platform: 'shopify'; accessToken: string }
-  | { platform: 'woocommerce'; consumerKey: string; consumerSecret: string }
+/**
+ * A Shopify store's offline access. A custom app's token (registered by hand) never expires; an
+ * OAuth install's does, within the hour, and comes with a refresh token (see access.ts).
+ */
+export interface ShopifyCredentials {
+  platform: 'shopify'
+  accessToken: string
+  expiresAt?: number
+  refreshToken?: string
+  refreshTokenExpiresAt?: number
+  /** The scopes the merchant granted. */
+  scope?: string
+}
+
+export type StoreCredentials = ShopifyCredentials | { platform: 'woocommerce'; consumerKey: string; consumerSecret: string }
 
 /** A store as the rest of the code sees it: settings complete, secrets still sealed. */
 export interface Store {

@@ -106,7 +106,6 @@ export async function registerStore(deps: AppDeps, body: unknown): Promise<Regis
       "required: the custom app's API secret key, which signs its webhooks (or set SHOPIFY_API_SECRET)",
       'webhookSecret',
     )
-  const id = existing?.id ?? newId('st')
   const storeCountry = input.country ?? existing?.country ?? DEFAULT_STORE_COUNTRY
   const defaults = settingsDefaultsFor({ platform: input.platform, domain, country: storeCountry }, deps.storeDefaults)
   const { enabled = true, ...change } = input.settings ?? {}
@@ -123,23 +122,77 @@ export async function registerStore(deps: AppDeps, body: unknown): Promise<Regis
       ? (input.webhookSecret ?? (existing && (await storeWebhookSecret(existing, deps.box))) ?? newAlphanumericSecret())
       : undefined
   const webhookSecret = input.platform === 'shopify' ? input.webhookSecret : wooSecret
+  const store = await saveStore(deps, existing, {
+    platform: input.platform,
+    domain,
+    country: storeCountry,
+    disabledReason: checked.settings.enabled ? null : 'merchant',
+    credentials,
+    webhookSecret,
+    settings: overrides,
+  })
+  return { store, created: !existing, webhook: webhookInstructions(deps, store, input, wooSecret) }
+}
+
+interface StoreValues {
+  platform: Store['platform']
+  domain: string
+  country: string
+  /** Null: calls are on. */
+  disabledReason: string | null
+  credentials: StoreCredentials
+  /** Undefined keeps the one stored (or none). */
+  webhookSecret: string | undefined
+  settings: Record<string, unknown>
+}
+
+/** Creates the store for its (platform, domain), or updates the one there, keeping its id. */
+async function saveStore(deps: AppDeps, existing: Store | undefined, v: StoreValues): Promise<Store> {
+  const id = existing?.id ?? newId('st')
   const now = deps.now()
   const values = {
-    country: storeCountry,
-    enabled: checked.settings.enabled,
-    disabledReason: checked.settings.enabled ? null : 'merchant',
-    credentials: await sealCredentials(deps.box, id, credentials),
-    webhookSecret: webhookSecret
-      ? await sealWebhookSecret(deps.box, id, webhookSecret)
-      : (existing?.row.webhookSecret ?? null),
-    settings: overrides,
+    country: v.country,
+    enabled: v.disabledReason === null,
+    disabledReason: v.disabledReason,
+    credentials: await sealCredentials(deps.box, id, v.credentials),
+    webhookSecret: v.webhookSecret ? await sealWebhookSecret(deps.box, id, v.webhookSecret) : (existing?.row.webhookSecret ?? null),
+    settings: v.settings,
     updatedAt: now,
   }
   if (existing) await deps.db.update(stores).set(values).where(eq(stores.id, id))
-  else await deps.db.insert(stores).values({ id, platform: input.platform, domain, createdAt: now, ...values })
+  else await deps.db.insert(stores).values({ id, platform: v.platform, domain: v.domain, createdAt: now, ...values })
+  return (await findStore(deps.db, id, deps.storeDefaults))!
+}
 
-  const store = (await findStore(deps.db, id, deps.storeDefaults))!
-  return { store, created: !existing, webhook: webhookInstructions(deps, store, input, wooSecret) }
+export interface Installation {
+  platform: Store['platform']
+  domain: string
+  credentials: StoreCredentials
+  /** The secret the store signs webhooks with; undefined for Shopify apps (SHOPIFY_API_SECRET signs). */
+  webhookSecret?: string
+  /** What the store says about itself, used only when it is first installed. */
+  country?: string
+  settings?: Record<string, unknown>
+}
+
+/**
+ * Saves a store installed through the platform's own flow (Shopify OAuth, WooCommerce connect).
+ * Installing again (after an uninstall, or to grant new scopes) keeps its id and settings and
+ * turns calling back on, unless the merchant had paused it.
+ */
+export async function installStore(deps: AppDeps, install: Installation): Promise<{ store: Store; created: boolean }> {
+  const existing = await findStoreByDomain(deps.db, install.platform, install.domain, deps.storeDefaults)
+  const country = existing?.country ?? install.country ?? DEFAULT_STORE_COUNTRY
+  const store = await saveStore(deps, existing, {
+    platform: install.platform,
+    domain: install.domain,
+    country,
+    disabledReason: existing?.disabledReason === 'merchant' ? 'merchant' : null,
+    credentials: install.credentials,
+    webhookSecret: install.webhookSecret,
+    settings: existing ? existing.row.settings : (install.settings ?? {}),
+  })
+  return { store, created: !existing }
 }
 
 function webhookInstructions(deps: AppDeps, store: Store, input: Registration, wooSecret: string | undefined) {

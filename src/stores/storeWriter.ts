@@ -4,9 +4,9 @@ import { callAttempts, orders } from '../db/schema.js'
 import { nextWriteAttempt, planWriteBack, type WriteBackFacts } from '../domain/writeBack.js'
 import type { Logger } from '../utils/log.js'
 import { createPassLoop, type PassLoop } from '../utils/passLoop.js'
-import type { SecretBox } from '../utils/secretBox.js'
 import { claimStoreWrite, dueStoreWrites, finishStoreWrite, releaseStoreWrites, renewStoreWriteLeases, type StoreWrite, type WriteResult } from './outbox.js'
-import { findStore, storeCredentials, type StoreDefaults } from './records.js'
+import type { StoreAccess } from './access.js'
+import { findStore, type StoreDefaults } from './records.js'
 import type { ShopifyAdmin } from './shopify/adminApi.js'
 import { writeShopifyOrder } from './shopify/writeBack.js'
 import { writeWooOrder } from './woocommerce/writeBack.js'
@@ -14,7 +14,7 @@ import { firstLine, WriteBackError } from './writeBackError.js'
 
 export interface StoreWriterDeps {
   db: Db
-  box: SecretBox
+  access: StoreAccess
   log: Logger
   now: () => number
   storeDefaults: StoreDefaults
@@ -92,7 +92,7 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
     const order = await deps.db.select().from(orders).where(eq(orders.id, write.orderId)).get()
     const store = await findStore(deps.db, write.storeId, deps.storeDefaults)
     if (!order || !store) return { status: 'failed', error: 'The order or its store is no longer in callconfirm.' }
-    const credentials = await storeCredentials(store, deps.box)
+    const credentials = await deps.access(store)
     if (!credentials) return { status: 'failed', error: "The store's credentials were erased (the app was uninstalled)." }
     const facts: WriteBackFacts = {
       kind: write.kind,

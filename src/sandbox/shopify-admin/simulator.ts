@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http'
 import { buildSchema, graphql, GraphQLError, type GraphQLSchema } from 'graphql'
 import { Hono, type Context } from 'hono'
 import { serveOnLoopback } from '../loopback.js'
+import { deliverShopifyWebhook, type Delivery } from '../storeWebhooks.js'
+import { mountOAuth, type Grant, type PartnerApp } from './oauth.js'
 import { queryCostOf } from './queryCost.js'
 
 /**
@@ -59,8 +61,19 @@ const schema: GraphQLSchema = buildSchema(`
     userErrors: [FulfillmentOrderHoldUserError!]!
   }
   type FulfillmentOrderReleaseHoldPayload { fulfillmentOrder: FulfillmentOrder userErrors: [FulfillmentOrderReleaseHoldUserError!]! }
+  enum CountryCode { AL XK MK ME RS GR IT DE US GB }
+  type ShopAddress { countryCodeV2: CountryCode }
+  type Shop { name: String! myshopifyDomain: String! ianaTimezone: String! currencyCode: String! billingAddress: ShopAddress! }
+  enum WebhookSubscriptionTopic { ORDERS_CREATE APP_UNINSTALLED ORDERS_UPDATED ORDERS_CANCELLED }
+  enum WebhookSubscriptionFormat { JSON XML }
+  type WebhookSubscription implements Node { id: ID! topic: WebhookSubscriptionTopic! uri: String! format: WebhookSubscriptionFormat! }
+  type WebhookSubscriptionConnection { nodes: [WebhookSubscription!]! }
+  input WebhookSubscriptionInput { uri: String format: WebhookSubscriptionFormat includeFields: [String!] filter: String }
+  type WebhookSubscriptionCreatePayload { webhookSubscription: WebhookSubscription userErrors: [UserError!]! }
   type Query {
     order(id: ID!): Order
+    shop: Shop!
+    webhookSubscriptions(first: Int, after: String, topics: [WebhookSubscriptionTopic!], uri: String): WebhookSubscriptionConnection!
   }
   type Mutation {
     tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
@@ -72,6 +85,7 @@ const schema: GraphQLSchema = buildSchema(`
     ): OrderCancelPayload
     fulfillmentOrderHold(id: ID!, fulfillmentHold: FulfillmentOrderHoldInput!): FulfillmentOrderHoldPayload
     fulfillmentOrderReleaseHold(id: ID!, holdIds: [ID!], externalId: String): FulfillmentOrderReleaseHoldPayload
+    webhookSubscriptionCreate(topic: WebhookSubscriptionTopic!, webhookSubscription: WebhookSubscriptionInput!): WebhookSubscriptionCreatePayload
   }
 `)
 
@@ -86,6 +100,11 @@ const REQUIRED_SCOPE: Record<string, string> = {
   fulfillmentOrderHold: 'write_merchant_managed_fulfillment_orders',
   fulfillmentOrderReleaseHold: 'write_merchant_managed_fulfillment_orders',
 }
+
+/** Topics whose payloads carry protected customer data: subscribing needs Shopify's approval. */
+const PROTECTED_TOPICS = new Set(['ORDERS_CREATE', 'ORDERS_UPDATED', 'ORDERS_CANCELLED'])
+/** The scope a topic's subscription needs. */
+const TOPIC_SCOPE: Record<string, string | undefined> = { ORDERS_CREATE: 'read_orders', ORDERS_UPDATED: 'read_orders', ORDERS_CANCELLED: 'read_orders' }
 
 /** An order as the simulated shop holds it: the REST resource its webhook carried, kept current. */
 export type ShopOrder = Record<string, unknown> & { id: bigint | number | string; admin_graphql_api_id: string }
@@ -113,9 +132,21 @@ export type ShopifyFault =
   /** The request is carried out, then the connection drops before the answer: the caller cannot know. */
   | 'drop'
 
+/** What `shop { … }` answers: the merchant's store details. */
+export interface ShopProfile {
+  name: string
+  ianaTimezone: string
+  country: string
+}
+
 interface Shop {
   domain: string
-  accessToken: string
+  profile: ShopProfile
+  /** The app's access: a custom app's token, or what OAuth issued; none until installed. */
+  grant: Grant | undefined
+  webhooks: Array<{ id: string; topic: string; uri: string }>
+  /** Whether Shopify approved the app for protected customer data (order topics need it). */
+  protectedDataApproved: boolean
   orders: Map<string, ShopOrder>
   fulfillmentOrders: Map<string, FulfillmentOrderState[]>
   bucket: RateLimit & { available: number; at: number }
@@ -125,10 +156,32 @@ interface Shop {
 
 export const SUPPORTED_VERSIONS = ['2026-01', '2026-04', '2026-07', '2026-10']
 
+export interface ShopifyAdminOptions {
+  /** The public app OAuth installs are for; without one only custom-app tokens exist. */
+  app?: PartnerApp
+  /** Lifetime of expiring offline tokens (Shopify: 3,600 s). */
+  tokenTtlSeconds?: number
+}
+
 export interface ShopifyAdminSimulator {
   origin: string
-  /** A shop the app may reach with `accessToken`, with its rate limit (Shopify's Standard plan by default). */
-  addShop(domain: string, accessToken: string, rateLimit?: RateLimit): void
+  /**
+   * A shop, with its rate limit (Shopify's Standard plan by default). With `accessToken` the app
+   * is installed as a custom app holding that token; without, the shop waits for an OAuth install.
+   */
+  addShop(domain: string, accessToken?: string, rateLimit?: RateLimit, profile?: Partial<ShopProfile>): void
+  /** Whether the app is installed on the shop (holds a token). */
+  installed(domain: string): boolean
+  /** The shop's webhook subscriptions, as the app created them. */
+  webhooks(domain: string): Array<{ topic: string; uri: string }>
+  /** A customer places an order: it is kept, and `orders/create` goes to each subscription, signed with the app's secret. */
+  placeOrder(domain: string, order: ShopOrder): Promise<Delivery[]>
+  /** The merchant uninstalls the app: its token is revoked, its subscriptions deleted, `app/uninstalled` delivered. */
+  uninstall(domain: string): Promise<Delivery[]>
+  /** Makes the shop's expiring token expire now, so the next call needs a refresh. */
+  expireToken(domain: string): void
+  /** Withholds Shopify's protected-customer-data approval: order topics can no longer be subscribed to. */
+  withholdProtectedData(domain: string): void
   /** Puts an order in a shop (the payload its `orders/create` webhook carries), with one open fulfillment order. */
   addOrder(domain: string, order: ShopOrder): void
   /** The shop's order, to change or inspect as the merchant would see it. */
@@ -184,9 +237,12 @@ const fulfillmentOrderView = (fo: FulfillmentOrderState) => ({
   fulfillmentHolds: fo.holds.map((h) => ({ ...h, heldByRequestingApp: true })),
 })
 
+/** Whether granted scopes cover `needed` (a `write_` scope includes its `read_`). */
+const covers = (granted: string[], needed: string) => granted.includes(needed) || (needed.startsWith('read_') && granted.includes(`write_${needed.slice(5)}`))
+
 function requireScope(shop: Shop, field: string) {
   const scope = REQUIRED_SCOPE[field]
-  if (scope && shop.deniedScopes.has(scope))
+  if (scope && (shop.deniedScopes.has(scope) || !covers(shop.grant?.scopes ?? [], scope)))
     throw new GraphQLError(`Access denied for ${field} field. Required access: \`${scope}\` access scope.`, {
       extensions: { code: 'ACCESS_DENIED', documentation: 'https://shopify.dev/api/usage/access-scopes', requiredAccess: `\`${scope}\` access scope.` },
     })
@@ -199,12 +255,38 @@ function splitTags(input: string[]): string[] {
 
 let nextId = 1_000_000
 
+const LOOPBACK_URL = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//
+
 /** The resolvers: Shopify's behaviour for the fields the schema above declares. */
 function rootValue(shop: Shop) {
   const findOrder = (gid: string) => shop.orders.get(String(gid).split('/').pop()!)
   const notFound = (field: string) => ({ userErrors: [{ field: [field], message: 'Order does not exist' }] })
   const findFulfillmentOrder = (gid: string) => [...shop.fulfillmentOrders.values()].flat().find((fo) => fo.id === gid)
   return {
+    shop: () => ({
+      name: shop.profile.name,
+      myshopifyDomain: shop.domain,
+      ianaTimezone: shop.profile.ianaTimezone,
+      currencyCode: 'EUR',
+      billingAddress: { countryCodeV2: shop.profile.country },
+    }),
+    webhookSubscriptions: ({ topics }: { topics?: string[] }) => ({
+      nodes: shop.webhooks.filter((w) => !topics || topics.includes(w.topic)).map((w) => ({ ...w, format: 'JSON' })),
+    }),
+    webhookSubscriptionCreate: ({ topic, webhookSubscription }: { topic: string; webhookSubscription: { uri?: string } }) => {
+      const uri = webhookSubscription.uri ?? ''
+      const fail = (field: string[], message: string) => ({ webhookSubscription: null, userErrors: [{ field, message }] })
+      // Shopify takes https only; plain http on loopback stands in for it here.
+      if (!(uri.startsWith('https://') || LOOPBACK_URL.test(uri)) || !URL.canParse(uri)) return fail(['webhookSubscription', 'callbackUrl'], 'Address is invalid')
+      const scope = TOPIC_SCOPE[topic]
+      if (scope && !covers(shop.grant?.scopes ?? [], scope)) return fail(['topic'], `You do not have permission to create or update webhooks with ${topic.toLowerCase().replace('_', '/')} topic. This topic contains protected customer data.`)
+      if (PROTECTED_TOPICS.has(topic) && !shop.protectedDataApproved)
+        return fail(['webhookSubscription'], 'This app is not approved to subscribe to webhook topics containing protected customer data. See https://shopify.dev/docs/apps/launch/protected-customer-data for more details.')
+      if (shop.webhooks.some((w) => w.topic === topic && w.uri === uri)) return fail(['webhookSubscription', 'callbackUrl'], 'Address for this topic has already been taken')
+      const created = { id: `gid://shopify/WebhookSubscription/${nextId++}`, topic, uri }
+      shop.webhooks.push(created)
+      return { webhookSubscription: { ...created, format: 'JSON' }, userErrors: [] }
+    },
     order: ({ id }: { id: string }) => {
       requireScope(shop, 'order')
       const order = findOrder(id)
@@ -289,11 +371,23 @@ function httpFault(c: Context, status: 429 | 500 | 502 | 503) {
  * for is THROTTLED. Answers carry `extensions.cost`; a bad token is a 401 with Shopify's body;
  * missing scopes answer ACCESS_DENIED; mutations report userErrors as Shopify's do.
  */
-export async function startShopifyAdminSimulator(): Promise<ShopifyAdminSimulator> {
+export async function startShopifyAdminSimulator(options: ShopifyAdminOptions = {}): Promise<ShopifyAdminSimulator> {
   const shops = new Map<string, Shop>()
-  const byToken = (token: string | undefined) => [...shops.values()].find((s) => s.accessToken === token)
+  const live = (g: Grant | undefined) => g && (g.expiresAt === undefined || g.expiresAt > Date.now())
+  const byToken = (token: string | undefined) => [...shops.values()].find((s) => live(s.grant) && s.grant!.accessToken === token)
   const requests: ShopifyAdminSimulator['requests'] = []
   const app = new Hono<{ Bindings: { incoming: IncomingMessage } }>()
+  mountOAuth(app as unknown as Hono, {
+    app: options.app,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+    exists: (shop) => shops.has(shop),
+    grantOf: (shop) => shops.get(shop)?.grant,
+    setGrant: (shop, grant) => {
+      shops.get(shop)!.grant = grant
+    },
+    shopForRefreshToken: (token) =>
+      [...shops.values()].find((s) => token && (s.grant?.refreshToken === token || s.grant?.previousRefreshToken === token))?.domain,
+  })
 
   app.post('/admin/api/:version/graphql.json', async (c) => {
     const shop = byToken(c.req.header('x-shopify-access-token'))
@@ -350,13 +444,31 @@ export async function startShopifyAdminSimulator(): Promise<ShopifyAdminSimulato
     if (!shop) throw new Error(`no simulated shop ${domain}`)
     return shop
   }
+  const addOrder = (domain: string, order: ShopOrder) => {
+    const shop = shopNamed(domain)
+    shop.orders.set(idOf(order), order)
+    const open = order.fulfillment_status !== 'fulfilled' && !order.cancelled_at
+    shop.fulfillmentOrders.set(idOf(order), [{ id: `gid://shopify/FulfillmentOrder/${nextId++}`, status: open ? 'OPEN' : 'CLOSED', holds: [] }])
+  }
+  const deliver = (shop: Shop, topic: string, payload: unknown) => {
+    const secret = options.app?.apiSecret
+    const targets = shop.webhooks.filter((w) => w.topic === topic.toUpperCase().replace('/', '_'))
+    return Promise.all(targets.map((w) => deliverShopifyWebhook({ url: w.uri, secret, shop: shop.domain, topic, payload })))
+  }
   return {
     origin: server.origin,
-    addShop(domain, accessToken, rateLimit = { maximumAvailable: 2000, restoreRate: 100 }) {
+    addShop(domain, accessToken, rateLimit = { maximumAvailable: 2000, restoreRate: 100 }, profile = {}) {
       const known = shops.get(domain)
+      const name = domain.replace(/\.myshopify\.com$/, '').split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ')
       shops.set(domain, {
         domain,
-        accessToken,
+        profile: { name, ianaTimezone: 'Europe/Tirane', country: 'AL', ...profile },
+        // A custom app holds every scope it was configured with, without expiry.
+        grant: accessToken
+          ? { accessToken, expiresAt: undefined, refreshToken: undefined, refreshTokenExpiresAt: undefined, previousRefreshToken: undefined, scopes: [...new Set(Object.values(REQUIRED_SCOPE))] }
+          : undefined,
+        webhooks: known?.webhooks ?? [],
+        protectedDataApproved: true,
         orders: known?.orders ?? new Map(),
         fulfillmentOrders: known?.fulfillmentOrders ?? new Map(),
         bucket: { ...rateLimit, available: rateLimit.maximumAvailable, at: Date.now() },
@@ -364,12 +476,7 @@ export async function startShopifyAdminSimulator(): Promise<ShopifyAdminSimulato
         faults: [],
       })
     },
-    addOrder(domain, order) {
-      const shop = shopNamed(domain)
-      shop.orders.set(idOf(order), order)
-      const open = order.fulfillment_status !== 'fulfilled' && !order.cancelled_at
-      shop.fulfillmentOrders.set(idOf(order), [{ id: `gid://shopify/FulfillmentOrder/${nextId++}`, status: open ? 'OPEN' : 'CLOSED', holds: [] }])
-    },
+    addOrder,
     order: (domain, id) => shops.get(domain)?.orders.get(id),
     deleteOrder(domain, id) {
       shopNamed(domain).orders.delete(id)
@@ -382,7 +489,28 @@ export async function startShopifyAdminSimulator(): Promise<ShopifyAdminSimulato
     fulfillmentOrders: (domain, id) => shops.get(domain)?.fulfillmentOrders.get(id) ?? [],
     revoke(domain) {
       const shop = shops.get(domain)
-      if (shop) shop.accessToken = `revoked-${crypto.randomUUID()}`
+      if (shop) shop.grant = undefined
+    },
+    installed: (domain) => !!shops.get(domain)?.grant,
+    webhooks: (domain) => shopNamed(domain).webhooks.map(({ topic, uri }) => ({ topic, uri })),
+    async placeOrder(domain, order) {
+      addOrder(domain, order)
+      return deliver(shopNamed(domain), 'orders/create', order)
+    },
+    async uninstall(domain) {
+      const shop = shopNamed(domain)
+      shop.grant = undefined
+      const deliveries = await deliver(shop, 'app/uninstalled', { id: 548380009, name: shop.profile.name, myshopify_domain: domain, domain })
+      // Subscriptions made through the API belong to the installation and go with it.
+      shop.webhooks = []
+      return deliveries
+    },
+    expireToken(domain) {
+      const grant = shopNamed(domain).grant
+      if (grant) grant.expiresAt = Date.now() - 1
+    },
+    withholdProtectedData(domain) {
+      shopNamed(domain).protectedDataApproved = false
     },
     denyScope(domain, scope) {
       shopNamed(domain).deniedScopes.add(scope)

@@ -9,20 +9,27 @@ export const SHOPIFY_API_VERSION = ApiVersion.July26
 export interface ShopifyAdminOptions {
   apiKey: string | undefined
   apiSecret: string | undefined
+  /** Access scopes an OAuth install asks for (SHOPIFY_SCOPES). */
+  scopes: string[]
   publicUrl: string
-  /** Send Admin API calls here instead of `https://{shop}` (SHOPIFY_ADMIN_API_ORIGIN). */
+  /** Send Admin API and OAuth calls here instead of `https://{shop}` (SHOPIFY_ADMIN_API_ORIGIN). */
   adminApiOrigin: string | undefined
 }
 
-// The library fetches through one process-wide function. Requests meant for a configured
-// origin are addressed to its host (see `adminHost`); this gives them back its scheme, so
-// several origins (several test services, say) can coexist in one process.
-const origins = new Map<string, string>()
+// The library fetches through one process-wide function. A shop whose Admin API and OAuth are
+// served from a configured origin (SHOPIFY_ADMIN_API_ORIGIN: a simulator, a proxy) is sent there,
+// its own host kept in X-Forwarded-Host as a proxy would; several origins (several test services)
+// can coexist in one process.
+const shopOrigins = new Map<string, string>()
 setAbstractFetchFunc((input, init) => {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url)
-  const origin = origins.get(url.host)
+  const origin = shopOrigins.get(url.host)
   // A shop that never answers must not hold a delivery (and its lease) forever.
-  return fetch(origin ? `${origin}${url.pathname}${url.search}` : url.href, { ...init, signal: init?.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
+  const signal = init?.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+  if (!origin) return fetch(url.href, { ...init, signal })
+  const headers = new Headers(init?.headers)
+  headers.set('X-Forwarded-Host', url.host)
+  return fetch(`${origin}${url.pathname}${url.search}`, { ...init, headers, signal })
 })
 
 /** How long one Admin API request may take. */
@@ -41,31 +48,45 @@ export class ShopifyThrottledError extends Error {
 export type ShopifyAdmin = ReturnType<typeof createShopifyAdmin>
 
 /**
- * The Admin GraphQL API through @shopify/shopify-api's client, one offline session per store.
- * Stores registered by hand are custom apps: their token is all the client needs, so the app
- * key and secret only matter once OAuth installs exist.
+ * Shopify through @shopify/shopify-api: the Admin GraphQL API, one offline session per store, and
+ * the library itself for OAuth and session tokens. Stores registered by hand are custom apps: their
+ * token is all the client needs; the app key and secret matter for installs (install.ts).
  */
 export function createShopifyAdmin(options: ShopifyAdminOptions) {
   const url = new URL(options.publicUrl)
-  const shopify = shopifyApi({
+  const library = shopifyApi({
     apiKey: options.apiKey ?? 'callconfirm',
-    // Used by OAuth and webhook validation only, neither of which runs without SHOPIFY_API_SECRET.
+    // Used by OAuth and session tokens only, neither of which runs without SHOPIFY_API_SECRET.
     apiSecretKey: options.apiSecret ?? 'unused-without-SHOPIFY_API_SECRET',
+    scopes: options.scopes,
     hostName: url.host,
     hostScheme: url.protocol === 'http:' ? 'http' : 'https',
     apiVersion: SHOPIFY_API_VERSION,
-    isEmbeddedApp: false,
+    // The settings page opens inside the Shopify admin.
+    isEmbeddedApp: true,
     logger: { level: LogSeverity.Error, log: async () => undefined },
   })
   const origin = options.adminApiOrigin?.replace(/\/+$/, '')
-  if (origin) origins.set(new URL(origin).host, origin)
-  const adminHost = (shop: string) => (origin ? new URL(origin).host : shop)
+  /** Sends the library's requests for `shop` to the configured origin, if there is one. */
+  const route = (shop: string) => {
+    if (origin) shopOrigins.set(shop, origin)
+  }
 
   const buckets = new Map<string, CostBucket>()
   // What each operation cost last time: the estimate its next request is paced by.
   const costs = new Map<string, number>()
 
   return {
+    library,
+    route,
+    /** Where the merchant's browser goes to approve an install: the shop, or the configured origin. */
+    authorizeUrl(location: string, shop: string): string {
+      if (!origin) return location
+      const to = new URL(location)
+      // The origin cannot tell shops apart by host name, as Shopify does: it is told in the query.
+      to.searchParams.set('shop', shop)
+      return `${origin}${to.pathname}${to.search}`
+    },
     /**
      * Runs one GraphQL operation for a shop, paced by the shop's cost bucket so that it is sent
      * when Shopify can take it. Throws the library's typed errors, and ShopifyThrottledError
@@ -76,8 +97,9 @@ export function createShopifyAdmin(options: ShopifyAdminOptions) {
       if (!bucket) buckets.set(shop, (bucket = new CostBucket()))
       const wait = bucket.waitFor(costs.get(query) ?? 0, Date.now())
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-      const session = new Session({ id: `offline_${shop}`, shop: adminHost(shop), state: '', isOnline: false, accessToken })
-      const client = new shopify.clients.Graphql({ session })
+      route(shop)
+      const session = new Session({ id: `offline_${shop}`, shop, state: '', isOnline: false, accessToken })
+      const client = new library.clients.Graphql({ session })
       const heard = (body: unknown) => {
         const cost = queryCost(body)
         if (!cost) return undefined
