@@ -13,15 +13,22 @@ export type StoreAccess = (store: Store) => Promise<StoreCredentials | undefined
 /** Refresh an expiring token this long before it runs out, so no call meets it expired. */
 const REFRESH_MARGIN_MS = 5 * 60_000
 
-/** Shopify's answer to a token refresh, as the library's session carries it. */
-export function shopifyCredentialsOf(session: { accessToken?: string; expires?: Date; refreshToken?: string; refreshTokenExpires?: Date; scope?: string }): ShopifyCredentials {
+/**
+ * Shopify's grant, as the library's session carries it. The library dates expiries by the wall
+ * clock when the answer came; they are kept on the clock the rest of the app runs on (`now`).
+ */
+export function shopifyCredentialsOf(
+  session: { accessToken?: string; expires?: Date; refreshToken?: string; refreshTokenExpires?: Date; scope?: string },
+  now: number,
+): ShopifyCredentials {
   if (!session.accessToken) throw new Error('Shopify granted no access token')
+  const skew = now - Date.now()
   return {
     platform: 'shopify',
     accessToken: session.accessToken,
-    ...(session.expires && { expiresAt: session.expires.getTime() }),
+    ...(session.expires && { expiresAt: session.expires.getTime() + skew }),
     ...(session.refreshToken && { refreshToken: session.refreshToken }),
-    ...(session.refreshTokenExpires && { refreshTokenExpiresAt: session.refreshTokenExpires.getTime() }),
+    ...(session.refreshTokenExpires && { refreshTokenExpiresAt: session.refreshTokenExpires.getTime() + skew }),
     ...(session.scope && { scope: session.scope }),
   }
 }
@@ -35,8 +42,17 @@ export function shopifyCredentialsOf(session: { accessToken?: string; expires?: 
 export function createStoreAccess(deps: { db: Db; box: SecretBox; shopify: ShopifyAdmin; log: Logger; now: () => number }): StoreAccess {
   const refreshing = new Map<string, Promise<StoreCredentials | undefined>>()
 
-  async function refresh(store: Store, credentials: ShopifyCredentials): Promise<StoreCredentials | undefined> {
-    const sealed = store.row.credentials
+  const needsRefresh = (c: StoreCredentials | undefined): c is ShopifyCredentials & { expiresAt: number } =>
+    c?.platform === 'shopify' && c.expiresAt !== undefined && c.expiresAt - deps.now() <= REFRESH_MARGIN_MS
+
+  async function refresh(stale: Store): Promise<StoreCredentials | undefined> {
+    // The store in hand may predate a refresh that just finished: read what is saved now.
+    const row = await deps.db.select().from(stores).where(eq(stores.id, stale.id)).get()
+    if (!row) return undefined
+    const store = { ...stale, row }
+    const credentials = await storeCredentials(store, deps.box)
+    if (!needsRefresh(credentials)) return credentials
+    const sealed = row.credentials
     if (!credentials.refreshToken || (credentials.refreshTokenExpiresAt ?? Infinity) <= deps.now()) {
       deps.log.warn('Shopify token expired and cannot be refreshed; the merchant must open the app again', { storeId: store.id })
       return credentials
@@ -45,7 +61,7 @@ export function createStoreAccess(deps: { db: Db; box: SecretBox; shopify: Shopi
     let fresh: ShopifyCredentials
     try {
       const { session } = await deps.shopify.library.auth.refreshToken({ shop: store.domain, refreshToken: credentials.refreshToken })
-      fresh = shopifyCredentialsOf(session)
+      fresh = shopifyCredentialsOf(session, deps.now())
     } catch (error) {
       // Refused (revoked) or unreachable: go on with the token we have; the call will tell.
       deps.log.warn('Shopify token refresh failed', { storeId: store.id, status: adminHttpStatus(error), error })
@@ -57,16 +73,16 @@ export function createStoreAccess(deps: { db: Db; box: SecretBox; shopify: Shopi
       .where(and(eq(stores.id, store.id), eq(stores.credentials, sealed ?? '')))
     if (saved.changes) return fresh
     // Someone else saved a pair first (another worker, a reinstall): theirs is the one that counts.
-    const row = await deps.db.select().from(stores).where(eq(stores.id, store.id)).get()
-    return row ? storeCredentials({ ...store, row }, deps.box) : undefined
+    const now = await deps.db.select().from(stores).where(eq(stores.id, store.id)).get()
+    return now ? storeCredentials({ ...store, row: now }, deps.box) : undefined
   }
 
   return async (store) => {
     const credentials = await storeCredentials(store, deps.box)
-    if (credentials?.platform !== 'shopify' || credentials.expiresAt === undefined || credentials.expiresAt - deps.now() > REFRESH_MARGIN_MS) return credentials
+    if (!needsRefresh(credentials)) return credentials
     const running = refreshing.get(store.id)
     if (running) return running
-    const started = refresh(store, credentials).finally(() => refreshing.delete(store.id))
+    const started = refresh(store).finally(() => refreshing.delete(store.id))
     refreshing.set(store.id, started)
     return started
   }

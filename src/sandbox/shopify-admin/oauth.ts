@@ -56,7 +56,14 @@ export const hostParam = (shop: string) => Buffer.from(`admin.shopify.com/store/
  * the request's host on Shopify; here it is the `shop` query parameter on the authorize page (a
  * browser cannot be told otherwise) and X-Forwarded-Host, when sent, on the token endpoint.
  */
-export function mountOAuth(app: Hono, shops: OAuthShops): void {
+export interface TokenRequest {
+  shop: string | undefined
+  grantType: 'authorization_code' | 'refresh_token'
+  status: number
+}
+
+export function mountOAuth(app: Hono, shops: OAuthShops): { tokenRequests: TokenRequest[] } {
+  const tokenRequests: TokenRequest[] = []
   const codes = new Map<string, { shop: string; scopes: string[]; expiresAt: number }>()
 
   app.get('/admin/oauth/authorize', (c) => {
@@ -78,10 +85,17 @@ export function mountOAuth(app: Hono, shops: OAuthShops): void {
     const type = c.req.header('content-type') ?? ''
     const body: Record<string, string> = type.includes('json') ? await c.req.json().catch(() => ({})) : Object.fromEntries(new URLSearchParams(await c.req.text()))
     const partner = shops.app
+    const record: TokenRequest = { shop: undefined, grantType: body.grant_type === 'refresh_token' ? 'refresh_token' : 'authorization_code', status: 200 }
+    tokenRequests.push(record)
+    const refuse = (status: 400 | 401, error: string, description: string) => {
+      record.status = status
+      return c.json({ error, error_description: description }, status)
+    }
     if (!partner || body.client_id !== partner.apiKey || body.client_secret !== partner.apiSecret)
-      return c.json({ error: 'invalid_client', error_description: 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.' }, 401)
+      return refuse(401, 'invalid_client', 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.')
     const forwardedShop = c.req.header('x-forwarded-host')
     const issue = (shop: string, scopes: string[], expiring: boolean, previousRefreshToken?: string) => {
+      record.shop = shop
       const now = Date.now()
       const grant: Grant = {
         accessToken: `shpua_${randomBytes(16).toString('hex')}`,
@@ -103,13 +117,14 @@ export function mountOAuth(app: Hono, shops: OAuthShops): void {
       const shop = shops.shopForRefreshToken(body.refresh_token ?? '')
       const grant = shop ? shops.grantOf(shop) : undefined
       if (!shop || !grant || (forwardedShop && forwardedShop !== shop) || (grant.refreshTokenExpiresAt ?? 0) < Date.now())
-        return c.json({ error: 'invalid_grant', error_description: 'The refresh token is invalid, expired or was revoked.' }, 400)
+        return refuse(400, 'invalid_grant', 'The refresh token is invalid, expired or was revoked.')
       return issue(shop, grant.scopes, true, body.refresh_token === grant.refreshToken ? grant.refreshToken : undefined)
     }
     const pending = codes.get(body.code ?? '')
     codes.delete(body.code ?? '')
     if (!pending || pending.expiresAt < Date.now() || (forwardedShop && forwardedShop !== pending.shop))
-      return c.json({ error: 'invalid_request', error_description: 'The authorization code was not found or was already used' }, 400)
+      return refuse(400, 'invalid_request', 'The authorization code was not found or was already used')
     return issue(pending.shop, pending.scopes, body.expiring === '1')
   })
+  return { tokenRequests }
 }

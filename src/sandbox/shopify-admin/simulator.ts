@@ -3,7 +3,7 @@ import { buildSchema, graphql, GraphQLError, type GraphQLSchema } from 'graphql'
 import { Hono, type Context } from 'hono'
 import { serveOnLoopback } from '../loopback.js'
 import { deliverShopifyWebhook, type Delivery } from '../storeWebhooks.js'
-import { mountOAuth, type Grant, type PartnerApp } from './oauth.js'
+import { mountOAuth, type Grant, type PartnerApp, type TokenRequest } from './oauth.js'
 import { queryCostOf } from './queryCost.js'
 
 /**
@@ -172,6 +172,10 @@ export interface ShopifyAdminSimulator {
   addShop(domain: string, accessToken?: string, rateLimit?: RateLimit, profile?: Partial<ShopProfile>): void
   /** Whether the app is installed on the shop (holds a token). */
   installed(domain: string): boolean
+  /** The access token the shop's grant holds now. */
+  tokenOf(domain: string): string | undefined
+  /** Every request to `/admin/oauth/access_token`: installs and refreshes. */
+  tokenRequests: TokenRequest[]
   /** The shop's webhook subscriptions, as the app created them. */
   webhooks(domain: string): Array<{ topic: string; uri: string }>
   /** A customer places an order: it is kept, and `orders/create` goes to each subscription, signed with the app's secret. */
@@ -377,7 +381,7 @@ export async function startShopifyAdminSimulator(options: ShopifyAdminOptions = 
   const byToken = (token: string | undefined) => [...shops.values()].find((s) => live(s.grant) && s.grant!.accessToken === token)
   const requests: ShopifyAdminSimulator['requests'] = []
   const app = new Hono<{ Bindings: { incoming: IncomingMessage } }>()
-  mountOAuth(app as unknown as Hono, {
+  const { tokenRequests } = mountOAuth(app as unknown as Hono, {
     app: options.app,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
     exists: (shop) => shops.has(shop),
@@ -492,6 +496,8 @@ export async function startShopifyAdminSimulator(options: ShopifyAdminOptions = 
       if (shop) shop.grant = undefined
     },
     installed: (domain) => !!shops.get(domain)?.grant,
+    tokenOf: (domain) => shops.get(domain)?.grant?.accessToken,
+    tokenRequests,
     webhooks: (domain) => shopNamed(domain).webhooks.map(({ topic, uri }) => ({ topic, uri })),
     async placeOrder(domain, order) {
       addOrder(domain, order)

@@ -83,7 +83,7 @@ export function shopifyInstallRoutes(deps: AppDeps) {
       throw error
     }
 
-    const credentials = shopifyCredentialsOf(session)
+    const credentials = shopifyCredentialsOf(session, deps.now())
     // A new store starts with the shop's own name, time zone and country; a failed read leaves the defaults.
     const details = await readShopDetails(deps.shopify, shop, credentials.accessToken).catch(() => undefined)
     const country = countryCode.safeParse(details?.country ?? '')
