@@ -9,8 +9,10 @@ import { orderRoutes } from './admin/orders.js'
 import { twilioCallbackRoutes } from './calls/callbacks.js'
 import { storeRoutes } from './admin/stores.js'
 import type { AppDeps } from './deps.js'
+import { settingsRoutes } from './settings/routes.js'
 import { shopifyInstallRoutes } from './stores/shopify/install.js'
 import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
+import { wooConnectRoutes } from './stores/woocommerce/connect.js'
 import { wooWebhookRoutes } from './stores/woocommerce/webhooks.js'
 import { ApiError, payloadTooLarge } from './utils/errors.js'
 import { checkUpgradeSignature, mediaStreamRoute } from './voice/mediaStreamRoute.js'
@@ -61,6 +63,8 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
   app.route('/webhooks/woocommerce', wooWebhookRoutes(deps))
 
   app.route('/shopify', shopifyInstallRoutes(deps))
+  app.route('/woocommerce', wooConnectRoutes(deps))
+  app.route('/settings', settingsRoutes(deps))
 
   app.route('/twilio', twilioCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
   if (runtime.upgradeWebSocket) app.get('/twilio/media-stream', checkUpgradeSignature(deps), mediaStreamRoute(deps, runtime.upgradeWebSocket))

@@ -5,6 +5,7 @@ import type { SaveOrder } from './orders/intake.js'
 import type { ReadStoreOrder } from './stores/orderState.js'
 import type { ShopifyAdmin } from './stores/shopify/adminApi.js'
 import type { StoreDefaults } from './stores/records.js'
+import type { SettingsLinks } from './settings/link.js'
 import type { Logger } from './utils/log.js'
 import type { SecretBox } from './utils/secretBox.js'
 import type { VoiceTiming } from './voice/callBridge.js'
@@ -27,6 +28,8 @@ export interface AppDeps {
   twilio: { client: TwilioClient; account: TwilioAccount }
   /** Shopify through @shopify/shopify-api: Admin GraphQL, OAuth installs, session tokens. */
   shopify: ShopifyAdmin
+  /** Signed links to a store's settings page (WooCommerce merchants, and Shopify's embedded page). */
+  settingsLinks: SettingsLinks
   /** Reads an order back from its store just before its customer is called. */
   readStoreOrder: ReadStoreOrder
   /** Tells the scheduler a call may be due now (an order was just queued). */

@@ -9,6 +9,7 @@ import { openDatabase } from './db/node.js'
 import type { AppDeps, ReadyConfig } from './deps.js'
 import { saveOrdersInTransaction } from './orders/intake.js'
 import { startRealtimeSimulator, type RealtimeSimulator } from './sandbox/realtime/simulator.js'
+import { createSettingsLinks } from './settings/link.js'
 import { startTwilioSimulator, type TwilioSimulator } from './sandbox/twilio/simulator.js'
 import { createStoreAccess } from './stores/access.js'
 import { createStoreOrderReader } from './stores/orderState.js'
@@ -101,6 +102,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     now,
     twilio: { client: createTwilioClient(twilio.account), account: twilio.account },
     shopify,
+    settingsLinks: createSettingsLinks(config.encryptionKey),
     readStoreOrder: createStoreOrderReader({ access, shopify }),
     wakeScheduler: () => scheduler?.wake(),
     wakeStoreWriter: () => storeWriter?.wake(),

@@ -31,3 +31,13 @@ export async function spendInstallState(db: Db, platform: Platform, state: strin
   const known = await db.select({ usedAt: installStates.usedAt }).from(installStates).where(and(eq(installStates.stateHash, stateHash), eq(installStates.platform, platform))).get()
   return { ok: false, reason: known ? 'used' : 'unknown' }
 }
+
+/** The domain of an install whose state was spent within the last `withinMs` (its return page). */
+export async function recentlySpentInstall(db: Db, platform: Platform, state: string, now: number, withinMs: number): Promise<string | undefined> {
+  const row = await db
+    .select({ domain: installStates.domain, usedAt: installStates.usedAt })
+    .from(installStates)
+    .where(and(eq(installStates.stateHash, hash(state)), eq(installStates.platform, platform)))
+    .get()
+  return row?.usedAt && row.usedAt > now - withinMs ? row.domain : undefined
+}

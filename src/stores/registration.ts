@@ -22,7 +22,7 @@ import {
 } from './records.js'
 
 // Plain http only to this machine (the simulators); anywhere else the keys would travel in clear.
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/
+export const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/
 
 const shopDomain = z
   .string()
@@ -70,7 +70,7 @@ type Registration = z.infer<typeof registrationSchema>
 export const DEFAULT_STORE_COUNTRY = 'AL'
 
 /** `https://Dyqani.al/shop/` → `https://dyqani.al/shop`: one spelling per site. */
-function normaliseSiteUrl(url: string): string {
+export function normaliseSiteUrl(url: string): string {
   const u = new URL(url)
   return `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`
 }

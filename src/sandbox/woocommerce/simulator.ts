@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { Hono, type Context } from 'hono'
 import { serveOnLoopback } from '../loopback.js'
+import { deliverWooWebhook, pingWooWebhook, type Delivery } from '../storeWebhooks.js'
 
 /** An order as the simulated store holds it: the REST v3 order its webhook carried, kept current. */
 export type WooOrder = Record<string, unknown> & { id: number; status: string; meta_data: Array<{ id?: number; key: string; value: unknown }> }
@@ -22,18 +23,43 @@ export type WooFault =
   /** The request is carried out, then the connection drops before the answer. */
   | 'drop'
 
+/** A webhook as `GET /wp-json/wc/v3/webhooks` shows it (the secret is write-only there). */
+export interface WooWebhook {
+  id: number
+  name: string
+  status: 'active' | 'paused' | 'disabled'
+  topic: string
+  resource: string
+  event: string
+  hooks: string[]
+  delivery_url: string
+  date_created: string
+  date_created_gmt: string
+  date_modified: string
+  date_modified_gmt: string
+}
+
 export interface WooCommerceSimulator {
   /** The store's site URL (register the store with it). */
   siteUrl: string
+  /** The keys the merchant made by hand (WooCommerce → Settings → Advanced → REST API). */
   consumerKey: string
   consumerSecret: string
+  /** The next visit to the authorize page: the merchant approves (default) or denies. */
+  nextAuthorization(answer: 'approve' | 'deny'): void
+  /** Keys created through the authorize page, with what the app's callback answered. */
+  authorizations: Array<{ appName: string; userId: string; consumerKey: string; callbackStatus: number; kept: boolean }>
+  /** The store's webhooks, with their secrets, as WooCommerce keeps them. */
+  webhooks(): Array<WooWebhook & { secret: string }>
+  /** A customer checks out: the order is kept, and `order.created` goes to each active webhook, signed. */
+  placeOrder(order: WooOrder): Promise<Delivery[]>
   addOrder(order: WooOrder): void
   order(id: number): WooOrder | undefined
   /** Deletes an order for good (not to the bin), as a merchant can. */
   deleteOrder(id: number): void
   /** The order's notes, oldest first, as the merchant sees them in the order screen. */
   notes(id: number): WooNote[]
-  /** Deletes the API keys, as a merchant revoking access does. */
+  /** Deletes every API key, as a merchant revoking access does. */
   revokeKeys(): void
   /** Behave like a host that strips the Authorization header (keys then work only in the query string). */
   stripAuthorizationHeader(on: boolean): void
@@ -60,7 +86,12 @@ const wooError = (c: Context, status: 400 | 401 | 404, code: string, message: st
 export async function startWooCommerceSimulator(): Promise<WooCommerceSimulator> {
   const orders = new Map<number, WooOrder>()
   const notes = new Map<number, WooNote[]>()
-  const keys = { key: `ck_${crypto.randomUUID().replace(/-/g, '')}`, secret: `cs_${crypto.randomUUID().replace(/-/g, '')}` }
+  const newKeys = () => ({ key: `ck_${crypto.randomUUID().replace(/-/g, '')}`, secret: `cs_${crypto.randomUUID().replace(/-/g, '')}` })
+  const keys = newKeys()
+  const validKeys = [keys]
+  const webhooks: Array<WooWebhook & { secret: string }> = []
+  const authorizations: WooCommerceSimulator['authorizations'] = []
+  let nextAnswer: 'approve' | 'deny' = 'approve'
   let revoked = false
   let stripAuthorization = false
   const faults: Array<{ fault: WooFault; method?: string; path?: RegExp }> = []
@@ -72,9 +103,8 @@ export async function startWooCommerceSimulator(): Promise<WooCommerceSimulator>
     const record = { method: c.req.method, path: c.req.path, status: 200 }
     requests.push(record)
     const basic = stripAuthorization ? undefined : c.req.header('authorization')
-    const viaHeader = basic === `Basic ${btoa(`${keys.key}:${keys.secret}`)}`
-    const viaQuery = c.req.query('consumer_key') === keys.key && c.req.query('consumer_secret') === keys.secret
-    if (revoked || !(viaHeader || viaQuery)) {
+    const valid = validKeys.some((k) => basic === `Basic ${btoa(`${k.key}:${k.secret}`)}` || (c.req.query('consumer_key') === k.key && c.req.query('consumer_secret') === k.secret))
+    if (revoked || !valid) {
       record.status = 401
       return wooError(c, 401, 'woocommerce_rest_authentication_error', 'Consumer key is invalid.')
     }
@@ -141,11 +171,99 @@ export async function startWooCommerceSimulator(): Promise<WooCommerceSimulator>
     return c.json(note, 201)
   })
 
+  // WC_Auth: the "Connect" screen a merchant sees when an app asks for keys (class-wc-auth.php).
+  app.get('/wc-auth/v1/authorize', async (c) => {
+    const q = c.req.query()
+    const authError = (message: string) => c.html(`<!DOCTYPE html><title>WordPress › Error</title><p>Error: ${message}.</p>`, 401)
+    for (const param of ['app_name', 'scope', 'user_id', 'return_url', 'callback_url'])
+      if (!q[param]) return authError(`${param} parameter is missing`)
+    if (!['read', 'write', 'read_write'].includes(q.scope!)) return authError('Invalid scope ' + q.scope)
+    for (const param of ['return_url', 'callback_url']) if (!URL.canParse(q[param]!)) return authError(`${param} is not a valid URL`)
+    // WooCommerce insists on https for the callback; plain http on loopback stands in for it here.
+    if (!/^(https:|http:\/\/(127\.0\.0\.1|localhost)[:/])/.test(q.callback_url!)) return authError('callback_url must be https')
+    const returnTo = (success: 0 | 1) => `${q.return_url}${q.return_url!.includes('?') ? '&' : '?'}success=${success}&user_id=${encodeURIComponent(q.user_id!)}`
+    const answer = nextAnswer
+    nextAnswer = 'approve'
+    if (answer === 'deny') return c.redirect(returnTo(0), 302)
+    const created = newKeys()
+    const record = { appName: q.app_name!, userId: q.user_id!, consumerKey: created.key, callbackStatus: 0, kept: false }
+    authorizations.push(record)
+    // The keys exist before the POST and are deleted again if the app does not take them.
+    validKeys.push(created)
+    const res = await fetch(q.callback_url!, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json;charset=UTF-8', 'User-Agent': 'WordPress/6.8.0; ' + server.origin },
+      body: JSON.stringify({ key_id: nextId++, user_id: q.user_id, consumer_key: created.key, consumer_secret: created.secret, key_permissions: q.scope }),
+      signal: AbortSignal.timeout(60_000),
+    }).catch(() => undefined)
+    record.callbackStatus = res?.status ?? 0
+    await res?.arrayBuffer()
+    // Anything but exactly 200 and WooCommerce deletes the keys it just made.
+    if (res?.status !== 200) {
+      validKeys.splice(validKeys.indexOf(created), 1)
+      return authError('An error occurred in the request and at the time were unable to send the consumer data')
+    }
+    record.kept = true
+    return c.redirect(returnTo(1), 302)
+  })
+
+  const webhookView = ({ secret: _, ...w }: WooWebhook & { secret: string }) => w
+  const TOPICS = ['order.created', 'order.updated', 'order.deleted', 'order.restored']
+
+  app.get('/wp-json/wc/v3/webhooks', (c) => c.json(webhooks.map(webhookView)))
+
+  app.post('/wp-json/wc/v3/webhooks', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { name?: string; topic?: string; delivery_url?: string; secret?: string; status?: WooWebhook['status'] }
+    if (!body.topic || !TOPICS.includes(body.topic)) return wooError(c, 400, 'woocommerce_rest_webhook_invalid_topic', 'Webhook topic is required and must be valid.')
+    if (!body.delivery_url || !URL.canParse(body.delivery_url)) return wooError(c, 400, 'rest_invalid_param', 'Invalid parameter(s): delivery_url', { params: { delivery_url: 'Invalid URL.' } })
+    const now = new Date().toISOString().slice(0, 19)
+    const [resource, event] = body.topic.split('.') as [string, string]
+    const hook = {
+      id: nextId++,
+      name: body.name ?? `Webhook created on ${now}`,
+      status: body.status ?? 'active',
+      topic: body.topic,
+      resource,
+      event,
+      hooks: [`woocommerce_new_${resource}`],
+      delivery_url: body.delivery_url,
+      // Without a secret WooCommerce makes one (wp_generate_password(50, true, true)).
+      secret: body.secret ?? crypto.randomUUID(),
+      date_created: now,
+      date_created_gmt: now,
+      date_modified: now,
+      date_modified_gmt: now,
+    }
+    webhooks.push(hook)
+    // Saving an active webhook pings its URL.
+    if (hook.status === 'active') void pingWooWebhook(hook.delivery_url, hook.id).catch(() => undefined)
+    return c.json(webhookView(hook), 201)
+  })
+
+  app.put('/wp-json/wc/v3/webhooks/:id', async (c) => {
+    const hook = webhooks.find((w) => w.id === Number(c.req.param('id')))
+    if (!hook) return wooError(c, 404, 'woocommerce_rest_webhook_invalid_id', 'Invalid ID.')
+    const body = (await c.req.json().catch(() => ({}))) as Partial<Pick<WooWebhook & { secret: string }, 'name' | 'status' | 'secret' | 'delivery_url'>>
+    Object.assign(hook, Object.fromEntries(Object.entries(body).filter(([k]) => ['name', 'status', 'secret', 'delivery_url'].includes(k))))
+    hook.date_modified = hook.date_modified_gmt = new Date().toISOString().slice(0, 19)
+    return c.json(webhookView(hook))
+  })
+
   const server = await serveOnLoopback(app as unknown as Hono)
   return {
     siteUrl: server.origin,
     consumerKey: keys.key,
     consumerSecret: keys.secret,
+    nextAuthorization(answer) {
+      nextAnswer = answer
+    },
+    authorizations,
+    webhooks: () => webhooks,
+    async placeOrder(order) {
+      orders.set(order.id, order)
+      const targets = webhooks.filter((w) => w.status === 'active' && w.topic === 'order.created')
+      return Promise.all(targets.map((w) => deliverWooWebhook({ url: w.delivery_url, secret: w.secret, source: server.origin, payload: order, webhookId: w.id })))
+    },
     addOrder: (order) => void orders.set(order.id, order),
     order: (id) => orders.get(id),
     deleteOrder(id) {

@@ -3,9 +3,10 @@ import { Hono, type Context } from 'hono'
 import type { AppDeps } from '../../deps.js'
 import { countryCode } from '../../domain/settings.js'
 import { Page, ProblemPage } from '../../pages/layout.js'
+import { renderSettings } from '../../settings/routes.js'
 import { shopifyCredentialsOf } from '../access.js'
 import { rememberInstallState, spendInstallState } from '../installStates.js'
-import { webhookUrl } from '../records.js'
+import { findStoreByDomain, webhookUrl } from '../records.js'
 import { installStore } from '../registration.js'
 import { readShopDetails, subscribeShopWebhooks } from './subscriptions.js'
 
@@ -119,6 +120,21 @@ export function shopifyInstallRoutes(deps: AppDeps) {
     }
     headers.set('location', query.host ? lib.auth.buildEmbeddedAppUrl(query.host) : `/shopify/app?shop=${encodeURIComponent(shop)}`)
     return new Response(null, { status: 302, headers })
+  })
+
+  // The app's URL in the Shopify admin (application_url): the merchant's settings, embedded. Shopify
+  // opens it with a session token (`id_token`, verified by the library) or a signed query.
+  app.get('/app', async (c) => {
+    const query = c.req.query()
+    const shop = lib.utils.sanitizeShop(query.shop ?? '', false)
+    if (!shop) return problem(c, 400, 'Not a Shopify shop', 'Open callconfirm from your Shopify admin.')
+    const authentic = query.id_token
+      ? await lib.session.decodeSessionToken(query.id_token).then((t) => t.dest === `https://${shop}`, () => false)
+      : await lib.utils.validateHmac(query).catch(() => false)
+    if (!authentic) return problem(c, 401, 'Open callconfirm from your Shopify admin', 'This page could not be verified as coming from your Shopify admin.')
+    const store = await findStoreByDomain(deps.db, 'shopify', shop, deps.storeDefaults)
+    if (!store?.row.credentials || store.disabledReason === 'app_uninstalled') return c.redirect(restart(shop), 302)
+    return renderSettings(c, deps, store, { shopifyApiKey: deps.config.shopify.apiKey })
   })
 
   return app

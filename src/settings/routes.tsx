@@ -1,0 +1,107 @@
+import { Hono, type Context } from 'hono'
+import type { AppDeps } from '../deps.js'
+import { mergeSettings } from '../domain/settings.js'
+import { ProblemPage } from '../pages/layout.js'
+import { findStore, type Store } from '../stores/records.js'
+import { updateStoreSettings } from '../stores/registration.js'
+import { ApiError } from '../utils/errors.js'
+import { SettingsPage, type SettingsPageProps } from './page.js'
+
+/** How long the form on an opened page stays usable (a Shopify admin page gets a new one each load). */
+export const PAGE_TOKEN_TTL_MS = 3600_000
+
+type Form = Record<string, string | File | (string | File)[]>
+
+/** The settings a submitted form asks for: the fields the page shows for the store's platform. */
+export function settingsFromForm(form: Form, store: Store): Record<string, unknown> {
+  const text = (name: string) => {
+    const v = form[name]
+    return typeof v === 'string' ? v.trim() : undefined
+  }
+  const on = (name: string) => form[name] !== undefined
+  const retries = text('retryDelaysMinutes') ?? ''
+  const change: Record<string, unknown> = {
+    enabled: on('enabled'),
+    companyName: text('companyName'),
+    language: text('language'),
+    voice: text('voice'),
+    timezone: text('timezone'),
+    callOrders: text('callOrders'),
+    callingHours: { start: text('callingHours.start'), end: text('callingHours.end') },
+    // "15, 120" → [15, 120]; a word is kept as it is, for the validation to name.
+    retryDelaysMinutes: retries ? retries.split(/[\s,;]+/).filter(Boolean).map((m) => (/^\d+$/.test(m) ? Number(m) : m)) : [],
+  }
+  if (store.platform === 'shopify') {
+    change.tags = Object.fromEntries(Object.keys(store.settings.tags).map((key) => [key, text(`tags.${key}`)]))
+    change.actions = { cancelOnDecline: on('actions.cancelOnDecline'), holdUntilConfirmed: on('actions.holdUntilConfirmed') }
+  } else {
+    change.actions = { wooStatusOnConfirmed: text('actions.wooStatusOnConfirmed') || null, wooStatusOnCancelled: text('actions.wooStatusOnCancelled') || null }
+  }
+  // A field the form did not carry is left as it is.
+  return JSON.parse(JSON.stringify(change))
+}
+
+/** Renders the page for a store, with a fresh token for its form. */
+export function renderSettings(c: Context, deps: AppDeps, store: Store, extra: Omit<SettingsPageProps, 'store' | 'token'> = {}, status: 200 | 400 = 200) {
+  c.header('Cache-Control', 'no-store')
+  // A Shopify store's page lives inside its admin; anyone else's is never framed.
+  c.header('Content-Security-Policy', store.platform === 'shopify' ? `frame-ancestors https://${store.domain} https://admin.shopify.com` : "frame-ancestors 'none'")
+  c.status(status)
+  return c.html(<SettingsPage store={store} token={deps.settingsLinks.token(store.id, deps.now() + PAGE_TOKEN_TTL_MS)} {...extra} />)
+}
+
+/**
+ * The merchant's settings page, opened with a signed link (`/settings?t=`; WooCommerce's return
+ * page gives one, and the Shopify admin opens it embedded through `/shopify/app`). No cookies: the
+ * token rides in the form, so a page in Shopify's iframe works the same as one in a browser tab.
+ */
+export function settingsRoutes(deps: AppDeps) {
+  const app = new Hono()
+
+  app.use(async (c, next) => {
+    await next()
+    c.header('Referrer-Policy', 'no-referrer')
+    if (!c.res.headers.has('content-security-policy')) c.header('Content-Security-Policy', "frame-ancestors 'none'")
+  })
+
+  async function opened(c: Context, token: string | undefined) {
+    const checked = deps.settingsLinks.verify(token ?? '', deps.now())
+    const store = checked.ok ? await findStore(deps.db, checked.storeId, deps.storeDefaults) : undefined
+    if (store) return { store }
+    const expired = !checked.ok && checked.reason === 'expired'
+    c.status(expired ? 401 : 404)
+    return {
+      page: c.html(
+        <ProblemPage
+          title={expired ? 'This link has expired' : 'This link does not open any settings'}
+          message={expired ? 'Open callconfirm from your store’s admin again, or connect the store again, for a new link.' : 'Check that the whole link was copied.'}
+        />,
+      ),
+    }
+  }
+
+  app.get('/', async (c) => {
+    const { store, page } = await opened(c, c.req.query('t'))
+    return page ?? renderSettings(c, deps, store!)
+  })
+
+  app.post('/', async (c) => {
+    const form = (await c.req.parseBody()) as Form
+    const { store, page } = await opened(c, typeof form.t === 'string' ? form.t : undefined)
+    if (page) return page
+    const change = settingsFromForm(form, store!)
+    try {
+      const saved = await updateStoreSettings(deps, store!.id, change)
+      deps.log.info('settings saved from the settings page', { storeId: store!.id })
+      return renderSettings(c, deps, saved, { notice: 'Saved. The next calls follow these settings.' })
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      const problem = { field: error.field ?? '', message: error.message }
+      // The page shows what the merchant typed, wrong value included, so nothing is lost.
+      const typed = { ...store!, settings: mergeSettings(store!.settings, change) as unknown as Store['settings'] }
+      return renderSettings(c, deps, typed, { problem }, 400)
+    }
+  })
+
+  return app
+}
