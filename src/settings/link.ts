@@ -5,6 +5,9 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
  * until it expires. The token is `<storeId>.<expires, base36>.<HMAC-SHA256>`, keyed by a key
  * derived from ENCRYPTION_KEY, so no table of sessions is needed and rotating the key voids them all.
  */
+/** How long a settings link handed to a merchant works. */
+export const SETTINGS_LINK_TTL_MS = 7 * 24 * 3600_000
+
 export interface SettingsLinks {
   token(storeId: string, expiresAt: number): string
   /** The store the token opens, or why it does not. */

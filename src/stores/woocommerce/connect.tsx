@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono'
 import { z } from 'zod'
 import type { AppDeps } from '../../deps.js'
 import { Page, ProblemPage } from '../../pages/layout.js'
+import { SETTINGS_LINK_TTL_MS } from '../../settings/link.js'
 import { newAlphanumericSecret } from '../../utils/ids.js'
 import { recentlySpentInstall, rememberInstallState, spendInstallState } from '../installStates.js'
 import { findStoreByDomain, storeWebhookSecret, webhookUrl, type Store } from '../records.js'
@@ -11,8 +12,6 @@ import { wooRequest, type WooCredentials } from './restApi.js'
 
 /** How long a merchant may take to log in to WordPress and approve. */
 const CONNECT_STATE_TTL_MS = 30 * 60_000
-/** How long the settings link on the return page works. */
-export const SETTINGS_LINK_TTL_MS = 7 * 24 * 3600_000
 
 /** What WooCommerce POSTs to `callback_url` once the merchant approved (WC_Auth::create_keys). */
 const keysSchema = z.object({

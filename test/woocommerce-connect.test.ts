@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRealtimeSimulator, type RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
+import { wooOrderPayload } from '../src/sandbox/sampleOrders.js'
+import { startTwilioSimulator, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
+import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../src/sandbox/woocommerce/simulator.js'
+import { customer, nextOrderId, orderView, startCallingService, TWILIO, type CallingService } from './support/calling.js'
+import { until, zoneWhereItIs } from './support/wait.js'
+
+const OPENAI_KEY = 'sk-test-woo-connect'
+
+let twilio: TwilioSimulator
+let realtime: RealtimeSimulator
+let svc: CallingService
+const stores: WooCommerceSimulator[] = []
+
+beforeAll(async () => {
+  twilio = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
+  realtime = await startRealtimeSimulator({ apiKey: OPENAI_KEY, msPerChar: 10, firstAudioMs: 0 })
+  svc = await startCallingService(twilio, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url })
+})
+afterAll(async () => {
+  await svc?.close()
+  await Promise.all([twilio.close(), realtime.close(), ...stores.map((s) => s.close())])
+})
+
+async function newStore() {
+  const woo = await startWooCommerceSimulator()
+  stores.push(woo)
+  return woo
+}
+
+/** The merchant types their store's address, logs in to WordPress and approves; back on our page. */
+async function connect(woo: WooCommerceSimulator) {
+  const started = await fetch(`${svc.url}/woocommerce/connect?store_url=${encodeURIComponent(woo.siteUrl)}`, { redirect: 'manual' })
+  expect(started.status).toBe(302)
+  const authorize = new URL(started.headers.get('location')!)
+  const approved = await fetch(authorize, { redirect: 'manual' })
+  const returned = approved.status === 302 ? await fetch(approved.headers.get('location')!, { redirect: 'manual' }) : undefined
+  return { authorize, approved, returned, page: await returned?.text() }
+}
+
+const storeFor = async (woo: WooCommerceSimulator) => ((await svc.api('GET', '/api/stores')).body.stores as Array<Record<string, any>>).find((s) => s.siteUrl === woo.siteUrl)
+
+describe('connecting a WooCommerce store', () => {
+  it('asks the store for read/write keys with our callback and an unguessable state', async () => {
+    const woo = await newStore()
+    const { authorize } = await connect(woo)
+    expect(authorize.origin + authorize.pathname).toBe(`${woo.siteUrl}/wc-auth/v1/authorize`)
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
+      app_name: 'callconfirm',
+      scope: 'read_write',
+      return_url: `${svc.publicUrl}/woocommerce/return`,
+      callback_url: `${svc.publicUrl}/woocommerce/callback`,
+    })
+    expect(authorize.searchParams.get('user_id')).toMatch(/^[A-Za-z0-9_-]{32}$/)
+  })
+
+  it('keeps the keys, makes the order.created webhook with a secret, and calls and writes back the next order', async () => {
+    const woo = await newStore()
+    const { returned, page } = await connect(woo)
+    expect(returned?.status).toBe(200)
+    const link = /href="([^"]*\/settings\?t=[^"]+)"/.exec(page!)?.[1]
+    expect(link).toBeDefined()
+    const settings = await fetch(link!.replaceAll('&amp;', '&'))
+    expect(settings.status).toBe(200)
+
+    const store = await storeFor(woo)
+    expect(store).toMatchObject({ enabled: true, hasCredentials: true })
+    await until(() => woo.webhooks().length === 1, 'the webhook to be made')
+    const [hook] = woo.webhooks()
+    expect(hook).toMatchObject({ topic: 'order.created', status: 'active', delivery_url: `${svc.publicUrl}/webhooks/woocommerce/${store!.id}` })
+    expect(hook!.secret).toMatch(/^[A-Za-z0-9]{32,}$/)
+    expect(woo.authorizations).toMatchObject([{ appName: 'callconfirm', callbackStatus: 200, kept: true }])
+
+    // Inside the calling hours, wherever the test runs.
+    await svc.api('PATCH', `/api/stores/${store!.id}`, { timezone: zoneWhereItIs(12), actions: { wooStatusOnConfirmed: 'processing' } })
+    const id = nextOrderId()
+    const { phone, customer: c } = customer(id)
+    twilio.script(phone, { kind: 'human', ringMs: 100, script: { dtmf: [{ atMs: 1_500, digit: '1' }] } })
+    const deliveries = await woo.placeOrder({ ...(wooOrderPayload({ id, customer: c }) as unknown as WooOrder), status: 'on-hold' })
+    expect(deliveries.map((d) => d.status)).toEqual([200])
+    const orderId = (deliveries[0]!.body as { orderId: number }).orderId
+    await until(async () => (await orderView(svc, orderId)).outcome === 'confirmed', 'the customer to confirm', 20_000)
+    await until(() => woo.order(id)?.status === 'processing', 'the order to move to processing')
+    expect(woo.notes(id).map((n) => n.note)).toEqual([expect.stringMatching(/^\[callconfirm\] .* Confirmed/)])
+  })
+
+  it('connecting again keeps one webhook and one store', async () => {
+    const woo = await newStore()
+    await connect(woo)
+    await until(() => woo.webhooks().length === 1, 'the first webhook')
+    const first = await storeFor(woo)
+    const again = await connect(woo)
+    expect(again.returned?.status).toBe(200)
+    const webhookSet = () => svc.logs.filter((l) => l.includes('WooCommerce webhook set') && l.includes(first!.id)).length
+    await until(() => webhookSet() === 2, 'the webhook to be set again')
+    expect((await storeFor(woo))!.id).toBe(first!.id)
+    expect(woo.webhooks()).toHaveLength(1)
+  })
+})
+
+describe('refusing keys that were not asked for', () => {
+  it('refuses a key POST whose state we never issued, and one sent twice', async () => {
+    const forged = await fetch(`${svc.url}/woocommerce/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key_id: 1, user_id: 'guessed-state', consumer_key: `ck_${'a'.repeat(40)}`, consumer_secret: `cs_${'b'.repeat(40)}`, key_permissions: 'read_write' }),
+    })
+    expect(forged.status).toBe(401)
+
+    const woo = await newStore()
+    const { authorize } = await connect(woo)
+    const replay = await fetch(`${svc.url}/woocommerce/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key_id: 2, user_id: authorize.searchParams.get('user_id'), consumer_key: `ck_${'c'.repeat(40)}`, consumer_secret: `cs_${'d'.repeat(40)}`, key_permissions: 'read_write' }),
+    })
+    expect(replay.status).toBe(401)
+  })
+
+  it('refuses keys that arrive after the state went stale, and WooCommerce deletes them', async () => {
+    const woo = await newStore()
+    const started = await fetch(`${svc.url}/woocommerce/connect?store_url=${encodeURIComponent(woo.siteUrl)}`, { redirect: 'manual' })
+    svc.clock.offset += 31 * 60_000
+    try {
+      const approved = await fetch(started.headers.get('location')!, { redirect: 'manual' })
+      expect(approved.status).toBe(401)
+    } finally {
+      svc.clock.offset -= 31 * 60_000
+    }
+    expect(woo.authorizations).toMatchObject([{ callbackStatus: 401, kept: false }])
+    expect(await storeFor(woo)).toBeUndefined()
+  })
+
+  it('says nothing was connected when the merchant declines', async () => {
+    const woo = await newStore()
+    woo.nextAuthorization('deny')
+    const { returned, page } = await connect(woo)
+    expect(returned?.status).toBe(400)
+    expect(page).toContain('nothing was connected')
+    expect(await storeFor(woo)).toBeUndefined()
+  })
+
+  it('refuses a store address that is not https', async () => {
+    const res = await fetch(`${svc.url}/woocommerce/connect?store_url=http://dyqani.al`, { redirect: 'manual' })
+    expect(res.status).toBe(400)
+    expect(await res.text()).toContain('https')
+  })
+})
