@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRealtimeSimulator, type RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
-import { signedQuery } from '../src/sandbox/shopify-admin/oauth.js'
+import { appBridgeSessionToken, hostParam, signedQuery } from '../src/sandbox/shopify-admin/oauth.js'
 import { startShopifyAdminSimulator, type ShopifyAdminSimulator, type ShopOrder } from '../src/sandbox/shopify-admin/simulator.js'
 import { deliverShopifyWebhook } from '../src/sandbox/storeWebhooks.js'
 import { startTwilioSimulator, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
@@ -182,6 +182,32 @@ describe('installing from Shopify', () => {
     expect(page).toContain('not approved to subscribe to webhook topics containing protected customer data')
     expect(page).toContain('Protected customer data')
     expect(shopify.webhooks(domain)).toEqual([{ topic: 'APP_UNINSTALLED', uri: `${svc.publicUrl}/webhooks/shopify` }])
+  })
+})
+
+describe('the app inside the Shopify admin', () => {
+  it('opens the shop’s settings for App Bridge’s session token or Shopify’s signed query, framed only by its admin', async () => {
+    const domain = newShop({ name: 'Dyqani Teuta' })
+    await install(domain)
+    const open = (query: Record<string, string>) => fetch(`${svc.url}/shopify/app?${new URLSearchParams(query)}`, { redirect: 'manual', headers: BROWSER })
+
+    const withToken = await open({ shop: domain, host: hostParam(domain), id_token: appBridgeSessionToken(APP, domain) })
+    expect(withToken.status).toBe(200)
+    expect(await withToken.text()).toContain('callconfirm for Dyqani Teuta')
+    expect(withToken.headers.get('content-security-policy')).toBe(`frame-ancestors https://${domain} https://admin.shopify.com`)
+    const signed = signedQuery({ embedded: '1', host: hostParam(domain), shop: domain, timestamp: String(Math.floor(Date.now() / 1000)) }, APP.apiSecret)
+    expect((await open(Object.fromEntries(signed))).status).toBe(200)
+
+    // A token for another shop, or signed with another app's secret, opens nothing.
+    expect((await open({ shop: domain, id_token: appBridgeSessionToken(APP, newShop()) })).status).toBe(401)
+    expect((await open({ shop: domain, id_token: appBridgeSessionToken({ apiKey: APP.apiKey, apiSecret: 'another-secret' }, domain) })).status).toBe(401)
+  })
+
+  it('sends a shop that has not installed callconfirm to the install', async () => {
+    const domain = newShop()
+    const res = await fetch(`${svc.url}/shopify/app?shop=${domain}&id_token=${appBridgeSessionToken(APP, domain)}`, { redirect: 'manual', headers: BROWSER })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe(`/shopify/install?shop=${domain}`)
   })
 })
 

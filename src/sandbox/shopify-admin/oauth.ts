@@ -45,6 +45,27 @@ export function signedQuery(params: Record<string, string>, secret: string): URL
   return new URLSearchParams({ ...params, hmac })
 }
 
+/**
+ * A session token as App Bridge hands one to an embedded app's page (HS256, signed with the app's
+ * secret; https://shopify.dev/docs/apps/build/authentication-authorization/session-tokens).
+ */
+export function appBridgeSessionToken(app: Pick<PartnerApp, 'apiKey' | 'apiSecret'>, shop: string, userId = 42): string {
+  const now = Math.floor(Date.now() / 1000)
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({
+    iss: `https://${shop}/admin`,
+    dest: `https://${shop}`,
+    aud: app.apiKey,
+    sub: String(userId),
+    exp: now + 60,
+    nbf: now,
+    iat: now,
+    jti: randomBytes(16).toString('hex'),
+    sid: randomBytes(16).toString('hex'),
+  })}`
+  return `${body}.${createHmac('sha256', app.apiSecret).update(body).digest('base64url')}`
+}
+
 /** The `host` parameter Shopify adds: base64url of the shop's admin URL. */
 export const hostParam = (shop: string) => Buffer.from(`admin.shopify.com/store/${shop.replace(/\.myshopify\.com$/, '')}`).toString('base64url')
 

@@ -1,0 +1,72 @@
+import { Temporal } from 'temporal-polyfill'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTwilioSimulator, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
+import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
+import { orderView, placeWooOrder, registerWooStore, startCallingService, TWILIO, type CallingService } from './support/calling.js'
+import { until, zoneWhereItIs } from './support/wait.js'
+
+/** Debian's Chromium (installed by .ci/run), headless, kept off the closed network. */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+let twilio: TwilioSimulator
+let woo: WooCommerceSimulator
+let svc: CallingService
+let browser: Browser
+
+beforeAll(async () => {
+  twilio = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
+  woo = await startWooCommerceSimulator()
+  svc = await startCallingService(twilio)
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
+})
+afterAll(async () => {
+  await browser?.close()
+  await svc?.close()
+  await Promise.all([twilio.close(), woo.close()])
+})
+
+describe('the settings page', () => {
+  it('changes the calling window, and the next order waits for it', async () => {
+    // A store where it is noon now, calling 09:00–20:00.
+    const timezone = zoneWhereItIs(12)
+    const store = await registerWooStore(svc, woo, { timezone, callingHours: { start: '09:00', end: '20:00' } })
+    const link = (await svc.api('POST', `/api/stores/${store.id}/settings-link`)).body.url as string
+
+    const page = await browser.newPage()
+    await page.goto(link)
+    await expect(page.locator('h1').textContent()).resolves.toContain('Dyqani Lule')
+
+    // A window that ends before it starts is refused, next to the field, and what was typed stays.
+    await page.locator('[name="callingHours.start"]').fill('15:00')
+    await page.locator('[name="callingHours.end"]').fill('14:00')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('start must be before end')
+    await expect(page.locator('[name="callingHours.start"]').inputValue()).resolves.toBe('15:00')
+    expect((await svc.api('GET', `/api/stores/${store.id}`)).body.callingHours).toEqual({ start: '09:00', end: '20:00' })
+
+    await page.locator('[name="callingHours.end"]').fill('19:00')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await expect(page.getByRole('status').textContent()).resolves.toContain('Saved')
+    await expect(page.locator('[name="callingHours.end"]').inputValue()).resolves.toBe('19:00')
+    expect((await svc.api('GET', `/api/stores/${store.id}`)).body.callingHours).toEqual({ start: '15:00', end: '19:00' })
+    await page.close()
+
+    // It is noon at the store: the next order is not called now but at 15:00 its time.
+    const placed = await placeWooOrder(svc, { woo, twilio }, store, [{ kind: 'human' }])
+    const opening = Temporal.Now.zonedDateTimeISO(timezone).with({ hour: 15, minute: 0, second: 0, millisecond: 0, microsecond: 0, nanosecond: 0 })
+    await until(async () => (await orderView(svc, placed.orderId)).nextCallAt === new Date(opening.epochMilliseconds).toISOString(), 'the call to wait for 15:00')
+    expect((await orderView(svc, placed.orderId)).status).toBe('queued')
+    expect(twilio.calls.filter((c) => c.to === placed.phone)).toEqual([])
+  })
+
+  it('refuses a link that was tampered with', async () => {
+    const store = await registerWooStore(svc, woo)
+    const link = (await svc.api('POST', `/api/stores/${store.id}/settings-link`)).body.url as string
+    const page = await browser.newPage()
+    const res = await page.goto(link.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))
+    expect(res?.status()).toBe(404)
+    await expect(page.locator('h1').textContent()).resolves.toContain('does not open any settings')
+    await page.close()
+  })
+})
