@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stores } from '../src/db/schema.js'
-import { storeCredentials, findStore } from '../src/stores/records.js'
+import { storeCredentials, storeWebhookSecret, findStore } from '../src/stores/records.js'
 import { PUBLIC_URL, SHOPIFY_SECRET, SHOPIFY_SHOP, SHOPIFY_TOKEN, registerShopify, registerWoo, startTestService, type TestService } from './support/service.js'
 
 let svc: TestService
@@ -89,6 +89,23 @@ describe('registering stores', () => {
     expect(res.body.error.field).toBe(field)
     expect(res.body.error.message).toBeTruthy()
     expect(svc.deps.db.select().from(stores).all().length).toBe(before)
+  })
+
+  it('registers one store when the same new store is registered twice at once', async () => {
+    const body = { platform: 'shopify', shopDomain: 'twice-at-once.myshopify.com', accessToken: SHOPIFY_TOKEN, webhookSecret: SHOPIFY_SECRET }
+    const answers = await Promise.all([svc.api('POST', '/api/stores', body), svc.api('POST', '/api/stores', body)])
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201])
+    expect(answers[0]!.body.store.id).toBe(answers[1]!.body.store.id)
+    const rows = await svc.deps.db.select().from(stores).where(eq(stores.domain, 'twice-at-once.myshopify.com')).all()
+    expect(rows).toHaveLength(1)
+
+    // Both answers for a WooCommerce store give the webhook secret it really has.
+    const woo = { platform: 'woocommerce', siteUrl: 'https://twice-at-once.al', consumerKey: `ck_${'1'.repeat(40)}`, consumerSecret: `cs_${'2'.repeat(40)}` }
+    const both = await Promise.all([svc.api('POST', '/api/stores', woo), svc.api('POST', '/api/stores', woo)])
+    expect(both.map((a) => a.status).sort()).toEqual([200, 201])
+    const stored = await findStore(svc.deps.db, both[0]!.body.store.id, svc.deps.storeDefaults)
+    const secret = await storeWebhookSecret(stored!, svc.deps.box)
+    expect(both.map((a) => a.body.webhook.secret)).toEqual([secret, secret])
   })
 
   it('answers malformed JSON, a wrong content type and an oversized body clearly', async () => {

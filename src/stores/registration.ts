@@ -122,7 +122,7 @@ export async function registerStore(deps: AppDeps, body: unknown): Promise<Regis
       ? (input.webhookSecret ?? (existing && (await storeWebhookSecret(existing, deps.box))) ?? newAlphanumericSecret())
       : undefined
   const webhookSecret = input.platform === 'shopify' ? input.webhookSecret : wooSecret
-  const store = await saveStore(deps, existing, {
+  const { store, created } = await saveStore(deps, existing, {
     platform: input.platform,
     domain,
     country: storeCountry,
@@ -131,7 +131,9 @@ export async function registerStore(deps: AppDeps, body: unknown): Promise<Regis
     webhookSecret,
     settings: overrides,
   })
-  return { store, created: !existing, webhook: webhookInstructions(deps, store, input, wooSecret) }
+  // The secret the store holds now (a registration racing this one may have set it first).
+  const secret = input.platform === 'woocommerce' ? await storeWebhookSecret(store, deps.box) : undefined
+  return { store, created, webhook: webhookInstructions(deps, store, input, secret) }
 }
 
 interface StoreValues {
@@ -147,21 +149,36 @@ interface StoreValues {
 }
 
 /** Creates the store for its (platform, domain), or updates the one there, keeping its id. */
-async function saveStore(deps: AppDeps, existing: Store | undefined, v: StoreValues): Promise<Store> {
-  const id = existing?.id ?? newId('st')
+async function saveStore(deps: AppDeps, existing: Store | undefined, v: StoreValues): Promise<{ store: Store; created: boolean }> {
   const now = deps.now()
-  const values = {
+  // Secrets are sealed with the store's id as associated data, so they are sealed for the row they go in.
+  const values = async (id: string, current: Store | undefined, keepSecret: boolean) => ({
     country: v.country,
     enabled: v.disabledReason === null,
     disabledReason: v.disabledReason,
     credentials: await sealCredentials(deps.box, id, v.credentials),
-    webhookSecret: v.webhookSecret ? await sealWebhookSecret(deps.box, id, v.webhookSecret) : (existing?.row.webhookSecret ?? null),
+    webhookSecret:
+      v.webhookSecret && !(keepSecret && current?.row.webhookSecret)
+        ? await sealWebhookSecret(deps.box, id, v.webhookSecret)
+        : (current?.row.webhookSecret ?? null),
     settings: v.settings,
     updatedAt: now,
+  })
+  let store = existing
+  if (!store) {
+    const id = newId('st')
+    const inserted = await deps.db
+      .insert(stores)
+      .values({ id, platform: v.platform, domain: v.domain, createdAt: now, ...(await values(id, undefined, false)) })
+      .onConflictDoNothing()
+      .returning({ id: stores.id })
+    if (inserted.length) return { store: (await findStore(deps.db, id, deps.storeDefaults))!, created: true }
+    // Registered a moment ago by another request: that row is the store, and the webhook secret
+    // it already handed out stays.
+    store = (await findStoreByDomain(deps.db, v.platform, v.domain, deps.storeDefaults))!
   }
-  if (existing) await deps.db.update(stores).set(values).where(eq(stores.id, id))
-  else await deps.db.insert(stores).values({ id, platform: v.platform, domain: v.domain, createdAt: now, ...values })
-  return (await findStore(deps.db, id, deps.storeDefaults))!
+  await deps.db.update(stores).set(await values(store.id, store, !existing)).where(eq(stores.id, store.id))
+  return { store: (await findStore(deps.db, store.id, deps.storeDefaults))!, created: false }
 }
 
 export interface Installation {
@@ -183,7 +200,7 @@ export interface Installation {
 export async function installStore(deps: AppDeps, install: Installation): Promise<{ store: Store; created: boolean }> {
   const existing = await findStoreByDomain(deps.db, install.platform, install.domain, deps.storeDefaults)
   const country = existing?.country ?? install.country ?? DEFAULT_STORE_COUNTRY
-  const store = await saveStore(deps, existing, {
+  return saveStore(deps, existing, {
     platform: install.platform,
     domain: install.domain,
     country,
@@ -192,7 +209,6 @@ export async function installStore(deps: AppDeps, install: Installation): Promis
     webhookSecret: install.webhookSecret,
     settings: existing ? existing.row.settings : (install.settings ?? {}),
   })
-  return { store, created: !existing }
 }
 
 function webhookInstructions(deps: AppDeps, store: Store, input: Registration, wooSecret: string | undefined) {
