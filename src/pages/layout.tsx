@@ -1,3 +1,4 @@
+import { raw } from 'hono/html'
 import type { Child } from 'hono/jsx'
 
 /** Plain, readable on a phone, no scripts or fonts from elsewhere. */
@@ -16,18 +17,23 @@ const STYLE = `
   code { word-break: break-all }
 `
 
-export function Page(props: { title: string; children?: Child }) {
+/** `head`: what must come first in the head (App Bridge's client id and script, inside Shopify's admin). */
+export function Page(props: { title: string; head?: Child; children?: Child }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>{props.title} · callconfirm</title>
-        <style dangerouslySetInnerHTML={{ __html: STYLE }} />
-      </head>
-      <body>{props.children}</body>
-    </html>
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          {props.head}
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="referrer" content="no-referrer" />
+          <title>{props.title} · callconfirm</title>
+          <style dangerouslySetInnerHTML={{ __html: STYLE }} />
+        </head>
+        <body>{props.children}</body>
+      </html>
+    </>
   )
 }
 

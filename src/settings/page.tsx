@@ -55,9 +55,17 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
   const shopify = store.platform === 'shopify'
   const languages = LANGUAGES.some(([tag]) => tag === s.language) ? LANGUAGES : [[s.language, s.language] as [string, string], ...LANGUAGES]
   return (
-    <Page title="Settings">
-      {shopifyApiKey && <meta name="shopify-api-key" content={shopifyApiKey} />}
-      {shopifyApiKey && <script src="https://cdn.shopify.com/shopifycloud/app-bridge.js" />}
+    <Page
+      title="Settings"
+      head={
+        shopifyApiKey && (
+          <>
+            <meta name="shopify-api-key" content={shopifyApiKey} />
+            <script src="https://cdn.shopify.com/shopifycloud/app-bridge.js" />
+          </>
+        )
+      }
+    >
       <h1>callconfirm for {s.companyName}</h1>
       <p class="hint">{store.domain}</p>
       {notice && (
