@@ -21,7 +21,7 @@ const log = createLogger(ready.logLevel, (line) => process.stdout.write(`${line}
 if (ready.sandbox) {
   const why = ready.sandboxBecause.length ? `no ${ready.sandboxBecause.join(', ')}` : 'SANDBOX=1'
   const token = generatedAdminToken ? `; admin token ${ready.adminToken}` : ''
-  console.log(`callconfirm: sandbox mode (${why}): nobody is really called, every outside service is simulated${token}`)
+  console.log(`callconfirm: sandbox mode (${why}): nobody is really called (Twilio and OpenAI are simulated), but stores you connect are real: use a development store${token}`)
 }
 
 const service = await startService(ready, log)
