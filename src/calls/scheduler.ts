@@ -104,14 +104,6 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     return claimed
   }
 
-  const loop = createPassLoop({ name: 'scheduler', pollMs: POLL_MS, log: deps.log, pass })
-  return {
-    start: loop.start,
-    wake: loop.wake,
-    tick: loop.tick,
-    async stop() {
-      await loop.stop()
-      await Promise.allSettled([...dials])
-    },
-  }
+  const loop = createPassLoop({ name: 'scheduler', pollMs: POLL_MS, log: deps.log, pass, inFlight: () => dials })
+  return loop
 }

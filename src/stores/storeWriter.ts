@@ -128,14 +128,6 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
       : { status: 'retry', at, countsAsTry: true, error: failure.message }
   }
 
-  const loop = createPassLoop({ name: 'store writer', pollMs: POLL_MS, log: deps.log, pass })
-  return {
-    start: loop.start,
-    wake: loop.wake,
-    tick: loop.tick,
-    async stop() {
-      await loop.stop()
-      await Promise.allSettled([...sending.values()])
-    },
-  }
+  const loop = createPassLoop({ name: 'store writer', pollMs: POLL_MS, log: deps.log, pass, inFlight: () => sending.values() })
+  return loop
 }

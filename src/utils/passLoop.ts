@@ -7,7 +7,7 @@ export interface PassLoop {
   wake(): void
   /** One pass, or, if one is under way, that one followed by another. */
   tick(): Promise<void>
-  /** No more passes; resolves once the one under way has finished. */
+  /** No more passes; resolves once the one under way, and the work passes started (`inFlight`), have finished. */
   stop(): Promise<void>
   readonly stopped: boolean
 }
@@ -21,7 +21,14 @@ export interface PassLoop {
  * const loop = createPassLoop({ name: 'scheduler', pollMs: 1_000, log, pass: () => dialDueCalls() })
  * loop.start()
  */
-export function createPassLoop(options: { name: string; pollMs: number; log: Logger; pass: () => Promise<void> }): PassLoop {
+export function createPassLoop(options: {
+  name: string
+  pollMs: number
+  log: Logger
+  pass: () => Promise<void>
+  /** Work a pass starts that outlives it (dials, deliveries): `stop` waits for it too. */
+  inFlight?: () => Iterable<Promise<unknown>>
+}): PassLoop {
   let timer: ReturnType<typeof setInterval> | undefined
   let running: Promise<void> | undefined
   let again = false
@@ -62,6 +69,7 @@ export function createPassLoop(options: { name: string; pollMs: number; log: Log
       stopped = true
       if (timer) clearInterval(timer)
       await running
+      await Promise.allSettled(options.inFlight?.() ?? [])
     },
     get stopped() {
       return stopped
