@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { CallPrices } from './domain/callCost.js'
 import { fromBase64 } from './utils/base64.js'
 
 /**
@@ -50,18 +51,6 @@ export interface Config {
   }
   /** Prices for the per-call cost estimate, US dollars. */
   prices: CallPrices
-}
-
-export interface CallPrices {
-  /** Per million tokens. */
-  audioInput: number
-  audioCachedInput: number
-  audioOutput: number
-  textInput: number
-  textCachedInput: number
-  textOutput: number
-  /** Per started minute of call: outbound voice plus the media stream. */
-  telephonyPerMinute: number
 }
 
 /** gpt-realtime list prices and Twilio's US rates (reference §5); override with CALL_PRICES. */

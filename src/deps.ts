@@ -1,6 +1,7 @@
 import type { TwilioAccount, TwilioClient } from './calls/twilio.js'
-import type { CallPrices, Config } from './config.js'
+import type { Config } from './config.js'
 import type { Db } from './db/index.js'
+import type { CallPrices } from './domain/callCost.js'
 import type { SaveOrder } from './orders/intake.js'
 import type { ReadStoreOrder } from './stores/orderState.js'
 import type { ShopifyAdmin } from './stores/shopify/adminApi.js'

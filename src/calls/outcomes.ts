@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { orders } from '../db/schema.js'
 import type { Outcome, SkipReason } from '../domain/order.js'
-import { telephonyCost, type Prices } from '../domain/callCost.js'
+import { telephonyCost, type CallPrices } from '../domain/callCost.js'
 import { nextRetryAt } from '../domain/retryLadder.js'
 import { WITHDRAWN_REASONS } from '../domain/writeBack.js'
 import { queueOrderWrite } from '../stores/outbox.js'
@@ -16,7 +16,7 @@ export interface CallDeps {
   log: Logger
   now: () => number
   storeDefaults: StoreDefaults
-  prices: Prices
+  prices: CallPrices
 }
 
 const beingCalled = (orderId: number) => and(eq(orders.id, orderId), eq(orders.status, 'calling'))

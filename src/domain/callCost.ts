@@ -18,13 +18,16 @@ export interface ResponseUsage {
   output_token_details?: { audio_tokens?: number; text_tokens?: number }
 }
 
-export interface Prices {
+/** Prices for the estimate, US dollars (config: CALL_PRICES). */
+export interface CallPrices {
+  /** Per million tokens. */
   audioInput: number
   audioCachedInput: number
   audioOutput: number
   textInput: number
   textCachedInput: number
   textOutput: number
+  /** Per started minute of call: outbound voice plus the media stream. */
   telephonyPerMinute: number
 }
 
@@ -45,7 +48,7 @@ export function addUsage(totals: UsageTotals, usage: ResponseUsage | null | unde
 }
 
 /** What the model's tokens cost, in US dollars (prices per million tokens). */
-export function modelCost(t: UsageTotals, p: Prices): number {
+export function modelCost(t: UsageTotals, p: CallPrices): number {
   const perToken = (price: number) => price / 1_000_000
   return (
     (t.inputAudio - t.inputCachedAudio) * perToken(p.audioInput) +
@@ -58,6 +61,6 @@ export function modelCost(t: UsageTotals, p: Prices): number {
 }
 
 /** What the call's minutes cost: telephony is billed per started minute. */
-export function telephonyCost(durationSeconds: number, p: Prices): number {
+export function telephonyCost(durationSeconds: number, p: CallPrices): number {
   return Math.ceil(Math.max(0, durationSeconds) / 60) * p.telephonyPerMinute
 }
