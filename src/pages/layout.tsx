@@ -1,5 +1,7 @@
 import { raw } from 'hono/html'
+import type { Context } from 'hono'
 import type { Child } from 'hono/jsx'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 /** Plain, readable on a phone, no scripts or fonts from elsewhere. */
 const STYLE = `
@@ -50,4 +52,10 @@ export function ProblemPage(props: { title: string; message: string; retryUrl?: 
       )}
     </Page>
   )
+}
+
+/** Answers with a ProblemPage and its status. */
+export function problemPage(c: Context, status: ContentfulStatusCode, title: string, message: string, retryUrl?: string) {
+  c.status(status)
+  return c.html(<ProblemPage title={title} message={message} retryUrl={retryUrl} />)
 }

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono'
 import type { AppDeps } from '../deps.js'
 import { mergeSettings } from '../domain/settings.js'
-import { ProblemPage } from '../pages/layout.js'
+import { problemPage } from '../pages/layout.js'
 import { findStore, type Store } from '../stores/records.js'
 import { updateStoreSettings } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
@@ -69,14 +69,10 @@ export function settingsRoutes(deps: AppDeps) {
     const store = checked.ok ? await findStore(deps.db, checked.storeId, deps.storeDefaults) : undefined
     if (store) return { store }
     const expired = !checked.ok && checked.reason === 'expired'
-    c.status(expired ? 401 : 404)
     return {
-      page: c.html(
-        <ProblemPage
-          title={expired ? 'This link has expired' : 'This link does not open any settings'}
-          message={expired ? 'Open callconfirm from your store’s admin again, or connect the store again, for a new link.' : 'Check that the whole link was copied.'}
-        />,
-      ),
+      page: expired
+        ? problemPage(c, 401, 'This link has expired', 'Open callconfirm from your store’s admin again, or connect the store again, for a new link.')
+        : problemPage(c, 404, 'This link does not open any settings', 'Check that the whole link was copied.'),
     }
   }
 

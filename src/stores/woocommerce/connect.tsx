@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppDeps } from '../../deps.js'
-import { Page, ProblemPage } from '../../pages/layout.js'
+import { Page, problemPage } from '../../pages/layout.js'
 import { SETTINGS_LINK_TTL_MS } from '../../settings/link.js'
 import { newAlphanumericSecret } from '../../utils/ids.js'
 import { recentlySpentInstall, rememberInstallState, spendInstallState } from '../installStates.js'
@@ -41,11 +41,6 @@ export async function ensureWooWebhook(store: Store, credentials: WooCredentials
   else await wooRequest(store, credentials, 'POST', '/webhooks', hook)
 }
 
-function problem(c: Context, status: 400 | 401 | 404, title: string, message: string, retryUrl?: string) {
-  c.status(status)
-  return c.html(<ProblemPage title={title} message={message} retryUrl={retryUrl} />)
-}
-
 /**
  * WooCommerce's one-click connect (WC_Auth, `/wc-auth/v1/authorize`): the merchant names their
  * store, approves callconfirm in WordPress, WooCommerce POSTs us a read/write key pair, and we
@@ -59,10 +54,10 @@ export function wooConnectRoutes(deps: AppDeps) {
   app.get('/connect', async (c) => {
     const given = (c.req.query('store_url') ?? '').trim()
     const withScheme = /^https?:\/\//i.test(given) ? given : `https://${given}`
-    if (!given || !URL.canParse(withScheme)) return problem(c, 400, 'Not a store address', 'Give your store’s address, such as https://dyqani.al.')
+    if (!given || !URL.canParse(withScheme)) return problemPage(c, 400, 'Not a store address', 'Give your store’s address, such as https://dyqani.al.')
     const siteUrl = normaliseSiteUrl(withScheme)
     const { protocol, hostname } = new URL(siteUrl)
-    if (protocol !== 'https:' && !LOOPBACK.test(hostname)) return problem(c, 400, 'The store must use https', 'WooCommerce sends the API keys to us only over https, and they travel in every request after.')
+    if (protocol !== 'https:' && !LOOPBACK.test(hostname)) return problemPage(c, 400, 'The store must use https', 'WooCommerce sends the API keys to us only over https, and they travel in every request after.')
     const state = randomBytes(24).toString('base64url')
     await rememberInstallState(deps.db, 'woocommerce', siteUrl, state, deps.now(), CONNECT_STATE_TTL_MS)
     const authorize = new URL(`${siteUrl}/wc-auth/v1/authorize`)
@@ -104,10 +99,10 @@ export function wooConnectRoutes(deps: AppDeps) {
   app.get('/return', async (c) => {
     const state = c.req.query('user_id') ?? ''
     if (c.req.query('success') === '0')
-      return problem(c, 400, 'Not connected', 'You did not approve callconfirm in WordPress, so nothing was connected.')
+      return problemPage(c, 400, 'Not connected', 'You did not approve callconfirm in WordPress, so nothing was connected.')
     const domain = await recentlySpentInstall(deps.db, 'woocommerce', state, deps.now(), CONNECT_STATE_TTL_MS)
     const store = domain && (await findStoreByDomain(deps.db, 'woocommerce', domain, deps.storeDefaults))
-    if (!store) return problem(c, 404, 'Not connected', 'WooCommerce did not send us the keys, or this page is too old. Connect again.')
+    if (!store) return problemPage(c, 404, 'Not connected', 'WooCommerce did not send us the keys, or this page is too old. Connect again.')
     const link = `${publicUrl}/settings?t=${deps.settingsLinks.token(store.id, deps.now() + SETTINGS_LINK_TTL_MS)}`
     return c.html(
       <Page title="Connected">
