@@ -102,7 +102,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     now,
     twilio: { client: createTwilioClient(twilio.account), account: twilio.account },
     shopify,
-    settingsLinks: createSettingsLinks(config.encryptionKey),
+    settingsLinks: createSettingsLinks(config.encryptionKey, config.publicUrl),
     readStoreOrder: createStoreOrderReader({ access, shopify }),
     wakeScheduler: () => scheduler?.wake(),
     wakeStoreWriter: () => storeWriter?.wake(),

@@ -4,7 +4,6 @@ import { privacyRequests, stores } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
 import { findStore, storeView, toStore } from '../stores/records.js'
 import { registerStore, updateStoreSettings } from '../stores/registration.js'
-import { SETTINGS_LINK_TTL_MS } from '../settings/link.js'
 import { ApiError } from '../utils/errors.js'
 import { jsonBody } from './body.js'
 
@@ -35,8 +34,7 @@ export function storeRoutes(deps: AppDeps) {
     // A link to hand the merchant (by email, say): their settings page, for seven days.
     .post('/:id/settings-link', async (c) => {
       const store = await existing(c.req.param('id'))
-      const expiresAt = deps.now() + SETTINGS_LINK_TTL_MS
-      const url = `${deps.config.publicUrl}/settings?t=${deps.settingsLinks.token(store.id, expiresAt)}`
+      const { url, expiresAt } = deps.settingsLinks.link(store.id, deps.now())
       return c.json({ url, expiresAt: new Date(expiresAt).toISOString() }, 201)
     })
     .get('/:id/privacy-requests', async (c) => {

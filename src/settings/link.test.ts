@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createSettingsLinks } from './link.js'
 
 describe('settings links', () => {
-  const links = createSettingsLinks(randomBytes(32))
+  const links = createSettingsLinks(randomBytes(32), 'https://callconfirm.test')
   const now = Date.parse('2026-11-21T12:00:00Z')
 
   it('open the store they were made for until they expire', () => {
@@ -18,7 +18,7 @@ describe('settings links', () => {
     expect(links.verify(`st_abd.${expires}.${mac}`, now).ok).toBe(false)
     expect(links.verify(`${store}.${(now + 3600_000).toString(36)}.${mac}`, now).ok).toBe(false)
     expect(links.verify(`${store}.${expires}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`, now).ok).toBe(false)
-    expect(links.verify(createSettingsLinks(randomBytes(32)).token('st_abc', now + 60_000), now).ok).toBe(false)
+    expect(links.verify(createSettingsLinks(randomBytes(32), 'https://callconfirm.test').token('st_abc', now + 60_000), now).ok).toBe(false)
     expect(links.verify('nonsense', now)).toEqual({ ok: false, reason: 'invalid' })
   })
 })

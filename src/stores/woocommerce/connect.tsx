@@ -3,7 +3,6 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import type { AppDeps } from '../../deps.js'
 import { Page, problemPage } from '../../pages/layout.js'
-import { SETTINGS_LINK_TTL_MS } from '../../settings/link.js'
 import { newAlphanumericSecret } from '../../utils/ids.js'
 import { recentlySpentInstall, rememberInstallState, spendInstallState } from '../installStates.js'
 import { findStoreByDomain, storeWebhookSecret, webhookUrl, type Store } from '../records.js'
@@ -103,7 +102,7 @@ export function wooConnectRoutes(deps: AppDeps) {
     const domain = await recentlySpentInstall(deps.db, 'woocommerce', state, deps.now(), CONNECT_STATE_TTL_MS)
     const store = domain && (await findStoreByDomain(deps.db, 'woocommerce', domain, deps.storeDefaults))
     if (!store) return problemPage(c, 404, 'Not connected', 'WooCommerce did not send us the keys, or this page is too old. Connect again.')
-    const link = `${publicUrl}/settings?t=${deps.settingsLinks.token(store.id, deps.now() + SETTINGS_LINK_TTL_MS)}`
+    const link = deps.settingsLinks.link(store.id, deps.now()).url
     return c.html(
       <Page title="Connected">
         <h1>{store.settings.companyName} is connected</h1>
