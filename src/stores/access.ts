@@ -45,14 +45,17 @@ export function createStoreAccess(deps: { db: Db; box: SecretBox; shopify: Shopi
   const needsRefresh = (c: StoreCredentials | undefined): c is ShopifyCredentials & { expiresAt: number } =>
     c?.platform === 'shopify' && c.expiresAt !== undefined && c.expiresAt - deps.now() <= REFRESH_MARGIN_MS
 
-  async function refresh(stale: Store): Promise<StoreCredentials | undefined> {
-    // The store in hand may predate a refresh that just finished: read what is saved now.
-    const row = await deps.db.select().from(stores).where(eq(stores.id, stale.id)).get()
-    if (!row) return undefined
-    const store = { ...stale, row }
-    const credentials = await storeCredentials(store, deps.box)
+  /** The store's credentials as saved now (the store in hand may predate a refresh). */
+  async function saved(store: Store) {
+    const row = await deps.db.select().from(stores).where(eq(stores.id, store.id)).get()
+    return row && { sealed: row.credentials, credentials: await storeCredentials({ ...store, row }, deps.box) }
+  }
+
+  async function refresh(store: Store): Promise<StoreCredentials | undefined> {
+    const current = await saved(store)
+    if (!current) return undefined
+    const { sealed, credentials } = current
     if (!needsRefresh(credentials)) return credentials
-    const sealed = row.credentials
     if (!credentials.refreshToken || (credentials.refreshTokenExpiresAt ?? Infinity) <= deps.now()) {
       deps.log.warn('Shopify token expired and cannot be refreshed; the merchant must open the app again', { storeId: store.id })
       return credentials
@@ -67,14 +70,13 @@ export function createStoreAccess(deps: { db: Db; box: SecretBox; shopify: Shopi
       deps.log.warn('Shopify token refresh failed', { storeId: store.id, status: adminHttpStatus(error), error })
       return credentials
     }
-    const saved = await deps.db
+    const replaced = await deps.db
       .update(stores)
       .set({ credentials: await sealCredentials(deps.box, store.id, fresh), updatedAt: deps.now() })
       .where(and(eq(stores.id, store.id), eq(stores.credentials, sealed ?? '')))
-    if (saved.changes) return fresh
+    if (replaced.changes) return fresh
     // Someone else saved a pair first (another worker, a reinstall): theirs is the one that counts.
-    const now = await deps.db.select().from(stores).where(eq(stores.id, store.id)).get()
-    return now ? storeCredentials({ ...store, row: now }, deps.box) : undefined
+    return (await saved(store))?.credentials
   }
 
   return async (store) => {
