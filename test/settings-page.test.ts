@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs'
 import { Temporal } from 'temporal-polyfill'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTwilioSimulator, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
+import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
-import { orderView, placeWooOrder, registerWooStore, startCallingService, TWILIO, type CallingService } from './support/calling.js'
+import { orderView, placeWooOrder, registerWooStore, startCallingService, startTestTwilio, type CallingService } from './support/calling.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
 /** Debian's Chromium (installed by .ci/run), headless, kept off the closed network. */
@@ -22,7 +22,7 @@ let browser: Browser
 
 beforeAll(async () => {
   if (!haveBrowser) return
-  twilio = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
+  twilio = await startTestTwilio()
   woo = await startWooCommerceSimulator()
   svc = await startCallingService(twilio)
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRealtimeSimulator, type RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
+import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { appBridgeSessionToken, hostParam, signedQuery } from '../src/sandbox/shopify-admin/oauth.js'
 import { startShopifyAdminSimulator, type ShopifyAdminSimulator, type ShopOrder } from '../src/sandbox/shopify-admin/simulator.js'
 import { deliverShopifyWebhook } from '../src/sandbox/storeWebhooks.js'
-import { startTwilioSimulator, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
-import { customer, nextOrderId, orderView, startCallingService, TWILIO, type CallingService } from './support/calling.js'
+import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
+import { customer, nextOrderId, orderView, startCallingService, startFastRealtime, startTestTwilio, type CallingService } from './support/calling.js'
 import { freePort, until, zoneWhereItIs } from './support/wait.js'
 
 const OPENAI_KEY = 'sk-test-install'
@@ -23,8 +23,8 @@ let svc: CallingService
 
 beforeAll(async () => {
   const port = await freePort()
-  twilio = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
-  realtime = await startRealtimeSimulator({ apiKey: OPENAI_KEY, msPerChar: 10, firstAudioMs: 0 })
+  twilio = await startTestTwilio()
+  realtime = await startFastRealtime(OPENAI_KEY)
   shopify = await startShopifyAdminSimulator({ app: { ...APP, redirectUrls: [`http://127.0.0.1:${port}/shopify/callback`] } })
   svc = await startCallingService(twilio, {
     PORT: String(port),

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { callAttempts } from '../src/db/schema.js'
-import { startRealtimeSimulator, type RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
+import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { hear, speak } from '../src/sandbox/speech.js'
 import type { CustomerScript } from '../src/sandbox/twilio/mediaStream.js'
-import { startTwilioSimulator, type SimulatedCall, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
+import type { SimulatedCall, TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
-import { orderView, placeWooOrder, registerWooStore, startCallingService, TWILIO, type CallingService, type WooStore } from './support/calling.js'
+import { orderView, placeWooOrder, registerWooStore, startCallingService, startFastRealtime, startTestTwilio, type CallingService, type WooStore } from './support/calling.js'
 import { until } from './support/wait.js'
 
 const OPENAI_KEY = 'sk-test-voice'
@@ -16,9 +16,8 @@ let svc: CallingService
 let store: WooStore
 
 beforeAll(async () => {
-  twilio = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
-  // The simulated model speaks fast (10 ms a character) and starts at once: tests measure our part.
-  realtime = await startRealtimeSimulator({ apiKey: OPENAI_KEY, msPerChar: 10, firstAudioMs: 0 })
+  twilio = await startTestTwilio()
+  realtime = await startFastRealtime(OPENAI_KEY)
   woo = await startWooCommerceSimulator()
   svc = await startCallingService(
     twilio,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRealtimeSimulator, type RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
+import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { wooOrderPayload } from '../src/sandbox/sampleOrders.js'
-import { startTwilioSimulator, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
+import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../src/sandbox/woocommerce/simulator.js'
-import { customer, nextOrderId, orderView, startCallingService, TWILIO, type CallingService } from './support/calling.js'
+import { customer, nextOrderId, orderView, startCallingService, startFastRealtime, startTestTwilio, type CallingService } from './support/calling.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
 const OPENAI_KEY = 'sk-test-woo-connect'
@@ -14,8 +14,8 @@ let svc: CallingService
 const stores: WooCommerceSimulator[] = []
 
 beforeAll(async () => {
-  twilio = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
-  realtime = await startRealtimeSimulator({ apiKey: OPENAI_KEY, msPerChar: 10, firstAudioMs: 0 })
+  twilio = await startTestTwilio()
+  realtime = await startFastRealtime(OPENAI_KEY)
   svc = await startCallingService(twilio, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url })
 })
 afterAll(async () => {

@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { orders, storeWrites } from '../src/db/schema.js'
-import { startRealtimeSimulator, type RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
+import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { startShopifyAdminSimulator, type ShopifyAdminSimulator, type ShopOrder } from '../src/sandbox/shopify-admin/simulator.js'
 import { speak } from '../src/sandbox/speech.js'
 import { deliverShopifyWebhook } from '../src/sandbox/storeWebhooks.js'
 import type { CustomerScript } from '../src/sandbox/twilio/mediaStream.js'
-import { startTwilioSimulator, type PhoneBehaviour, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
+import type { PhoneBehaviour, TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
-import { customer, nextOrderId, orderView, placeWooOrder, registerWooStore, startCallingService, TWILIO, type CallingService } from './support/calling.js'
+import { customer, nextOrderId, orderView, placeWooOrder, registerWooStore, startCallingService, startFastRealtime, startTestTwilio, type CallingService } from './support/calling.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
 const OPENAI_KEY = 'sk-test-write-back'
@@ -25,8 +25,8 @@ let shop: ShopifyAdminSimulator
 let woo: WooCommerceSimulator
 
 beforeAll(async () => {
-  twilio = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
-  realtime = await startRealtimeSimulator({ apiKey: OPENAI_KEY, msPerChar: 10, firstAudioMs: 0 })
+  twilio = await startTestTwilio()
+  realtime = await startFastRealtime(OPENAI_KEY)
   shop = await startShopifyAdminSimulator()
   woo = await startWooCommerceSimulator()
 })

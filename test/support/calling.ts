@@ -1,12 +1,19 @@
 import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../../src/sandbox/sampleOrders.js'
 import { deliverWooWebhook } from '../../src/sandbox/storeWebhooks.js'
-import type { PhoneBehaviour, TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
+import { startRealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
+import { startTwilioSimulator, type PhoneBehaviour, type TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
 import type { WooCommerceSimulator, WooOrder } from '../../src/sandbox/woocommerce/simulator.js'
 import type { ServiceOptions } from '../../src/service.js'
 import { startTestService, type TestService } from './service.js'
 import { freePort, zoneWhereItIs } from './wait.js'
 
 export const TWILIO = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'calling-test-auth-token', from: '+35542000111' }
+
+/** Twilio for the calling tests, its clock at 1/100 (rings and timeouts pass quickly). */
+export const startTestTwilio = () => startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
+
+/** The simulated model speaks fast (10 ms a character) and starts at once: tests measure our part. */
+export const startFastRealtime = (apiKey: string) => startRealtimeSimulator({ apiKey, msPerChar: 10, firstAudioMs: 0 })
 
 export type CallingService = TestService & { publicUrl: string; clock: { offset: number; now: () => number } }
 
