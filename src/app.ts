@@ -7,7 +7,9 @@ import type { UpgradeWebSocket } from 'hono/ws'
 import { sql } from 'drizzle-orm'
 import { orderRoutes } from './admin/orders.js'
 import { twilioCallbackRoutes } from './calls/callbacks.js'
+import { statsRoutes } from './admin/stats.js'
 import { storeRoutes } from './admin/stores.js'
+import { dashboardRoutes } from './dashboard/routes.js'
 import type { AppDeps } from './deps.js'
 import { settingsRoutes } from './settings/routes.js'
 import { shopifyInstallRoutes } from './stores/shopify/install.js'
@@ -38,11 +40,19 @@ export interface AppRuntime {
 export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
   const app = new Hono<{ Variables: RequestIdVariables }>()
 
+  const adminAuth = bearerAuth({
+    token: deps.config.adminToken,
+    noAuthenticationHeader: authError('unauthorized', 'send Authorization: Bearer <ADMIN_TOKEN>'),
+    invalidAuthenticationHeader: authError('unauthorized', 'the Authorization header must be Bearer <token>'),
+    invalidToken: authError('unauthorized', 'the bearer token is not the admin token'),
+  })
+
   app.use(requestId())
   app.use(async (c, next) => {
     const started = performance.now()
     await next()
-    if (c.req.path === '/healthz') return
+    // Probes and scrapes (every few seconds) would drown the log; a refused scrape is still logged.
+    if (c.req.path === '/healthz' || (c.req.path === '/metrics' && c.res.ok)) return
     // The path only: query strings can carry tokens (OAuth callbacks).
     deps.log.info('request', {
       reqId: c.var.requestId,
@@ -57,8 +67,16 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
     await deps.db.run(sql`select 1`)
     return c.json({ status: 'ok', sandbox: deps.config.sandbox })
   })
+  // Prometheus: `authorization: { credentials: <ADMIN_TOKEN> }` in its scrape config.
+  app.get('/metrics', adminAuth, async (c) => c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }))
 
   // Webhook bodies are size-checked where they are read (stores/webhookRequest.ts).
+  // Every answer, errors included (onError has set it by the time next() returns): non-2xx is what dashboards alert on.
+  app.use('/webhooks/*', async (c, next) => {
+    await next()
+    const platform = c.req.path.split('/')[2]
+    deps.metrics.webhookAnswered(platform === 'shopify' || platform === 'woocommerce' ? platform : 'unknown', c.res.status)
+  })
   app.route('/webhooks/shopify', shopifyWebhookRoutes(deps))
   app.route('/webhooks/woocommerce', wooWebhookRoutes(deps))
 
@@ -71,16 +89,14 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
 
   app.use(
     '/api/*',
-    bearerAuth({
-      token: deps.config.adminToken,
-      noAuthenticationHeader: authError('unauthorized', 'send Authorization: Bearer <ADMIN_TOKEN>'),
-      invalidAuthenticationHeader: authError('unauthorized', 'the Authorization header must be Bearer <token>'),
-      invalidToken: authError('unauthorized', 'the bearer token is not the admin token'),
-    }),
+    adminAuth,
     bodyLimit({ maxSize: API_BODY_LIMIT, onError: (c) => payloadTooLarge(c, API_BODY_LIMIT) }),
   )
   app.route('/api/stores', storeRoutes(deps))
   app.route('/api/orders', orderRoutes(deps))
+  app.route('/api/stats', statsRoutes(deps))
+
+  app.route('/', dashboardRoutes(deps))
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404))
   app.onError((err, c) => {

@@ -2,12 +2,14 @@ import type { TwilioAccount, TwilioClient } from './calls/twilio.js'
 import type { Config } from './config.js'
 import type { Db } from './db/index.js'
 import type { CallPrices } from './domain/callCost.js'
+import type { Metrics } from './metrics.js'
 import type { SaveOrder } from './orders/intake.js'
 import type { ReadStoreOrder } from './stores/orderState.js'
 import type { ShopifyAdmin } from './stores/shopify/adminApi.js'
 import type { StoreDefaults } from './stores/records.js'
 import type { SettingsLinks } from './settings/link.js'
 import type { Logger } from './utils/log.js'
+import type { SandboxStores } from './sandbox/sampleStores.js'
 import type { SecretBox } from './utils/secretBox.js'
 import type { VoiceTiming } from './voice/callBridge.js'
 import type { RealtimePool } from './voice/realtimePool.js'
@@ -41,6 +43,10 @@ export interface AppDeps {
   prices: CallPrices
   /** Realtime sessions opened while phones ring, for their calls' agents. */
   realtimePool: RealtimePool
+  /** What `GET /metrics` shows Prometheus (this service's own registry). */
+  metrics: Metrics
   /** Conversation timings other than the defaults (tests shorten them). */
   voiceTiming?: Partial<VoiceTiming>
+  /** The sandbox's sample shops (sandbox mode with simulated telephony only): test orders. */
+  sandboxStores?: SandboxStores
 }

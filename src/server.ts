@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { ConfigError, loadConfig } from './config.js'
 import { completeSandboxSecrets } from './sandbox/secrets.js'
-import { startService } from './service.js'
+import { startWithSandbox } from './sandbox/start.js'
 import { createLogger } from './utils/log.js'
 
 // A .env in the working directory (see .env.example) fills in what the environment leaves unset.
@@ -18,14 +18,20 @@ try {
 const { config: ready, generatedAdminToken } = completeSandboxSecrets(config)
 const log = createLogger(ready.logLevel, (line) => process.stdout.write(`${line}\n`))
 
+const { service, stores } = await startWithSandbox(ready, log)
+log.info('listening', { url: service.url, publicUrl: ready.publicUrl, database: ready.databasePath })
+
 if (ready.sandbox) {
   const why = ready.sandboxBecause.length ? `no ${ready.sandboxBecause.join(', ')}` : 'SANDBOX=1'
-  const token = generatedAdminToken ? `; admin token ${ready.adminToken}` : ''
-  console.log(`callconfirm: sandbox mode (${why}): nobody is really called (Twilio and OpenAI are simulated), but stores you connect are real: use a development store${token}`)
+  const token = generatedAdminToken ? `admin token ${ready.adminToken}` : 'your ADMIN_TOKEN'
+  const simulated = [service.twilioSimulator && 'Twilio', service.realtimeSimulator && 'OpenAI', stores && `the sample stores ${stores.stores.map((s) => s.name).join(' and ')}`].filter(Boolean)
+  const world = [
+    `${simulated.join(', ')} simulated here`,
+    service.twilioSimulator ? 'nobody is really called' : 'calls are real',
+    ...(stores ? [] : ['stores you connect are real: use a development store']),
+  ].join('; ')
+  console.log(`callconfirm: sandbox mode (${why}): open ${ready.publicUrl}/ and sign in with ${token}; ${world}`)
 }
-
-const service = await startService(ready, log)
-log.info('listening', { url: service.url, publicUrl: ready.publicUrl, database: ready.databasePath })
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {

@@ -3,11 +3,14 @@ import { serve } from '@hono/node-server'
 import { createNodeWebSocket } from '@hono/node-ws'
 import type { Hono } from 'hono'
 import { createApp } from './app.js'
+import { callsInFlight } from './calls/outcomes.js'
 import { createScheduler, type Scheduler } from './calls/scheduler.js'
 import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
 import { openDatabase } from './db/node.js'
 import type { AppDeps, ReadyConfig } from './deps.js'
+import { createMetrics } from './metrics.js'
 import { saveOrdersInTransaction } from './orders/intake.js'
+import type { SandboxStores } from './sandbox/sampleStores.js'
 import { startRealtimeSimulator, type RealtimeSimulator } from './sandbox/realtime/simulator.js'
 import { createSettingsLinks } from './settings/link.js'
 import { startTwilioSimulator, type TwilioSimulator } from './sandbox/twilio/simulator.js'
@@ -53,6 +56,8 @@ export interface ServiceOptions {
   now?: () => number
   /** Shorter conversation timings, for tests. */
   voiceTiming?: Partial<VoiceTiming>
+  /** The sandbox's sample shops, for the dashboard's test orders. */
+  sandboxStores?: SandboxStores
 }
 
 const HOUR = 3600 * 1000
@@ -108,7 +113,9 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     wakeStoreWriter: () => storeWriter?.wake(),
     prices: config.prices,
     realtimePool: createRealtimePool({ config, db, storeDefaults: { voice: config.openai.voice }, log }),
+    metrics: createMetrics({ callsInFlight: () => callsInFlight(db) }),
     voiceTiming: options.voiceTiming,
+    sandboxStores: options.sandboxStores,
   }
   scheduler = createScheduler({
     ...deps,

@@ -1,19 +1,13 @@
-import { existsSync } from 'node:fs'
 import { Temporal } from 'temporal-polyfill'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
 import { orderView, placeWooOrder, registerWooStore, startCallingService, startTestTwilio, type CallingService } from './support/calling.js'
+import { haveBrowser, launchBrowser } from './support/browser.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
-/** Debian's Chromium (installed by .ci/run), headless, kept off the closed network. */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-// On a machine without Chromium this file is skipped with a note; in CI (.ci/run installs it) never.
-const haveBrowser = existsSync(CHROMIUM) || !!process.env.CI
-if (!haveBrowser) console.warn(`settings-page test skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`)
+const browserHere = haveBrowser('settings-page test')
 
 let twilio: TwilioSimulator
 let woo: WooCommerceSimulator
@@ -21,11 +15,11 @@ let svc: CallingService
 let browser: Browser
 
 beforeAll(async () => {
-  if (!haveBrowser) return
+  if (!browserHere) return
   twilio = await startTestTwilio()
   woo = await startWooCommerceSimulator()
   svc = await startCallingService(twilio)
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  browser = await launchBrowser()
 })
 afterAll(async () => {
   await browser?.close()
@@ -33,7 +27,7 @@ afterAll(async () => {
   await Promise.all([twilio?.close(), woo?.close()])
 })
 
-describe.skipIf(!haveBrowser)('the settings page', () => {
+describe.skipIf(!browserHere)('the settings page', () => {
   it('changes the calling window, and the next order waits for it', async () => {
     // A store where it is noon now, calling 09:00–20:00.
     const timezone = zoneWhereItIs(12)

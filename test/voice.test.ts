@@ -109,6 +109,7 @@ describe('the voice agent', () => {
     expect(order).toMatchObject({ status: 'queued', outcome: null })
     expect(order.evidence).toContain('17:00')
     expect(new Date(order.nextCallAt).getTime()).toBeGreaterThan(Date.now())
+    expect(await svc.deps.metrics.registry.getSingleMetricAsString('callconfirm_callbacks_scheduled_total')).toMatch(/^callconfirm_callbacks_scheduled_total 1$/m)
   })
 
   it('asks once whether the customer is there, then says goodbye and asks a person to look', async () => {

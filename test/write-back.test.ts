@@ -268,6 +268,10 @@ describe('when the store does not take the write at once', () => {
       expect(order.storeWrites[0]).toMatchObject({ status: 'failed', tries: 1, lastError: `Order ${placed.platformOrderId} no longer exists in the shop.` })
       const wooOrder = await settledWrites(quiet, inWoo.orderId, 1)
       expect(wooOrder.storeWrites[0]).toMatchObject({ status: 'failed', lastError: `Order ${inWoo.platformOrderId} no longer exists in the store.` })
+      // Both show on /metrics as writes given up, by platform.
+      const givenUp = async (platform: string) =>
+        (await quiet.deps.metrics.registry.getSingleMetric('callconfirm_store_write_failures_total')!.get()).values.find((v) => v.labels.platform === platform && v.labels.final === 'true')?.value
+      await until(async () => (await givenUp('shopify')) === 1 && (await givenUp('woocommerce')) === 1, 'both failures to be counted')
     } finally {
       await quiet.close()
     }

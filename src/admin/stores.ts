@@ -19,7 +19,7 @@ export function storeRoutes(deps: AppDeps) {
   return new Hono()
     .post('/', async (c) => {
       const { store, created, webhook } = await registerStore(deps, await jsonBody(c))
-      deps.log.info(created ? 'store registered' : 'store re-registered', { storeId: store.id, platform: store.platform })
+      deps.log.info(created ? 'store registered' : 'store re-registered', { reqId: c.var.requestId, storeId: store.id, platform: store.platform })
       return c.json({ store: view(store), webhook }, created ? 201 : 200)
     })
     .get('/', async (c) => {

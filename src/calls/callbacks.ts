@@ -1,8 +1,9 @@
 import { Hono, type Context } from 'hono'
 import { ApiError } from '../utils/errors.js'
+import type { Logger } from '../utils/log.js'
 import { findAttempt, updateAttempt, type Attempt } from './attempts.js'
-import { callEnded, type CallDeps } from './outcomes.js'
-import { hangUp, isSignedByTwilio, TERMINAL_CALL_STATUSES, type TwilioAccount, type TwilioClient } from './twilio.js'
+import { callEnded, callLog, type CallDeps } from './outcomes.js'
+import { hangUp, isSignedByTwilio, maskCallSid, TERMINAL_CALL_STATUSES, type TwilioAccount, type TwilioClient } from './twilio.js'
 
 export interface CallbackDeps extends CallDeps {
   twilio: { client: TwilioClient; account: TwilioAccount }
@@ -16,22 +17,24 @@ export interface CallbackDeps extends CallDeps {
  * was given, whatever Host header a proxy passes on). Anything unsigned or wrongly signed is a
  * 403 and changes nothing.
  */
-async function signedCallback(c: Context, deps: CallbackDeps): Promise<{ attempt: Attempt; params: Record<string, string> }> {
+async function signedCallback(c: Context, deps: CallbackDeps): Promise<{ attempt: Attempt; params: Record<string, string>; log: Logger }> {
   const form = await c.req.parseBody()
   const params = Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => typeof e[1] === 'string'))
   if (!isSignedByTwilio(deps.twilio.account.authToken, c.req.header('x-twilio-signature'), `${deps.publicUrl}${c.req.path}`, params)) {
-    deps.log.warn('twilio callback rejected: bad or missing signature', { path: c.req.path })
+    deps.log.warn('twilio callback rejected: bad or missing signature', { reqId: c.var.requestId, path: c.req.path })
     throw new ApiError(403, 'invalid_signature', 'X-Twilio-Signature does not match this request')
   }
   const attempt = await findAttempt(deps.db, c.req.param('attemptId') ?? '')
   if (!attempt) throw new ApiError(404, 'attempt_not_found', 'no such call attempt')
-  return { attempt, params }
+  // The Call SID the callback names, if the attempt has none yet (it may outrun the REST answer).
+  const log = callLog(deps.log, { ...attempt, callSid: attempt.callSid ?? params.CallSid ?? null }).child({ reqId: c.var.requestId })
+  return { attempt, params, log }
 }
 
 /** Callbacks can outrun the REST answer that carries the Call SID: adopt it; refuse a stranger's. */
-function sameCall(deps: CallbackDeps, attempt: Attempt, callSid: string | undefined): boolean {
+function sameCall(log: Logger, attempt: Attempt, callSid: string | undefined): boolean {
   if (!callSid || !attempt.callSid || attempt.callSid === callSid) return !!callSid
-  deps.log.warn('twilio callback for another call ignored', { attemptId: attempt.id, callSid })
+  log.warn('twilio callback for another call ignored', { otherCallSid: maskCallSid(callSid) })
   return false
 }
 
@@ -41,8 +44,8 @@ const isMachine = (answeredBy: string | undefined) => !!answeredBy && /^(machine
 export function twilioCallbackRoutes(deps: CallbackDeps) {
   return new Hono()
     .post('/status/:attemptId', async (c) => {
-      const { attempt, params } = await signedCallback(c, deps)
-      if (!sameCall(deps, attempt, params.CallSid)) return c.body(null, 204)
+      const { attempt, params, log } = await signedCallback(c, deps)
+      if (!sameCall(log, attempt, params.CallSid)) return c.body(null, 204)
       const sequence = Number(params.SequenceNumber)
       // Callbacks are separate requests and may arrive out of order; an ended call stays ended.
       const stale = TERMINAL_CALL_STATUSES.has(attempt.status) || (Number.isInteger(sequence) && attempt.lastSequence !== null && sequence <= attempt.lastSequence)
@@ -60,7 +63,7 @@ export function twilioCallbackRoutes(deps: CallbackDeps) {
         ...(TERMINAL_CALL_STATUSES.has(status) ? {} : { status }),
       })
       if (TERMINAL_CALL_STATUSES.has(status))
-        await callEnded(deps, { ...attempt, callSid: params.CallSid ?? attempt.callSid }, {
+        await callEnded({ ...deps, log }, { ...attempt, callSid: params.CallSid ?? attempt.callSid }, {
           status,
           answeredBy: params.AnsweredBy ?? attempt.answeredBy,
           endedAt: now,
@@ -69,12 +72,12 @@ export function twilioCallbackRoutes(deps: CallbackDeps) {
       return c.body(null, 204)
     })
     .post('/amd/:attemptId', async (c) => {
-      const { attempt, params } = await signedCallback(c, deps)
-      if (!sameCall(deps, attempt, params.CallSid)) return c.body(null, 204)
+      const { attempt, params, log } = await signedCallback(c, deps)
+      if (!sameCall(log, attempt, params.CallSid)) return c.body(null, 204)
       await updateAttempt(deps.db, attempt.id, { callSid: params.CallSid, answeredBy: params.AnsweredBy ?? null, updatedAt: deps.now() })
       // A machine picked up: leave no message, hang up, and let the ladder call again later.
       if (isMachine(params.AnsweredBy) && !TERMINAL_CALL_STATUSES.has(attempt.status)) {
-        deps.log.info('answering machine; hanging up', { attemptId: attempt.id, answeredBy: params.AnsweredBy })
+        log.info('answering machine; hanging up', { answeredBy: params.AnsweredBy })
         await hangUp(deps.twilio.client, params.CallSid!, true)
       }
       return c.body(null, 204)

@@ -6,8 +6,8 @@ import { maskPhone } from '../domain/phone.js'
 import type { ReadStoreOrder } from '../stores/orderState.js'
 import { findStore } from '../stores/records.js'
 import { callsToNumberSince, recordAttempt, storeCallSid, updateAttempt } from './attempts.js'
-import { closeOrder, releaseForRecovery, requeueOrder, stopCalling, type CallDeps } from './outcomes.js'
-import { placeCall, twilioErrorCode, twilioHttpStatus, type TwilioAccount, type TwilioClient } from './twilio.js'
+import { callLog, closeOrder, releaseForRecovery, requeueOrder, stopCalling, type CallDeps } from './outcomes.js'
+import { maskCallSid, placeCall, twilioErrorCode, twilioHttpStatus, type TwilioAccount, type TwilioClient } from './twilio.js'
 
 export interface DialerDeps extends CallDeps {
   twilio: { client: TwilioClient; account: TwilioAccount }
@@ -36,7 +36,7 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   if (!order || order.status !== 'calling') return
   const store = await findStore(deps.db, order.storeId, deps.storeDefaults)
   if (!store || !store.settings.enabled) return stopCalling(deps.db, orderId, 'store_disabled', now)
-  if (!order.phone) return closeOrder(deps.db, orderId, 'invalid_phone', 'The order has no phone number.', now)
+  if (!order.phone) return closeOrder(deps, orderId, 'invalid_phone', 'The order has no phone number.', now)
 
   const settings = store.settings
   const decision = decideDial(
@@ -45,7 +45,7 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   )
   if (decision.action === 'refuse') {
     deps.log.warn('number outside the allowed countries; not dialled', { orderId, phone: maskPhone(order.phone) })
-    return closeOrder(deps.db, orderId, 'failed', decision.evidence, now)
+    return closeOrder(deps, orderId, 'failed', decision.evidence, now)
   }
   if (decision.action === 'wait') return requeueOrder(deps.db, orderId, decision.until, now)
 
@@ -67,6 +67,7 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   }
 
   const { attempt, streamToken } = await recordAttempt(deps.db, orderId, now)
+  const log = callLog(deps.log, attempt)
   try {
     const call = await placeCall(deps.twilio.client, deps.twilio.account, {
       to: order.phone,
@@ -75,7 +76,7 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
       publicUrl: deps.publicUrl,
     })
     await storeCallSid(deps.db, attempt.id, call, deps.now())
-    deps.log.info('call placed', { orderId, attemptId: attempt.id, attempt: attempt.number, callSid: call.sid, phone: maskPhone(order.phone) })
+    log.info('call placed', { attempt: attempt.number, callSid: maskCallSid(call.sid), phone: maskPhone(order.phone) })
   } catch (error) {
     const code = twilioErrorCode(error)
     const status = twilioHttpStatus(error)
@@ -83,15 +84,15 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
     if (status === undefined || status >= 500) {
       // No clear answer (a timeout, a 5xx): the call may exist. Recovery asks Twilio for the calls
       // to this number before dialling again, so leave the attempt as it is and let the lease lapse.
-      deps.log.error('Twilio gave no clear answer to calls.create; recovery will check', { orderId, status, error: message })
+      log.error('Twilio gave no clear answer to calls.create; recovery will check', { status, error: message })
       await updateAttempt(deps.db, attempt.id, { error: message, updatedAt: deps.now() })
       return releaseForRecovery(deps.db, orderId, deps.now() + RECOVERY_DELAY_MS)
     }
     await updateAttempt(deps.db, attempt.id, { status: 'not-placed', error: code ? `${code}: ${message}` : message, updatedAt: deps.now() })
-    if (code !== undefined && UNDIALLABLE_NUMBER.has(code)) return closeOrder(deps.db, orderId, 'invalid_phone', `Twilio refused the number (${code}).`, deps.now())
+    if (code !== undefined && UNDIALLABLE_NUMBER.has(code)) return closeOrder(deps, orderId, 'invalid_phone', `Twilio refused the number (${code}).`, deps.now())
     if (code !== undefined && FORBIDDEN_NUMBER.has(code))
-      return closeOrder(deps.db, orderId, 'failed', `The Twilio account may not call this number (${code}); check its geo permissions.`, deps.now())
-    deps.log.error('Twilio did not place the call; trying again shortly', { orderId, code, status, error: message })
+      return closeOrder(deps, orderId, 'failed', `The Twilio account may not call this number (${code}); check its geo permissions.`, deps.now())
+    log.error('Twilio did not place the call; trying again shortly', { code, status, error: message })
     return requeueOrder(deps.db, orderId, deps.now() + TWILIO_UNAVAILABLE_RETRY_MS, deps.now())
   }
 }

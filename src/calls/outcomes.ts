@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, count, eq } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { orders } from '../db/schema.js'
 import type { Outcome, SkipReason } from '../domain/order.js'
@@ -7,9 +7,10 @@ import { nextRetryAt } from '../domain/retryLadder.js'
 import { WITHDRAWN_REASONS } from '../domain/writeBack.js'
 import { queueOrderWrite } from '../stores/outbox.js'
 import { findStore, type StoreDefaults } from '../stores/records.js'
+import type { Metrics } from '../metrics.js'
 import type { Logger } from '../utils/log.js'
 import { findAttempt, latestAttempt, placedAttempts, updateAttempt, type Attempt } from './attempts.js'
-import { TERMINAL_CALL_STATUSES, type CallState } from './twilio.js'
+import { maskCallSid, TERMINAL_CALL_STATUSES, type CallState } from './twilio.js'
 
 export interface CallDeps {
   db: Db
@@ -17,10 +18,17 @@ export interface CallDeps {
   now: () => number
   storeDefaults: StoreDefaults
   prices: CallPrices
+  metrics: Metrics
 }
 
 const beingCalled = (orderId: number) => and(eq(orders.id, orderId), eq(orders.status, 'calling'))
 const released = { leaseOwner: null, leaseExpiresAt: null }
+
+/** Orders being called now (claimed for dialling, ringing or on the line), by any worker. */
+export async function callsInFlight(db: Db): Promise<number> {
+  const row = await db.select({ n: count() }).from(orders).where(eq(orders.status, 'calling')).get()
+  return row?.n ?? 0
+}
 
 /** Puts an order being called back in the queue for `at` (a retry, a wait for the calling hours). */
 export async function requeueOrder(db: Db, orderId: number, at: number, now: number): Promise<void> {
@@ -37,17 +45,21 @@ export async function releaseForRecovery(db: Db, orderId: number, at: number): P
 
 /**
  * Gives an order being called its final outcome, and queues telling the store (in one
- * transaction: the outcome is never decided without the write that reports it).
+ * transaction: the outcome is never decided without the write that reports it). The one place
+ * a call's final outcome is decided, so it is counted here, once per order.
  */
-export async function closeOrder(db: Db, orderId: number, outcome: Outcome, evidence: string, now: number): Promise<void> {
-  db.transaction(() => {
-    const closed = db
+export async function closeOrder(deps: Pick<CallDeps, 'db' | 'metrics'>, orderId: number, outcome: Outcome, evidence: string, now: number): Promise<void> {
+  const { db } = deps
+  const closed = db.transaction(() => {
+    const done = db
       .update(orders)
       .set({ status: 'done', outcome, evidence, nextCallAt: null, updatedAt: now, ...released })
       .where(beingCalled(orderId))
       .run()
-    if (closed.changes) queueOrderWrite(db, orderId, 'outcome', now)
+    if (done.changes) queueOrderWrite(db, orderId, 'outcome', now)
+    return done.changes > 0
   })
+  if (closed) deps.metrics.outcomeDecided(outcome)
 }
 
 /**
@@ -64,6 +76,13 @@ export async function stopCalling(db: Db, orderId: number, reason: SkipReason, n
     if (stopped.changes && WITHDRAWN_REASONS.has(reason)) queueOrderWrite(db, orderId, 'withdrawn', now)
   })
 }
+
+/**
+ * The log of one call: every line carries our attempt id (`callId`), its order, and the masked
+ * Call SID once Twilio gave one.
+ */
+export const callLog = (log: Logger, attempt: Pick<Attempt, 'id' | 'orderId' | 'callSid'>): Logger =>
+  log.child({ callId: attempt.id, orderId: attempt.orderId, callSid: maskCallSid(attempt.callSid) })
 
 const isMachine = (answeredBy: string | null) => !!answeredBy && /^(machine|fax)/.test(answeredBy)
 
@@ -116,23 +135,24 @@ export async function settleAttempt(deps: CallDeps, attemptId: string): Promise<
   const latest = await latestAttempt(deps.db, attempt.orderId)
   // A callback requested on the call, or an older attempt's late news, leaves the order alone.
   if (!order || order.status !== 'calling' || latest?.id !== attempt.id) return
+  const log = callLog(deps.log, attempt)
   if (attempt.durationSeconds !== null)
     await updateAttempt(deps.db, attempt.id, { costUsd: (attempt.costUsd ?? 0) + telephonyCost(attempt.durationSeconds, deps.prices) })
 
   const conversation = attempt.status === 'completed' && !isMachine(attempt.answeredBy)
-  if (conversation && order.outcome) return closeOrder(deps.db, order.id, order.outcome, order.evidence ?? '', now)
+  if (conversation && order.outcome) return closeOrder(deps, order.id, order.outcome, order.evidence ?? '', now)
   if (conversation && !RETRY_END_REASONS.has(attempt.endReason ?? ''))
-    return closeOrder(deps.db, order.id, 'needs_review', order.evidence ?? 'The customer answered, but the call ended before they confirmed or cancelled.', now)
+    return closeOrder(deps, order.id, 'needs_review', order.evidence ?? 'The customer answered, but the call ended before they confirmed or cancelled.', now)
 
   const store = await findStore(deps.db, order.storeId, deps.storeDefaults)
   const calls = await placedAttempts(deps.db, order.id)
   const retryAt = store && nextRetryAt(calls.length, attempt.endedAt ?? now, store.settings)
   if (retryAt !== undefined) {
-    deps.log.info('call ended without an answer; retrying later', { orderId: order.id, attempt: attempt.number, status: attempt.status, endReason: attempt.endReason ?? undefined, retryAt: new Date(retryAt).toISOString() })
+    log.info('call ended without an answer; retrying later', { attempt: attempt.number, status: attempt.status, endReason: attempt.endReason ?? undefined, retryAt: new Date(retryAt).toISOString() })
     return requeueOrder(deps.db, order.id, retryAt, now)
   }
   const spoke = calls.some((a) => a.status === 'completed' && !isMachine(a.answeredBy))
   const outcome: Outcome = spoke ? 'needs_review' : isMachine(attempt.answeredBy) ? 'voicemail' : calls.every((a) => a.status === 'failed') ? 'failed' : 'no_answer'
-  deps.log.info('calls exhausted', { orderId: order.id, outcome })
-  await closeOrder(deps.db, order.id, outcome, spoke ? (order.evidence ?? 'The customer answered but never gave an answer.') : ladderSummary(calls), now)
+  log.info('calls exhausted', { outcome })
+  await closeOrder(deps, order.id, outcome, spoke ? (order.evidence ?? 'The customer answered but never gave an answer.') : ladderSummary(calls), now)
 }

@@ -26,6 +26,12 @@ export interface CallState {
 
 export const TERMINAL_CALL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'])
 
+/**
+ * A Call SID as the logs show it: its kind and last six characters (`CA…3f9a1c`), enough to tell
+ * calls apart and find one in Twilio's console, without the whole handle in every log line.
+ */
+export const maskCallSid = (sid: string | null | undefined): string | undefined => (sid ? `${sid.slice(0, 2)}…${sid.slice(-6)}` : undefined)
+
 /** How long the phone rings before we give up (Twilio's default is 60 s, long enough for voicemail to pick up). */
 export const RING_TIMEOUT_SECONDS = 25
 /** A hard cap on a call's length, and so on its cost. */

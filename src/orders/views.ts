@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, lt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders, transcriptLines } from '../db/schema.js'
@@ -32,6 +32,13 @@ function orderSummary(row: OrderRow) {
   }
 }
 
+/** `2026-11-21` (its first or, for `end`, its last moment, UTC) or an ISO instant, as milliseconds. */
+export const dayOrInstant = (edge: 'start' | 'end') =>
+  z.union([z.iso.date(), z.iso.datetime({ offset: true })], 'must be a date (2026-11-21) or an ISO time').transform((v) => {
+    if (v.length > 10) return Date.parse(v)
+    return Date.parse(`${v}T00:00:00Z`) + (edge === 'end' ? 24 * 3600_000 : 0)
+  })
+
 export const orderListQuery = z
   .object({
     storeId: z.string().optional(),
@@ -39,6 +46,10 @@ export const orderListQuery = z
     outcome: z.enum(OUTCOMES).optional(),
     /** Orders with a write to their store in this state: `failed` lists what a person must look at. */
     storeWrite: z.enum(['queued', 'sending', 'done', 'failed']).optional(),
+    /** Orders received from this day or instant on (a day is a whole UTC day). */
+    from: dayOrInstant('start').optional(),
+    /** … up to and including this day, or before this instant. */
+    to: dayOrInstant('end').optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.coerce.number().int().min(1).optional(),
   })
@@ -54,12 +65,14 @@ export async function listOrders(db: Db, query: Record<string, string>) {
     const { field, message } = firstProblem(parsed.error)
     throw new ApiError(400, 'invalid_query', message, field)
   }
-  const { storeId, status, outcome, storeWrite, limit, cursor } = parsed.data
+  const { storeId, status, outcome, storeWrite, from, to, limit, cursor } = parsed.data
   const where: SQL[] = []
   if (storeId) where.push(eq(orders.storeId, storeId))
   if (status) where.push(eq(orders.status, status))
   if (outcome) where.push(eq(orders.outcome, outcome))
   if (storeWrite) where.push(sql`exists (select 1 from store_writes w where w.order_id = ${orders.id} and w.status = ${storeWrite})`)
+  if (from !== undefined) where.push(gte(orders.createdAt, from))
+  if (to !== undefined) where.push(lt(orders.createdAt, to))
   if (cursor) where.push(lt(orders.id, cursor))
   const rows = await db
     .select()

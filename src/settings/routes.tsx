@@ -88,7 +88,7 @@ export function settingsRoutes(deps: AppDeps) {
     const change = settingsFromForm(form, store!)
     try {
       const saved = await updateStoreSettings(deps, store!.id, change)
-      deps.log.info('settings saved from the settings page', { storeId: store!.id })
+      deps.log.info('settings saved from the settings page', { reqId: c.var.requestId, storeId: store!.id })
       return renderSettings(c, deps, saved, { notice: 'Saved. The next calls follow these settings.' })
     } catch (error) {
       if (!(error instanceof ApiError)) throw error

@@ -2,6 +2,7 @@ import { and, desc, eq, isNotNull } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders } from '../db/schema.js'
 import { nextWriteAttempt, planWriteBack, type WriteBackFacts } from '../domain/writeBack.js'
+import type { Metrics } from '../metrics.js'
 import type { Logger } from '../utils/log.js'
 import { createPassLoop, type PassLoop } from '../utils/passLoop.js'
 import { claimStoreWrite, dueStoreWrites, finishStoreWrite, releaseStoreWrites, renewStoreWriteLeases, type StoreWrite, type WriteResult } from './outbox.js'
@@ -19,6 +20,7 @@ export interface StoreWriterDeps {
   now: () => number
   storeDefaults: StoreDefaults
   shopify: ShopifyAdmin
+  metrics: Metrics
   /** This process, as lease owner (WORKER_ID). */
   owner: string
 }
@@ -82,6 +84,10 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
     const result = await attempt(write).catch((error): WriteResult => toResult(write, error))
     await finishStoreWrite(deps.db, write, result, deps.now())
     restAfter(write.storeId, result)
+    if (result.status !== 'done') {
+      const platform = (await findStore(deps.db, write.storeId, deps.storeDefaults))?.platform ?? 'unknown'
+      deps.metrics.storeWriteFailed(platform, result.status === 'failed')
+    }
     const fields = { storeId: write.storeId, orderId: write.orderId, kind: write.kind }
     if (result.status === 'done') deps.log.info('store write delivered', fields)
     else if (result.status === 'failed') deps.log.warn('store write failed for good', { ...fields, error: result.error })

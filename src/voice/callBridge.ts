@@ -1,10 +1,11 @@
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime'
 import { hangUp, type TwilioAccount, type TwilioClient } from '../calls/twilio.js'
-import { settleAttempt, type CallDeps } from '../calls/outcomes.js'
+import { callLog, settleAttempt, type CallDeps } from '../calls/outcomes.js'
 import type { Config } from '../config.js'
 import { addUsage, modelCost, NO_USAGE, type UsageTotals } from '../domain/callCost.js'
 import { callbackTime } from '../domain/callingWindow.js'
 import type { Outcome } from '../domain/order.js'
+import type { Logger } from '../utils/log.js'
 import { openAgentSession, type AgentSession } from './agentSession.js'
 import { addTranscriptLine, closeStream, recordAnswer, recordCallback } from './callRecord.js'
 import { loadCallContext, type CallContext } from './callFacts.js'
@@ -97,24 +98,27 @@ export class CallBridge {
   private promptedSilence = false
   private timers = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly timing: VoiceTiming
+  /** The service's log until the stream proves which call it is; then that call's (callId, orderId, callSid). */
+  private log: Logger
 
   constructor(
     private readonly deps: BridgeDeps,
     private readonly socket: StreamSocket,
   ) {
     this.timing = { ...VOICE_TIMING, ...deps.voiceTiming }
+    this.log = deps.log
   }
 
-  /** A message from Twilio. */
-  onMessage(text: string): void {
+  /** A message from Twilio, received at `receivedAt` (`performance.now()`, for the frame latency metric). */
+  onMessage(text: string, receivedAt = performance.now()): void {
     const event = readStreamMessage(text)
-    if (event.kind === 'audio') return this.onCallerAudio(event.payload, event.timestamp)
+    if (event.kind === 'audio') return this.onCallerAudio(event.payload, event.timestamp, receivedAt)
     if (this.phase === 'waiting') {
       if (event.kind === 'connected') return
       if (event.kind !== 'start') return this.refuse(`${event.kind} before start`)
       this.phase = 'checking'
       return void this.begin(event).catch((error) => {
-        this.deps.log.error('media stream could not begin', { error })
+        this.log.error('media stream could not begin', { error })
         if (this.context) this.agentFailed('the call could not begin')
         else this.refuse('check failed')
       })
@@ -131,7 +135,7 @@ export class CallBridge {
 
   private refuse(reason: string) {
     this.phase = 'closed'
-    this.deps.log.warn('media stream refused', { reason })
+    this.log.warn('media stream refused', { reason })
     this.socket.close(1008, 'unauthorised stream')
   }
 
@@ -141,22 +145,23 @@ export class CallBridge {
     const context = await loadCallContext(this.deps, attempt.id)
     if (!context) return this.refuse('the attempt has no order')
     this.context = context
+    this.log = callLog(this.deps.log, { id: attempt.id, orderId: context.orderId, callSid: start.callSid || context.callSid })
     this.streamSid = start.streamSid
     this.startedAt = this.deps.now()
     this.phase = 'live'
-    this.deps.log.info('media stream connected', { attemptId: attempt.id, orderId: context.orderId })
+    this.log.info('media stream connected')
     this.later('time limit', this.timing.maxConversationMs, () => this.endPolitely('time_limit'))
 
     try {
       this.session = (await this.deps.realtimePool.take(attempt.id)) ?? (await openAgentSession(this.deps.config, context, context.settings.voice))
       this.session.attach((event) => this.onRealtime(event))
-      this.session.connection.onAudioDelta((itemId, delta) => this.playAudio(itemId, delta))
+      this.session.connection.onAudioDelta((itemId, delta, receivedAt) => this.playAudio(itemId, delta, receivedAt))
       this.session.connection.onClose(() => {
         if (this.phase === 'live' && !this.hungUp) this.agentFailed('the Realtime connection dropped')
       })
       await this.session.ready
     } catch (error) {
-      this.deps.log.error('the agent could not start', { attemptId: attempt.id, error })
+      this.log.error('the agent could not start', { error })
       return this.agentFailed('the Realtime session could not open')
     }
     if (this.phase !== 'live') return
@@ -173,11 +178,13 @@ export class CallBridge {
 
   // — caller → agent ——————————————————————————————————————————————
 
-  private onCallerAudio(payload: string, timestamp: number) {
+  private onCallerAudio(payload: string, timestamp: number, receivedAt: number) {
     this.streamMs = timestamp
     this.streamMsAt = Date.now()
-    if (this.ready && this.session) this.session.connection.appendAudio(payload)
-    else if (this.phase !== 'closed' && this.held.length < MAX_HELD_FRAMES) this.held.push(payload)
+    if (this.ready && this.session) {
+      this.session.connection.appendAudio(payload)
+      this.deps.metrics.frameToModel(receivedAt)
+    } else if (this.phase !== 'closed' && this.held.length < MAX_HELD_FRAMES) this.held.push(payload)
   }
 
   /** Twilio's stream clock now: the last media timestamp plus the time since it arrived. */
@@ -235,19 +242,21 @@ export class CallBridge {
         return
       case 'error':
         // Most errors leave the session usable (OpenAI says so); the call goes on.
-        this.deps.log.warn('Realtime error', { attemptId: this.context?.attemptId, code: event.error.code ?? undefined, message: event.error.message })
+        this.log.warn('Realtime error', { code: event.error.code ?? undefined, message: event.error.message })
         if (event.error.code === 'session_expired') this.agentFailed('the Realtime session expired')
         return
     }
   }
 
-  private playAudio(itemId: string, delta: string) {
+  /** The model's audio on to Twilio; `receivedAt` (`performance.now()`) when it came by the fast path, for the latency metric. */
+  private playAudio(itemId: string, delta: string, receivedAt?: number) {
     if (this.hungUp) return
     const now = this.streamNow()
     if (!this.playing || this.playing.itemId !== itemId)
       this.playing = { itemId, sentMs: 0, startsAt: Math.max(now, this.queueEndsAt), playedMs: 0, nextMarkAt: PROGRESS_MARK_MS }
     if (this.greetingMs === null) this.greetingMs = this.deps.now() - this.startedAt
     this.socket.send(audioMessage(this.streamSid, delta))
+    if (receivedAt !== undefined) this.deps.metrics.frameToCaller(receivedAt)
     // base64 → bytes → ms of 8 kHz µ-law (8 bytes a millisecond).
     const bytes = (delta.length * 3) / 4 - (delta.endsWith('==') ? 2 : delta.endsWith('=') ? 1 : 0)
     const ms = bytes / 8
@@ -345,7 +354,7 @@ export class CallBridge {
         this.ending ??= 'agent_ended'
         break
       default:
-        this.deps.log.warn('the model called a tool that does not exist', { name })
+        this.log.warn('the model called a tool that does not exist', { name })
     }
     this.session?.connection.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output: JSON.stringify({ ok: true }) } })
     // After an answer the model says goodbye; after end_call there is nothing more to say.
@@ -364,7 +373,7 @@ export class CallBridge {
     const now = this.deps.now()
     // "Later" with no time: two hours on, inside the calling hours.
     const at = callbackTime(when, now, callingHours, timezone) ?? callbackTime(new Date(now + 2 * 3600_000).toISOString(), now, callingHours, timezone)!
-    await recordCallback(this.deps.db, this.context.orderId, at, `Asked to be called back${when ? ` (${when})` : ''}: ${words}.`, now)
+    if (await recordCallback(this.deps.db, this.context.orderId, at, `Asked to be called back${when ? ` (${when})` : ''}: ${words}.`, now)) this.deps.metrics.callbackScheduled()
     await this.note(`Call back at ${new Date(at).toISOString()}`)
   }
 
@@ -390,7 +399,7 @@ export class CallBridge {
   /** The agent cannot go on (Realtime unreachable, dropped, expired): end the call and call again later. */
   private agentFailed(why: string) {
     if (this.hungUp || this.phase === 'closed') return
-    this.deps.log.error('the agent failed; ending the call', { attemptId: this.context?.attemptId, why })
+    this.log.error('the agent failed; ending the call', { why })
     this.ending = 'agent_failed'
     this.hangUpNow()
   }
@@ -398,7 +407,7 @@ export class CallBridge {
   private hangUpNow() {
     if (this.hungUp || !this.context?.callSid) return
     this.hungUp = true
-    hangUp(this.deps.twilio.client, this.context.callSid, true).catch((error) => this.deps.log.error('hanging up failed', { error }))
+    hangUp(this.deps.twilio.client, this.context.callSid, true).catch((error) => this.log.error('hanging up failed', { error }))
   }
 
   /** The stream is over: close the agent, write the call down, settle it if Twilio already has. */
@@ -413,14 +422,14 @@ export class CallBridge {
     const endReason = this.ending ?? reason
     const usage = { ...this.usage }
     await closeStream(this.deps.db, this.context.attemptId, { endReason, usage, modelCostUsd: modelCost(this.usage, this.deps.prices), greetingMs: this.greetingMs }, this.deps.now())
-    this.deps.log.info('media stream ended', { attemptId: this.context.attemptId, endReason, greetingMs: this.greetingMs ?? undefined })
-    await settleAttempt(this.deps, this.context.attemptId)
+    this.log.info('media stream ended', { endReason, greetingMs: this.greetingMs ?? undefined })
+    await settleAttempt({ ...this.deps, log: this.log }, this.context.attemptId)
   }
 
   private transcribe(speaker: 'agent' | 'customer' | 'system', text: string) {
     if (!this.context) return Promise.resolve()
     return addTranscriptLine(this.deps.db, { orderId: this.context.orderId, attemptId: this.context.attemptId, speaker, text, at: this.deps.now() }).catch((error) =>
-      this.deps.log.error('could not save a transcript line', { error }),
+      this.log.error('could not save a transcript line', { error }),
     )
   }
 

@@ -14,13 +14,14 @@ export async function recordAnswer(db: Db, orderId: number, outcome: Outcome, ev
     .run()
 }
 
-/** The customer asked to be called back: the order waits in the queue, with no outcome yet. */
-export async function recordCallback(db: Db, orderId: number, at: number, evidence: string, now: number): Promise<void> {
-  await db
+/** The customer asked to be called back: the order waits in the queue, with no outcome yet. False if it was no longer being called. */
+export async function recordCallback(db: Db, orderId: number, at: number, evidence: string, now: number): Promise<boolean> {
+  const queued = await db
     .update(orders)
     .set({ status: 'queued', nextCallAt: at, outcome: null, evidence, leaseOwner: null, leaseExpiresAt: null, updatedAt: now })
     .where(and(eq(orders.id, orderId), eq(orders.status, 'calling')))
     .run()
+  return queued.changes === 1
 }
 
 export async function addTranscriptLine(

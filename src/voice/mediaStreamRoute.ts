@@ -45,7 +45,7 @@ export function checkUpgradeSignature(deps: AppDeps): MiddlewareHandler {
     const signature = c.req.header('x-twilio-signature')
     const url = mediaStreamUrl(deps.config.publicUrl)
     if (signature && !isSignedByTwilio(deps.twilio.account.authToken, signature, url, {})) {
-      deps.log.warn('media stream refused: bad upgrade signature')
+      deps.log.warn('media stream refused: bad upgrade signature', { reqId: c.var.requestId })
       return c.json({ error: { code: 'invalid_signature', message: 'X-Twilio-Signature does not match' } }, 403)
     }
     await next()
@@ -70,7 +70,8 @@ export function mediaStreamRoute(deps: BridgeDeps, upgradeWebSocket: UpgradeWebS
     }
     return {
       onMessage(event, ws) {
-        bridgeFor(ws).onMessage(typeof event.data === 'string' ? event.data : String(event.data))
+        const receivedAt = performance.now()
+        bridgeFor(ws).onMessage(typeof event.data === 'string' ? event.data : String(event.data), receivedAt)
       },
       onClose() {
         bridge?.onClose()

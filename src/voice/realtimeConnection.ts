@@ -13,9 +13,10 @@ export interface RealtimeConnection {
   onEvent(handler: (event: RealtimeServerEvent) => void): void
   /**
    * Where the model's audio goes, read without a full JSON parse (it streams 50 deltas a second
-   * per call). Until set, audio deltas arrive through `onEvent` like any other event.
+   * per call), with `performance.now()` when its message arrived. Until set, audio deltas arrive
+   * through `onEvent` like any other event.
    */
-  onAudioDelta(handler: (itemId: string, delta: string) => void): void
+  onAudioDelta(handler: (itemId: string, delta: string, receivedAt: number) => void): void
   onClose(handler: (code: number) => void): void
   readonly open: boolean
   close(): void
@@ -52,13 +53,14 @@ export function connectRealtime(endpoint: RealtimeEndpoint): Promise<RealtimeCon
   let handler: ((event: RealtimeServerEvent) => void) | undefined
   const early: RealtimeServerEvent[] = []
   let closeHandler: ((code: number) => void) | undefined
-  let audioHandler: ((itemId: string, delta: string) => void) | undefined
+  let audioHandler: ((itemId: string, delta: string, receivedAt: number) => void) | undefined
   ws.on('message', (data) => {
+    const receivedAt = performance.now()
     const text = data.toString()
     if (audioHandler && text.includes('"type":"response.output_audio.delta"')) {
       const itemId = stringField(text, 'item_id')
       const delta = stringField(text, 'delta')
-      if (itemId && delta) return audioHandler(itemId, delta)
+      if (itemId && delta) return audioHandler(itemId, delta, receivedAt)
     }
     let event: RealtimeServerEvent
     try {

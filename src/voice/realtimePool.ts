@@ -28,14 +28,16 @@ export function createRealtimePool(deps: { config: Pick<Config, 'openai'>; db: D
   return {
     prewarm(attemptId) {
       if (waiting.has(attemptId)) return
+      let orderId: number | undefined
       const session = (async () => {
         const context = await loadCallContext(deps, attemptId)
         if (!context) return undefined
+        orderId = context.orderId
         const opened = await openAgentSession(deps.config, context, context.settings.voice)
         await opened.ready
         return opened
       })().catch((error) => {
-        deps.log.warn('could not open the agent ahead of the call; the call will open it', { attemptId, error })
+        deps.log.warn('could not open the agent ahead of the call; the call will open it', { callId: attemptId, orderId, error })
         return undefined
       })
       const timer = setTimeout(() => {

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net'
+export { freePort } from '../../src/sandbox/loopback.js'
 
 /** Waits until `check` holds, polling; fails with `what` after `ms`. */
 export async function until(check: () => boolean | Promise<boolean>, what = 'condition', ms = 10_000): Promise<void> {
@@ -7,15 +7,6 @@ export async function until(check: () => boolean | Promise<boolean>, what = 'con
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 10))
   }
-}
-
-/** A free loopback port, so a service's PUBLIC_URL can name its own address before it listens. */
-export async function freePort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
 }
 
 /** An IANA zone where it is now about `hour` o'clock, so calling-hours tests do not depend on the time they run. */

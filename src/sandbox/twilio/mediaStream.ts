@@ -14,7 +14,16 @@ export interface CustomerScript {
   speech?: Array<{ atMs: number; audio: Uint8Array }>
   /** Keys pressed. */
   dtmf?: Array<{ atMs: number; digit: string }>
+  /**
+   * What the customer answers, one turn at a time, as a person takes turns: each waits until the
+   * agent has spoken since the customer's last words and then been quiet (nothing more queued
+   * to play) for `pauseMs` (default 700), so it follows the agent however long its words run.
+   */
+  turns?: CustomerTurn[]
 }
+
+/** One answer: words (µ-law audio, see speech.ts) or a key pressed. */
+export type CustomerTurn = ({ say: Uint8Array } | { press: string }) & { pauseMs?: number }
 
 export interface MarkRecord {
   name: string
@@ -123,11 +132,12 @@ export class MediaStreamSession {
       streamSid: this.streamSid,
     })
     this.startFrames()
-    for (const { atMs, digit } of this.options.script.dtmf ?? [])
-      this.later(atMs, () =>
-        this.send({ event: 'dtmf', streamSid: this.streamSid, sequenceNumber: this.nextSequence(), dtmf: { track: 'inbound_track', digit } }),
-      )
+    for (const { atMs, digit } of this.options.script.dtmf ?? []) this.later(atMs, () => this.press(digit))
     return true
+  }
+
+  private press(digit: string) {
+    this.send({ event: 'dtmf', streamSid: this.streamSid, sequenceNumber: this.nextSequence(), dtmf: { track: 'inbound_track', digit } })
   }
 
   /** The call ended on Twilio's side (hang-up, time limit): send `stop` and close. */
@@ -188,17 +198,30 @@ export class MediaStreamSession {
   private startFrames() {
     let chunk = 0
     const clips = (this.options.script.speech ?? []).map((c) => ({ start: c.atMs * BYTES_PER_MS, audio: c.audio }))
+    const turns = [...(this.options.script.turns ?? [])]
+    // How much of the agent's audio had arrived when the customer last spoke or pressed a key:
+    // the next turn waits for the agent to answer that.
+    let agentBytesThen = 0
     this.frameTimer = setInterval(() => {
       const offset = chunk * FRAME_BYTES
+      const turn = turns[0]
+      if (turn && this.receivedAudioBytes > agentBytesThen && this.elapsed() - this.queueEndsAt >= (turn.pauseMs ?? 700)) {
+        turns.shift()
+        if ('press' in turn) this.press(turn.press)
+        else clips.push({ start: offset, audio: turn.say })
+      }
       const frame = new Uint8Array(FRAME_BYTES).fill(MULAW_SILENCE)
+      let speaking = false
       for (const clip of clips) {
         const from = offset - clip.start
         if (from + FRAME_BYTES <= 0 || from >= clip.audio.length) continue
+        speaking = true
         for (let i = 0; i < FRAME_BYTES; i++) {
           const b = clip.audio[from + i]
           if (b !== undefined && from + i >= 0) frame[i] = b
         }
       }
+      if (speaking || turn !== turns[0]) agentBytesThen = this.receivedAudioBytes
       chunk++
       this.send({
         event: 'media',

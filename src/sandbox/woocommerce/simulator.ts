@@ -81,9 +81,10 @@ const wooError = (c: Context, status: 400 | 401 | 404, code: string, message: st
  * A WooCommerce store's REST API v3 on loopback (`/wp-json/wc/v3/…`): orders (read, update
  * status and meta as `update_meta_data` does), order notes (list by type, add), authenticated
  * with HTTP Basic or with the keys in the query string, as WooCommerce accepts over https;
- * answering with WooCommerce's and WordPress's own error bodies.
+ * answering with WooCommerce's and WordPress's own error bodies. `port`: where to listen if it is
+ * free, so the store keeps its address from one sandbox start to the next.
  */
-export async function startWooCommerceSimulator(): Promise<WooCommerceSimulator> {
+export async function startWooCommerceSimulator(options: { port?: number } = {}): Promise<WooCommerceSimulator> {
   const orders = new Map<number, WooOrder>()
   const notes = new Map<number, WooNote[]>()
   const newKeys = () => ({ key: `ck_${crypto.randomUUID().replace(/-/g, '')}`, secret: `cs_${crypto.randomUUID().replace(/-/g, '')}` })
@@ -249,7 +250,7 @@ export async function startWooCommerceSimulator(): Promise<WooCommerceSimulator>
     return c.json(webhookView(hook))
   })
 
-  const server = await serveOnLoopback(app as unknown as Hono)
+  const server = await serveOnLoopback(app as unknown as Hono, options.port)
   return {
     siteUrl: server.origin,
     consumerKey: keys.key,

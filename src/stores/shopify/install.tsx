@@ -93,7 +93,7 @@ export function shopifyInstallRoutes(deps: AppDeps) {
     const refused = await subscribeShopWebhooks(deps.shopify, shop, credentials.accessToken, webhookUrl(deps.config.publicUrl, store)).catch((error: unknown) => [
       `Shopify could not be asked for webhooks: ${error instanceof Error ? error.message : String(error)}`,
     ])
-    deps.log.info('store installed', { storeId: store.id, platform: 'shopify', created, webhookProblems: refused.length })
+    deps.log.info('store installed', { reqId: c.var.requestId, storeId: store.id, platform: 'shopify', created, webhookProblems: refused.length })
     if (refused.length) {
       c.status(502)
       for (const [name, value] of headers) c.header(name, value, { append: true })

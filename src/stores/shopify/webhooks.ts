@@ -15,6 +15,7 @@ import { SHOPIFY_TOPICS } from './topics.js'
  */
 export function shopifyWebhookRoutes(deps: AppDeps) {
   return new Hono().post('/', async (c) => {
+    const log = deps.log.child({ reqId: c.var.requestId })
     requireJsonContent(c)
     const body = await rawBody(c)
     const shopDomain = (c.req.header('x-shopify-shop-domain') ?? '').trim().toLowerCase()
@@ -27,7 +28,7 @@ export function shopifyWebhookRoutes(deps: AppDeps) {
     const hmac = c.req.header('x-shopify-hmac-sha256')
     const valid = secrets.some((secret) => verifyBase64HmacSha256(secret, body, hmac))
     if (!valid) {
-      deps.log.warn('shopify webhook rejected: bad or missing HMAC', { shop: shopDomain || undefined })
+      log.warn('shopify webhook rejected: bad or missing HMAC', { shop: shopDomain || undefined })
       throw new ApiError(401, 'invalid_hmac', 'X-Shopify-Hmac-Sha256 does not match the body')
     }
 
@@ -40,7 +41,7 @@ export function shopifyWebhookRoutes(deps: AppDeps) {
     if (!handler) return c.json({ status: 'ignored', reason: 'unhandled_topic' })
     const receipt = webhookId ? { platform: 'shopify', deliveryId: webhookId, topic, receivedAt: deps.now() } : undefined
     const payload = parseJsonBody(body, parseShopifyJson)
-    const result = await handler({ deps, store, shopDomain, payload, receipt })
+    const result = await handler({ deps: { ...deps, log }, store, shopDomain, payload, receipt })
     // orders/create writes its receipt with the order, in one transaction.
     if (receipt && topic !== 'orders/create') await recordDelivery(deps.db, receipt)
     return c.json(result)

@@ -77,19 +77,20 @@ export function wooConnectRoutes(deps: AppDeps) {
     if (!parsed.success) return c.json({ error: { code: 'invalid_keys', message: 'expected WooCommerce’s read_write key POST' } }, 400)
     const keys = parsed.data
     const state = await spendInstallState(deps.db, 'woocommerce', keys.user_id, deps.now())
+    const reqId = c.var.requestId
     if (!state.ok) {
-      deps.log.warn('WooCommerce keys refused', { reason: state.reason })
+      deps.log.warn('WooCommerce keys refused', { reqId, reason: state.reason })
       return c.json({ error: { code: `state_${state.reason}`, message: 'this connect was not started here, expired, or was completed already' } }, 401)
     }
     const credentials: WooCredentials = { platform: 'woocommerce', consumerKey: keys.consumer_key, consumerSecret: keys.consumer_secret }
     const existing = await findStoreByDomain(deps.db, 'woocommerce', state.domain, deps.storeDefaults)
     const secret = (existing && (await storeWebhookSecret(existing, deps.box))) ?? newAlphanumericSecret()
     const { store, created } = await installStore(deps, { platform: 'woocommerce', domain: state.domain, credentials, webhookSecret: secret })
-    deps.log.info('store installed', { storeId: store.id, platform: 'woocommerce', created })
+    deps.log.info('store installed', { reqId, storeId: store.id, platform: 'woocommerce', created })
     setTimeout(() => {
       ensureWooWebhook(store, credentials, webhookUrl(publicUrl, store), secret).then(
-        () => deps.log.info('WooCommerce webhook set', { storeId: store.id }),
-        (error: unknown) => deps.log.error('WooCommerce webhook could not be set', { storeId: store.id, error }),
+        () => deps.log.info('WooCommerce webhook set', { reqId, storeId: store.id }),
+        (error: unknown) => deps.log.error('WooCommerce webhook could not be set', { reqId, storeId: store.id, error }),
       )
     }, 0)
     return c.json({ ok: true })

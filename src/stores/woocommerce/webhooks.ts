@@ -22,6 +22,7 @@ function isCreationPing(body: Uint8Array): boolean {
 export function wooWebhookRoutes(deps: AppDeps) {
   return new Hono().post('/:storeId', async (c) => {
     const storeId = c.req.param('storeId')
+    const log = deps.log.child({ reqId: c.var.requestId })
     const store = await findStore(deps.db, storeId, deps.storeDefaults)
     if (!store || store.platform !== 'woocommerce') throw new ApiError(404, 'store_not_found', `no WooCommerce store with id ${storeId}`)
     const body = await rawBody(c)
@@ -31,7 +32,7 @@ export function wooWebhookRoutes(deps: AppDeps) {
 
     const secret = await storeWebhookSecret(store, deps.box)
     if (!secret || !verifyBase64HmacSha256(secret, body, signature)) {
-      deps.log.warn('woocommerce webhook rejected: bad or missing signature', { storeId })
+      log.warn('woocommerce webhook rejected: bad or missing signature', { storeId })
       throw new ApiError(401, 'invalid_signature', 'X-WC-Webhook-Signature does not match the body')
     }
     requireJsonContent(c)
@@ -41,7 +42,7 @@ export function wooWebhookRoutes(deps: AppDeps) {
     const payload = parseWooOrder(parseJsonBody(body))
     // Block checkout's drafts are not orders yet; the real order.created follows when placed.
     if (payload.status === CHECKOUT_DRAFT) return c.json({ status: 'ignored', reason: 'checkout_draft' })
-    const result = await acceptOrder(deps, store, normaliseWooOrder(payload))
+    const result = await acceptOrder({ ...deps, log }, store, normaliseWooOrder(payload))
     return c.json(intakeResponse(result))
   })
 }

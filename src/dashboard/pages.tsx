@@ -1,0 +1,421 @@
+import type { Child } from 'hono/jsx'
+import type { Outcome } from '../domain/order.js'
+import type { orderView } from '../orders/views.js'
+import { Page } from '../pages/layout.js'
+import { BEHAVIOURS, CUSTOMER_BEHAVIOURS } from '../sandbox/customers.js'
+import type { StoreSideOrder } from '../sandbox/sampleStores.js'
+import type { Viewer } from './session.js'
+import type { CallStats } from './stats.js'
+
+export type OrderView = Awaited<ReturnType<typeof orderView>>
+export interface StoreName {
+  id: string
+  name: string
+  platform: 'shopify' | 'woocommerce'
+}
+
+const STYLE = `
+  body { max-width: 68rem }
+  nav { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; border-bottom: 1px solid #8884; padding-bottom: .6rem }
+  nav .who { margin-left: auto; color: GrayText; font-size: .9rem }
+  nav form button { margin: 0; padding: .2rem .7rem }
+  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: .7rem; margin: 1rem 0 }
+  .card { border: 1px solid #8884; border-radius: .5rem; padding: .6rem .8rem }
+  .card b { display: block; font-size: 1.5rem } .card span { color: GrayText; font-size: .85rem }
+  .filters { display: flex; gap: .6rem; flex-wrap: wrap; align-items: end }
+  .filters label { margin: 0; font-weight: normal; font-size: .85rem } .filters input, .filters select { width: auto }
+  .filters button { margin: 0 }
+  .table { overflow-x: auto } table { border-collapse: collapse; width: 100% }
+  th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #8883; vertical-align: top }
+  .badge { display: inline-block; padding: .05rem .45rem; border-radius: .6rem; font-size: .85rem; background: #8882 }
+  .confirmed { background: #c8e6c9; color: #1b5e20 } .cancelled { background: #ffcdd2; color: #8a1c10 }
+  .transcript p { margin: .25rem 0 } .transcript .agent b { color: #1565c0 } .transcript .customer b { color: #2e7d32 } .transcript .system { color: GrayText; font-size: .9rem }
+  .chart { width: 100%; height: auto; max-height: 14rem } .legend span { margin-right: 1rem; font-size: .85rem }
+  .sw { display: inline-block; width: .8rem; height: .8rem; border-radius: .15rem; vertical-align: -.1rem; margin-right: .25rem }
+  @media (max-width: 40rem) { .hide-narrow { display: none } }
+`
+
+export const OUTCOME_LABELS: Record<Outcome, string> = {
+  confirmed: 'Confirmed',
+  cancelled: 'Cancelled',
+  needs_review: 'Needs review',
+  no_answer: 'No answer',
+  voicemail: 'Voicemail',
+  invalid_phone: 'Invalid phone',
+  failed: 'Failed',
+}
+
+const percent = (r: number | null) => (r === null ? '–' : `${Math.round(r * 100)}%`)
+const usd = (v: number | null) => (v === null ? '–' : `$${v < 1 ? v.toFixed(3) : v.toFixed(2)}`)
+const when = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '–')
+function seconds(s: number | null | undefined) {
+  if (s === null || s === undefined) return '–'
+  return s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`
+}
+
+/** Where an order stands, in a word: its outcome, or what it waits for. */
+export function Standing(props: { order: Pick<OrderView, 'status' | 'outcome' | 'skipReason' | 'nextCallAt'> }) {
+  const { status, outcome, skipReason, nextCallAt } = props.order
+  if (outcome && status === 'done') return <span class={`badge ${outcome}`}>{OUTCOME_LABELS[outcome]}</span>
+  if (status === 'calling') return <span class="badge">On the phone</span>
+  if (status === 'queued') return <span class="badge">Next call {when(nextCallAt)}</span>
+  return <span class="badge">Not called: {skipReason?.replaceAll('_', ' ')}</span>
+}
+
+export function DashboardPage(props: { title: string; viewer: Viewer; children?: Child }) {
+  return (
+    <Page title={props.title} head={<style dangerouslySetInnerHTML={{ __html: STYLE }} />}>
+      <nav>
+        <strong>callconfirm</strong>
+        <a href="/">Overview</a>
+        <a href="/orders">Calls</a>
+        <span class="who">{props.viewer.kind === 'operator' ? 'Operator' : 'Your store'}</span>
+        <form method="post" action="/logout">
+          <button>Sign out</button>
+        </form>
+      </nav>
+      {props.children}
+    </Page>
+  )
+}
+
+export function LoginPage(props: { next: string; problem?: string }) {
+  return (
+    <Page title="Sign in">
+      <h1>callconfirm</h1>
+      {props.problem && <p class="problem">{props.problem}</p>}
+      <form method="post" action="/login">
+        <input type="hidden" name="next" value={props.next} />
+        <label for="token">Admin token</label>
+        <input id="token" name="token" type="password" autocomplete="current-password" required />
+        <p class="hint">The ADMIN_TOKEN this callconfirm runs with (sandbox mode prints it at start). Merchants open their dashboard from their settings page.</p>
+        <button>Sign in</button>
+      </form>
+    </Page>
+  )
+}
+
+/** Store, outcome and dates, as a GET form, so a filtered view is a link one can share. */
+export function Filters(props: { action: string; stores: StoreName[]; viewer: Viewer; query: Record<string, string>; outcome?: boolean }) {
+  const q = props.query
+  return (
+    <form class="filters" method="get" action={props.action}>
+      {props.viewer.kind === 'operator' && props.stores.length > 1 && (
+        <label>
+          Store
+          <select name="storeId">
+            <option value="">All stores</option>
+            {props.stores.map((s) => (
+              <option value={s.id} selected={q.storeId === s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {props.outcome && (
+        <label>
+          Outcome
+          <select name="outcome">
+            <option value="">Any</option>
+            {Object.entries(OUTCOME_LABELS).map(([value, label]) => (
+              <option value={value} selected={q.outcome === value}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label>
+        From
+        <input type="date" name="from" value={q.from ?? ''} />
+      </label>
+      <label>
+        To
+        <input type="date" name="to" value={q.to ?? ''} />
+      </label>
+      <button>Show</button>
+    </form>
+  )
+}
+
+const COLORS = { confirmed: '#43a047', cancelled: '#e53935', otherOutcome: '#9e9e9e', inProgress: '#90caf9' }
+const SERIES = [
+  ['confirmed', 'Confirmed'],
+  ['cancelled', 'Cancelled'],
+  ['otherOutcome', 'Other outcome'],
+  ['inProgress', 'Waiting or calling'],
+] as const
+
+/** Orders per day, stacked by where they stand: inline SVG, no script. */
+export function DayChart(props: { days: CallStats['days'] }) {
+  const { days } = props
+  const max = Math.max(1, ...days.map((d) => d.confirmed + d.cancelled + d.otherOutcome + d.inProgress))
+  const w = 24
+  const h = 120
+  return (
+    <figure>
+      <svg class="chart" viewBox={`0 0 ${days.length * w} ${h + 16}`} role="img" aria-label="Orders per day by outcome">
+        {days.map((d, i) => {
+          let y = h
+          return (
+            <g>
+              {SERIES.map(([key]) => {
+                const bar = (d[key] / max) * h
+                y -= bar
+                return bar > 0 ? <rect x={i * w + 3} y={y} width={w - 6} height={bar} fill={COLORS[key]}><title>{`${d.day}: ${d[key]} ${key}`}</title></rect> : null
+              })}
+              {(days.length <= 14 || i % Math.ceil(days.length / 10) === 0) && (
+                <text x={i * w + w / 2} y={h + 12} font-size="8" text-anchor="middle" fill="currentColor">
+                  {d.day.slice(5)}
+                </text>
+              )}
+            </g>
+          )
+        })}
+      </svg>
+      <figcaption class="legend">
+        {SERIES.map(([key, label]) => (
+          <span>
+            <i class="sw" style={`background:${COLORS[key]}`} />
+            {label}
+          </span>
+        ))}
+      </figcaption>
+    </figure>
+  )
+}
+
+export function StatCards(props: { stats: CallStats }) {
+  const s = props.stats
+  const card = (value: string, label: string, id: string) => (
+    <div class="card" data-stat={id}>
+      <b>{value}</b>
+      <span>{label}</span>
+    </div>
+  )
+  return (
+    <div class="cards">
+      {card(percent(s.confirmationRate), `confirmed (${s.outcomes.confirmed} of ${s.decided} decided)`, 'confirmation-rate')}
+      {card(percent(s.answerRate), `answered (${s.answered} of ${s.calls} calls)`, 'answer-rate')}
+      {card(seconds(s.firstCallSeconds?.median), `order to first call, median (p90 ${seconds(s.firstCallSeconds?.p90)})`, 'first-call')}
+      {card(usd(s.costPerConfirmedUsd), `per confirmed order (${usd(s.costUsd)} in all)`, 'cost-per-confirmed')}
+      {card(String(s.orders), `orders to call (${s.inProgress} still open)`, 'orders')}
+    </div>
+  )
+}
+
+export function OutcomeTable(props: { stats: CallStats; query: Record<string, string> }) {
+  const base = new URLSearchParams(Object.entries(props.query).filter(([k, v]) => v && ['storeId', 'from', 'to'].includes(k)))
+  return (
+    <table>
+      <tbody>
+        {Object.entries(OUTCOME_LABELS).map(([outcome, label]) => {
+          const link = new URLSearchParams(base)
+          link.set('outcome', outcome)
+          return (
+            <tr data-outcome={outcome}>
+              <td>
+                <a href={`/orders?${link}`}>{label}</a>
+              </td>
+              <td>{props.stats.outcomes[outcome as Outcome]}</td>
+            </tr>
+          )
+        })}
+      </tbody>
+    </table>
+  )
+}
+
+export function TestOrderForm(props: { stores: StoreName[] }) {
+  return (
+    <section>
+      <h2>Place a test order</h2>
+      <p class="hint">Sandbox: a simulated customer orders in a sample store and answers the call as you choose. Nobody is really called.</p>
+      <form method="post" action="/test-orders" class="filters">
+        <label>
+          Store
+          <select name="storeId">
+            {props.stores.map((s) => (
+              <option value={s.id}>
+                {s.name} ({s.platform === 'shopify' ? 'Shopify' : 'WooCommerce'})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          The customer
+          <select name="behaviour">
+            {CUSTOMER_BEHAVIOURS.map((b) => (
+              <option value={b}>{BEHAVIOURS[b].label}</option>
+            ))}
+          </select>
+        </label>
+        <button>Place order</button>
+      </form>
+    </section>
+  )
+}
+
+export function OrdersTable(props: { orders: Array<Pick<OrderView, 'id' | 'name' | 'storeId' | 'customerName' | 'city' | 'status' | 'outcome' | 'skipReason' | 'nextCallAt' | 'createdAt' | 'total' | 'currency'>>; stores: StoreName[] }) {
+  const storeName = (id: string) => props.stores.find((s) => s.id === id)?.name ?? id
+  if (!props.orders.length) return <p class="hint">No orders match.</p>
+  return (
+    <div class="table">
+      <table>
+        <thead>
+          <tr>
+            <th>Order</th>
+            <th class="hide-narrow">Store</th>
+            <th>Customer</th>
+            <th>Where it stands</th>
+            <th class="hide-narrow">Received</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.orders.map((o) => (
+            <tr data-order={o.id}>
+              <td>
+                <a href={`/orders/${o.id}`}>{o.name}</a>
+              </td>
+              <td class="hide-narrow">{storeName(o.storeId)}</td>
+              <td>
+                {o.customerName ?? '–'}
+                {o.city && <span class="hint"> · {o.city}</span>}
+              </td>
+              <td>
+                <Standing order={o} />
+              </td>
+              <td class="hide-narrow">{when(o.createdAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+/**
+ * Whether the order page has stopped changing by itself: no call on the line or due within the
+ * minute, and every write to the store delivered or given up.
+ */
+export function isSettled(order: OrderView, now: number): boolean {
+  const callSoon = order.status === 'calling' || (order.status === 'queued' && order.nextCallAt !== null && Date.parse(order.nextCallAt) <= now + 60_000)
+  return !callSoon && order.storeWrites.every((w) => w.status === 'done' || w.status === 'failed')
+}
+
+/** The part of an order's page that changes while the call happens; the page reloads it until it settles. */
+export function OrderLive(props: { order: OrderView; storeSide?: StoreSideOrder; now: number }) {
+  const { order, storeSide } = props
+  return (
+    <div id="live" data-settled={String(isSettled(order, props.now))}>
+      <p data-standing>
+        <Standing order={order} /> {order.evidence}
+      </p>
+      <h2>Calls</h2>
+      {order.attempts.length ? (
+        <div class="table">
+          <table>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>Status</th>
+                <th>Started</th>
+                <th>Length</th>
+                <th class="hide-narrow">How it ended</th>
+                <th>Cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {order.attempts.map((a) => (
+                <tr data-attempt={a.number}>
+                  <td>{a.number}</td>
+                  <td>
+                    {a.status}
+                    {a.answeredBy && a.answeredBy !== 'human' ? ` (${a.answeredBy})` : ''}
+                  </td>
+                  <td>{when(a.startedAt)}</td>
+                  <td>{seconds(a.durationSeconds)}</td>
+                  <td class="hide-narrow">{a.endReason?.replaceAll('_', ' ') ?? a.error ?? '–'}</td>
+                  <td>{usd(a.costUsd)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p class="hint">No call yet.</p>
+      )}
+      <h2>Transcript</h2>
+      <div class="transcript" data-transcript>
+        {order.transcript.length ? (
+          order.transcript.map((t) => (
+            <p class={t.speaker}>
+              <b>{t.speaker === 'agent' ? 'Agent' : t.speaker === 'customer' ? 'Customer' : ''}</b> {t.text}
+            </p>
+          ))
+        ) : (
+          <p class="hint">Nothing said yet.</p>
+        )}
+      </div>
+      <h2>On the store's order</h2>
+      <ul>
+        {order.storeWrites.map((w) => (
+          <li>
+            {w.kind}: {w.status}
+            {w.lastError && <span class="hint"> ({w.lastError})</span>}
+          </li>
+        ))}
+      </ul>
+      {storeSide && (
+        <div data-store-side>
+          <p>
+            Tags:{' '}
+            {storeSide.tags.map((t) => (
+              <span class="badge" data-tag={t}>
+                {t}
+              </span>
+            ))}
+            {storeSide.status && <> · status <span class="badge">{storeSide.status}</span></>}
+          </p>
+          {storeSide.notes.map((n) => (
+            <p class="hint" data-note>
+              {n}
+            </p>
+          ))}
+        </div>
+      )}
+    </div>
+  )
+}
+
+/** Reloads the live part every second and a half until it says it is settled. */
+const LIVE_SCRIPT = `
+const live = () => document.getElementById('live')
+async function poll() {
+  if (live().dataset.settled === 'true') return
+  try {
+    const res = await fetch(location.pathname + '/live', { headers: { accept: 'text/html' } })
+    if (res.ok) live().outerHTML = await res.text()
+  } catch {}
+  setTimeout(poll, 1500)
+}
+setTimeout(poll, 1500)
+`
+
+export function OrderPage(props: { order: OrderView; store?: StoreName; storeSide?: StoreSideOrder; now: number; viewer: Viewer; nonce: string }) {
+  const { order } = props
+  return (
+    <DashboardPage title={`Order ${order.name}`} viewer={props.viewer}>
+      <h1>
+        Order {order.name} <span class="hint">{props.store?.name}</span>
+      </h1>
+      <p>
+        {order.customerName ?? 'Customer'}
+        {order.city && `, ${order.city}`} · {order.items.map((i) => `${i.quantity} × ${i.title}`).join(', ')} · {order.total} {order.currency}
+      </p>
+      <OrderLive order={order} storeSide={props.storeSide} now={props.now} />
+      <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: LIVE_SCRIPT }} />
+    </DashboardPage>
+  )
+}

@@ -1,0 +1,171 @@
+import { Hono, type Context } from 'hono'
+import { csrf } from 'hono/csrf'
+import type { AppDeps } from '../deps.js'
+import { stores as storesTable } from '../db/schema.js'
+import { listOrders, orderView } from '../orders/views.js'
+import { problemPage } from '../pages/layout.js'
+import { CUSTOMER_BEHAVIOURS, type CustomerBehaviour } from '../sandbox/customers.js'
+import { toStore } from '../stores/records.js'
+import { ApiError } from '../utils/errors.js'
+import { DashboardPage, DayChart, Filters, LoginPage, OrderLive, OrderPage, OrdersTable, OutcomeTable, StatCards, TestOrderForm, type StoreName } from './pages.js'
+import { createDashboardSessions, OPERATOR_SESSION_MS, type DashboardEnv, type Viewer } from './session.js'
+import { callStats, statsPeriod } from './stats.js'
+
+/** Only a path on this site, never another site (`//evil.example`), is a place to go after signing in. */
+const localPath = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)/.test(next) ? next : '/')
+
+/**
+ * The dashboard: what the calls are doing, for the operator (signed in with ADMIN_TOKEN) and for
+ * a merchant (their store only, opened from their settings page). Server-rendered; the one script
+ * is the order page's live refresh while a call is on.
+ */
+export function dashboardRoutes(deps: AppDeps) {
+  const sessions = createDashboardSessions({
+    adminToken: deps.config.adminToken,
+    encryptionKey: deps.config.encryptionKey,
+    secure: deps.config.publicUrl.startsWith('https://'),
+    now: deps.now,
+  })
+  const app = new Hono<DashboardEnv>()
+
+  // Mounted at the root beside the API and webhooks, so each route names what it needs rather
+  // than a catch-all that would also answer their unknown paths.
+  const PATHS = ['/', '/login', '/logout', '/enter', '/orders', '/orders/*', '/test-orders']
+  for (const path of PATHS)
+    app.use(path, csrf(), async (c, next) => {
+      await next()
+      c.header('Cache-Control', 'no-store')
+      c.header('Referrer-Policy', 'no-referrer')
+      c.header('X-Frame-Options', 'DENY')
+    })
+
+  app.get('/login', (c) => c.html(<LoginPage next={localPath(c.req.query('next'))} />))
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody()
+    const next = localPath(form.next)
+    if (typeof form.token !== 'string' || !sessions.isAdminToken(form.token)) {
+      deps.log.warn('dashboard sign-in refused')
+      c.status(401)
+      return c.html(<LoginPage next={next} problem="That is not the admin token." />)
+    }
+    await sessions.start(c, { kind: 'operator' }, deps.now() + OPERATOR_SESSION_MS)
+    return c.redirect(next, 303)
+  })
+  app.post('/logout', (c) => {
+    sessions.end(c)
+    return c.redirect('/login', 303)
+  })
+  // A merchant's way in: the signed link on their settings page opens their store's dashboard.
+  app.get('/enter', async (c) => {
+    const verified = deps.settingsLinks.verify(c.req.query('t') ?? '', deps.now())
+    if (!verified.ok)
+      return problemPage(c, 401, 'This link does not work', verified.reason === 'expired' ? 'The link has expired: open the dashboard again from your settings page.' : 'The link is not valid.')
+    await sessions.start(c, { kind: 'merchant', storeId: verified.storeId }, verified.expiresAt)
+    return c.redirect('/', 303)
+  })
+
+  for (const path of ['/', '/orders', '/orders/*', '/test-orders']) app.use(path, sessions.required)
+
+  /** The stores this viewer may see, by name. */
+  const visibleStores = async (viewer: Viewer): Promise<StoreName[]> => {
+    const rows = await deps.db.select().from(storesTable).all()
+    return rows
+      .filter((r) => viewer.kind === 'operator' || r.id === viewer.storeId)
+      .map((r) => ({ id: r.id, platform: r.platform, name: toStore(r, deps.storeDefaults).settings.companyName }))
+  }
+  /** The query with a merchant held to their own store. */
+  const scoped = (c: Context<DashboardEnv>) => {
+    const query = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''))
+    const viewer = c.var.viewer
+    return viewer.kind === 'merchant' ? { ...query, storeId: viewer.storeId } : query
+  }
+  const sampleStores = (stores: StoreName[]) => (deps.sandboxStores ? stores.filter((s) => deps.sandboxStores!.stores.some((x) => x.id === s.id)) : [])
+
+  app.get('/', async (c) => {
+    const viewer = c.var.viewer
+    const query = scoped(c)
+    const stores = await visibleStores(viewer)
+    const stats = await callStats(deps.db, statsPeriod(pick(query, ['storeId', 'from', 'to']), deps.now()))
+    const recent = await listOrders(deps.db, { ...pick(query, ['storeId', 'from', 'to']), limit: '10' })
+    const testStores = sampleStores(stores)
+    return c.html(
+      <DashboardPage title="Overview" viewer={viewer}>
+        <h1>Overview</h1>
+        <Filters action="/" stores={stores} viewer={viewer} query={query} />
+        <p class="hint">
+          {stats.from.slice(0, 10)} to {stats.to.slice(0, 10)} (UTC), orders received in the period.
+        </p>
+        <StatCards stats={stats} />
+        <DayChart days={stats.days} />
+        <h2>Outcomes</h2>
+        <OutcomeTable stats={stats} query={query} />
+        {testStores.length > 0 && <TestOrderForm stores={testStores} />}
+        <h2>Latest orders</h2>
+        <OrdersTable orders={recent.orders} stores={stores} />
+      </DashboardPage>,
+    )
+  })
+
+  app.get('/orders', async (c) => {
+    const viewer = c.var.viewer
+    const query = scoped(c)
+    const stores = await visibleStores(viewer)
+    const page = await listOrders(deps.db, { ...pick(query, ['storeId', 'outcome', 'from', 'to', 'cursor']), limit: '50' })
+    const more = page.nextCursor ? `/orders?${new URLSearchParams({ ...pick(query, ['storeId', 'outcome', 'from', 'to']), cursor: page.nextCursor })}` : undefined
+    return c.html(
+      <DashboardPage title="Calls" viewer={viewer}>
+        <h1>Calls</h1>
+        <Filters action="/orders" stores={stores} viewer={viewer} query={query} outcome />
+        <OrdersTable orders={page.orders} stores={stores} />
+        {more && (
+          <p>
+            <a href={more}>Older orders</a>
+          </p>
+        )}
+      </DashboardPage>,
+    )
+  })
+
+  /** The order, if this viewer may see it. */
+  const visibleOrder = async (c: Context<DashboardEnv>) => {
+    const id = Number(c.req.param('id'))
+    const order = Number.isSafeInteger(id) && id > 0 ? await orderView(deps.db, id).catch(() => undefined) : undefined
+    const viewer = c.var.viewer
+    if (!order || (viewer.kind === 'merchant' && order.storeId !== viewer.storeId)) throw new ApiError(404, 'order_not_found', `no order ${c.req.param('id')}`)
+    const sample = deps.sandboxStores?.stores.some((s) => s.id === order.storeId)
+    return { order, storeSide: sample ? deps.sandboxStores!.storeSide(order.storeId, order.platformOrderId) : undefined }
+  }
+
+  app.get('/orders/:id', async (c) => {
+    const { order, storeSide } = await visibleOrder(c)
+    const store = (await visibleStores(c.var.viewer)).find((s) => s.id === order.storeId)
+    const nonce = crypto.randomUUID()
+    c.header('Content-Security-Policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`)
+    return c.html(<OrderPage order={order} store={store} storeSide={storeSide} now={deps.now()} viewer={c.var.viewer} nonce={nonce} />)
+  })
+  app.get('/orders/:id/live', async (c) => {
+    const { order, storeSide } = await visibleOrder(c)
+    return c.html(<OrderLive order={order} storeSide={storeSide} now={deps.now()} />)
+  })
+
+  app.post('/test-orders', async (c) => {
+    const form = await c.req.parseBody()
+    const stores = sampleStores(await visibleStores(c.var.viewer))
+    const store = stores.find((s) => s.id === form.storeId)
+    const behaviour = CUSTOMER_BEHAVIOURS.find((b) => b === form.behaviour) as CustomerBehaviour | undefined
+    if (!store || !behaviour) return problemPage(c, 400, 'No test order', 'Test orders go to a sample store, with one of the listed customers.', '/')
+    const placed = await deps.sandboxStores!.placeTestOrder(store.id, behaviour)
+    return c.redirect(`/orders/${placed.orderId}`, 303)
+  })
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return problemPage(c, err.status, err.status === 404 ? 'Not found' : 'That did not work', err.message, '/')
+    deps.log.error('dashboard page failed', { path: c.req.path, error: err })
+    return problemPage(c, 500, 'Something went wrong', 'Something went wrong on our side; try again in a moment.', '/')
+  })
+  return app
+}
+
+function pick(query: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(query).filter(([k]) => keys.includes(k)))
+}

@@ -1,0 +1,67 @@
+import { createHash, hkdfSync, timingSafeEqual } from 'node:crypto'
+import type { Context, MiddlewareHandler } from 'hono'
+import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
+
+/** Who is looking: the operator (every store), or a merchant (their store only). */
+export type Viewer = { kind: 'operator' } | { kind: 'merchant'; storeId: string }
+
+export type DashboardEnv = { Variables: { viewer: Viewer } }
+
+const COOKIE = 'callconfirm_session'
+/** An operator signs in again after half a day; a merchant's session lasts as long as the link that opened it. */
+export const OPERATOR_SESSION_MS = 12 * 3600_000
+
+export interface DashboardSessions {
+  /** True when `given` is the admin token (compared in constant time). */
+  isAdminToken(given: string): boolean
+  start(c: Context, viewer: Viewer, expiresAt: number): Promise<void>
+  end(c: Context): void
+  /** Lets signed-in viewers through with `c.var.viewer`; sends everyone else to the sign-in page. */
+  required: MiddlewareHandler<DashboardEnv>
+}
+
+/**
+ * Dashboard sessions in a signed cookie (hono/cookie's HMAC-SHA256, keyed from ENCRYPTION_KEY):
+ * `operator.<expiry>` or `store.<storeId>.<expiry>`. HttpOnly, SameSite=Lax (a form posted from
+ * another site carries no session), Secure when the app is served over https. No session table:
+ * a new ENCRYPTION_KEY signs everyone out.
+ */
+export function createDashboardSessions(options: { adminToken: string; encryptionKey: Uint8Array; secure: boolean; now: () => number }): DashboardSessions {
+  const secret = Buffer.from(hkdfSync('sha256', options.encryptionKey, new Uint8Array(), 'callconfirm dashboard sessions', 32)).toString('base64')
+  const digest = (s: string) => createHash('sha256').update(s).digest()
+  const adminDigest = digest(options.adminToken)
+
+  const read = async (c: Context): Promise<Viewer | undefined> => {
+    const value = await getSignedCookie(c, secret, COOKIE)
+    if (!value) return undefined
+    const parts = value.split('.')
+    const expiresAt = parseInt(parts.at(-1) ?? '', 36)
+    if (!(expiresAt > options.now())) return undefined
+    if (parts[0] === 'operator' && parts.length === 2) return { kind: 'operator' }
+    if (parts[0] === 'store' && parts.length === 3) return { kind: 'merchant', storeId: parts[1]! }
+    return undefined
+  }
+
+  return {
+    isAdminToken: (given) => timingSafeEqual(digest(given), adminDigest),
+    async start(c, viewer, expiresAt) {
+      const who = viewer.kind === 'operator' ? 'operator' : `store.${viewer.storeId}`
+      await setSignedCookie(c, COOKIE, `${who}.${expiresAt.toString(36)}`, secret, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'Lax',
+        secure: options.secure,
+        maxAge: Math.max(1, Math.floor((expiresAt - options.now()) / 1000)),
+      })
+    },
+    end(c) {
+      deleteCookie(c, COOKIE, { path: '/', secure: options.secure })
+    },
+    required: async (c, next) => {
+      const viewer = await read(c)
+      if (!viewer) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`, 303)
+      c.set('viewer', viewer)
+      await next()
+    },
+  }
+}
