@@ -19,7 +19,8 @@ const { config: ready, generatedAdminToken } = completeSandboxSecrets(config)
 const log = createLogger(ready.logLevel, (line) => process.stdout.write(`${line}\n`))
 
 const { service, stores } = await startWithSandbox(ready, log)
-log.info('listening', { url: service.url, publicUrl: ready.publicUrl, database: ready.databasePath })
+const { publicUrl } = service.deps.config
+log.info('listening', { url: service.url, publicUrl, database: ready.databasePath })
 
 if (ready.sandbox) {
   const why = ready.sandboxBecause.length ? `no ${ready.sandboxBecause.join(', ')}` : 'SANDBOX=1'
@@ -30,7 +31,7 @@ if (ready.sandbox) {
     service.twilioSimulator ? 'nobody is really called' : 'calls are real',
     ...(stores ? [] : ['stores you connect are real: use a development store']),
   ].join('; ')
-  console.log(`callconfirm: sandbox mode (${why}): open ${ready.publicUrl}/ and sign in with ${token}; ${world}`)
+  console.log(`callconfirm: sandbox mode (${why}): open ${publicUrl}/ and sign in with ${token}; ${world}`)
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const)

@@ -39,10 +39,19 @@ describe('starting callconfirm', () => {
       const lines = app.out().trim().split('\n')
       const plain = lines.filter((l) => !l.startsWith('{'))
       expect(plain).toHaveLength(1)
-      expect(plain[0]).toMatch(/^callconfirm: sandbox mode \(no TWILIO_ACCOUNT_SID.*\): .*admin token \S{20,}$/)
-      const url = JSON.parse(lines.find((l) => l.includes('"listening"'))!).url as string
-      const health = await fetch(`${url}/healthz`)
+      const said = /^callconfirm: sandbox mode \(no TWILIO_ACCOUNT_SID.*\): open (http:\/\/localhost:\d+)\/ and sign in with admin token (\S{20,}); .*sample stores Dyqani Demo and Butiku Lule/.exec(plain[0]!)
+      expect(said, plain[0]).not.toBeNull()
+      const [, dashboard, token] = said!
+      const health = await fetch(`${dashboard}/healthz`)
       expect(await health.json()).toMatchObject({ status: 'ok', sandbox: true })
+      // The dashboard is there: signing in with the printed token opens the overview of the sample stores.
+      const signedIn = await fetch(`${dashboard}/login`, { method: 'POST', headers: { origin: dashboard! }, body: new URLSearchParams({ token: token!, next: '/' }), redirect: 'manual' })
+      expect(signedIn.status).toBe(303)
+      const overview = await fetch(`${dashboard}/`, { headers: { cookie: signedIn.headers.getSetCookie()[0]!.split(';')[0]! } })
+      const html = await overview.text()
+      expect(html).toContain('Place a test order')
+      expect(html).toContain('Dyqani Demo (Shopify)')
+      expect(html).toContain('Butiku Lule (WooCommerce)')
     } finally {
       app.child.kill('SIGTERM')
     }

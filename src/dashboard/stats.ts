@@ -76,11 +76,13 @@ export async function callStats(db: Db, period: Period & { storeId?: string }): 
   if (period.storeId) where.push(eq(orders.storeId, period.storeId))
   const inPeriod = and(...where)
 
+  // The day as an integer literal: a bound JS number is a REAL to SQLite, and would not divide whole.
+  const day = sql<number>`${orders.createdAt} / ${sql.raw(String(DAY))}`
   const byOutcome = await db
-    .select({ status: orders.status, outcome: orders.outcome, day: sql<number>`${orders.createdAt} / ${DAY}`, n: sql<number>`count(*)` })
+    .select({ status: orders.status, outcome: orders.outcome, day, n: sql<number>`count(*)` })
     .from(orders)
     .where(inPeriod)
-    .groupBy(orders.status, orders.outcome, sql`${orders.createdAt} / ${DAY}`)
+    .groupBy(orders.status, orders.outcome, day)
     .all()
 
   const [calls] = await db

@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config.js'
+import { completeSandboxSecrets } from '../src/sandbox/secrets.js'
+import { startWithSandbox, type SandboxRun } from '../src/sandbox/start.js'
+import { createLogger } from '../src/utils/log.js'
+import { haveBrowser, launchBrowser } from './support/browser.js'
+
+const browserHere = haveBrowser('dashboard test')
+const ADMIN_TOKEN = 'dashboard-test-admin-token-0123'
+// `SCREENSHOTS=1 npx vitest run test/dashboard.test.ts` refreshes the README's pictures.
+const SCREENSHOTS = process.env.SCREENSHOTS === '1'
+const root = join(import.meta.dirname, '..')
+
+let run: SandboxRun
+let browser: Browser
+let directory: string
+
+beforeAll(async () => {
+  if (!browserHere) return
+  directory = mkdtempSync(join(tmpdir(), 'callconfirm-dashboard-'))
+  // As `npm start` runs with no credentials: sandbox, sample stores, simulated everything.
+  const config = loadConfig({
+    PORT: '0',
+    DATABASE_PATH: join(directory, 'callconfirm.db'),
+    ADMIN_TOKEN,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'silent',
+  })
+  run = await startWithSandbox(completeSandboxSecrets(config).config, createLogger('silent'))
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+  await run?.service.close()
+  if (directory) rmSync(directory, { recursive: true, force: true })
+})
+
+const url = (path: string) => `${run.service.url}${path}`
+
+async function signIn(page: Page) {
+  await page.goto(url('/'))
+  await expect(page.locator('h1').textContent()).resolves.toBe('callconfirm')
+  await page.getByLabel('Admin token').fill(ADMIN_TOKEN)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(url('/'))
+}
+
+const stat = (page: Page, id: string) => page.locator(`[data-stat="${id}"] b`).textContent()
+
+describe.skipIf(!browserHere)('the dashboard', () => {
+  it('refuses a wrong admin token and keeps pages behind the sign-in', async () => {
+    const page = await browser.newPage()
+    const res = await page.goto(url('/orders'))
+    expect(page.url()).toBe(url('/login?next=%2Forders'))
+    expect(res?.status()).toBe(200)
+    await page.getByLabel('Admin token').fill('not-the-token')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await expect(page.locator('.problem').textContent()).resolves.toContain('not the admin token')
+    await page.close()
+  })
+
+  it('places a test order, shows the call as it happens, then the outcome, the tags on the store\'s order, and the stats', async () => {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
+    await signIn(page)
+    await expect(stat(page, 'orders')).resolves.toBe('0')
+
+    await page.getByLabel('Store').last().selectOption({ label: 'Dyqani Demo (Shopify)' })
+    await page.getByLabel('The customer').selectOption('confirms')
+    await page.getByRole('button', { name: 'Place order' }).click()
+    await page.waitForURL(/\/orders\/\d+$/)
+    await expect(page.locator('h1').textContent()).resolves.toContain('Order #1001')
+
+    // Live: the greeting appears in the transcript while the call is still on.
+    await page.locator('[data-transcript] .agent', { hasText: 'Dyqani Demo' }).first().waitFor({ timeout: 40_000 })
+    // Then the customer's answer, the outcome, and the tag Shopify's order now carries (from the simulated store itself).
+    await page.locator('[data-standing] .confirmed').waitFor({ timeout: 60_000 })
+    await page.locator('[data-tag="call-confirmed"]').waitFor({ timeout: 20_000 })
+    await expect(page.locator('[data-transcript] .customer').first().textContent()).resolves.toContain('Po, e konfirmoj')
+    await expect(page.locator('[data-store-side] [data-note]').textContent()).resolves.toMatch(/\[callconfirm\] .* Confirmed \(call \d+ s\)/)
+    await expect(page.locator('#live').getAttribute('data-settled')).resolves.toBe('true')
+    if (SCREENSHOTS) await page.screenshot({ path: join(root, 'docs', 'dashboard-order.png'), fullPage: true })
+
+    // A second customer, of the WooCommerce store, says no.
+    await page.goto(url('/'))
+    await page.getByLabel('Store').last().selectOption({ label: 'Butiku Lule (WooCommerce)' })
+    await page.getByLabel('The customer').selectOption('cancels')
+    await page.getByRole('button', { name: 'Place order' }).click()
+    await page.locator('[data-standing] .cancelled').waitFor({ timeout: 60_000 })
+    await page.locator('[data-tag="_callconfirm_outcome: cancelled"]').waitFor({ timeout: 20_000 })
+    await expect(page.locator('[data-store-side]').textContent()).resolves.toContain('status cancelled')
+
+    // The overview counts both: half confirmed, both answered, each called within seconds.
+    await page.goto(url('/'))
+    await expect(stat(page, 'orders')).resolves.toBe('2')
+    await expect(stat(page, 'confirmation-rate')).resolves.toBe('50%')
+    await expect(stat(page, 'answer-rate')).resolves.toBe('100%')
+    await expect(stat(page, 'first-call')).resolves.toMatch(/^\d+ s$/)
+    await expect(stat(page, 'cost-per-confirmed')).resolves.toMatch(/^\$0\.\d+$/)
+    await expect(page.locator('[data-outcome="confirmed"] td').last().textContent()).resolves.toBe('1')
+    await expect(page.locator('svg.chart rect').count()).resolves.toBe(2)
+    if (SCREENSHOTS) await page.screenshot({ path: join(root, 'docs', 'dashboard.png'), fullPage: true })
+
+    // The calls list filters by outcome.
+    await page.goto(url('/orders?outcome=cancelled'))
+    await expect(page.locator('tbody tr').count()).resolves.toBe(1)
+    await expect(page.locator('tbody tr').textContent()).resolves.toContain('Butiku Lule')
+    await page.close()
+  }, 150_000)
+
+  it('shows a merchant only their own store', async () => {
+    const [shop, woo] = run.stores!.stores
+    const link = new URL(run.service.deps.settingsLinks.link(woo!.id, Date.now()).url)
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } })
+    await page.goto(url(`/enter?t=${link.searchParams.get('t')}`))
+    expect(page.url()).toBe(url('/'))
+    await expect(page.locator('select[name="storeId"]').count()).resolves.toBe(1) // only the test-order form's
+    // Their numbers and orders only: the one WooCommerce order, cancelled.
+    await expect(stat(page, 'orders')).resolves.toBe('1')
+    await expect(page.locator('tr[data-order]').count()).resolves.toBe(1)
+    if (SCREENSHOTS) await page.screenshot({ path: join(root, 'docs', 'dashboard-phone.png'), fullPage: true })
+    // Another store's order is not there for them.
+    const other = await fetch(url('/api/orders?limit=50'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json() as Promise<{ orders: Array<{ id: number; storeId: string }> }>)
+    const foreign = other.orders.find((o) => o.storeId === shop!.id)!
+    const res = await page.goto(url(`/orders/${foreign.id}`))
+    expect(res?.status()).toBe(404)
+    await page.close()
+  })
+})
