@@ -65,18 +65,27 @@ describe.skipIf(!browserHere)('the dashboard', () => {
   })
 
   it('places a test order, shows the call as it happens, then the outcome, the tags on the store\'s order, and the stats', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
+    const page = await context.newPage()
     await signIn(page)
     await expect(stat(page, 'orders')).resolves.toBe('0')
+
+    // A customer of the WooCommerce store orders too, from another tab, and will say no.
+    const other = await context.newPage()
+    await other.goto(url('/'))
+    await other.getByLabel('Store').last().selectOption({ label: 'Butiku Lule (WooCommerce)' })
+    await other.getByLabel('The customer').selectOption('cancels')
+    await other.getByRole('button', { name: 'Place order' }).click()
 
     await page.getByLabel('Store').last().selectOption({ label: 'Dyqani Demo (Shopify)' })
     await page.getByLabel('The customer').selectOption('confirms')
     await page.getByRole('button', { name: 'Place order' }).click()
     await page.waitForURL(/\/orders\/\d+$/)
-    await expect(page.locator('h1').textContent()).resolves.toContain('Order #1001')
+    await expect(page.locator('h1').textContent()).resolves.toContain('Order #1002')
 
     // Live: the greeting appears in the transcript while the call is still on.
     await page.locator('[data-transcript] .agent', { hasText: 'Dyqani Demo' }).first().waitFor({ timeout: 40_000 })
+    await expect(page.locator('#live').getAttribute('data-settled')).resolves.toBe('false')
     // Then the customer's answer, the outcome, and the tag Shopify's order now carries (from the simulated store itself).
     await page.locator('[data-standing] .confirmed').waitFor({ timeout: 60_000 })
     await page.locator('[data-tag="call-confirmed"]').waitFor({ timeout: 20_000 })
@@ -85,14 +94,9 @@ describe.skipIf(!browserHere)('the dashboard', () => {
     await expect(page.locator('#live').getAttribute('data-settled')).resolves.toBe('true')
     if (SCREENSHOTS) await page.screenshot({ path: join(root, 'docs', 'dashboard-order.png'), fullPage: true })
 
-    // A second customer, of the WooCommerce store, says no.
-    await page.goto(url('/'))
-    await page.getByLabel('Store').last().selectOption({ label: 'Butiku Lule (WooCommerce)' })
-    await page.getByLabel('The customer').selectOption('cancels')
-    await page.getByRole('button', { name: 'Place order' }).click()
-    await page.locator('[data-standing] .cancelled').waitFor({ timeout: 60_000 })
-    await page.locator('[data-tag="_callconfirm_outcome: cancelled"]').waitFor({ timeout: 20_000 })
-    await expect(page.locator('[data-store-side]').textContent()).resolves.toContain('status cancelled')
+    await other.locator('[data-standing] .cancelled').waitFor({ timeout: 60_000 })
+    await other.locator('[data-tag="_callconfirm_outcome: cancelled"]').waitFor({ timeout: 20_000 })
+    await expect(other.locator('[data-store-side]').textContent()).resolves.toContain('status cancelled')
 
     // The overview counts both: half confirmed, both answered, each called within seconds.
     await page.goto(url('/'))
@@ -109,25 +113,27 @@ describe.skipIf(!browserHere)('the dashboard', () => {
     await page.goto(url('/orders?outcome=cancelled'))
     await expect(page.locator('tbody tr').count()).resolves.toBe(1)
     await expect(page.locator('tbody tr').textContent()).resolves.toContain('Butiku Lule')
-    await page.close()
+    await context.close()
   }, 150_000)
 
-  it('shows a merchant only their own store', async () => {
+  it('shows a merchant only their own store, opened from their settings page', async () => {
     const [shop, woo] = run.stores!.stores
-    const link = new URL(run.service.deps.settingsLinks.link(woo!.id, Date.now()).url)
+    const settings = run.service.deps.settingsLinks.link(woo!.id, Date.now()).url
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } })
-    await page.goto(url(`/enter?t=${link.searchParams.get('t')}`))
-    expect(page.url()).toBe(url('/'))
-    await expect(page.locator('select[name="storeId"]').count()).resolves.toBe(1) // only the test-order form's
+    await page.goto(settings)
+    const [dashboard] = await Promise.all([page.waitForEvent('popup'), page.getByRole('link', { name: 'See your calls' }).click()])
+    const origin = new URL(settings).origin
+    await dashboard.waitForURL(`${origin}/`)
+    await expect(dashboard.locator('select[name="storeId"]').count()).resolves.toBe(1) // only the test-order form's
     // Their numbers and orders only: the one WooCommerce order, cancelled.
-    await expect(stat(page, 'orders')).resolves.toBe('1')
-    await expect(page.locator('tr[data-order]').count()).resolves.toBe(1)
-    if (SCREENSHOTS) await page.screenshot({ path: join(root, 'docs', 'dashboard-phone.png'), fullPage: true })
+    await expect(stat(dashboard, 'orders')).resolves.toBe('1')
+    await expect(dashboard.locator('tr[data-order]').count()).resolves.toBe(1)
+    if (SCREENSHOTS) await dashboard.screenshot({ path: join(root, 'docs', 'dashboard-phone.png'), fullPage: true })
     // Another store's order is not there for them.
     const other = await fetch(url('/api/orders?limit=50'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json() as Promise<{ orders: Array<{ id: number; storeId: string }> }>)
     const foreign = other.orders.find((o) => o.storeId === shop!.id)!
-    const res = await page.goto(url(`/orders/${foreign.id}`))
+    const res = await dashboard.goto(`${origin}/orders/${foreign.id}`)
     expect(res?.status()).toBe(404)
-    await page.close()
+    await page.context().close()
   })
 })

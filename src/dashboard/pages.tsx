@@ -15,7 +15,7 @@ export interface StoreName {
 }
 
 const STYLE = `
-  body { max-width: 68rem }
+  html body { max-width: 68rem }
   nav { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; border-bottom: 1px solid #8884; padding-bottom: .6rem }
   nav .who { margin-left: auto; color: GrayText; font-size: .9rem }
   nav form button { margin: 0; padding: .2rem .7rem }
@@ -30,7 +30,7 @@ const STYLE = `
   .badge { display: inline-block; padding: .05rem .45rem; border-radius: .6rem; font-size: .85rem; background: #8882 }
   .confirmed { background: #c8e6c9; color: #1b5e20 } .cancelled { background: #ffcdd2; color: #8a1c10 }
   .transcript p { margin: .25rem 0 } .transcript .agent b { color: #1565c0 } .transcript .customer b { color: #2e7d32 } .transcript .system { color: GrayText; font-size: .9rem }
-  .chart { width: 100%; height: auto; max-height: 14rem } .legend span { margin-right: 1rem; font-size: .85rem }
+  .chart { width: 100%; height: auto } .legend span { margin-right: 1rem; font-size: .85rem }
   .sw { display: inline-block; width: .8rem; height: .8rem; border-radius: .15rem; vertical-align: -.1rem; margin-right: .25rem }
   @media (max-width: 40rem) { .hide-narrow { display: none } }
 `
@@ -151,11 +151,13 @@ const SERIES = [
 export function DayChart(props: { days: CallStats['days'] }) {
   const { days } = props
   const max = Math.max(1, ...days.map((d) => d.confirmed + d.cancelled + d.otherOutcome + d.inProgress))
-  const w = 24
-  const h = 120
+  const width = 640
+  const h = 150
+  const w = width / days.length
+  const labelEvery = Math.ceil(days.length / 10)
   return (
     <figure>
-      <svg class="chart" viewBox={`0 0 ${days.length * w} ${h + 16}`} role="img" aria-label="Orders per day by outcome">
+      <svg class="chart" viewBox={`0 0 ${width} ${h + 18}`} role="img" aria-label="Orders per day by outcome">
         {days.map((d, i) => {
           let y = h
           return (
@@ -163,10 +165,10 @@ export function DayChart(props: { days: CallStats['days'] }) {
               {SERIES.map(([key]) => {
                 const bar = (d[key] / max) * h
                 y -= bar
-                return bar > 0 ? <rect x={i * w + 3} y={y} width={w - 6} height={bar} fill={COLORS[key]}><title>{`${d.day}: ${d[key]} ${key}`}</title></rect> : null
+                return bar > 0 ? <rect x={i * w + w * 0.15} y={y} width={w * 0.7} height={bar} fill={COLORS[key]}><title>{`${d.day}: ${d[key]} ${key}`}</title></rect> : null
               })}
-              {(days.length <= 14 || i % Math.ceil(days.length / 10) === 0) && (
-                <text x={i * w + w / 2} y={h + 12} font-size="8" text-anchor="middle" fill="currentColor">
+              {i % labelEvery === 0 && (
+                <text x={i * w + w / 2} y={h + 14} font-size="11" text-anchor="middle" fill="currentColor">
                   {d.day.slice(5)}
                 </text>
               )}
@@ -295,6 +297,9 @@ export function OrdersTable(props: { orders: Array<Pick<OrderView, 'id' | 'name'
   )
 }
 
+const WRITE_KINDS: Record<OrderView['storeWrites'][number]['kind'], string> = { pending: 'Marked as pending', outcome: 'The outcome', withdrawn: 'Pending mark removed' }
+const WRITE_STATUSES: Record<OrderView['storeWrites'][number]['status'], string> = { queued: 'waiting to be written', sending: 'being written', done: 'written', failed: 'failed' }
+
 /**
  * Whether the order page has stopped changing by itself: no call on the line or due within the
  * minute, and every write to the store delivered or given up.
@@ -362,7 +367,7 @@ export function OrderLive(props: { order: OrderView; storeSide?: StoreSideOrder;
       <ul>
         {order.storeWrites.map((w) => (
           <li>
-            {w.kind}: {w.status}
+            {WRITE_KINDS[w.kind]}: {WRITE_STATUSES[w.status]}
             {w.lastError && <span class="hint"> ({w.lastError})</span>}
           </li>
         ))}

@@ -67,7 +67,13 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
       }
     >
       <h1>callconfirm for {s.companyName}</h1>
-      <p class="hint">{store.domain}</p>
+      <p class="hint">
+        {store.domain} ·{' '}
+        {/* A new tab: inside Shopify's admin the dashboard's session cookie would be a third-party one. */}
+        <a href={`/enter?t=${token}`} target="_blank" rel="noopener">
+          See your calls
+        </a>
+      </p>
       {notice && (
         <p class="notice" role="status">
           {notice}
