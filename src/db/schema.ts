@@ -76,6 +76,8 @@ export const orders = sqliteTable(
     index('orders_store_customer_idx').on(t.storeId, t.customerPlatformId),
     index('orders_status_lease_idx').on(t.status, t.leaseExpiresAt),
     index('orders_phone_idx').on(t.phone),
+    // The dashboard's periods and date filters.
+    index('orders_created_idx').on(t.createdAt),
   ],
 )
 
