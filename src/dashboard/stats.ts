@@ -3,8 +3,7 @@ import { z } from 'zod'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders } from '../db/schema.js'
 import { OUTCOMES, type Outcome } from '../domain/order.js'
-import { firstProblem } from '../domain/validation.js'
-import { dayOrInstant } from '../orders/views.js'
+import { dayOrInstant, parseQuery } from '../orders/views.js'
 import { ApiError } from '../utils/errors.js'
 
 const DAY = 24 * 3600_000
@@ -24,16 +23,12 @@ export interface Period {
 
 /** The period a query asks for: `from`/`to` as given, else the last seven days up to now. */
 export function statsPeriod(query: Record<string, string>, now: number): Period & { storeId?: string } {
-  const parsed = statsQuery.safeParse(query)
-  if (!parsed.success) {
-    const { field, message } = firstProblem(parsed.error)
-    throw new ApiError(400, 'invalid_query', message, field)
-  }
-  const to = parsed.data.to ?? now
-  const from = parsed.data.from ?? to - 7 * DAY
+  const asked = parseQuery(statsQuery, query)
+  const to = asked.to ?? now
+  const from = asked.from ?? to - 7 * DAY
   if (from >= to) throw new ApiError(400, 'invalid_query', 'from must be before to', 'from')
   if (to - from > 400 * DAY) throw new ApiError(400, 'invalid_query', 'the period can be at most 400 days', 'from')
-  return { from, to, storeId: parsed.data.storeId }
+  return { from, to, storeId: asked.storeId }
 }
 
 export interface CallStats {

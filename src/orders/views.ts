@@ -39,6 +39,14 @@ export const dayOrInstant = (edge: 'start' | 'end') =>
     return Date.parse(`${v}T00:00:00Z`) + (edge === 'end' ? 24 * 3600_000 : 0)
   })
 
+/** A query string read by `schema`, or a 400 naming the first field it refuses. */
+export function parseQuery<T extends z.ZodType>(schema: T, query: Record<string, string>): z.output<T> {
+  const parsed = schema.safeParse(query)
+  if (parsed.success) return parsed.data
+  const { field, message } = firstProblem(parsed.error)
+  throw new ApiError(400, 'invalid_query', message, field)
+}
+
 export const orderListQuery = z
   .object({
     storeId: z.string().optional(),
@@ -60,12 +68,7 @@ export const orderListQuery = z
  * opaque cursor (`nextCursor` is null on the last page).
  */
 export async function listOrders(db: Db, query: Record<string, string>) {
-  const parsed = orderListQuery.safeParse(query)
-  if (!parsed.success) {
-    const { field, message } = firstProblem(parsed.error)
-    throw new ApiError(400, 'invalid_query', message, field)
-  }
-  const { storeId, status, outcome, storeWrite, from, to, limit, cursor } = parsed.data
+  const { storeId, status, outcome, storeWrite, from, to, limit, cursor } = parseQuery(orderListQuery, query)
   const where: SQL[] = []
   if (storeId) where.push(eq(orders.storeId, storeId))
   if (status) where.push(eq(orders.status, status))
