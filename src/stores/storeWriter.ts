@@ -7,7 +7,7 @@ import type { Logger } from '../utils/log.js'
 import { createPassLoop, type PassLoop } from '../utils/passLoop.js'
 import { claimStoreWrite, dueStoreWrites, finishStoreWrite, releaseStoreWrites, renewStoreWriteLeases, type StoreWrite, type WriteResult } from './outbox.js'
 import type { StoreAccess } from './access.js'
-import { findStore, type StoreDefaults } from './records.js'
+import { findStore, type Store, type StoreDefaults } from './records.js'
 import type { ShopifyAdmin } from './shopify/adminApi.js'
 import { writeShopifyOrder } from './shopify/writeBack.js'
 import { writeWooOrder } from './woocommerce/writeBack.js'
@@ -81,22 +81,21 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
   }
 
   async function deliver(write: StoreWrite): Promise<void> {
-    const result = await attempt(write).catch((error): WriteResult => toResult(write, error))
+    // Read once, for the write and for the failure metric; a read that fails fails the attempt.
+    const store = findStore(deps.db, write.storeId, deps.storeDefaults)
+    const result = await attempt(write, store).catch((error): WriteResult => toResult(write, error))
     await finishStoreWrite(deps.db, write, result, deps.now())
     restAfter(write.storeId, result)
-    if (result.status !== 'done') {
-      const platform = (await findStore(deps.db, write.storeId, deps.storeDefaults))?.platform ?? 'unknown'
-      deps.metrics.storeWriteFailed(platform, result.status === 'failed')
-    }
+    if (result.status !== 'done') deps.metrics.storeWriteFailed((await store.catch(() => undefined))?.platform ?? 'unknown', result.status === 'failed')
     const fields = { storeId: write.storeId, orderId: write.orderId, kind: write.kind }
     if (result.status === 'done') deps.log.info('store write delivered', fields)
     else if (result.status === 'failed') deps.log.warn('store write failed for good', { ...fields, error: result.error })
     else deps.log.info('store write will be retried', { ...fields, error: result.error, at: new Date(result.at).toISOString() })
   }
 
-  async function attempt(write: StoreWrite): Promise<WriteResult> {
+  async function attempt(write: StoreWrite, found: Promise<Store | undefined>): Promise<WriteResult> {
+    const store = await found
     const order = await deps.db.select().from(orders).where(eq(orders.id, write.orderId)).get()
-    const store = await findStore(deps.db, write.storeId, deps.storeDefaults)
     if (!order || !store) return { status: 'failed', error: 'The order or its store is no longer in callconfirm.' }
     const credentials = await deps.access(store)
     if (!credentials) return { status: 'failed', error: "The store's credentials were erased (the app was uninstalled)." }
