@@ -306,8 +306,11 @@ const WRITE_STATUSES: Record<OrderView['storeWrites'][number]['status'], string>
  */
 export function isSettled(order: OrderView, now: number): boolean {
   const callSoon = order.status === 'calling' || (order.status === 'queued' && order.nextCallAt !== null && Date.parse(order.nextCallAt) <= now + 60_000)
-  return !callSoon && order.storeWrites.every((w) => w.status === 'done' || w.status === 'failed')
+  return !callSoon && storeWritesSettled(order)
 }
+
+/** Every write to the store's order delivered or given up: nothing more will land there. */
+export const storeWritesSettled = (order: Pick<OrderView, 'storeWrites'>) => order.storeWrites.every((w) => w.status === 'done' || w.status === 'failed')
 
 /** The part of an order's page that changes while the call happens; the page reloads it until it settles. */
 export function OrderLive(props: { order: OrderView; storeSide?: StoreSideOrder; now: number }) {

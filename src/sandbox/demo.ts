@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../config.js'
-import type { OrderView } from '../dashboard/pages.js'
+import { storeWritesSettled, type OrderView } from '../dashboard/pages.js'
 import { createLogger } from '../utils/log.js'
 import { BEHAVIOURS, type CustomerBehaviour } from './customers.js'
 import { completeSandboxSecrets } from './secrets.js'
@@ -38,7 +38,7 @@ const localTime = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 
 /** Whether an order has ended as its behaviour should; undefined while it is still on its way. */
 function verdict(order: OrderView, behaviour: CustomerBehaviour): boolean | undefined {
   const expected = BEHAVIOURS[behaviour].expect
-  const written = order.storeWrites.every((w) => w.status === 'done' || w.status === 'failed')
+  const written = storeWritesSettled(order)
   if (order.status === 'done') return written ? order.outcome === expected : undefined
   const calledBack = order.status === 'queued' && order.attempts.some((a) => a.endedAt) && order.evidence !== null
   if (calledBack) return written ? expected === 'callback' : undefined
