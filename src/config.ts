@@ -51,7 +51,32 @@ export interface Config {
   }
   /** Prices for the per-call cost estimate, US dollars. */
   prices: CallPrices
+  /** Who may connect what, and from where (see SECURITY.md). */
+  security: {
+    /** Who may connect a new store: operator-minted links only, anyone subject to approval, or anyone. */
+    storeSignup: StoreSignup
+    /** Stores on loopback or private networks may be connected (never link-local or metadata addresses). */
+    allowPrivateStoreAddresses: boolean
+    /** Believe X-Forwarded-For's last hop for the client address (behind a reverse proxy of our own). */
+    trustProxy: boolean
+  }
+  /** Bounds on what the service spends in a day, whoever asks (the toll-fraud guard). */
+  limits: {
+    /** Calls a day per store the operator has vouched for (registered or raised by hand). */
+    storeDailyCalls: number
+    /** Calls a day a store that connected itself starts with, until the operator raises it. */
+    newStoreDailyCalls: number
+    /** Calls a day across every store. */
+    serviceDailyCalls: number
+    /** Estimated spend a day across every store, US dollars. */
+    serviceDailySpendUsd: number
+  }
+  /** Transcripts, evidence and data-request reports are erased this many days after they were made. */
+  retentionDays: number
 }
+
+export const STORE_SIGNUP_MODES = ['invite', 'approve', 'open'] as const
+export type StoreSignup = (typeof STORE_SIGNUP_MODES)[number]
 
 /** gpt-realtime list prices and Twilio's US rates (reference §5); override with CALL_PRICES. */
 export const DEFAULT_PRICES: CallPrices = {
@@ -146,6 +171,14 @@ const envSchema = z.object({
   WORKER_ID: optional(z.string().trim().regex(/^[\w.-]{1,64}$/, 'must be letters, digits, . _ or -')),
   MAX_CONCURRENT_CALLS: optional(z.coerce.number().int().min(1).max(1000)),
   TWILIO_CALLS_PER_SECOND: optional(z.coerce.number().positive().max(100)),
+  STORE_SIGNUP: optional(z.enum(STORE_SIGNUP_MODES)),
+  ALLOW_PRIVATE_STORE_ADDRESSES: optional(flag),
+  TRUST_PROXY: optional(flag),
+  STORE_DAILY_CALLS: optional(z.coerce.number().int().min(1).max(1_000_000)),
+  NEW_STORE_DAILY_CALLS: optional(z.coerce.number().int().min(0).max(1_000_000)),
+  SERVICE_DAILY_CALLS: optional(z.coerce.number().int().min(1).max(10_000_000)),
+  SERVICE_DAILY_SPEND_USD: optional(z.coerce.number().positive().max(1_000_000)),
+  RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(3650)),
 })
 
 /** The credentials without which real calls cannot be placed; any one missing means sandbox. */
@@ -216,5 +249,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       turnDetection: e.OPENAI_TURN_DETECTION ?? 'semantic_vad',
     },
     prices: { ...DEFAULT_PRICES, ...(e.CALL_PRICES as Partial<CallPrices> | undefined) },
+    // The sandbox's own stores live on loopback and connect themselves; live, nobody is trusted by default.
+    security: {
+      storeSignup: e.STORE_SIGNUP ?? (sandbox ? 'open' : 'invite'),
+      allowPrivateStoreAddresses: e.ALLOW_PRIVATE_STORE_ADDRESSES ?? sandbox,
+      trustProxy: e.TRUST_PROXY ?? false,
+    },
+    limits: {
+      storeDailyCalls: e.STORE_DAILY_CALLS ?? 500,
+      newStoreDailyCalls: e.NEW_STORE_DAILY_CALLS ?? (sandbox ? (e.STORE_DAILY_CALLS ?? 500) : 20),
+      serviceDailyCalls: e.SERVICE_DAILY_CALLS ?? 5000,
+      serviceDailySpendUsd: e.SERVICE_DAILY_SPEND_USD ?? 250,
+    },
+    retentionDays: e.RETENTION_DAYS ?? 90,
   }
 }

@@ -118,7 +118,7 @@ describe.skipIf(!browserHere)('the dashboard', () => {
 
   it('shows a merchant only their own store, opened from their settings page', async () => {
     const [shop, woo] = run.stores!.stores
-    const settings = run.service.deps.settingsLinks.link(woo!.id, Date.now()).url
+    const settings = run.service.deps.settingsLinks.link({ id: woo!.id, linkVersion: 1 }, Date.now()).url
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } })
     await page.goto(settings)
     const [dashboard] = await Promise.all([page.waitForEvent('popup'), page.getByRole('link', { name: 'See your calls' }).click()])

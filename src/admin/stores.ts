@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import { privacyRequests, stores } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
 import { findStore, storeView, toStore } from '../stores/records.js'
-import { registerStore, updateStoreSettings } from '../stores/registration.js'
+import { registerStore, revokeSettingsLinks, updateStoreSettings } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
 import { jsonBody } from './body.js'
 
@@ -34,8 +34,15 @@ export function storeRoutes(deps: AppDeps) {
     // A link to hand the merchant (by email, say): their settings page, for seven days.
     .post('/:id/settings-link', async (c) => {
       const store = await existing(c.req.param('id'))
-      const { url, expiresAt } = deps.settingsLinks.link(store.id, deps.now())
+      const { url, expiresAt } = deps.settingsLinks.link(store, deps.now())
       return c.json({ url, expiresAt: new Date(expiresAt).toISOString() }, 201)
+    })
+    // Every settings link and merchant dashboard session handed out for the store stops working.
+    .post('/:id/revoke-links', async (c) => {
+      const store = await existing(c.req.param('id'))
+      const linkVersion = await revokeSettingsLinks(deps.db, store.id, deps.now())
+      deps.log.info('settings links revoked', { reqId: c.var.requestId, storeId: store.id })
+      return c.json({ linkVersion })
     })
     .get('/:id/privacy-requests', async (c) => {
       const store = await existing(c.req.param('id'))

@@ -5,14 +5,23 @@ import { stores as storesTable } from '../db/schema.js'
 import { listOrders, orderView } from '../orders/views.js'
 import { problemPage } from '../pages/layout.js'
 import { CUSTOMER_BEHAVIOURS, type CustomerBehaviour } from '../sandbox/customers.js'
-import { toStore } from '../stores/records.js'
+import { storeForLink } from '../settings/openLink.js'
+import { findStore, toStore } from '../stores/records.js'
 import { ApiError } from '../utils/errors.js'
 import { DashboardPage, DayChart, Filters, LoginPage, OrderLive, OrderPage, OrdersTable, OutcomeTable, StatCards, TestOrderForm, type StoreName } from './pages.js'
 import { createDashboardSessions, OPERATOR_SESSION_MS, type DashboardEnv, type Viewer } from './session.js'
 import { callStats, statsPeriod } from './stats.js'
 
-/** Only a path on this site, never another site (`//evil.example`), is a place to go after signing in. */
-const localPath = (next: unknown) => (typeof next === 'string' && /^\/(?!\/)/.test(next) ? next : '/')
+/**
+ * Only a path on this site is a place to go after signing in. Browsers read `//evil.example` and
+ * `/\evil.example` as another site, so the path must come back from URL parsing on our own origin.
+ */
+export function localPath(next: unknown): string {
+  if (typeof next !== 'string' || !next.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(next)) return '/'
+  const base = new URL('https://callconfirm.invalid')
+  const url = URL.canParse(next, base) ? new URL(next, base) : undefined
+  return url?.origin === base.origin ? `${url.pathname}${url.search}` : '/'
+}
 
 /**
  * The dashboard: what the calls are doing, for the operator (signed in with ADMIN_TOKEN) and for
@@ -25,6 +34,7 @@ export function dashboardRoutes(deps: AppDeps) {
     encryptionKey: deps.config.encryptionKey,
     secure: deps.config.publicUrl.startsWith('https://'),
     now: deps.now,
+    linkVersion: async (storeId) => (await findStore(deps.db, storeId, deps.storeDefaults))?.linkVersion,
   })
   const app = new Hono<DashboardEnv>()
 
@@ -57,10 +67,10 @@ export function dashboardRoutes(deps: AppDeps) {
   })
   // A merchant's way in: the signed link on their settings page opens their store's dashboard.
   app.get('/enter', async (c) => {
-    const verified = deps.settingsLinks.verify(c.req.query('t') ?? '', deps.now())
-    if (!verified.ok)
-      return problemPage(c, 401, 'This link does not work', verified.reason === 'expired' ? 'The link has expired: open the dashboard again from your settings page.' : 'The link is not valid.')
-    await sessions.start(c, { kind: 'merchant', storeId: verified.storeId }, verified.expiresAt)
+    const link = await storeForLink(deps, c.req.query('t') ?? '')
+    if (!link.ok)
+      return problemPage(c, 401, 'This link does not work', link.reason === 'invalid' ? 'The link is not valid.' : 'The link has expired or was withdrawn: open the dashboard again from your settings page.')
+    await sessions.start(c, { kind: 'merchant', storeId: link.store.id, linkVersion: link.store.linkVersion }, link.expiresAt)
     return c.redirect('/', 303)
   })
 

@@ -1,9 +1,9 @@
-import { createHash, hkdfSync, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
 
 /** Who is looking: the operator (every store), or a merchant (their store only). */
-export type Viewer = { kind: 'operator' } | { kind: 'merchant'; storeId: string }
+export type Viewer = { kind: 'operator' } | { kind: 'merchant'; storeId: string; linkVersion: number }
 
 export type DashboardEnv = { Variables: { viewer: Viewer } }
 
@@ -20,16 +20,28 @@ export interface DashboardSessions {
   required: MiddlewareHandler<DashboardEnv>
 }
 
+export interface SessionOptions {
+  adminToken: string
+  encryptionKey: Uint8Array
+  secure: boolean
+  now: () => number
+  /** The store's link version now: a merchant session made at an older one was revoked. */
+  linkVersion: (storeId: string) => Promise<number | undefined>
+}
+
 /**
  * Dashboard sessions in a signed cookie (hono/cookie's HMAC-SHA256, keyed from ENCRYPTION_KEY):
- * `operator.<expiry>` or `store.<storeId>.<expiry>`. HttpOnly, SameSite=Lax (a form posted from
- * another site carries no session), Secure when the app is served over https. No session table:
- * a new ENCRYPTION_KEY signs everyone out.
+ * `operator.<admin token tag>.<expiry>` or `store.<storeId>.<link version>.<expiry>`. HttpOnly,
+ * SameSite=Lax (a form posted from another site carries no session), Secure when the app is
+ * served over https. No session table: a new ENCRYPTION_KEY signs everyone out, a new
+ * ADMIN_TOKEN signs the operator out (the tag is an HMAC of the token), and revoking a store's
+ * links signs its merchants out.
  */
-export function createDashboardSessions(options: { adminToken: string; encryptionKey: Uint8Array; secure: boolean; now: () => number }): DashboardSessions {
+export function createDashboardSessions(options: SessionOptions): DashboardSessions {
   const secret = Buffer.from(hkdfSync('sha256', options.encryptionKey, new Uint8Array(), 'callconfirm dashboard sessions', 32)).toString('base64')
   const digest = (s: string) => createHash('sha256').update(s).digest()
   const adminDigest = digest(options.adminToken)
+  const adminTag = createHmac('sha256', secret).update(options.adminToken).digest('base64url').slice(0, 22)
 
   const read = async (c: Context): Promise<Viewer | undefined> => {
     const value = await getSignedCookie(c, secret, COOKIE)
@@ -37,15 +49,19 @@ export function createDashboardSessions(options: { adminToken: string; encryptio
     const parts = value.split('.')
     const expiresAt = parseInt(parts.at(-1) ?? '', 36)
     if (!(expiresAt > options.now())) return undefined
-    if (parts[0] === 'operator' && parts.length === 2) return { kind: 'operator' }
-    if (parts[0] === 'store' && parts.length === 3) return { kind: 'merchant', storeId: parts[1]! }
+    if (parts[0] === 'operator' && parts.length === 3) return parts[1] === adminTag ? { kind: 'operator' } : undefined
+    if (parts[0] === 'store' && parts.length === 4) {
+      const storeId = parts[1]!
+      const linkVersion = parseInt(parts[2]!, 36)
+      return (await options.linkVersion(storeId)) === linkVersion ? { kind: 'merchant', storeId, linkVersion } : undefined
+    }
     return undefined
   }
 
   return {
     isAdminToken: (given) => timingSafeEqual(digest(given), adminDigest),
     async start(c, viewer, expiresAt) {
-      const who = viewer.kind === 'operator' ? 'operator' : `store.${viewer.storeId}`
+      const who = viewer.kind === 'operator' ? `operator.${adminTag}` : `store.${viewer.storeId}.${viewer.linkVersion.toString(36)}`
       await setSignedCookie(c, COOKIE, `${who}.${expiresAt.toString(36)}`, secret, {
         path: '/',
         httpOnly: true,

@@ -31,6 +31,12 @@ export const stores = sqliteTable(
     settings: text('settings', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
+    /** When the operator let this store place calls; null while it awaits approval (STORE_SIGNUP=approve). */
+    approvedAt: integer('approved_at'),
+    /** Calls a day the operator allows this store; null means the service's STORE_DAILY_CALLS. */
+    dailyCallLimit: integer('daily_call_limit'),
+    /** Settings links and merchant sessions carry this; raising it revokes every one handed out. */
+    linkVersion: integer('link_version').notNull().default(1),
   },
   (t) => [uniqueIndex('stores_platform_domain_uq').on(t.platform, t.domain)],
 )
@@ -66,6 +72,8 @@ export const orders = sqliteTable(
     leaseOwner: text('lease_owner'),
     leaseExpiresAt: integer('lease_expires_at'),
     redactedAt: integer('redacted_at'),
+    /** Why a queued order is waiting past its time (a daily limit, approval), for the merchant to see. */
+    waitReason: text('wait_reason'),
     createdAt: createdAt(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -119,6 +127,8 @@ export const callAttempts = sqliteTable(
   (t) => [
     uniqueIndex('call_attempts_order_number_uq').on(t.orderId, t.number),
     uniqueIndex('call_attempts_call_sid_uq').on(t.callSid),
+    // The day's calls and spend, per store and for the service (the daily limits).
+    index('call_attempts_created_idx').on(t.createdAt),
   ],
 )
 
@@ -134,7 +144,8 @@ export const transcriptLines = sqliteTable(
     text: text('text').notNull(),
     at: integer('at').notNull(),
   },
-  (t) => [index('transcript_lines_order_idx').on(t.orderId, t.at)],
+  // `at` alone: the retention job deletes lines by age.
+  (t) => [index('transcript_lines_order_idx').on(t.orderId, t.at), index('transcript_lines_at_idx').on(t.at)],
 )
 
 /** Shopify deliveries already handled, by `X-Shopify-Webhook-Id`; pruned after a week. */
@@ -209,4 +220,12 @@ export const installStates = sqliteTable('install_states', {
   expiresAt: integer('expires_at').notNull(),
   usedAt: integer('used_at'),
   createdAt: integer('created_at').notNull(),
+  /** SHA-256 of the cookie given to the browser that began the install: only it sees the result. */
+  browserHash: text('browser_hash'),
+  /** WooCommerce: the keys WooCommerce posted, sealed, until they are proven on the store. */
+  pendingKeys: text('pending_keys'),
+  /** The store the install completed into, once it has. */
+  storeId: text('store_id'),
+  /** Why a completed callback did not install (keys that do not work on the store, a refused address). */
+  failure: text('failure'),
 })

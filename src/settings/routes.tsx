@@ -2,9 +2,10 @@ import { Hono, type Context } from 'hono'
 import type { AppDeps } from '../deps.js'
 import { mergeSettings } from '../domain/settings.js'
 import { problemPage } from '../pages/layout.js'
-import { findStore, type Store } from '../stores/records.js'
+import type { Store } from '../stores/records.js'
 import { updateStoreSettings } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
+import { storeForLink } from './openLink.js'
 import { SettingsPage, type SettingsPageProps } from './page.js'
 
 /** How long the form on an opened page stays usable (a Shopify admin page gets a new one each load). */
@@ -47,7 +48,7 @@ export function renderSettings(c: Context, deps: AppDeps, store: Store, extra: O
   // A Shopify store's page lives inside its admin; anyone else's is never framed.
   c.header('Content-Security-Policy', store.platform === 'shopify' ? `frame-ancestors https://${store.domain} https://admin.shopify.com` : "frame-ancestors 'none'")
   c.status(status)
-  return c.html(<SettingsPage store={store} token={deps.settingsLinks.token(store.id, deps.now() + PAGE_TOKEN_TTL_MS)} {...extra} />)
+  return c.html(<SettingsPage store={store} token={deps.settingsLinks.token(store, deps.now() + PAGE_TOKEN_TTL_MS)} {...extra} />)
 }
 
 /**
@@ -65,14 +66,16 @@ export function settingsRoutes(deps: AppDeps) {
   })
 
   async function opened(c: Context, token: string | undefined) {
-    const checked = deps.settingsLinks.verify(token ?? '', deps.now())
-    const store = checked.ok ? await findStore(deps.db, checked.storeId, deps.storeDefaults) : undefined
-    if (store) return { store }
-    const expired = !checked.ok && checked.reason === 'expired'
+    const link = await storeForLink(deps, token ?? '')
+    if (link.ok) return { store: link.store }
+    const again = 'Open callconfirm from your store’s admin again, or connect the store again, for a new link.'
     return {
-      page: expired
-        ? problemPage(c, 401, 'This link has expired', 'Open callconfirm from your store’s admin again, or connect the store again, for a new link.')
-        : problemPage(c, 404, 'This link does not open any settings', 'Check that the whole link was copied.'),
+      page:
+        link.reason === 'expired'
+          ? problemPage(c, 401, 'This link has expired', again)
+          : link.reason === 'revoked'
+            ? problemPage(c, 401, 'This link was withdrawn', `The links to these settings were withdrawn. ${again}`)
+            : problemPage(c, 404, 'This link does not open any settings', 'Check that the whole link was copied.'),
     }
   }
 

@@ -32,6 +32,8 @@ export interface Store {
   country: string
   disabledReason: string | null
   settings: StoreSettings
+  /** Settings links carry it; the operator raises it to revoke them all. */
+  linkVersion: number
   row: StoreRow
 }
 
@@ -77,6 +79,7 @@ export function toStore(row: StoreRow, defaults: StoreDefaults): Store {
     country: row.country,
     disabledReason: row.disabledReason,
     settings,
+    linkVersion: row.linkVersion,
     row,
   }
 }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { AppDeps } from '../deps.js'
 import { stores } from '../db/schema.js'
@@ -248,4 +248,14 @@ export async function updateStoreSettings(deps: AppDeps, id: string, change: unk
   }
   await deps.db.update(stores).set(updates).where(eq(stores.id, id))
   return toStore({ ...store.row, ...updates } as typeof store.row, deps.storeDefaults)
+}
+
+/** Raises the store's link version: every settings link and merchant session made before stops working. */
+export async function revokeSettingsLinks(db: AppDeps['db'], storeId: string, now: number): Promise<number> {
+  const [row] = await db
+    .update(stores)
+    .set({ linkVersion: sql`${stores.linkVersion} + 1`, updatedAt: now })
+    .where(eq(stores.id, storeId))
+    .returning({ linkVersion: stores.linkVersion })
+  return row!.linkVersion
 }

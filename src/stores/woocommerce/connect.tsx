@@ -103,7 +103,7 @@ export function wooConnectRoutes(deps: AppDeps) {
     const domain = await recentlySpentInstall(deps.db, 'woocommerce', state, deps.now(), CONNECT_STATE_TTL_MS)
     const store = domain && (await findStoreByDomain(deps.db, 'woocommerce', domain, deps.storeDefaults))
     if (!store) return problemPage(c, 404, 'Not connected', 'WooCommerce did not send us the keys, or this page is too old. Connect again.')
-    const link = deps.settingsLinks.link(store.id, deps.now()).url
+    const link = deps.settingsLinks.link(store, deps.now()).url
     return c.html(
       <Page title="Connected">
         <h1>{store.settings.companyName} is connected</h1>
