@@ -1,5 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { ApiError } from '../utils/errors.js'
+import { formBody } from '../utils/formBody.js'
 import type { Logger } from '../utils/log.js'
 import { findAttempt, updateAttempt, type Attempt } from './attempts.js'
 import { callEnded, callLog, type CallDeps } from './outcomes.js'
@@ -18,7 +19,7 @@ export interface CallbackDeps extends CallDeps {
  * 403 and changes nothing.
  */
 async function signedCallback(c: Context, deps: CallbackDeps): Promise<{ attempt: Attempt; params: Record<string, string>; log: Logger }> {
-  const form = await c.req.parseBody()
+  const form = await formBody(c)
   const params = Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => typeof e[1] === 'string'))
   if (!isSignedByTwilio(deps.twilio.account.authToken, c.req.header('x-twilio-signature'), `${deps.publicUrl}${c.req.path}`, params)) {
     deps.log.warn('twilio callback rejected: bad or missing signature', { reqId: c.var.requestId, path: c.req.path })

@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { csrf } from 'hono/csrf'
+import { HTTPException } from 'hono/http-exception'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AppDeps } from '../deps.js'
 import { stores as storesTable } from '../db/schema.js'
 import { listOrders, orderView } from '../orders/views.js'
@@ -8,6 +10,7 @@ import { CUSTOMER_BEHAVIOURS, type CustomerBehaviour } from '../sandbox/customer
 import { storeForLink } from '../settings/openLink.js'
 import { findStore, toStore } from '../stores/records.js'
 import { ApiError } from '../utils/errors.js'
+import { formBody } from '../utils/formBody.js'
 import { DashboardPage, DayChart, Filters, LoginPage, OrderLive, OrderPage, OrdersTable, OutcomeTable, StatCards, TestOrderForm, type StoreName } from './pages.js'
 import { createDashboardSessions, OPERATOR_SESSION_MS, type DashboardEnv, type Viewer } from './session.js'
 import { callStats, statsPeriod } from './stats.js'
@@ -51,7 +54,7 @@ export function dashboardRoutes(deps: AppDeps) {
 
   app.get('/login', (c) => c.html(<LoginPage next={localPath(c.req.query('next'))} />))
   app.post('/login', async (c) => {
-    const form = await c.req.parseBody()
+    const form = await formBody(c)
     const next = localPath(form.next)
     if (typeof form.token !== 'string' || !sessions.isAdminToken(form.token)) {
       deps.log.warn('dashboard sign-in refused')
@@ -159,7 +162,7 @@ export function dashboardRoutes(deps: AppDeps) {
   })
 
   app.post('/test-orders', async (c) => {
-    const form = await c.req.parseBody()
+    const form = await formBody(c)
     const stores = sampleStores(await visibleStores(c.var.viewer))
     const store = stores.find((s) => s.id === form.storeId)
     const behaviour = CUSTOMER_BEHAVIOURS.find((b) => b === form.behaviour) as CustomerBehaviour | undefined
@@ -170,6 +173,9 @@ export function dashboardRoutes(deps: AppDeps) {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return problemPage(c, err.status, err.status === 404 ? 'Not found' : 'That did not work', err.message, '/')
+    // hono's own refusals (the CSRF check's 403, a body over the limit) are the client's, not ours.
+    if (err instanceof HTTPException && err.status < 500)
+      return problemPage(c, err.status as ContentfulStatusCode, 'That did not work', err.message || 'This request was refused. Go back, reload the page and try again.', '/')
     deps.log.error('dashboard page failed', { path: c.req.path, error: err })
     return problemPage(c, 500, 'Something went wrong', 'Something went wrong on our side; try again in a moment.', '/')
   })

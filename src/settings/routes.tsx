@@ -5,16 +5,16 @@ import { problemPage } from '../pages/layout.js'
 import type { Store } from '../stores/records.js'
 import { updateStoreSettings } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
+import { formBody, type FormBody } from '../utils/formBody.js'
 import { storeForLink } from './openLink.js'
 import { SettingsPage, type SettingsPageProps } from './page.js'
 
 /** How long the form on an opened page stays usable (a Shopify admin page gets a new one each load). */
 export const PAGE_TOKEN_TTL_MS = 3600_000
 
-type Form = Record<string, string | File | (string | File)[]>
 
 /** The settings a submitted form asks for: the fields the page shows for the store's platform. */
-export function settingsFromForm(form: Form, store: Store): Record<string, unknown> {
+export function settingsFromForm(form: FormBody, store: Store): Record<string, unknown> {
   const text = (name: string) => {
     const v = form[name]
     return typeof v === 'string' ? v.trim() : undefined
@@ -85,7 +85,7 @@ export function settingsRoutes(deps: AppDeps) {
   })
 
   app.post('/', async (c) => {
-    const form = (await c.req.parseBody()) as Form
+    const form = await formBody(c)
     const { store, page } = await opened(c, typeof form.t === 'string' ? form.t : undefined)
     if (page) return page
     const change = settingsFromForm(form, store!)
