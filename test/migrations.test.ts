@@ -69,8 +69,9 @@ describe('database migrations', () => {
       expect(sqlite.pragma('foreign_key_check')).toEqual([])
       sqlite.close()
 
-      // The upgraded database serves the API: the seeded order reads back whole.
-      const svc = await startTestService({ DATABASE_PATH: file })
+      // The upgraded database serves the API: the seeded order reads back whole (the seeds are
+      // dated 2025, so retention is set long enough to keep their transcript).
+      const svc = await startTestService({ DATABASE_PATH: file, RETENTION_DAYS: '3650' })
       try {
         const order = await svc.api('GET', '/api/orders/1')
         expect(order.body).toMatchObject({ platformOrderId: '820982911946154508', phone: '+38344123456' })

@@ -143,6 +143,15 @@ export async function hangUp(client: TwilioClient, sid: string, answered: boolea
   }
 }
 
+/**
+ * Ends a call at whatever stage it is: asks Twilio where it stands, then cancels it while it
+ * rings or hangs it up once answered (our own record of its status may lag behind Twilio's).
+ */
+export async function endCall(client: TwilioClient, sid: string): Promise<void> {
+  const call = await fetchCall(client, sid)
+  if (!TERMINAL_CALL_STATUSES.has(call.status)) await hangUp(client, sid, call.status === 'in-progress')
+}
+
 /** Twilio's error code (21211 invalid number, 20404 not found…) of a failed REST call. */
 export function twilioErrorCode(error: unknown): number | undefined {
   return error instanceof twilio.RestException ? error.code : undefined

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { makePrivateDirectory, makePrivateFile, tightenIfPresent } from '../utils/privateFiles.js'
 import type { Db } from './index.js'
 import * as schema from './schema.js'
 
@@ -12,24 +12,39 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
 /**
  * Connects to an existing database. WAL with synchronous=FULL: a commit is on disk before we
  * answer a webhook, even across a power cut. Each commit costs an fsync, which is why intake
- * group-commits (utils/batcher.ts).
+ * group-commits (utils/batcher.ts). secure_delete: what is erased (a redaction, expired
+ * transcripts) is overwritten with zeros, not left readable in free pages of the file; older
+ * copies can stay in the WAL until it is overwritten.
  */
 export function connectDatabase(path: string): { db: Db; sqlite: Database.Database } {
   const sqlite = new Database(path)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = FULL')
+  sqlite.pragma('secure_delete = ON')
   sqlite.pragma('busy_timeout = 5000')
   sqlite.pragma('foreign_keys = ON')
   return { db: drizzle(sqlite, { schema }), sqlite }
 }
 
 /**
- * Opens (creating if needed) the SQLite database and brings its schema up to date. Foreign
- * keys are off while migrating: drizzle-kit's table rebuilds would otherwise cascade, and the
- * PRAGMA has no effect inside migrate()'s transaction.
+ * Makes the database's files (it holds customers' names, phones and words) readable by the
+ * service's user alone: the directory is created 0700, the file created or tightened to 0600
+ * before SQLite opens it, as SQLite gives the -wal and -shm it creates the main file's mode;
+ * ones left by an earlier run are tightened too.
+ */
+function makeDatabaseFilesPrivate(path: string): void {
+  makePrivateDirectory(dirname(path))
+  makePrivateFile(path)
+  for (const suffix of ['-wal', '-shm']) tightenIfPresent(`${path}${suffix}`)
+}
+
+/**
+ * Opens (creating if needed) the SQLite database, private to the service's user, and brings its
+ * schema up to date. Foreign keys are off while migrating: drizzle-kit's table rebuilds would
+ * otherwise cascade, and the PRAGMA has no effect inside migrate()'s transaction.
  */
 export function openDatabase(path: string, migrationsFolder = MIGRATIONS_DIR): { db: Db; sqlite: Database.Database } {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') makeDatabaseFilesPrivate(path)
   const { db, sqlite } = connectDatabase(path)
   sqlite.pragma('foreign_keys = OFF')
   migrate(db, { migrationsFolder })

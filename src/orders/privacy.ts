@@ -1,6 +1,8 @@
-import { and, eq, inArray, or, type SQL } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, notInArray, or, sql, type SQL } from 'drizzle-orm'
+import { endCall, maskCallSid, TERMINAL_CALL_STATUSES, type TwilioClient } from '../calls/twilio.js'
 import type { Db } from '../db/index.js'
-import { orders, privacyRequests, stores, transcriptLines } from '../db/schema.js'
+import { callAttempts, orders, privacyRequests, stores, transcriptLines } from '../db/schema.js'
+import type { Logger } from '../utils/log.js'
 
 /** Who a privacy request is about, as the platform identifies them. */
 export interface CustomerRef {
@@ -46,41 +48,126 @@ export async function customerDataReport(db: Db, storeId: string, who: CustomerR
   }
 }
 
+/** The topic whose stored answers (reports) hold a customer's personal data. */
+const DATA_REQUEST = 'customers/data_request'
+
+/** What a redaction did: counts for the privacy request's record, and the calls it must still end. */
+export interface Redaction {
+  erased: { orders: number; transcriptLines: number; dataReports: number }
+  /** Call SIDs of the calls that were on for these orders. */
+  liveCalls: string[]
+}
+
+const orderIdsInReport = (report: Record<string, unknown>): string[] =>
+  Array.isArray(report.orders) ? report.orders.map((o: { platformOrderId?: unknown }) => String(o?.platformOrderId)) : []
+
 /**
- * Erases a customer's personal data: name, phone, city, the customer's words kept as evidence,
- * and call transcripts. The order itself stays (number, items, outcome) so the merchant's
- * statistics survive; a call still waiting for it is withdrawn, as there is no one left to call.
+ * Replaces stored data-request reports with the bare fact that they were answered and later
+ * erased (when, and why), keeping none of the customer's data. `concerns` picks, among the rows
+ * `where` matches, the reports about the customer being erased.
  */
-export async function redactOrders(db: Db, where: SQL | undefined, now: number) {
-  if (!where) return { orders: 0, transcriptLines: 0 }
-  const ids = (await db.select({ id: orders.id }).from(orders).where(where).all()).map((r) => r.id)
-  if (!ids.length) return { orders: 0, transcriptLines: 0 }
-  const deleted = await db.delete(transcriptLines).where(inArray(transcriptLines.orderId, ids)).run()
-  await db
-    .update(orders)
+export function eraseDataReports(db: Db, where: SQL, because: string, now: number, concerns: (report: Record<string, unknown>) => boolean = () => true): number {
+  const reports = db
+    .select({ id: privacyRequests.id, report: privacyRequests.report })
+    .from(privacyRequests)
+    .where(and(eq(privacyRequests.topic, DATA_REQUEST), sql`json_extract(${privacyRequests.report}, '$.erasedAt') is null`, where))
+    .all()
+    .filter((r) => concerns(r.report))
+  for (const { id, report } of reports) {
+    const erased = { ordersReported: orderIdsInReport(report).length, erasedAt: new Date(now).toISOString(), erasedBecause: because }
+    db.update(privacyRequests).set({ report: erased }).where(eq(privacyRequests.id, id)).run()
+  }
+  return reports.length
+}
+
+/** What erasing some orders found and did, before their data-request reports are dealt with. */
+interface ErasedOrders {
+  orders: number
+  transcriptLines: number
+  liveCalls: string[]
+  platformOrderIds: Set<string>
+}
+
+const redaction = (erased: ErasedOrders, dataReports: number): Redaction => ({
+  erased: { orders: erased.orders, transcriptLines: erased.transcriptLines, dataReports },
+  liveCalls: erased.liveCalls,
+})
+
+/**
+ * Erases the personal data on some orders: name, phone, city, the customer's words kept as
+ * evidence, call transcripts. The orders themselves stay (number, items, outcome) so the
+ * merchant's statistics survive. Calling stops: a call waiting is withdrawn and a call on the
+ * line is closed, both as skipped `data_redacted` (the caller hangs up `liveCalls`). From the
+ * moment this commits, the writes about an order (its transcript, answer, outcome, store
+ * writes) refuse it. Runs inside the caller's transaction.
+ */
+function redactOrders(db: Db, where: SQL | undefined, now: number): ErasedOrders {
+  const rows = where ? db.select({ id: orders.id, platformOrderId: orders.platformOrderId, status: orders.status }).from(orders).where(where).all() : []
+  const platformOrderIds = new Set(rows.map((r) => r.platformOrderId))
+  if (!rows.length) return { orders: 0, transcriptLines: 0, liveCalls: [], platformOrderIds }
+  const ids = rows.map((r) => r.id)
+  const calling = rows.filter((r) => r.status === 'calling').map((r) => r.id)
+  const liveCalls = calling.length
+    ? db
+        .select({ callSid: callAttempts.callSid })
+        .from(callAttempts)
+        .where(and(inArray(callAttempts.orderId, calling), isNotNull(callAttempts.callSid), notInArray(callAttempts.status, [...TERMINAL_CALL_STATUSES])))
+        .all()
+        .map((a) => a.callSid!)
+    : []
+  db.update(orders)
     .set({ customerName: null, customerPlatformId: null, phone: null, city: null, evidence: null, redactedAt: now, updatedAt: now })
     .where(inArray(orders.id, ids))
     .run()
-  await db
-    .update(orders)
-    .set({ status: 'skipped', skipReason: 'data_redacted', nextCallAt: null })
-    .where(and(inArray(orders.id, ids), eq(orders.status, 'queued')))
+  db.update(orders)
+    .set({ status: 'skipped', skipReason: 'data_redacted', nextCallAt: null, leaseOwner: null, leaseExpiresAt: null })
+    .where(and(inArray(orders.id, ids), inArray(orders.status, ['queued', 'calling'])))
     .run()
-  return { orders: ids.length, transcriptLines: deleted.changes }
+  const lines = db.delete(transcriptLines).where(inArray(transcriptLines.orderId, ids)).run()
+  return { orders: ids.length, transcriptLines: lines.changes, liveCalls, platformOrderIds }
 }
 
-export const redactCustomer = (db: Db, storeId: string, who: CustomerRef, now: number) =>
-  redactOrders(db, customerOrders(storeId, who), now)
+/**
+ * Erases one customer's data (Shopify's `customers/redact`), in one transaction: their orders'
+ * personal data (see redactOrders) and the data-request reports that told them what we held.
+ */
+export async function redactCustomer(db: Db, storeId: string, who: CustomerRef, now: number): Promise<Redaction> {
+  return db.transaction(() => {
+    const erased = redactOrders(db, customerOrders(storeId, who), now)
+    const aboutThem = (report: Record<string, unknown>) => orderIdsInReport(report).some((id) => erased.platformOrderIds.has(id))
+    return redaction(erased, eraseDataReports(db, eq(privacyRequests.storeId, storeId), 'customers/redact', now, aboutThem))
+  })
+}
 
-/** Erases all of a shop's customer data and its credentials (Shopify's `shop/redact`). */
-export async function redactShop(db: Db, storeId: string, now: number) {
-  const erased = await redactOrders(db, eq(orders.storeId, storeId), now)
-  await db
-    .update(stores)
-    .set({ credentials: null, webhookSecret: null, enabled: false, disabledReason: 'shop_redacted', updatedAt: now })
-    .where(eq(stores.id, storeId))
-    .run()
-  return erased
+/** Erases all of a shop's customer data, its data-request reports and its credentials (Shopify's `shop/redact`), in one transaction. */
+export async function redactShop(db: Db, storeId: string, now: number): Promise<Redaction> {
+  return db.transaction(() => {
+    const erased = redactOrders(db, eq(orders.storeId, storeId), now)
+    const dataReports = eraseDataReports(db, eq(privacyRequests.storeId, storeId), 'shop/redact', now)
+    db.update(stores)
+      .set({ credentials: null, webhookSecret: null, enabled: false, disabledReason: 'shop_redacted', updatedAt: now })
+      .where(eq(stores.id, storeId))
+      .run()
+    return redaction(erased, dataReports)
+  })
+}
+
+/**
+ * Hangs up the calls a redaction found on the line, so the agent stops talking to (and about)
+ * the customer. A call Twilio cannot end now is logged and left: nothing it says is kept.
+ * Returns how many were ended.
+ */
+export async function endRedactedCalls(twilio: TwilioClient, callSids: string[], log: Logger): Promise<number> {
+  let ended = 0
+  for (const sid of callSids) {
+    try {
+      await endCall(twilio, sid)
+      ended++
+    } catch (error) {
+      log.error('could not hang up the call of a redacted customer', { callSid: maskCallSid(sid), error })
+    }
+  }
+  return ended
 }
 
 export async function recordPrivacyRequest(

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Config } from '../config.js'
 import type { ReadyConfig } from '../deps.js'
 import { fromBase64, toBase64, toBase64Url } from '../utils/base64.js'
+import { makePrivateDirectory, PRIVATE_FILE_MODE, tightenIfPresent } from '../utils/privateFiles.js'
 
 export interface SandboxSecrets {
   config: ReadyConfig
@@ -22,15 +23,19 @@ export function completeSandboxSecrets(config: Config): SandboxSecrets {
 
   const file = config.databasePath === ':memory:' ? undefined : join(dirname(config.databasePath), 'sandbox-secrets.json')
   let saved: { adminToken: string; encryptionKey: string } | undefined
-  if (file && existsSync(file)) saved = JSON.parse(readFileSync(file, 'utf8'))
+  if (file && existsSync(file)) {
+    tightenIfPresent(file)
+    saved = JSON.parse(readFileSync(file, 'utf8'))
+  }
   if (!saved) {
     saved = {
       adminToken: toBase64Url(crypto.getRandomValues(new Uint8Array(24))),
       encryptionKey: toBase64(crypto.getRandomValues(new Uint8Array(32))),
     }
     if (file) {
-      mkdirSync(dirname(file), { recursive: true })
-      writeFileSync(file, JSON.stringify(saved, null, 2), { mode: 0o600 })
+      // Made before the database, so this is where the data directory is created.
+      makePrivateDirectory(dirname(file))
+      writeFileSync(file, JSON.stringify(saved, null, 2), { mode: PRIVATE_FILE_MODE })
     }
   }
   return {

@@ -13,7 +13,11 @@ export interface CallContext {
   settings: StoreSettings
 }
 
-/** Everything a call's agent needs, from its attempt: the order, the store's name and settings. */
+/**
+ * Everything a call's agent needs, from its attempt: the order, the store's name and settings.
+ * Nothing for an order whose customer's data was erased: a call that slipped out while the
+ * redaction arrived gets no agent (its stream is refused, which ends the call).
+ */
 export async function loadCallContext(deps: { db: Db; storeDefaults: StoreDefaults }, attemptId: string): Promise<CallContext | undefined> {
   const row = await deps.db
     .select({ attempt: callAttempts, order: orders })
@@ -21,7 +25,7 @@ export async function loadCallContext(deps: { db: Db; storeDefaults: StoreDefaul
     .innerJoin(orders, eq(orders.id, callAttempts.orderId))
     .where(eq(callAttempts.id, attemptId))
     .get()
-  if (!row) return undefined
+  if (!row || row.order.redactedAt !== null) return undefined
   const store = await findStore(deps.db, row.order.storeId, deps.storeDefaults)
   if (!store) return undefined
   return {

@@ -1,11 +1,14 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders, transcriptLines } from '../db/schema.js'
 import type { Outcome } from '../domain/order.js'
 
 /** What the agent writes down during a call: the answer, the words, how it ended. */
 
-/** The customer's answer, with their words as evidence; the call's end makes it final. */
+/**
+ * The customer's answer, with their words as evidence; the call's end makes it final. Only while
+ * the order is being called: a redaction ends that, so an erased customer's answer is not kept.
+ */
 export async function recordAnswer(db: Db, orderId: number, outcome: Outcome, evidence: string, now: number): Promise<void> {
   await db
     .update(orders)
@@ -24,11 +27,27 @@ export async function recordCallback(db: Db, orderId: number, at: number, eviden
   return queued.changes === 1
 }
 
+/**
+ * Keeps a line of the call's transcript, unless the customer's data has been erased: the check
+ * is part of the insert, so a line racing a redaction either lands before it (and is erased with
+ * the rest) or not at all. False when the line was refused.
+ */
 export async function addTranscriptLine(
   db: Db,
   line: { orderId: number; attemptId: string; speaker: 'agent' | 'customer' | 'system'; text: string; at: number },
-): Promise<void> {
-  await db.insert(transcriptLines).values(line).run()
+): Promise<boolean> {
+  const value = <T>(v: T, column: string) => sql<T>`${v}`.as(column)
+  const kept = await db
+    .insert(transcriptLines)
+    .select(
+      db
+        // Drizzle wants every column, in the table's order; a null id is the next rowid.
+        .select({ id: value(null, 'id'), orderId: orders.id, attemptId: value(line.attemptId, 'attempt_id'), speaker: value(line.speaker, 'speaker'), text: value(line.text, 'text'), at: value(line.at, 'at') })
+        .from(orders)
+        .where(and(eq(orders.id, line.orderId), isNull(orders.redactedAt))),
+    )
+    .run()
+  return kept.changes === 1
 }
 
 export interface StreamSummary {

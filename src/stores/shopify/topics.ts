@@ -2,7 +2,7 @@ import { z } from 'zod'
 import type { AppDeps } from '../../deps.js'
 import { parsePhone } from '../../domain/phone.js'
 import { acceptOrder, intakeResponse } from '../../orders/intake.js'
-import { customerDataReport, recordPrivacyRequest, redactCustomer, redactShop, type CustomerRef } from '../../orders/privacy.js'
+import { customerDataReport, endRedactedCalls, recordPrivacyRequest, redactCustomer, redactShop, type CustomerRef, type Redaction } from '../../orders/privacy.js'
 import { uninstallStore } from '../lifecycle.js'
 import { id, parsePayload, text } from '../payload.js'
 import type { DeliveryReceipt } from '../receipts.js'
@@ -72,6 +72,12 @@ const privacyTopic =
     return { status: 'honoured' }
   }
 
+/** After a redaction has committed, its customers' calls still on the line are hung up; the record keeps counts only. */
+async function endingCalls(ctx: TopicContext, redaction: Redaction): Promise<Record<string, unknown>> {
+  const callsEnded = await endRedactedCalls(ctx.deps.twilio.client, redaction.liveCalls, ctx.deps.log)
+  return { ...redaction.erased, callsEnded }
+}
+
 /** Each topic we subscribe to, by its `X-Shopify-Topic` name; any other topic is acknowledged and ignored. */
 export const SHOPIFY_TOPICS: Record<string, TopicHandler> = {
   'orders/create': ordersCreate,
@@ -79,8 +85,8 @@ export const SHOPIFY_TOPICS: Record<string, TopicHandler> = {
   'customers/data_request': privacyTopic('customers/data_request', (ctx) =>
     customerDataReport(ctx.deps.db, ctx.store.id, customerRef(ctx)),
   ),
-  'customers/redact': privacyTopic('customers/redact', (ctx) =>
-    redactCustomer(ctx.deps.db, ctx.store.id, customerRef(ctx), ctx.deps.now()),
+  'customers/redact': privacyTopic('customers/redact', async (ctx) =>
+    endingCalls(ctx, await redactCustomer(ctx.deps.db, ctx.store.id, customerRef(ctx), ctx.deps.now())),
   ),
-  'shop/redact': privacyTopic('shop/redact', (ctx) => redactShop(ctx.deps.db, ctx.store.id, ctx.deps.now())),
+  'shop/redact': privacyTopic('shop/redact', async (ctx) => endingCalls(ctx, await redactShop(ctx.deps.db, ctx.store.id, ctx.deps.now()))),
 }

@@ -1,0 +1,43 @@
+import { and, inArray, isNotNull, lt, notInArray } from 'drizzle-orm'
+import type { Db } from '../db/index.js'
+import { orders, privacyRequests, transcriptLines } from '../db/schema.js'
+import { eraseDataReports } from './privacy.js'
+
+const DAY = 24 * 3600_000
+/** Rows erased per statement: a first run over years of calls must not hold the database (or the event loop) for long. */
+const BATCH = 2_000
+
+/** Runs `erase` (one batch) until a batch comes back short, letting other work in between; returns the rows erased. */
+async function inBatches(erase: () => number): Promise<number> {
+  let total = 0
+  for (;;) {
+    const n = erase()
+    total += n
+    if (n < BATCH) return total
+    await new Promise((resolve) => setTimeout(resolve, 0))
+  }
+}
+
+/**
+ * Erases what callconfirm keeps only for `retentionDays` (RETENTION_DAYS): call transcripts (by
+ * the time of each line), the customer's words kept as an order's evidence (by the order's age),
+ * and the reports that answered customers' data requests (by when they were answered; that a
+ * request was answered stays on record). Orders keep their number, items, outcome and cost, so
+ * the statistics do not change. An order still being called keeps its evidence until it ends.
+ *
+ * @example
+ * await pruneExpiredData(db, Date.now(), config.retentionDays) // { transcriptLines: 120, evidence: 4, dataReports: 0 }
+ */
+export async function pruneExpiredData(db: Db, now: number, retentionDays: number) {
+  const before = now - retentionDays * DAY
+  const oldLines = db.select({ id: transcriptLines.id }).from(transcriptLines).where(lt(transcriptLines.at, before)).limit(BATCH)
+  const transcriptLinesErased = await inBatches(() => db.delete(transcriptLines).where(inArray(transcriptLines.id, oldLines)).run().changes)
+  const oldEvidence = db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(lt(orders.createdAt, before), isNotNull(orders.evidence), notInArray(orders.status, ['queued', 'calling'])))
+    .limit(BATCH)
+  const evidence = await inBatches(() => db.update(orders).set({ evidence: null }).where(inArray(orders.id, oldEvidence)).run().changes)
+  const dataReports = eraseDataReports(db, lt(privacyRequests.receivedAt, before), 'retention', now)
+  return { transcriptLines: transcriptLinesErased, evidence, dataReports }
+}
