@@ -23,11 +23,13 @@ import WebSocket, { WebSocketServer } from 'ws'
 import { recordAttempt } from '../src/calls/attempts.js'
 import { openDatabase } from '../src/db/node.js'
 import { callAttempts, orders, stores } from '../src/db/schema.js'
+import { MAX_UNVERIFIED_STREAMS } from '../src/voice/mediaStreamRoute.js'
 import { freePort } from '../test/support/wait.js'
 
 const CALL_COUNTS = (process.env.CALLS ?? '50,100,200').split(',').map(Number)
 const SECONDS = Number(process.env.SECONDS ?? 10)
 const WARMUP_MS = 2_000
+const STREAMS_AT_ONCE = MAX_UNVERIFIED_STREAMS / 2
 const FRAME_MS = 20
 const root = join(import.meta.dirname, '..')
 
@@ -240,25 +242,32 @@ async function measure(bridge: Bridge, pid: number, n: number, model: Awaited<Re
   const down = direction(n)
   let measuring = false
   model.onAudio = (text) => arrived(up, text, measuring)
-  const callers = await Promise.all(
-    bridge.calls.map(
-      (call, i) =>
-        new Promise<WebSocket>((resolve, reject) => {
-          const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/twilio/media-stream`, { perMessageDeflate: false })
-          ws.on('message', (data) => {
-            const text = data.toString()
-            if (text.startsWith('{"event":"mark"')) return ws.send(text) // played at once
-            arrived(down, text, measuring)
-          })
-          ws.once('open', () => {
-            ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }))
-            ws.send(JSON.stringify({ event: 'start', sequenceNumber: '1', start: { accountSid: `AC${'5'.repeat(32)}`, streamSid: `MZ${String(i).padStart(32, '0')}`, callSid: call.callSid, tracks: ['inbound'], mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 }, customParameters: { attemptId: call.attemptId, token: call.token } }, streamSid: `MZ${String(i).padStart(32, '0')}` }))
-            resolve(ws)
-          })
-          ws.once('error', reject)
-        }),
-    ),
-  )
+  const openCaller = (call: Bridge['calls'][number], i: number) =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/twilio/media-stream`, { perMessageDeflate: false })
+      ws.on('message', (data) => {
+        const text = data.toString()
+        if (text.startsWith('{"event":"mark"')) return ws.send(text) // played at once
+        arrived(down, text, measuring)
+      })
+      ws.once('open', () => {
+        ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }))
+        ws.send(JSON.stringify({ event: 'start', sequenceNumber: '1', start: { accountSid: `AC${'5'.repeat(32)}`, streamSid: `MZ${String(i).padStart(32, '0')}`, callSid: call.callSid, tracks: ['inbound'], mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 }, customParameters: { attemptId: call.attemptId, token: call.token } }, streamSid: `MZ${String(i).padStart(32, '0')}` }))
+        resolve(ws)
+      })
+      ws.once('error', reject)
+    })
+  // callconfirm turns away streams beyond MAX_UNVERIFIED_STREAMS still waiting for their start:
+  // open the callers in batches, each let in (a model session apiece) before the next.
+  const callers: WebSocket[] = []
+  for (let from = 0; from < bridge.calls.length; from += STREAMS_AT_ONCE) {
+    callers.push(...(await Promise.all(bridge.calls.slice(from, from + STREAMS_AT_ONCE).map((call, k) => openCaller(call, from + k)))))
+    const deadline = Date.now() + 10_000
+    while (model.sessions.size < callers.length) {
+      if (Date.now() > deadline) throw new Error(`the bridge let in ${model.sessions.size} of ${callers.length} streams`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
   // Every 20 ms each caller speaks a frame and each model session answers with one.
   let tick = 0
   const timer = setInterval(() => {

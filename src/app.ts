@@ -1,17 +1,20 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
 import { requestId, type RequestIdVariables } from 'hono/request-id'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { sql } from 'drizzle-orm'
+import { connectLinkRoutes } from './admin/connectLinks.js'
 import { orderRoutes } from './admin/orders.js'
-import { twilioCallbackRoutes } from './calls/callbacks.js'
+import { requireTwilioSignature, twilioCallbackRoutes } from './calls/callbacks.js'
 import { statsRoutes } from './admin/stats.js'
 import { storeRoutes } from './admin/stores.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import type { AppDeps } from './deps.js'
+import { problemPage } from './pages/layout.js'
 import { settingsRoutes } from './settings/routes.js'
+import { installRateLimit } from './stores/installRateLimit.js'
 import { shopifyInstallRoutes } from './stores/shopify/install.js'
 import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
 import { wooConnectRoutes } from './stores/woocommerce/connect.js'
@@ -20,6 +23,17 @@ import { ApiError, payloadTooLarge } from './utils/errors.js'
 import { checkUpgradeSignature, mediaStreamRoute } from './voice/mediaStreamRoute.js'
 
 export const API_BODY_LIMIT = 256 * 1024
+/** Twilio's callbacks and the sign-in, settings and test-order forms are a few KB; no other route takes more. */
+export const FORM_BODY_LIMIT = 64 * 1024
+/** Routes with a body limit of their own: webhooks (stores/webhookRequest.ts) and the JSON API (below). */
+const OWN_BODY_LIMIT = /^\/(webhooks|api)\//
+
+/** Refuses a body over `limit`: a page for a browser's form, the JSON error for anyone else. */
+function bodyTooLarge(c: Context, limit: number) {
+  if (!c.req.header('accept')?.includes('text/html')) return payloadTooLarge(c, limit)
+  c.header('Connection', 'close')
+  return problemPage(c, 413, 'That form is too large', `A form sent here can hold at most ${limit / 1024} KiB. Go back and send it with less in it.`)
+}
 
 const authError = (code: string, message: string) => ({ message: { error: { code, message } } })
 
@@ -63,6 +77,14 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
     })
   })
 
+  // Twilio signs every callback: an unsigned one is refused before any of its body is read.
+  app.use('/twilio/status/*', requireTwilioSignature(deps.log))
+  app.use('/twilio/amd/*', requireTwilioSignature(deps.log))
+  // Every other body has a ceiling, too: hono's bodyLimit refuses by Content-Length before
+  // reading, and stops a chunked body once it passes the limit (413, connection closed).
+  const formBodyLimit = bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: (c) => bodyTooLarge(c, FORM_BODY_LIMIT) })
+  app.use((c, next) => (OWN_BODY_LIMIT.test(c.req.path) ? next() : formBodyLimit(c, next)))
+
   app.get('/healthz', async (c) => {
     await deps.db.run(sql`select 1`)
     return c.json({ status: 'ok', sandbox: deps.config.sandbox })
@@ -80,6 +102,10 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
   app.route('/webhooks/shopify', shopifyWebhookRoutes(deps))
   app.route('/webhooks/woocommerce', wooWebhookRoutes(deps))
 
+  // Beginning an install stores a state and needs no account: one budget per client address for both.
+  const installStarts = installRateLimit({ clientAddress: deps.clientAddress, limits: deps.installRateLimit })
+  app.use('/shopify/install', installStarts)
+  app.use('/woocommerce/connect', installStarts)
   app.route('/shopify', shopifyInstallRoutes(deps))
   app.route('/woocommerce', wooConnectRoutes(deps))
   app.route('/settings', settingsRoutes(deps))
@@ -93,6 +119,7 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
     bodyLimit({ maxSize: API_BODY_LIMIT, onError: (c) => payloadTooLarge(c, API_BODY_LIMIT) }),
   )
   app.route('/api/stores', storeRoutes(deps))
+  app.route('/api/connect-links', connectLinkRoutes(deps))
   app.route('/api/orders', orderRoutes(deps))
   app.route('/api/stats', statsRoutes(deps))
 

@@ -1,3 +1,4 @@
+import type { Context } from 'hono'
 import type { TwilioAccount, TwilioClient } from './calls/twilio.js'
 import type { Config } from './config.js'
 import type { Db } from './db/index.js'
@@ -6,6 +7,9 @@ import type { Metrics } from './metrics.js'
 import type { SaveOrder } from './orders/intake.js'
 import type { ReadStoreOrder } from './stores/orderState.js'
 import type { ShopifyAdmin } from './stores/shopify/adminApi.js'
+import type { ConnectLinks } from './stores/connectLinks.js'
+import type { InstallRateLimit } from './stores/installRateLimit.js'
+import type { StoreNetwork } from './stores/storeAddress.js'
 import type { StoreDefaults } from './stores/records.js'
 import type { SettingsLinks } from './settings/link.js'
 import type { Logger } from './utils/log.js'
@@ -33,6 +37,14 @@ export interface AppDeps {
   shopify: ShopifyAdmin
   /** Signed links to a store's settings page (WooCommerce merchants, and Shopify's embedded page). */
   settingsLinks: SettingsLinks
+  /** Signed, expiring invitations to connect a new store (STORE_SIGNUP=invite). */
+  connectLinks: ConnectLinks
+  /** Requests to stores' own addresses (WooCommerce REST), refused for addresses a store may not be on. */
+  storeNetwork: StoreNetwork
+  /** Who sent a request, for per-address limits: the socket's peer, or the proxy's last hop with TRUST_PROXY. */
+  clientAddress: (c: Context) => string | undefined
+  /** How many installs one address may begin, other than the default (tests that install many stores). */
+  installRateLimit?: Partial<InstallRateLimit>
   /** Reads an order back from its store just before its customer is called. */
   readStoreOrder: ReadStoreOrder
   /** Tells the scheduler a call may be due now (an order was just queued). */

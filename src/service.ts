@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
 import { createNodeWebSocket } from '@hono/node-ws'
 import type { Hono } from 'hono'
 import { createApp } from './app.js'
@@ -10,19 +11,24 @@ import { openDatabase } from './db/node.js'
 import type { AppDeps, ReadyConfig } from './deps.js'
 import { createMetrics } from './metrics.js'
 import { saveOrdersInTransaction } from './orders/intake.js'
+import { pruneExpiredData } from './orders/retention.js'
 import type { SandboxStores } from './sandbox/sampleStores.js'
 import { startRealtimeSimulator, type RealtimeSimulator } from './sandbox/realtime/simulator.js'
 import { createSettingsLinks } from './settings/link.js'
 import { startTwilioSimulator, type TwilioSimulator } from './sandbox/twilio/simulator.js'
 import { createStoreAccess } from './stores/access.js'
+import { createConnectLinks } from './stores/connectLinks.js'
+import { clientAddressOf, type InstallRateLimit } from './stores/installRateLimit.js'
 import { createStoreOrderReader } from './stores/orderState.js'
 import { pruneDeliveries } from './stores/receipts.js'
 import { createShopifyAdmin } from './stores/shopify/adminApi.js'
+import { createStoreNetwork } from './stores/storeNetwork.js'
 import { createStoreWriter, type StoreWriter } from './stores/storeWriter.js'
 import { createBatcher } from './utils/batcher.js'
 import type { Logger } from './utils/log.js'
 import { createSecretBox } from './utils/secretBox.js'
 import type { VoiceTiming } from './voice/callBridge.js'
+import { MAX_STREAM_MESSAGE_BYTES } from './voice/mediaStreamRoute.js'
 import { createRealtimePool } from './voice/realtimePool.js'
 
 export interface RunningService {
@@ -58,6 +64,8 @@ export interface ServiceOptions {
   voiceTiming?: Partial<VoiceTiming>
   /** The sandbox's sample shops, for the dashboard's test orders. */
   sandboxStores?: SandboxStores
+  /** Installs one address may begin other than the default, for tests that install many stores. */
+  installRateLimit?: Partial<InstallRateLimit>
 }
 
 const HOUR = 3600 * 1000
@@ -94,6 +102,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
   })
   const now = options.now ?? Date.now
   const access = createStoreAccess({ db, box, shopify, log, now })
+  const storeNetwork = createStoreNetwork({ allowPrivate: config.security.allowPrivateStoreAddresses })
   let scheduler: Scheduler | undefined
   let storeWriter: StoreWriter | undefined
   const deps: AppDeps = {
@@ -108,7 +117,11 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     twilio: { client: createTwilioClient(twilio.account), account: twilio.account },
     shopify,
     settingsLinks: createSettingsLinks(config.encryptionKey, config.publicUrl),
-    readStoreOrder: createStoreOrderReader({ access, shopify }),
+    connectLinks: createConnectLinks(config.encryptionKey, config.publicUrl),
+    storeNetwork,
+    clientAddress: clientAddressOf(config.security.trustProxy, (c) => getConnInfo(c).remote.address),
+    installRateLimit: options.installRateLimit,
+    readStoreOrder: createStoreOrderReader({ access, shopify, storeNetwork }),
     wakeScheduler: () => scheduler?.wake(),
     wakeStoreWriter: () => storeWriter?.wake(),
     prices: config.prices,
@@ -128,6 +141,8 @@ export async function startService(configured: ReadyConfig, log: Logger, options
   // node-ws routes upgrades through the app, which needs its upgrader to be built: tie the knot.
   let app: ReturnType<typeof createApp> | undefined
   const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app!.request(...args) } as Hono })
+  // node-ws takes no ws options; its server reads them at each upgrade, so the message cap is set here.
+  nodeWs.wss.options.maxPayload = MAX_STREAM_MESSAGE_BYTES
   app = createApp(deps, { upgradeWebSocket: nodeWs.upgradeWebSocket })
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app!.fetch, port: config.port, hostname: config.host }, () => resolve(s))
@@ -139,7 +154,14 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     scheduler.start()
     storeWriter.start()
   }
-  const maintenance = setInterval(() => void pruneDeliveries(db, Date.now()).catch((error) => log.error('pruning receipts failed', { error })), HOUR)
+  // Hourly, and once now: delivery receipts past their week, customers' data past RETENTION_DAYS.
+  const maintain = async () => {
+    await pruneDeliveries(db, Date.now()).catch((error) => log.error('pruning receipts failed', { error }))
+    const erased = await pruneExpiredData(db, now(), config.retentionDays).catch((error) => log.error('erasing expired data failed', { error }))
+    if (erased && (erased.transcriptLines || erased.evidence || erased.dataReports)) log.info('expired customer data erased', erased)
+  }
+  let maintaining = maintain()
+  const maintenance = setInterval(() => (maintaining = maintaining.then(maintain)), HOUR)
   maintenance.unref()
 
   return {
@@ -152,6 +174,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     realtimeSimulator,
     async close() {
       clearInterval(maintenance)
+      await maintaining
       await scheduler.stop()
       await storeWriter.stop()
       deps.realtimePool.close()

@@ -33,7 +33,10 @@ beforeAll(async () => {
     SHOPIFY_ADMIN_API_ORIGIN: shopify.origin,
     OPENAI_API_KEY: OPENAI_KEY,
     OPENAI_REALTIME_URL: realtime.url,
-  })
+    NEW_STORE_DAILY_CALLS: '9',
+    STORE_SIGNUP: 'approve',
+    // Every install here comes from this machine's one address: more than a stranger may begin.
+  }, { installRateLimit: { limit: 1000 } })
 })
 afterAll(async () => {
   await svc?.close()
@@ -128,6 +131,13 @@ describe('installing from Shopify', () => {
     await until(async () => (await orderView(svc, orderId)).outcome === 'confirmed', 'the customer to confirm', 20_000)
     await until(() => shopify.tags(domain, id).includes('call-confirmed'), 'the tag on the Shopify order')
     expect(shopify.tags(domain, id)).not.toContain('call-pending')
+  })
+
+  it('lets a shop installed from Shopify call at once, within the low daily limit of a new store', async () => {
+    const domain = newShop()
+    await install(domain)
+    // Shopify vouches for the shop, so STORE_SIGNUP=approve (a WooCommerce setting) does not hold it back.
+    expect(await storeFor(domain)).toMatchObject({ approved: true, dailyCallLimit: 9, dailyCallLimitIsDefault: false })
   })
 
   it('stops calling when the merchant uninstalls, and resumes when they install again', async () => {

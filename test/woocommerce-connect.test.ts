@@ -4,6 +4,7 @@ import { wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../src/sandbox/woocommerce/simulator.js'
 import { customer, nextOrderId, orderView, startCallingService, startFastRealtime, startTestTwilio, type CallingService } from './support/calling.js'
+import { cookieBrowser } from './support/cookieBrowser.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
 const OPENAI_KEY = 'sk-test-woo-connect'
@@ -16,7 +17,8 @@ const stores: WooCommerceSimulator[] = []
 beforeAll(async () => {
   twilio = await startTestTwilio()
   realtime = await startFastRealtime(OPENAI_KEY)
-  svc = await startCallingService(twilio, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url })
+  // Every connect here comes from this machine's one address: more than a stranger may begin.
+  svc = await startCallingService(twilio, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url }, { installRateLimit: { limit: 1000 } })
 })
 afterAll(async () => {
   await svc?.close()
@@ -30,12 +32,12 @@ async function newStore() {
 }
 
 /** The merchant types their store's address, logs in to WordPress and approves; back on our page. */
-async function connect(woo: WooCommerceSimulator) {
-  const started = await fetch(`${svc.url}/woocommerce/connect?store_url=${encodeURIComponent(woo.siteUrl)}`, { redirect: 'manual' })
+async function connect(woo: WooCommerceSimulator, browser = cookieBrowser()) {
+  const started = await browser.fetch(`${svc.url}/woocommerce/connect?store_url=${encodeURIComponent(woo.siteUrl)}`)
   expect(started.status).toBe(302)
   const authorize = new URL(started.headers.get('location')!)
-  const approved = await fetch(authorize, { redirect: 'manual' })
-  const returned = approved.status === 302 ? await fetch(approved.headers.get('location')!, { redirect: 'manual' }) : undefined
+  const approved = await browser.fetch(authorize)
+  const returned = approved.status === 302 ? await browser.fetch(approved.headers.get('location')!) : undefined
   return { authorize, approved, returned, page: await returned?.text() }
 }
 

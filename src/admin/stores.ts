@@ -3,13 +3,13 @@ import { Hono } from 'hono'
 import { privacyRequests, stores } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
 import { findStore, storeView, toStore } from '../stores/records.js'
-import { registerStore, revokeSettingsLinks, updateStoreSettings } from '../stores/registration.js'
+import { registerStore, revokeSettingsLinks, splitStoreChange, updateStoreControls, updateStoreSettings } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
 import { jsonBody } from './body.js'
 
 /** `/api/stores`: register stores by hand, read and change their settings. */
 export function storeRoutes(deps: AppDeps) {
-  const view = (store: Parameters<typeof storeView>[0]) => storeView(store, deps.config.publicUrl)
+  const view = (store: Parameters<typeof storeView>[0]) => storeView(store, { publicUrl: deps.config.publicUrl, storeDailyCalls: deps.config.limits.storeDailyCalls })
   const existing = async (id: string) => {
     const store = await findStore(deps.db, id, deps.storeDefaults)
     if (!store) throw new ApiError(404, 'store_not_found', `no store with id ${id}`)
@@ -27,8 +27,18 @@ export function storeRoutes(deps: AppDeps) {
       return c.json({ stores: rows.map((r) => view(toStore(r, deps.storeDefaults))) })
     })
     .get('/:id', async (c) => c.json(view(await existing(c.req.param('id')))))
+    // Settings are the merchant's (the settings page changes them too); approval and the daily
+    // limit are the operator's, taken out here and nowhere else.
     .patch('/:id', async (c) => {
-      const store = await updateStoreSettings(deps, c.req.param('id'), await jsonBody(c))
+      const id = c.req.param('id')
+      const { controls, settings } = splitStoreChange(await jsonBody(c))
+      // Controls are checked first and saved last, so a refused setting leaves nothing changed.
+      let store = await existing(id)
+      if (settings !== undefined) store = await updateStoreSettings(deps, id, settings)
+      if (controls) {
+        store = await updateStoreControls(deps, id, controls)
+        deps.log.info('store controls changed', { reqId: c.var.requestId, storeId: id, ...controls })
+      }
       return c.json(view(store))
     })
     // A link to hand the merchant (by email, say): their settings page, for seven days.

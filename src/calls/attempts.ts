@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { and, desc, eq, gte, notInArray, sql } from 'drizzle-orm'
+import { and, count, desc, eq, gte, ne, notInArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders } from '../db/schema.js'
 import { toBase64Url } from '../utils/base64.js'
@@ -15,16 +15,17 @@ export const sha256Hex = (text: string) => createHash('sha256').update(text).dig
 /**
  * Records an attempt before Twilio hears of it, with the hash of the one-time token its media
  * stream will present. If the process dies between this and storing the Call SID, recovery
- * finds the attempt and asks Twilio what became of it.
+ * finds the attempt and asks Twilio what became of it. Synchronous, so the dialer can record it
+ * in the transaction that checked the day's limits.
  */
-export async function recordAttempt(db: Db, orderId: number, now: number): Promise<{ attempt: Attempt; streamToken: string }> {
+export function recordAttempt(db: Db, orderId: number, now: number): { attempt: Attempt; streamToken: string } {
   const streamToken = toBase64Url(crypto.getRandomValues(new Uint8Array(24)))
-  const last = await db
+  const last = db
     .select({ number: sql<number>`coalesce(max(${callAttempts.number}), 0)` })
     .from(callAttempts)
     .where(eq(callAttempts.orderId, orderId))
     .get()
-  const attempt = await db
+  const attempt = db
     .insert(callAttempts)
     .values({
       id: newId('att'),
@@ -79,13 +80,58 @@ export async function placedAttempts(db: Db, orderId: number): Promise<Attempt[]
     .all()
 }
 
-/** Calls placed to a number since `since`, across every order and store. */
-export async function callsToNumberSince(db: Db, phone: string, since: number): Promise<number> {
-  const row = await db
-    .select({ n: sql<number>`count(*)` })
+export interface CallsSoFar {
+  /** Since the store's local midnight: to this number (any store), and by this store. */
+  callsToNumberToday: number
+  storeCallsToday: number
+  /** By this store in the last 24 hours. */
+  storeCallsPast24h: number
+  /** Since midnight UTC, by every store: calls, and their estimated cost so far. */
+  serviceCallsToday: number
+  serviceSpendTodayUsd: number
+}
+
+const DAY_MS = 86_400_000
+
+/**
+ * The day's calls the daily limits weigh. A call counts from the moment its attempt is recorded
+ * (`dialing`) unless Twilio never placed it; its cost counts once the call has ended and been
+ * priced. Synchronous (better-sqlite3), so it can run in the transaction that records the next
+ * attempt: two dials at once cannot both take the day's last call.
+ */
+export function callsSoFar(db: Db, at: { phone: string; storeId: string; storeDayStart: number; serviceDayStart: number; now: number }): CallsSoFar {
+  const placed = ne(callAttempts.status, 'not-placed')
+  const sincePast24h = Math.min(at.storeDayStart, at.now - DAY_MS)
+  const toNumber = db
+    .select({ n: count() })
     .from(callAttempts)
     .innerJoin(orders, eq(orders.id, callAttempts.orderId))
-    .where(and(eq(orders.phone, phone), gte(callAttempts.createdAt, since), notInArray(callAttempts.status, NOT_CALLS)))
+    .where(and(eq(orders.phone, at.phone), gte(callAttempts.createdAt, at.storeDayStart), placed))
     .get()
-  return row?.n ?? 0
+  const byStore = db
+    .select({
+      today: sql<number>`count(*) filter (where ${callAttempts.createdAt} >= ${at.storeDayStart})`,
+      past24h: sql<number>`count(*) filter (where ${callAttempts.createdAt} >= ${at.now - DAY_MS})`,
+    })
+    // CROSS JOIN keeps SQLite on the day's attempts (bounded by the service's daily limit) rather
+    // than walking every order the store ever had through its store_id index.
+    .from(callAttempts)
+    .crossJoin(orders)
+    .where(and(eq(orders.id, callAttempts.orderId), eq(orders.storeId, at.storeId), gte(callAttempts.createdAt, sincePast24h), placed))
+    .get()
+  const byService = db
+    .select({
+      calls: sql<number>`count(*) filter (where ${placed})`,
+      spend: sql<number>`coalesce(sum(${callAttempts.costUsd}), 0)`,
+    })
+    .from(callAttempts)
+    .where(gte(callAttempts.createdAt, at.serviceDayStart))
+    .get()
+  return {
+    callsToNumberToday: toNumber?.n ?? 0,
+    storeCallsToday: byStore?.today ?? 0,
+    storeCallsPast24h: byStore?.past24h ?? 0,
+    serviceCallsToday: byService?.calls ?? 0,
+    serviceSpendTodayUsd: byService?.spend ?? 0,
+  }
 }

@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono'
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { ApiError } from '../utils/errors.js'
 import { formBody } from '../utils/formBody.js'
 import type { Logger } from '../utils/log.js'
@@ -11,6 +11,26 @@ export interface CallbackDeps extends CallDeps {
   publicUrl: string
   /** Opens the agent's session while the phone rings. */
   realtimePool: { prewarm(attemptId: string): void }
+}
+
+/**
+ * Refuses a Twilio callback without X-Twilio-Signature before its body is read: Twilio signs
+ * every callback, and checking the signature itself needs the form (signedCallback), so an
+ * unsigned stranger would otherwise have their body read first. Mounted in app.ts ahead of the
+ * body limit.
+ *
+ * @example
+ * app.use('/twilio/status/*', requireTwilioSignature(deps.log))
+ */
+export function requireTwilioSignature(log: Logger): MiddlewareHandler {
+  return async function requireTwilioSignature(c, next) {
+    if (!c.req.header('x-twilio-signature')) {
+      log.warn('twilio callback rejected: no signature', { reqId: c.var.requestId, path: c.req.path })
+      c.header('Connection', 'close') // the body is left unread
+      throw new ApiError(403, 'invalid_signature', 'X-Twilio-Signature is missing')
+    }
+    await next()
+  }
 }
 
 /**

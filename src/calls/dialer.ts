@@ -1,15 +1,18 @@
 import { eq } from 'drizzle-orm'
+import { perDb } from '../db/index.js'
 import { orders } from '../db/schema.js'
 import { startOfLocalDay } from '../domain/callingWindow.js'
-import { decideDial } from '../domain/dialPolicy.js'
+import { decideDial, startOfUtcDay, STORE_HOLDS, type DailyLimits, type DialDecision } from '../domain/dialPolicy.js'
 import { maskPhone } from '../domain/phone.js'
 import type { ReadStoreOrder } from '../stores/orderState.js'
-import { findStore } from '../stores/records.js'
-import { callsToNumberSince, recordAttempt, storeCallSid, updateAttempt } from './attempts.js'
+import { findStore, storeDailyCallLimit, type Store } from '../stores/records.js'
+import { callsSoFar, recordAttempt, storeCallSid, updateAttempt } from './attempts.js'
 import { callLog, closeOrder, releaseForRecovery, requeueOrder, stopCalling, type CallDeps } from './outcomes.js'
 import { maskCallSid, placeCall, twilioErrorCode, twilioHttpStatus, type TwilioAccount, type TwilioClient } from './twilio.js'
 
 export interface DialerDeps extends CallDeps {
+  /** The service's daily limits (config.limits): calls per store by default, calls and spend in all. */
+  config: { limits: DailyLimits }
   twilio: { client: TwilioClient; account: TwilioAccount }
   publicUrl: string
   readStoreOrder: ReadStoreOrder
@@ -26,9 +29,9 @@ const RECOVERY_DELAY_MS = 60_000
 
 /**
  * Dials one order the scheduler has claimed: checks the number against the store's policy
- * (allowed countries, calling hours, the day's limit per number), reads the order again from
- * the store (cancelled, fulfilled or already answered there: no call), records the attempt, and
- * only then asks Twilio to place the call.
+ * (a customer's own line, allowed countries, calling hours, the day's limits), reads the order
+ * again from the store (cancelled, fulfilled or already answered there: no call), records the
+ * attempt, and only then asks Twilio to place the call.
  */
 export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void> {
   const now = deps.now()
@@ -36,18 +39,17 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   if (!order || order.status !== 'calling') return
   const store = await findStore(deps.db, order.storeId, deps.storeDefaults)
   if (!store || !store.settings.enabled) return stopCalling(deps.db, orderId, 'store_disabled', now)
-  if (!order.phone) return closeOrder(deps, orderId, 'invalid_phone', 'The order has no phone number.', now)
+  const phone = order.phone
+  if (!phone) return closeOrder(deps, orderId, 'invalid_phone', 'The order has no phone number.', now)
 
-  const settings = store.settings
-  const decision = decideDial(
-    { now, phoneCountry: order.phoneCountry, callsToNumberToday: await callsToNumberSince(deps.db, order.phone, startOfLocalDay(now, settings.timezone)) },
-    settings,
-  )
-  if (decision.action === 'refuse') {
-    deps.log.warn('number outside the allowed countries; not dialled', { orderId, phone: maskPhone(order.phone) })
-    return closeOrder(deps, orderId, 'failed', decision.evidence, now)
+  const { storeDailyCalls, serviceDailyCalls, serviceDailySpendUsd } = deps.config.limits
+  const limits: DailyLimits = { storeDailyCalls: storeDailyCallLimit(store.row, storeDailyCalls), serviceDailyCalls, serviceDailySpendUsd }
+  const decide = (at: number) => {
+    const counts = callsSoFar(deps.db, { phone, storeId: store.id, storeDayStart: startOfLocalDay(at, store.settings.timezone), serviceDayStart: startOfUtcDay(at), now: at })
+    return decideDial({ now: at, phone, phoneCountry: order.phoneCountry, ...counts }, store.settings, limits)
   }
-  if (decision.action === 'wait') return requeueOrder(deps.db, orderId, decision.until, now)
+  const decision = decide(now)
+  if (decision.action !== 'dial') return holdBack(deps, { orderId, store, limits }, decision, now)
 
   const inStore = await deps.readStoreOrder(store, order.platformOrderId)
   switch (inStore.state) {
@@ -66,17 +68,29 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
       deps.log.warn('could not read the order from the store; calling anyway', { orderId, reason: inStore.reason })
   }
 
-  const { attempt, streamToken } = await recordAttempt(deps.db, orderId, now)
+  // Decided again in the transaction that records the attempt (immediate: it holds the write lock
+  // from its first read), so dials side by side, in one process or two, or waiting on a slow
+  // store, cannot both take the day's last call.
+  const recordedAt = deps.now()
+  const recorded = deps.db.transaction(
+    () => {
+      const final = decide(recordedAt)
+      return final.action === 'dial' ? recordAttempt(deps.db, orderId, recordedAt) : final
+    },
+    { behavior: 'immediate' },
+  )
+  if ('action' in recorded) return holdBack(deps, { orderId, store, limits }, recorded, recordedAt)
+  const { attempt, streamToken } = recorded
   const log = callLog(deps.log, attempt)
   try {
     const call = await placeCall(deps.twilio.client, deps.twilio.account, {
-      to: order.phone,
+      to: phone,
       attemptId: attempt.id,
       streamToken,
       publicUrl: deps.publicUrl,
     })
     await storeCallSid(deps.db, attempt.id, call, deps.now())
-    log.info('call placed', { attempt: attempt.number, callSid: maskCallSid(call.sid), phone: maskPhone(order.phone) })
+    log.info('call placed', { attempt: attempt.number, callSid: maskCallSid(call.sid), phone: maskPhone(phone) })
   } catch (error) {
     const code = twilioErrorCode(error)
     const status = twilioHttpStatus(error)
@@ -95,4 +109,34 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
     log.error('Twilio did not place the call; trying again shortly', { code, status, error: message })
     return requeueOrder(deps.db, orderId, deps.now() + TWILIO_UNAVAILABLE_RETRY_MS, deps.now())
   }
+}
+
+/** Daily-limit warnings already logged, per database: store and reason → the day it was logged. */
+const limitsLogged = perDb(() => new Map<string, number>())
+
+/**
+ * Acts on a decision not to dial now: closes the order when its number must never be dialled,
+ * or queues it for when it may be, saying why it waits. A store held back by a daily limit is
+ * logged once a day at warn, for the operator (no phone numbers: the store and the limit say it).
+ */
+async function holdBack(
+  deps: DialerDeps,
+  held: { orderId: number; store: Store; limits: DailyLimits },
+  decision: Exclude<DialDecision, { action: 'dial' }>,
+  now: number,
+): Promise<void> {
+  const { orderId, store, limits } = held
+  if (decision.action === 'refuse') {
+    deps.log.warn(decision.outcome === 'invalid_phone' ? 'number is not a customer\'s own line; not dialled' : 'number outside the allowed countries; not dialled', { orderId, storeId: store.id })
+    return closeOrder(deps, orderId, decision.outcome, decision.evidence, now)
+  }
+  if (STORE_HOLDS.has(decision.reason)) {
+    const key = `${store.id}:${decision.reason}`
+    const day = decision.reason === 'store_daily_limit' ? startOfLocalDay(now, store.settings.timezone) : startOfUtcDay(now)
+    if (limitsLogged(deps.db).get(key) !== day) {
+      limitsLogged(deps.db).set(key, day)
+      deps.log.warn('daily limit reached; the store\'s calls wait', { storeId: store.id, reason: decision.reason, ...limits, until: new Date(decision.until).toISOString() })
+    }
+  }
+  return requeueOrder(deps.db, orderId, decision.until, now, decision.reason)
 }

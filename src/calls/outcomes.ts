@@ -3,6 +3,7 @@ import type { Db } from '../db/index.js'
 import { orders } from '../db/schema.js'
 import type { Outcome, SkipReason } from '../domain/order.js'
 import { telephonyCost, type CallPrices } from '../domain/callCost.js'
+import type { DialWaitReason } from '../domain/dialPolicy.js'
 import { nextRetryAt } from '../domain/retryLadder.js'
 import { WITHDRAWN_REASONS } from '../domain/writeBack.js'
 import { queueOrderWrite } from '../stores/outbox.js'
@@ -30,9 +31,13 @@ export async function callsInFlight(db: Db): Promise<number> {
   return row?.n ?? 0
 }
 
-/** Puts an order being called back in the queue for `at` (a retry, a wait for the calling hours). */
-export async function requeueOrder(db: Db, orderId: number, at: number, now: number): Promise<void> {
-  await db.update(orders).set({ status: 'queued', nextCallAt: at, updatedAt: now, ...released }).where(beingCalled(orderId)).run()
+/**
+ * Puts an order being called back in the queue for `at` (a retry, a wait for the calling hours or
+ * a daily limit). `waitReason` says why it waits past its time, for the dashboard; a plain retry
+ * has none. The scheduler clears it when it claims the order again.
+ */
+export async function requeueOrder(db: Db, orderId: number, at: number, now: number, waitReason: DialWaitReason | null = null): Promise<void> {
+  await db.update(orders).set({ status: 'queued', nextCallAt: at, waitReason, updatedAt: now, ...released }).where(beingCalled(orderId)).run()
 }
 
 /**

@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, sql } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, lte, sql } from 'drizzle-orm'
 import { orders, stores } from '../db/schema.js'
 import { findStore } from '../stores/records.js'
 import { dialOrder } from './dialer.js'
@@ -80,7 +80,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       .select({ id: orders.id, storeId: orders.storeId })
       .from(orders)
       .innerJoin(stores, eq(stores.id, orders.storeId))
-      .where(and(eq(orders.status, 'queued'), lte(orders.nextCallAt, now), eq(stores.enabled, true)))
+      // A store awaiting the operator's approval places no calls: its orders stay queued.
+      .where(and(eq(orders.status, 'queued'), lte(orders.nextCallAt, now), eq(stores.enabled, true), isNotNull(stores.approvedAt)))
       .orderBy(asc(orders.nextCallAt), asc(orders.id))
       .limit(capacity * 4)
       .all()
@@ -93,7 +94,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if ((perStore.get(job.storeId) ?? 0) >= limits.get(job.storeId)!) continue
       const won = await deps.db
         .update(orders)
-        .set({ status: 'calling', leaseOwner: deps.owner, leaseExpiresAt: now + LEASE_MS, updatedAt: now })
+        .set({ status: 'calling', waitReason: null, leaseOwner: deps.owner, leaseExpiresAt: now + LEASE_MS, updatedAt: now })
         .where(and(eq(orders.id, job.id), eq(orders.status, 'queued')))
         .run()
       if (won.changes !== 1) continue // another worker was quicker

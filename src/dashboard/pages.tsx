@@ -1,6 +1,8 @@
 import type { Child } from 'hono/jsx'
+import type { WaitReason } from '../domain/dialPolicy.js'
+import { memoize } from '../domain/memo.js'
 import type { Outcome } from '../domain/order.js'
-import type { orderView } from '../orders/views.js'
+import type { orderView, StoreHold } from '../orders/views.js'
 import { Page } from '../pages/layout.js'
 import { BEHAVIOURS, CUSTOMER_BEHAVIOURS } from '../sandbox/customers.js'
 import type { StoreSideOrder } from '../sandbox/sampleStores.js'
@@ -12,6 +14,9 @@ export interface StoreName {
   id: string
   name: string
   platform: 'shopify' | 'woocommerce'
+  /** The store's time zone and calls a day, to say when and why its calls wait. */
+  timezone: string
+  dailyCallLimit: number
 }
 
 const STYLE = `
@@ -28,6 +33,7 @@ const STYLE = `
   .table { overflow-x: auto } table { border-collapse: collapse; width: 100% }
   th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #8883; vertical-align: top }
   .badge { display: inline-block; padding: .05rem .45rem; border-radius: .6rem; font-size: .85rem; background: #8882 }
+  .notice { border-left: .3rem solid #f9a825; padding: .4rem .7rem; background: #f9a82522 }
   .confirmed { background: #c8e6c9; color: #1b5e20 } .cancelled { background: #ffcdd2; color: #8a1c10 }
   .transcript p { margin: .25rem 0 } .transcript .agent b { color: #1565c0 } .transcript .customer b { color: #2e7d32 } .transcript .system { color: GrayText; font-size: .9rem }
   .chart { width: 100%; height: auto } .legend span { margin-right: 1rem; font-size: .85rem }
@@ -53,11 +59,36 @@ function seconds(s: number | null | undefined) {
   return s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`
 }
 
+/** Why calls wait, in words: an order's page and list say it of one order, the overview of a store. */
+const WAIT_WORDS: Record<WaitReason, (store: StoreName | undefined) => string> = {
+  store_awaiting_approval: () => 'waiting for the operator to approve this store',
+  store_daily_limit: (store) => (store ? `the store reached its limit of ${store.dailyCallLimit} calls today` : 'the store reached its daily limit of calls'),
+  service_daily_limit: () => 'calls across the service reached today\'s limit',
+  service_daily_spend: () => 'the service reached today\'s spending limit',
+  daily_limit_reached: () => 'this number had its calls for today',
+  outside_calling_hours: () => 'outside the store\'s calling hours',
+}
+
+const weekdayTime = memoize((timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }))
+
+/** "Waiting: the store reached its limit of 20 calls today; next try Sun 09:00" (the store's time). */
+export function waitingText(reason: WaitReason, nextCallAt: string | null, store: StoreName | undefined): string {
+  if (reason === 'store_awaiting_approval') return 'Waiting for the operator to approve this store'
+  const next = nextCallAt && store ? `; next try ${weekdayTime(store.timezone).format(Date.parse(nextCallAt))}` : ''
+  return `Waiting: ${WAIT_WORDS[reason](store)}${next}`
+}
+
 /** Where an order stands, in a word: its outcome, or what it waits for. */
-export function Standing(props: { order: Pick<OrderView, 'status' | 'outcome' | 'skipReason' | 'nextCallAt'> }) {
-  const { status, outcome, skipReason, nextCallAt } = props.order
+export function Standing(props: { order: Pick<OrderView, 'status' | 'outcome' | 'skipReason' | 'nextCallAt' | 'waitReason'>; store?: StoreName | undefined }) {
+  const { status, outcome, skipReason, nextCallAt, waitReason } = props.order
   if (outcome && status === 'done') return <span class={`badge ${outcome}`}>{OUTCOME_LABELS[outcome]}</span>
   if (status === 'calling') return <span class="badge">On the phone</span>
+  if (status === 'queued' && waitReason)
+    return (
+      <span class="badge" data-wait={waitReason}>
+        {waitingText(waitReason, nextCallAt, props.store)}
+      </span>
+    )
   if (status === 'queued') return <span class="badge">Next call {when(nextCallAt)}</span>
   return <span class="badge">Not called: {skipReason?.replaceAll('_', ' ')}</span>
 }
@@ -69,6 +100,7 @@ export function DashboardPage(props: { title: string; viewer: Viewer; children?:
         <strong>callconfirm</strong>
         <a href="/">Overview</a>
         <a href="/orders">Calls</a>
+        {props.viewer.kind === 'operator' && <a href="/stores">Stores</a>}
         <span class="who">{props.viewer.kind === 'operator' ? 'Operator' : 'Your store'}</span>
         <form method="post" action="/logout">
           <button>Sign out</button>
@@ -229,6 +261,23 @@ export function OutcomeTable(props: { stats: CallStats; query: Record<string, st
   )
 }
 
+/** The overview's notices: each store whose calls are held back, why, and how many orders wait. */
+export function HeldBackNotices(props: { holds: StoreHold[]; stores: StoreName[] }) {
+  return (
+    <>
+      {props.holds.map((hold) => {
+        const store = props.stores.find((s) => s.id === hold.storeId)
+        const orders = hold.waiting === 0 ? 'no orders wait yet' : hold.waiting === 1 ? '1 order waits' : `${hold.waiting} orders wait`
+        return (
+          <p class="notice" data-hold={hold.reason} data-store={hold.storeId}>
+            <b>{store?.name ?? hold.storeId}</b>: {WAIT_WORDS[hold.reason](store)} — {orders}.
+          </p>
+        )
+      })}
+    </>
+  )
+}
+
 export function TestOrderForm(props: { stores: StoreName[] }) {
   return (
     <section>
@@ -259,8 +308,9 @@ export function TestOrderForm(props: { stores: StoreName[] }) {
   )
 }
 
-export function OrdersTable(props: { orders: Array<Pick<OrderView, 'id' | 'name' | 'storeId' | 'customerName' | 'city' | 'status' | 'outcome' | 'skipReason' | 'nextCallAt' | 'createdAt' | 'total' | 'currency'>>; stores: StoreName[] }) {
-  const storeName = (id: string) => props.stores.find((s) => s.id === id)?.name ?? id
+export function OrdersTable(props: { orders: Array<Pick<OrderView, 'id' | 'name' | 'storeId' | 'customerName' | 'city' | 'status' | 'outcome' | 'skipReason' | 'nextCallAt' | 'waitReason' | 'createdAt' | 'total' | 'currency'>>; stores: StoreName[] }) {
+  const storeOf = (id: string) => props.stores.find((s) => s.id === id)
+  const storeName = (id: string) => storeOf(id)?.name ?? id
   if (!props.orders.length) return <p class="hint">No orders match.</p>
   return (
     <div class="table">
@@ -286,7 +336,7 @@ export function OrdersTable(props: { orders: Array<Pick<OrderView, 'id' | 'name'
                 {o.city && <span class="hint"> · {o.city}</span>}
               </td>
               <td>
-                <Standing order={o} />
+                <Standing order={o} store={storeOf(o.storeId)} />
               </td>
               <td class="hide-narrow">{when(o.createdAt)}</td>
             </tr>
@@ -302,10 +352,12 @@ const WRITE_STATUSES: Record<OrderView['storeWrites'][number]['status'], string>
 
 /**
  * Whether the order page has stopped changing by itself: no call on the line or due within the
- * minute, and every write to the store delivered or given up.
+ * minute (an order of a store awaiting approval is due but waits for a person), and every write
+ * to the store delivered or given up.
  */
 export function isSettled(order: OrderView, now: number): boolean {
-  const callSoon = order.status === 'calling' || (order.status === 'queued' && order.nextCallAt !== null && Date.parse(order.nextCallAt) <= now + 60_000)
+  const due = order.nextCallAt !== null && Date.parse(order.nextCallAt) <= now + 60_000 && order.waitReason !== 'store_awaiting_approval'
+  const callSoon = order.status === 'calling' || (order.status === 'queued' && due)
   return !callSoon && storeWritesSettled(order)
 }
 
@@ -313,12 +365,12 @@ export function isSettled(order: OrderView, now: number): boolean {
 export const storeWritesSettled = (order: Pick<OrderView, 'storeWrites'>) => order.storeWrites.every((w) => w.status === 'done' || w.status === 'failed')
 
 /** The part of an order's page that changes while the call happens; the page reloads it until it settles. */
-export function OrderLive(props: { order: OrderView; storeSide?: StoreSideOrder; now: number }) {
+export function OrderLive(props: { order: OrderView; store?: StoreName | undefined; storeSide?: StoreSideOrder; now: number }) {
   const { order, storeSide } = props
   return (
     <div id="live" data-settled={String(isSettled(order, props.now))}>
       <p data-standing>
-        <Standing order={order} /> {order.evidence}
+        <Standing order={order} store={props.store} /> {order.evidence}
       </p>
       <h2>Calls</h2>
       {order.attempts.length ? (
@@ -422,7 +474,7 @@ export function OrderPage(props: { order: OrderView; store?: StoreName; storeSid
         {order.customerName ?? 'Customer'}
         {order.city && `, ${order.city}`} · {order.items.map((i) => `${i.quantity} × ${i.title}`).join(', ')} · {order.total} {order.currency}
       </p>
-      <OrderLive order={order} storeSide={props.storeSide} now={props.now} />
+      <OrderLive order={order} store={props.store} storeSide={props.storeSide} now={props.now} />
       <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: LIVE_SCRIPT }} />
     </DashboardPage>
   )

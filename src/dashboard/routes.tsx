@@ -4,15 +4,17 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AppDeps } from '../deps.js'
 import { stores as storesTable } from '../db/schema.js'
-import { listOrders, orderView } from '../orders/views.js'
+import { listOrders, orderView, storeHolds } from '../orders/views.js'
 import { problemPage } from '../pages/layout.js'
 import { CUSTOMER_BEHAVIOURS, type CustomerBehaviour } from '../sandbox/customers.js'
 import { storeForLink } from '../settings/openLink.js'
-import { findStore, toStore } from '../stores/records.js'
+import { findStore, storeDailyCallLimit, toStore } from '../stores/records.js'
+import { withoutStoreWords } from '../stores/writeBackError.js'
 import { ApiError } from '../utils/errors.js'
 import { formBody } from '../utils/formBody.js'
-import { DashboardPage, DayChart, Filters, LoginPage, OrderLive, OrderPage, OrdersTable, OutcomeTable, StatCards, TestOrderForm, type StoreName } from './pages.js'
+import { DashboardPage, DayChart, Filters, HeldBackNotices, LoginPage, OrderLive, OrderPage, OrdersTable, OutcomeTable, StatCards, TestOrderForm, type StoreName } from './pages.js'
 import { createDashboardSessions, OPERATOR_SESSION_MS, type DashboardEnv, type Viewer } from './session.js'
+import { storeControlRoutes } from './storesPage.js'
 import { callStats, statsPeriod } from './stats.js'
 
 /**
@@ -43,7 +45,7 @@ export function dashboardRoutes(deps: AppDeps) {
 
   // Mounted at the root beside the API and webhooks, so each route names what it needs rather
   // than a catch-all that would also answer their unknown paths.
-  const PATHS = ['/', '/login', '/logout', '/enter', '/orders', '/orders/*', '/test-orders']
+  const PATHS = ['/', '/login', '/logout', '/enter', '/orders', '/orders/*', '/test-orders', '/stores', '/stores/*']
   for (const path of PATHS)
     app.use(path, csrf(), async (c, next) => {
       await next()
@@ -77,14 +79,18 @@ export function dashboardRoutes(deps: AppDeps) {
     return c.redirect('/', 303)
   })
 
-  for (const path of ['/', '/orders', '/orders/*', '/test-orders']) app.use(path, sessions.required)
+  for (const path of ['/', '/orders', '/orders/*', '/test-orders', '/stores', '/stores/*']) app.use(path, sessions.required)
+  app.route('/stores', storeControlRoutes(deps))
 
   /** The stores this viewer may see, by name. */
   const visibleStores = async (viewer: Viewer): Promise<StoreName[]> => {
     const rows = await deps.db.select().from(storesTable).all()
     return rows
       .filter((r) => viewer.kind === 'operator' || r.id === viewer.storeId)
-      .map((r) => ({ id: r.id, platform: r.platform, name: toStore(r, deps.storeDefaults).settings.companyName }))
+      .map((r) => {
+        const { settings } = toStore(r, deps.storeDefaults)
+        return { id: r.id, platform: r.platform, name: settings.companyName, timezone: settings.timezone, dailyCallLimit: storeDailyCallLimit(r, deps.config.limits.storeDailyCalls) }
+      })
   }
   /** The query with a merchant held to their own store. */
   const scoped = (c: Context<DashboardEnv>) => {
@@ -100,10 +106,12 @@ export function dashboardRoutes(deps: AppDeps) {
     const stores = await visibleStores(viewer)
     const stats = await callStats(deps.db, statsPeriod(pick(query, ['storeId', 'from', 'to']), deps.now()))
     const recent = await listOrders(deps.db, { ...pick(query, ['storeId', 'from', 'to']), limit: '10' })
+    const holds = await storeHolds(deps.db, query.storeId)
     const testStores = sampleStores(stores)
     return c.html(
       <DashboardPage title="Overview" viewer={viewer}>
         <h1>Overview</h1>
+        <HeldBackNotices holds={holds} stores={stores} />
         <Filters action="/" stores={stores} viewer={viewer} query={query} />
         <p class="hint">
           {stats.from.slice(0, 10)} to {stats.to.slice(0, 10)} (UTC), orders received in the period.
@@ -145,6 +153,8 @@ export function dashboardRoutes(deps: AppDeps) {
     const order = Number.isSafeInteger(id) && id > 0 ? await orderView(deps.db, id).catch(() => undefined) : undefined
     const viewer = c.var.viewer
     if (!order || (viewer.kind === 'merchant' && order.storeId !== viewer.storeId)) throw new ApiError(404, 'order_not_found', `no order ${c.req.param('id')}`)
+    // What the store's address answered is for the operator's eyes only (writeBackError.ts).
+    if (viewer.kind === 'merchant') order.storeWrites = order.storeWrites.map((w) => ({ ...w, lastError: w.lastError && withoutStoreWords(w.lastError) }))
     const sample = deps.sandboxStores?.stores.some((s) => s.id === order.storeId)
     return { order, storeSide: sample ? deps.sandboxStores!.storeSide(order.storeId, order.platformOrderId) : undefined }
   }
@@ -158,7 +168,8 @@ export function dashboardRoutes(deps: AppDeps) {
   })
   app.get('/orders/:id/live', async (c) => {
     const { order, storeSide } = await visibleOrder(c)
-    return c.html(<OrderLive order={order} storeSide={storeSide} now={deps.now()} />)
+    const store = (await visibleStores(c.var.viewer)).find((s) => s.id === order.storeId)
+    return c.html(<OrderLive order={order} store={store} storeSide={storeSide} now={deps.now()} />)
   })
 
   app.post('/test-orders', async (c) => {

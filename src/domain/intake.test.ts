@@ -56,6 +56,23 @@ describe('which orders are called', () => {
   it('tries the next phone on the order when the first is unusable', () => {
     expect(decideIntake(order({ phones: ['n/a', '049 765 432'] }), settings, 'AL').phone).toBe('+38349765432')
   })
+
+  it.each([
+    ['+355 900 123', 'AL'],
+    ['+383 900 12345', 'XK'],
+    ['0900 123', 'AL'],
+  ])('closes an order whose number %s is premium-rate as invalid_phone, saying so without the number', (phone, country) => {
+    const d = decideIntake(order({ phones: [phone], shippingCountry: country, billingCountry: country }), settings, 'AL')
+    expect(d).toMatchObject({ status: 'done', outcome: 'invalid_phone', phone: null })
+    expect(d.evidence).toContain('premium-rate')
+    expect(d.evidence).not.toContain('900 1')
+    expect(d.evidence).not.toMatch(/90012/)
+  })
+
+  it('calls the customer\'s mobile when the first number on the order is a toll-free one', () => {
+    const d = decideIntake(order({ phones: ['+355 800 1234', '069 123 4567'] }), settings, 'AL')
+    expect(d).toMatchObject({ status: 'queued', phone: '+355691234567' })
+  })
 })
 
 describe('recognising cash on delivery', () => {

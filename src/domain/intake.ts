@@ -1,7 +1,7 @@
 import { canonicalLanguageTag } from './countries.js'
 import { memoize } from './memo.js'
 import type { IncomingOrder, OrderStatus, Outcome, SkipReason } from './order.js'
-import { maskPhone, parsePhone } from './phone.js'
+import { lineTypeRefusal, maskPhone, parsePhone } from './phone.js'
 import type { StoreSettings } from './settings.js'
 
 export interface IntakeDecision {
@@ -19,7 +19,8 @@ export interface IntakeDecision {
 
 /**
  * What to do with a new order: skip it, call it, or close it at once because there is no number
- * to call. Pure: the store's settings and country are all it needs.
+ * to call — none valid, or only ones that are not a customer's own line (premium-rate and the
+ * like, see lineTypeRefusal). Pure: the store's settings and country are all it needs.
  */
 export function decideIntake(order: IncomingOrder, settings: StoreSettings, storeCountry: string): IntakeDecision {
   const language = orderLanguage(order.locale, settings.language)
@@ -38,14 +39,18 @@ export function decideIntake(order: IncomingOrder, settings: StoreSettings, stor
     return skip('not_cash_on_delivery')
 
   const countries = [order.shippingCountry, order.billingCountry, storeCountry].filter((c): c is string => !!c)
+  // The first number that is valid and a customer's own line; else the first reason one was not.
+  let refused: string | undefined
   for (const raw of order.phones) {
     const parsed = parsePhone(raw, countries)
-    if (parsed)
+    const lineRefused = parsed && lineTypeRefusal(parsed.e164)
+    if (parsed && !lineRefused)
       return { status: 'queued', outcome: null, skipReason: null, phone: parsed.e164, phoneCountry: parsed.country ?? null, language, evidence: null }
+    refused ??= lineRefused
   }
-  const evidence = order.phones.length
-    ? `The order's phone number (${maskPhone(order.phones[0])}) is not a valid number for ${countries.join(', ')}.`
-    : 'The order has no phone number.'
+  const evidence =
+    refused ??
+    (order.phones.length ? `The order's phone number (${maskPhone(order.phones[0])}) is not a valid number for ${countries.join(', ')}.` : 'The order has no phone number.')
   return { status: 'done', outcome: 'invalid_phone', skipReason: null, phone: null, phoneCountry: null, language, evidence }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { maskPhone, parsePhone } from './phone.js'
+import { lineTypeRefusal, maskPhone, parsePhone } from './phone.js'
 
 describe('reading customers\' phone numbers', () => {
   it.each([
@@ -35,5 +35,37 @@ describe('reading customers\' phone numbers', () => {
     expect(maskPhone('+355691234567')).toBe('+355…67')
     expect(maskPhone(null)).toBe('(none)')
     expect(maskPhone('+355691234567')).not.toContain('9123')
+  })
+})
+
+describe('which numbers are a customer\'s own phone', () => {
+  it.each([
+    ['+355691234567', 'an Albanian mobile'],
+    ['+35542223333', 'a Tirana landline'],
+    ['+38344123456', 'a Kosovo mobile'],
+    ['+38338123456', 'a Prishtina landline'],
+    ['+14407123456', 'a US number that may be either'],
+  ])('%s (%s) may be called', (e164) => {
+    expect(lineTypeRefusal(e164)).toBeUndefined()
+  })
+
+  it.each([
+    ['+355900123', 'a premium-rate number'],
+    ['+38390012345', 'a premium-rate number'],
+    ['+449012345678', 'a premium-rate number'],
+    ['+355808123', 'a shared-cost number'],
+    ['+3558001234', 'a toll-free number'],
+    ['+38380012345', 'a toll-free number'],
+    ['+445512345678', 'a universal access (UAN) number'],
+    ['+445612345678', 'a VoIP number'],
+    ['+447012345678', 'a personal (forwarding) number'],
+    ['+447640123456', 'a pager number'],
+    ['+4781212345', 'a voicemail access number'],
+    ['+35542000111', 'a number of no known type'],
+  ])('%s is never called: it is %s', (e164, kind) => {
+    const refusal = lineTypeRefusal(e164)
+    expect(refusal).toContain(kind)
+    expect(refusal).toContain(maskPhone(e164))
+    expect(refusal).not.toContain(e164.slice(4, -2))
   })
 })

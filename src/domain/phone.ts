@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max'
+import { parsePhoneNumberFromString, type CountryCode, type PhoneNumberType } from 'libphonenumber-js/max'
 
 export interface ParsedPhone {
   e164: string
@@ -26,6 +26,40 @@ export function parsePhone(raw: string, countries: readonly string[]): ParsedPho
     if (parsed?.isValid()) return { e164: parsed.number, country: parsed.country }
   }
   return undefined
+}
+
+/** The lines a customer answers in person: the only types of number ever dialled. */
+const CUSTOMER_LINES: ReadonlySet<PhoneNumberType> = new Set(['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE'])
+
+/** Every other type, in words for the merchant. */
+const OTHER_LINES: Record<Exclude<PhoneNumberType, 'MOBILE' | 'FIXED_LINE' | 'FIXED_LINE_OR_MOBILE'>, string> = {
+  PREMIUM_RATE: 'a premium-rate number',
+  SHARED_COST: 'a shared-cost number',
+  TOLL_FREE: 'a toll-free number',
+  UAN: 'a universal access (UAN) number',
+  VOIP: 'a VoIP number',
+  PERSONAL_NUMBER: 'a personal (forwarding) number',
+  PAGER: 'a pager number',
+  VOICEMAIL: 'a voicemail access number',
+}
+
+/**
+ * Why a number must not be dialled for the kind of line it is, as a sentence for the merchant
+ * (the type in words, the number masked), or undefined when it is a customer's own mobile or
+ * fixed line. Premium-rate and shared-cost numbers pay whoever owns them — toll fraud — and
+ * toll-free, UAN, VoIP, personal, pager and voicemail numbers reach a service, not a customer;
+ * a number whose type libphonenumber's full metadata cannot tell is refused as well.
+ *
+ * @example
+ * lineTypeRefusal('+355900123') // → "The order's phone number (+355…23) is a premium-rate number, …"
+ * lineTypeRefusal('+355691234567') // → undefined
+ */
+export function lineTypeRefusal(e164: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(e164)
+  const type = parsed?.isValid() ? parsed.getType() : undefined
+  if (type && CUSTOMER_LINES.has(type)) return undefined
+  const kind = type ? OTHER_LINES[type as keyof typeof OTHER_LINES] : 'a number of no known type'
+  return `The order's phone number (${maskPhone(e164)}) is ${kind}, not a customer's own mobile or landline, so it is not called.`
 }
 
 /** `+355691234567` → `+355…67`: enough to tell numbers apart in a log, not enough to dial. */

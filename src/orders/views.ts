@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Db } from '../db/index.js'
-import { callAttempts, orders, transcriptLines } from '../db/schema.js'
+import { callAttempts, orders, stores, transcriptLines } from '../db/schema.js'
+import { STORE_HOLDS, type WaitReason } from '../domain/dialPolicy.js'
 import { ORDER_STATUSES, OUTCOMES } from '../domain/order.js'
 import { firstProblem } from '../domain/validation.js'
 import { orderStoreWrites, type StoreWrite } from '../stores/outbox.js'
@@ -11,7 +12,16 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 type OrderRow = typeof orders.$inferSelect
 
-function orderSummary(row: OrderRow) {
+/** An order with whether its store may place calls (`approved_at`), which says why it waits. */
+const orderWithStore = { order: orders, storeApprovedAt: stores.approvedAt }
+
+/** Why a queued order waits past its time: its store awaiting approval, else what the dialer said. */
+function waitReason(row: OrderRow, storeApprovedAt: number | null): WaitReason | null {
+  if (row.status !== 'queued') return null
+  return storeApprovedAt === null ? 'store_awaiting_approval' : (row.waitReason as WaitReason | null)
+}
+
+function orderSummary({ order: row, storeApprovedAt }: { order: OrderRow; storeApprovedAt: number | null }) {
   return {
     id: row.id,
     storeId: row.storeId,
@@ -27,6 +37,7 @@ function orderSummary(row: OrderRow) {
     total: row.total,
     currency: row.currency,
     nextCallAt: iso(row.nextCallAt),
+    waitReason: waitReason(row, storeApprovedAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   }
@@ -78,8 +89,9 @@ export async function listOrders(db: Db, query: Record<string, string>) {
   if (to !== undefined) where.push(lt(orders.createdAt, to))
   if (cursor) where.push(lt(orders.id, cursor))
   const rows = await db
-    .select()
+    .select(orderWithStore)
     .from(orders)
+    .innerJoin(stores, eq(stores.id, orders.storeId))
     .where(and(...where))
     .orderBy(desc(orders.id))
     .limit(limit + 1)
@@ -87,7 +99,7 @@ export async function listOrders(db: Db, query: Record<string, string>) {
   const page = rows.slice(0, limit)
   return {
     orders: page.map(orderSummary),
-    nextCursor: rows.length > limit ? String(page[page.length - 1]!.id) : null,
+    nextCursor: rows.length > limit ? String(page[page.length - 1]!.order.id) : null,
   }
 }
 
@@ -107,8 +119,9 @@ export function storeWriteView(w: StoreWrite) {
 
 /** `GET /api/orders/:id`: the order, its call attempts, its outcome and transcript, and what was written to the store. */
 export async function orderView(db: Db, id: number) {
-  const row = await db.select().from(orders).where(eq(orders.id, id)).get()
-  if (!row) throw new ApiError(404, 'order_not_found', `no order with id ${id}`)
+  const found = await db.select(orderWithStore).from(orders).innerJoin(stores, eq(stores.id, orders.storeId)).where(eq(orders.id, id)).get()
+  if (!found) throw new ApiError(404, 'order_not_found', `no order with id ${id}`)
+  const row = found.order
   const attempts = await db
     .select()
     .from(callAttempts)
@@ -122,7 +135,7 @@ export async function orderView(db: Db, id: number) {
     .orderBy(asc(transcriptLines.at), asc(transcriptLines.id))
     .all()
   return {
-    ...orderSummary(row),
+    ...orderSummary(found),
     items: row.items,
     paymentMethod: row.paymentMethod,
     placedAt: row.placedAt,
@@ -149,4 +162,28 @@ export async function orderView(db: Db, id: number) {
     // Model tokens and telephony minutes of every call, once known; null before any call cost anything.
     costUsd: attempts.some((a) => a.costUsd !== null) ? attempts.reduce((sum, a) => sum + (a.costUsd ?? 0), 0) : null,
   }
+}
+
+/** A store whose calls are held back, why, and how many of its orders wait for it to lift. */
+export interface StoreHold {
+  storeId: string
+  reason: WaitReason
+  waiting: number
+}
+
+/**
+ * The stores held back now — awaiting the operator's approval (with or without orders yet), or
+ * with orders waiting on a daily limit — for the dashboard's notices; one store's, or every one.
+ */
+export async function storeHolds(db: Db, storeId?: string): Promise<StoreHold[]> {
+  // As waitReason() above: awaiting approval comes first, whatever the order last waited for.
+  const reason = sql<WaitReason>`case when ${stores.approvedAt} is null then 'store_awaiting_approval' else ${orders.waitReason} end`
+  return db
+    .select({ storeId: stores.id, reason, waiting: count(orders.id) })
+    .from(stores)
+    .leftJoin(orders, and(eq(orders.storeId, stores.id), eq(orders.status, 'queued')))
+    .where(and(eq(stores.enabled, true), storeId ? eq(stores.id, storeId) : undefined, or(isNull(stores.approvedAt), inArray(orders.waitReason, [...STORE_HOLDS]))))
+    .groupBy(stores.id, reason)
+    .orderBy(stores.id)
+    .all()
 }

@@ -1,6 +1,7 @@
 import type { StoreAccess } from './access.js'
 import type { Store } from './records.js'
 import type { ShopifyAdmin } from './shopify/adminApi.js'
+import type { StoreNetwork } from './storeAddress.js'
 import { readShopifyOrder } from './shopify/orderBeforeCall.js'
 import { readWooOrder } from './woocommerce/orderBeforeCall.js'
 
@@ -19,12 +20,12 @@ export type StoreOrderState =
 export type ReadStoreOrder = (store: Store, platformOrderId: string) => Promise<StoreOrderState>
 
 /** Reads an order from whichever platform its store runs on. */
-export function createStoreOrderReader(deps: { access: StoreAccess; shopify: ShopifyAdmin }): ReadStoreOrder {
+export function createStoreOrderReader(deps: { access: StoreAccess; shopify: ShopifyAdmin; storeNetwork: StoreNetwork }): ReadStoreOrder {
   return async (store, platformOrderId) => {
     const credentials = await deps.access(store)
     if (!credentials) return { state: 'access_revoked' }
     return credentials.platform === 'shopify'
       ? readShopifyOrder(deps.shopify, store, credentials.accessToken, platformOrderId)
-      : readWooOrder(store, credentials, platformOrderId)
+      : readWooOrder({ store, credentials, network: deps.storeNetwork }, platformOrderId)
   }
 }

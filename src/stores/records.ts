@@ -133,8 +133,18 @@ export function webhookUrl(publicUrl: string, store: Pick<Store, 'id' | 'platfor
   return store.platform === 'shopify' ? `${publicUrl}/webhooks/shopify` : `${publicUrl}/webhooks/woocommerce/${store.id}`
 }
 
-/** The store as `GET /api/stores/:id` shows it: metadata and settings, never a secret. */
-export function storeView(store: Store, publicUrl: string) {
+/** The calls a day a store may place: the operator's number for it, or the service's default (STORE_DAILY_CALLS). */
+export function storeDailyCallLimit(row: Pick<StoreRow, 'dailyCallLimit'>, serviceDefault: number): number {
+  return row.dailyCallLimit ?? serviceDefault
+}
+
+/**
+ * The store as `GET /api/stores/:id` shows it: metadata and settings, never a secret.
+ * `approved` and `dailyCallLimit` are the operator's (PATCH takes them from the operator only);
+ * `dailyCallLimitIsDefault` says the limit is the service's STORE_DAILY_CALLS, not the store's own.
+ */
+export function storeView(store: Store, options: { publicUrl: string; storeDailyCalls: number }) {
+  const publicUrl = options.publicUrl
   return {
     id: store.id,
     platform: store.platform,
@@ -143,6 +153,9 @@ export function storeView(store: Store, publicUrl: string) {
     webhookUrl: webhookUrl(publicUrl, store),
     disabledReason: store.disabledReason,
     hasCredentials: store.row.credentials !== null,
+    approved: store.row.approvedAt !== null,
+    dailyCallLimit: storeDailyCallLimit(store.row, options.storeDailyCalls),
+    dailyCallLimitIsDefault: store.row.dailyCallLimit === null,
     createdAt: new Date(store.row.createdAt).toISOString(),
     updatedAt: new Date(store.row.updatedAt).toISOString(),
     ...store.settings,
@@ -159,6 +172,9 @@ export const READ_ONLY_STORE_FIELDS = [
   'webhookUrl',
   'disabledReason',
   'hasCredentials',
+  'approved',
+  'dailyCallLimit',
+  'dailyCallLimitIsDefault',
   'createdAt',
   'updatedAt',
 ] as const

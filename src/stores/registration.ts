@@ -6,6 +6,7 @@ import { changeSettings, countryCode, isPlainObject, mergeSettings } from '../do
 import { firstProblem } from '../domain/validation.js'
 import { ApiError } from '../utils/errors.js'
 import { newAlphanumericSecret, newId } from '../utils/ids.js'
+import { StoreAddressRefused, type StoreNetwork } from './storeAddress.js'
 import {
   READ_ONLY_STORE_FIELDS,
   findStore,
@@ -75,6 +76,21 @@ export function normaliseSiteUrl(url: string): string {
   return `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`
 }
 
+/**
+ * A WooCommerce store's address as a merchant types it (`dyqani.al`, `https://Dyqani.al/shop/`),
+ * as the one spelling we keep, or what is wrong with it. https only, but for this machine's own
+ * simulators: the keys travel in every request.
+ */
+export function wooSiteUrl(given: string): { ok: true; siteUrl: string } | { ok: false; problem: string } {
+  const trimmed = given.trim()
+  const withScheme = /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`
+  if (!trimmed || !URL.canParse(withScheme)) return { ok: false, problem: 'not a store address, such as https://dyqani.al' }
+  const siteUrl = normaliseSiteUrl(withScheme)
+  const { protocol, hostname } = new URL(siteUrl)
+  if (protocol !== 'https:' && !LOOPBACK.test(hostname)) return { ok: false, problem: 'the store must use https: WooCommerce sends the API keys only over https, and they travel in every request' }
+  return { ok: true, siteUrl }
+}
+
 export interface RegistrationResult {
   store: Store
   created: boolean
@@ -97,6 +113,8 @@ export async function registerStore(deps: AppDeps, body: unknown): Promise<Regis
     const { protocol, hostname } = new URL(domain)
     if (protocol !== 'https:' && !LOOPBACK.test(hostname))
       throw new ApiError(400, 'invalid_field', 'must be https: WooCommerce API keys travel in every request', 'siteUrl')
+    const refusal = await storeAddressRefusal(deps.storeNetwork, domain)
+    if (refusal) throw new ApiError(400, 'invalid_field', `must be a store on the internet: ${refusal}`, 'siteUrl')
   }
   const existing = await findStoreByDomain(deps.db, input.platform, domain, deps.storeDefaults)
   if (input.platform === 'shopify' && !input.webhookSecret && !existing?.row.webhookSecret && !deps.config.shopify.apiSecret)
@@ -130,6 +148,8 @@ export async function registerStore(deps: AppDeps, body: unknown): Promise<Regis
     credentials,
     webhookSecret,
     settings: overrides,
+    // The operator registered it: their word is the approval, and the service's default limit applies.
+    admission: { approvedAt: deps.now(), dailyCallLimit: null },
   })
   // The secret the store holds now (a registration racing this one may have set it first).
   const secret = input.platform === 'woocommerce' ? await storeWebhookSecret(store, deps.box) : undefined
@@ -146,6 +166,38 @@ interface StoreValues {
   /** Undefined keeps the one stored (or none). */
   webhookSecret: string | undefined
   settings: Record<string, unknown>
+  /** For a store made now: whether it may call yet, and its own daily limit (null: the default). Kept for a store already there. */
+  admission: Admission
+}
+
+export interface Admission {
+  approvedAt: number | null
+  dailyCallLimit: number | null
+}
+
+/**
+ * What a store that connected itself starts with: the low daily limit of a store nobody vouched
+ * for yet (NEW_STORE_DAILY_CALLS, raised by the operator), and approval at once unless
+ * STORE_SIGNUP=approve wants the operator's. Shopify installs are approved: Shopify vouches for
+ * the shop (and STORE_SIGNUP governs WooCommerce connects only).
+ */
+export function selfServeAdmission(config: AppDeps['config'], platform: Store['platform'], now: number): Admission {
+  const awaitsOperator = platform === 'woocommerce' && config.security.storeSignup === 'approve'
+  return { approvedAt: awaitsOperator ? null : now, dailyCallLimit: config.limits.newStoreDailyCalls }
+}
+
+/**
+ * Why requests may not go to the store at `siteUrl` (storeAddress.ts), or undefined. A name that
+ * does not resolve (yet) is not refused here: every request to it is checked again when it is made.
+ */
+export async function storeAddressRefusal(network: StoreNetwork, siteUrl: string): Promise<string | undefined> {
+  try {
+    await network.check(new URL(siteUrl))
+    return undefined
+  } catch (error) {
+    if (error instanceof StoreAddressRefused) return error.message
+    return undefined
+  }
 }
 
 /** Creates the store for its (platform, domain), or updates the one there, keeping its id. */
@@ -169,7 +221,7 @@ async function saveStore(deps: AppDeps, existing: Store | undefined, v: StoreVal
     const id = newId('st')
     const inserted = await deps.db
       .insert(stores)
-      .values({ id, platform: v.platform, domain: v.domain, createdAt: now, ...(await values(id, undefined, false)) })
+      .values({ id, platform: v.platform, domain: v.domain, createdAt: now, ...v.admission, ...(await values(id, undefined, false)) })
       .onConflictDoNothing()
       .returning({ id: stores.id })
     if (inserted.length) return { store: (await findStore(deps.db, id, deps.storeDefaults))!, created: true }
@@ -194,8 +246,9 @@ export interface Installation {
 
 /**
  * Saves a store installed through the platform's own flow (Shopify OAuth, WooCommerce connect).
- * Installing again (after an uninstall, or to grant new scopes) keeps its id and settings and
- * turns calling back on, unless the merchant had paused it.
+ * Installing again (after an uninstall, or to grant new scopes) keeps its id, settings, approval
+ * and daily limit and turns calling back on, unless the merchant had paused it. A new store starts
+ * as `selfServeAdmission` says.
  */
 export async function installStore(deps: AppDeps, install: Installation): Promise<{ store: Store; created: boolean }> {
   const existing = await findStoreByDomain(deps.db, install.platform, install.domain, deps.storeDefaults)
@@ -208,6 +261,7 @@ export async function installStore(deps: AppDeps, install: Installation): Promis
     credentials: install.credentials,
     webhookSecret: install.webhookSecret,
     settings: existing ? existing.row.settings : (install.settings ?? {}),
+    admission: selfServeAdmission(deps.config, install.platform, deps.now()),
   })
 }
 
@@ -258,4 +312,58 @@ export async function revokeSettingsLinks(db: AppDeps['db'], storeId: string, no
     .where(eq(stores.id, storeId))
     .returning({ linkVersion: stores.linkVersion })
   return row!.linkVersion
+}
+
+/** The operator's controls over a store, apart from its settings (which are the merchant's). */
+const storeControlsSchema = z
+  .object({
+    /** true: the store may place calls (STORE_SIGNUP=approve); false: it waits for approval again. */
+    approved: z.boolean(),
+    /** Calls a day for this store; null: the service's STORE_DAILY_CALLS. */
+    dailyCallLimit: z.number().int().min(1).max(1_000_000).nullable(),
+  })
+  .partial()
+  .strict()
+
+export type StoreControls = z.infer<typeof storeControlsSchema>
+
+const STORE_CONTROL_FIELDS: readonly string[] = Object.keys(storeControlsSchema.shape)
+
+/**
+ * A `PATCH /api/stores/:id` body split into the operator's controls (checked here, ApiError 400
+ * if wrong) and the merchant's settings (checked by updateStoreSettings); undefined for a part
+ * the body does not touch. A body that is not an object is left to updateStoreSettings to refuse.
+ */
+export function splitStoreChange(body: unknown): { controls?: StoreControls; settings?: unknown } {
+  if (!isPlainObject(body)) return { settings: body }
+  const entries = Object.entries(body)
+  const controls = entries.filter(([k]) => STORE_CONTROL_FIELDS.includes(k))
+  const settings = entries.filter(([k]) => !STORE_CONTROL_FIELDS.includes(k))
+  let checked: StoreControls | undefined
+  if (controls.length) {
+    const parsed = storeControlsSchema.safeParse(Object.fromEntries(controls))
+    if (!parsed.success) {
+      const { field, message } = firstProblem(parsed.error)
+      throw new ApiError(400, 'invalid_field', message, field)
+    }
+    checked = parsed.data
+  }
+  return { controls: checked, settings: settings.length || !controls.length ? Object.fromEntries(settings) : undefined }
+}
+
+/**
+ * Changes the operator's controls over a store: approval and its daily call limit. Only the
+ * operator's routes call this; the settings page cannot reach these fields (they are read-only
+ * to updateStoreSettings).
+ */
+export async function updateStoreControls(deps: AppDeps, id: string, controls: StoreControls): Promise<Store> {
+  const store = await findStore(deps.db, id, deps.storeDefaults)
+  if (!store) throw new ApiError(404, 'store_not_found', `no store with id ${id}`)
+  const { approved, dailyCallLimit } = controls
+  const updates: Partial<typeof stores.$inferInsert> = { updatedAt: deps.now() }
+  // Approving an approved store keeps when it was first approved.
+  if (approved !== undefined) updates.approvedAt = approved ? (store.row.approvedAt ?? deps.now()) : null
+  if (dailyCallLimit !== undefined) updates.dailyCallLimit = dailyCallLimit
+  await deps.db.update(stores).set(updates).where(eq(stores.id, id))
+  return toStore({ ...store.row, ...updates } as typeof store.row, deps.storeDefaults)
 }

@@ -9,6 +9,7 @@ import { claimStoreWrite, dueStoreWrites, finishStoreWrite, releaseStoreWrites, 
 import type { StoreAccess } from './access.js'
 import { findStore, type Store, type StoreDefaults } from './records.js'
 import type { ShopifyAdmin } from './shopify/adminApi.js'
+import type { StoreNetwork } from './storeAddress.js'
 import { writeShopifyOrder } from './shopify/writeBack.js'
 import { writeWooOrder } from './woocommerce/writeBack.js'
 import { firstLine, WriteBackError } from './writeBackError.js'
@@ -20,6 +21,7 @@ export interface StoreWriterDeps {
   now: () => number
   storeDefaults: StoreDefaults
   shopify: ShopifyAdmin
+  storeNetwork: StoreNetwork
   metrics: Metrics
   /** This process, as lease owner (WORKER_ID). */
   owner: string
@@ -97,6 +99,8 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
     const store = await found
     const order = await deps.db.select().from(orders).where(eq(orders.id, write.orderId)).get()
     if (!order || !store) return { status: 'failed', error: 'The order or its store is no longer in callconfirm.' }
+    // Writing about a customer is what their redaction asked us to stop: a `call-pending` tag stays as it is.
+    if (order.redactedAt !== null) return { status: 'failed', error: "Not sent: the customer's data was erased at their request." }
     const credentials = await deps.access(store)
     if (!credentials) return { status: 'failed', error: "The store's credentials were erased (the app was uninstalled)." }
     const facts: WriteBackFacts = {
@@ -109,7 +113,7 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
     }
     const plan = planWriteBack(facts, store.settings)
     if (credentials.platform === 'shopify') await writeShopifyOrder(deps.shopify, store.domain, credentials.accessToken, order.platformOrderId, plan)
-    else await writeWooOrder(store, credentials, order.platformOrderId, plan)
+    else await writeWooOrder({ store, credentials, network: deps.storeNetwork }, order.platformOrderId, plan)
     return { status: 'done' }
   }
 

@@ -28,9 +28,11 @@ export interface VoiceTiming {
   silenceMs: number
   /** After the goodbye is asked for, the line is dropped this long later whatever happens. */
   goodbyeGraceMs: number
+  /** A stream that has not proved which call it is (a valid `start`) this long after opening is closed. */
+  startTimeoutMs: number
 }
 
-export const VOICE_TIMING: VoiceTiming = { maxConversationMs: 240_000, silenceMs: 8_000, goodbyeGraceMs: 15_000 }
+export const VOICE_TIMING: VoiceTiming = { maxConversationMs: 240_000, silenceMs: 8_000, goodbyeGraceMs: 15_000, startTimeoutMs: 5_000 }
 
 /** The Twilio side of the bridge: the media stream's socket. */
 export interface StreamSocket {
@@ -38,7 +40,7 @@ export interface StreamSocket {
   close(code?: number, reason?: string): void
 }
 
-/** Caller audio kept while the agent's session gets ready (2 s of 20 ms frames). */
+/** Caller audio kept, once the stream is verified, while the agent's session gets ready (2 s of 20 ms frames). */
 const MAX_HELD_FRAMES = 100
 /** A progress mark every second of audio sent bounds the error of the played-time estimate. */
 const PROGRESS_MARK_MS = 1_000
@@ -68,6 +70,10 @@ const quote = (words: string | undefined) => (words ? `“${words}”` : 'no wor
  * agent greets as soon as the stream starts, can be interrupted (the audio Twilio still holds is
  * cleared and the model told how much was heard), takes answers by voice or keypad and records
  * them with the customer's own words, and says goodbye before the line drops.
+ *
+ * Until its `start` is verified a stream is a stranger's: anything but `connected` and `start`
+ * closes it, nothing it sends is kept, and it is closed if it has not proved itself within
+ * `startTimeoutMs` of opening. `onDecided` is told once, when the stream is let in or turned away.
  */
 export class CallBridge {
   private phase: 'waiting' | 'checking' | 'live' | 'closed' = 'waiting'
@@ -101,31 +107,37 @@ export class CallBridge {
   /** The service's log until the stream proves which call it is; then that call's (callId, orderId, callSid). */
   private log: Logger
 
+  /** The bridge for a socket that has just opened: its `start` is awaited from now. */
   constructor(
     private readonly deps: BridgeDeps,
     private readonly socket: StreamSocket,
+    private readonly onDecided: () => void = () => {},
   ) {
     this.timing = { ...VOICE_TIMING, ...deps.voiceTiming }
     this.log = deps.log
+    this.later('start', this.timing.startTimeoutMs, () => this.refuse('no valid start in time'))
   }
 
   /** A message from Twilio, received at `receivedAt` (`performance.now()`, for the frame latency metric). */
   onMessage(text: string, receivedAt = performance.now()): void {
+    if (this.phase === 'closed') return
     const event = readStreamMessage(text)
-    if (event.kind === 'audio') return this.onCallerAudio(event.payload, event.timestamp, receivedAt)
-    if (this.phase === 'waiting') {
-      if (event.kind === 'connected') return
-      if (event.kind !== 'start') return this.refuse(`${event.kind} before start`)
-      this.phase = 'checking'
-      return void this.begin(event).catch((error) => {
-        this.log.error('media stream could not begin', { error })
-        if (this.context) this.agentFailed('the call could not begin')
-        else this.refuse('check failed')
-      })
+    if (this.phase === 'live') {
+      if (event.kind === 'audio') return this.onCallerAudio(event.payload, event.timestamp, receivedAt)
+      if (event.kind === 'mark') return this.onMarkPlayed(event.name)
+      if (event.kind === 'dtmf') return this.onKey(event.digit)
+      if (event.kind === 'stop') return void this.finish('customer_hung_up')
+      return
     }
-    if (event.kind === 'mark') return this.onMarkPlayed(event.name)
-    if (event.kind === 'dtmf') return this.onKey(event.digit)
-    if (event.kind === 'stop') return void this.finish('customer_hung_up')
+    // While its start is being checked, whatever else the stream sends is dropped.
+    if (this.phase === 'checking' || event.kind === 'connected') return
+    if (event.kind !== 'start') return this.refuse(`${event.kind} before start`)
+    this.phase = 'checking'
+    void this.begin(event).catch((error) => {
+      this.log.error('media stream could not begin', { error })
+      if (this.context) this.agentFailed('the call could not begin')
+      else this.refuse('check failed')
+    })
   }
 
   /** Twilio's socket closed (after `stop`, or without one). */
@@ -134,7 +146,10 @@ export class CallBridge {
   }
 
   private refuse(reason: string) {
+    if (this.phase === 'closed') return
     this.phase = 'closed'
+    this.clearTimer('start')
+    this.onDecided()
     this.log.warn('media stream refused', { reason })
     this.socket.close(1008, 'unauthorised stream')
   }
@@ -146,9 +161,13 @@ export class CallBridge {
     if (!context) return this.refuse('the attempt has no order')
     this.context = context
     this.log = callLog(this.deps.log, { id: attempt.id, orderId: context.orderId, callSid: start.callSid || context.callSid })
+    // The socket closed (or ran out of time) while its start was checked: the token is spent, so the stream is written down as over.
+    if (this.phase !== 'checking') return this.recordEnd('customer_hung_up')
     this.streamSid = start.streamSid
     this.startedAt = this.deps.now()
     this.phase = 'live'
+    this.clearTimer('start')
+    this.onDecided()
     this.log.info('media stream connected')
     this.later('time limit', this.timing.maxConversationMs, () => this.endPolitely('time_limit'))
 
@@ -164,7 +183,8 @@ export class CallBridge {
       this.log.error('the agent could not start', { error })
       return this.agentFailed('the Realtime session could not open')
     }
-    if (this.phase !== 'live') return
+    // The stream ended while the agent got ready: its session may have arrived after finish() ran.
+    if (this.phase !== 'live') return this.session?.connection.close()
     this.ready = true
     for (const payload of this.held.splice(0)) this.session.connection.appendAudio(payload)
     this.greet()
@@ -184,7 +204,7 @@ export class CallBridge {
     if (this.ready && this.session) {
       this.session.connection.appendAudio(payload)
       this.deps.metrics.frameToModel(receivedAt)
-    } else if (this.phase !== 'closed' && this.held.length < MAX_HELD_FRAMES) this.held.push(payload)
+    } else if (this.held.length < MAX_HELD_FRAMES) this.held.push(payload)
   }
 
   /** Twilio's stream clock now: the last media timestamp plus the time since it arrived. */
@@ -418,7 +438,12 @@ export class CallBridge {
     for (const timer of this.timers.values()) clearTimeout(timer)
     this.session?.connection.close()
     this.session = undefined
-    if (!wasLive || !this.context) return
+    if (wasLive) await this.recordEnd(reason)
+  }
+
+  /** Writes the stream's end on the attempt, and settles the attempt if Twilio has already ended the call. */
+  private async recordEnd(reason: string) {
+    if (!this.context) return
     const endReason = this.ending ?? reason
     const usage = { ...this.usage }
     await closeStream(this.deps.db, this.context.attemptId, { endReason, usage, modelCostUsd: modelCost(this.usage, this.deps.prices), greetingMs: this.greetingMs }, this.deps.now())

@@ -6,7 +6,18 @@ import { findAttempt, sha256Hex, type Attempt } from '../calls/attempts.js'
 import { isSignedByTwilio, mediaStreamUrl } from '../calls/twilio.js'
 import { callAttempts } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
-import { CallBridge, type BridgeDeps } from './callBridge.js'
+import { CallBridge, type BridgeDeps, type StreamSocket } from './callBridge.js'
+
+/**
+ * The largest message a media stream may send. Twilio's `media` messages are a few hundred bytes
+ * and its `start` a few KB; the socket closes (1009) on anything larger, before it is buffered
+ * (ws's `maxPayload`, set in service.ts; ws would take 100 MiB).
+ */
+export const MAX_STREAM_MESSAGE_BYTES = 64 * 1024
+/** Streams open at once that have not yet proved which call they are; more are turned away (1013). */
+export const MAX_UNVERIFIED_STREAMS = 64
+/** A closed stream that does not finish the closing handshake in this long is dropped (ws would wait 30 s). */
+const CLOSE_GRACE_MS = 1_000
 
 /** Twilio's `start` message, the part we check. */
 interface StartMessage {
@@ -52,28 +63,59 @@ export function checkUpgradeSignature(deps: AppDeps): MiddlewareHandler {
   }
 }
 
+/** The bridge's view of a socket: sends straight to it, and a close that cannot be held open. */
+function streamSocket(ws: WSContext): StreamSocket {
+  // Audio goes out 50 times a second per call: through the socket itself where the runtime
+  // exposes one (@hono/node-ws's `raw`), not the wrapper that allocates options per send.
+  const raw = ws.raw as { send?: (text: string) => void; terminate?: () => void } | undefined
+  const send = typeof raw?.send === 'function' ? (text: string) => raw.send!(text) : (text: string) => ws.send(text)
+  return {
+    send,
+    close(code, reason) {
+      ws.close(code, reason)
+      // A stranger need not answer our close; the socket is not kept waiting for it.
+      if (typeof raw?.terminate === 'function') setTimeout(() => raw.terminate!(), CLOSE_GRACE_MS).unref?.()
+    },
+  }
+}
+
 /**
  * `GET /twilio/media-stream`: Twilio's bidirectional Media Stream for an answered call, one
  * CallBridge per socket. Until `start` proves the stream belongs to one of our attempts nothing
- * else is read, and a stream that cannot prove it is closed at once (1008, policy violation).
+ * else is read or kept, and a stream that cannot prove it, or not within the bridge's start
+ * timeout, is closed (1008, policy violation). At most MAX_UNVERIFIED_STREAMS may be waiting to
+ * prove it at once: each holds a socket and a timer, and a stranger can open them for free.
+ *
+ * @example
+ * app.get('/twilio/media-stream', mediaStreamRoute(deps, upgradeWebSocket))
  */
 export function mediaStreamRoute(deps: BridgeDeps, upgradeWebSocket: UpgradeWebSocket) {
+  let unverified = 0
   return upgradeWebSocket(() => {
     let bridge: CallBridge | undefined
-    // Audio goes out 50 times a second per call: through the socket itself where the runtime
-    // exposes one (@hono/node-ws's `raw`), not the wrapper that allocates options per send.
-    const bridgeFor = (ws: WSContext) => {
-      if (bridge) return bridge
-      const raw = ws.raw as { send?: (text: string) => void } | undefined
-      const send = typeof raw?.send === 'function' ? (text: string) => raw.send!(text) : (text: string) => ws.send(text)
-      return (bridge = new CallBridge(deps, { send, close: (code, reason) => ws.close(code, reason) }))
+    // The stream's place among the unverified, given up once it is verified, refused or closed.
+    let waiting = false
+    const leaveWaiting = () => {
+      if (waiting) unverified--
+      waiting = false
     }
     return {
-      onMessage(event, ws) {
+      onOpen(_event, ws) {
+        const socket = streamSocket(ws)
+        if (unverified >= MAX_UNVERIFIED_STREAMS) {
+          deps.log.warn('media stream refused: too many streams waiting to start', { waiting: unverified })
+          return socket.close(1013, 'too many streams starting')
+        }
+        unverified++
+        waiting = true
+        bridge = new CallBridge(deps, socket, leaveWaiting)
+      },
+      onMessage(event) {
         const receivedAt = performance.now()
-        bridgeFor(ws).onMessage(typeof event.data === 'string' ? event.data : String(event.data), receivedAt)
+        bridge?.onMessage(typeof event.data === 'string' ? event.data : String(event.data), receivedAt)
       },
       onClose() {
+        leaveWaiting()
         bridge?.onClose()
       },
     }

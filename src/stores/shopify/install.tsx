@@ -39,7 +39,11 @@ export function shopifyInstallRoutes(deps: AppDeps) {
     const begun = await lib.auth.begin({ shop, callbackPath: CALLBACK_PATH, isOnline: false, rawRequest: c.req.raw })
     const location = begun.headers.get('location')
     if (begun.status !== 302 || !location) return begun // 410 for crawlers
-    await rememberInstallState(deps.db, 'shopify', shop, new URL(location).searchParams.get('state') ?? '', deps.now(), INSTALL_STATE_TTL_MS)
+    const state = new URL(location).searchParams.get('state') ?? ''
+    if (!(await rememberInstallState(deps.db, { platform: 'shopify', domain: shop, state }, deps.now(), INSTALL_STATE_TTL_MS))) {
+      c.header('Retry-After', '300')
+      return problemPage(c, 503, 'Too many installs under way', 'callconfirm is busy with other installs. Try again in a few minutes.')
+    }
     const headers = new Headers(begun.headers)
     headers.set('location', deps.shopify.authorizeUrl(location, shop))
     return new Response(null, { status: 302, headers })

@@ -1,64 +1,105 @@
-import { randomBytes } from 'node:crypto'
-import { Hono } from 'hono'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { Hono, type Context } from 'hono'
+import { getCookie, setCookie } from 'hono/cookie'
 import { z } from 'zod'
+import type { StoreSignup } from '../../config.js'
 import type { AppDeps } from '../../deps.js'
 import { Page, problemPage } from '../../pages/layout.js'
-import { newAlphanumericSecret } from '../../utils/ids.js'
-import { recentlySpentInstall, rememberInstallState, spendInstallState } from '../installStates.js'
-import { findStoreByDomain, storeWebhookSecret, webhookUrl, type Store } from '../records.js'
-import { installStore, LOOPBACK, normaliseSiteUrl } from '../registration.js'
-import { wooRequest, type WooCredentials } from './restApi.js'
+import type { ConnectLinkCheck } from '../connectLinks.js'
+import { installStateHash, recentlySpentInstall, rememberInstallState, spendInstallState, type SpentInstall } from '../installStates.js'
+import { findStore, findStoreByDomain } from '../records.js'
+import { storeAddressRefusal, wooSiteUrl } from '../registration.js'
+import { finishWooConnect, pendingKeysContext } from './connectKeys.js'
 
 /** How long a merchant may take to log in to WordPress and approve. */
 const CONNECT_STATE_TTL_MS = 30 * 60_000
+/** How long the return page waits for the keys to be proven before it says to reload. */
+const RETURN_WAIT_MS = 5_000
+/** The cookie that ties a connect to the browser that began it (its SHA-256 is on the state). */
+const BROWSER_COOKIE = 'callconfirm_connect'
 
 /** What WooCommerce POSTs to `callback_url` once the merchant approved (WC_Auth::create_keys). */
 const keysSchema = z.object({
   key_id: z.number().int(),
-  user_id: z.string().min(1),
-  consumer_key: z.string().regex(/^ck_[A-Za-z0-9]{8,}$/),
-  consumer_secret: z.string().regex(/^cs_[A-Za-z0-9]{8,}$/),
+  user_id: z.string().min(1).max(200),
+  consumer_key: z.string().regex(/^ck_[A-Za-z0-9]{8,200}$/),
+  consumer_secret: z.string().regex(/^cs_[A-Za-z0-9]{8,200}$/),
   key_permissions: z.literal('read_write'),
 })
 
-interface WooHook {
-  id: number
-  delivery_url: string
-  topic: string
-  status: string
-}
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /**
- * Points the store's `order.created` webhook at us with `secret`: the one already there (from an
- * earlier connect) is updated and turned back on, otherwise one is created. WooCommerce pings it.
+ * Who may connect a store that is not here yet (STORE_SIGNUP); a store already here may always
+ * be connected again, because only keys that work on it replace its own (connectKeys.ts).
+ * `invite`: only with the operator's connect link, for this store if the link names one.
  */
-export async function ensureWooWebhook(store: Store, credentials: WooCredentials, deliveryUrl: string, secret: string): Promise<void> {
-  const hooks = await wooRequest<WooHook[]>(store, credentials, 'GET', '/webhooks?per_page=100')
-  const mine = hooks.find((h) => h.delivery_url === deliveryUrl && h.topic === 'order.created')
-  const hook = { name: 'callconfirm: order created', topic: 'order.created', delivery_url: deliveryUrl, secret, status: 'active' }
-  if (mine) await wooRequest(store, credentials, 'PUT', `/webhooks/${mine.id}`, hook)
-  else await wooRequest(store, credentials, 'POST', '/webhooks', hook)
+export function newStoreRefusal(signup: StoreSignup, invite: ConnectLinkCheck | undefined, siteUrl: string): string | undefined {
+  if (signup !== 'invite') return undefined
+  if (!invite) return 'New stores are connected by invitation. Ask the operator of this callconfirm for a connect link.'
+  if (!invite.ok) return invite.reason === 'expired' ? 'This connect link has expired. Ask the operator for a new one.' : 'This connect link is not valid. Ask the operator for a new one.'
+  if (invite.storeUrl && invite.storeUrl !== siteUrl) return `This connect link is for ${invite.storeUrl}, not ${siteUrl}. Ask the operator for a link for this store.`
+  return undefined
+}
+
+function ConnectForm(props: { invite?: string }) {
+  return (
+    <Page title="Connect your WooCommerce store">
+      <h1>Connect your WooCommerce store</h1>
+      <form method="get" action="/woocommerce/connect">
+        {props.invite && <input type="hidden" name="invite" value={props.invite} />}
+        <label for="store_url">Your store’s address</label>
+        <input id="store_url" name="store_url" type="url" placeholder="https://dyqani.al" required />
+        <p class="hint">You will log in to WordPress and approve callconfirm there.</p>
+        <button>Connect</button>
+      </form>
+    </Page>
+  )
 }
 
 /**
  * WooCommerce's one-click connect (WC_Auth, `/wc-auth/v1/authorize`): the merchant names their
- * store, approves callconfirm in WordPress, WooCommerce POSTs us a read/write key pair, and we
- * create the `order.created` webhook with a secret of our own. The unsigned key POST is accepted
- * only with the unguessable, expiring, single-use state we put in `user_id`.
+ * store, approves callconfirm in WordPress, WooCommerce POSTs us a read/write key pair, and the
+ * keys are proven on the store before the store is saved and its `order.created` webhook made
+ * (connectKeys.ts). The unsigned key POST is accepted only with the unguessable, expiring,
+ * single-use state we put in `user_id`; the result (a settings link) is shown only to the browser
+ * that began the connect, which holds the cookie whose hash is on the state.
  */
 export function wooConnectRoutes(deps: AppDeps) {
   const app = new Hono()
   const publicUrl = deps.config.publicUrl
 
   app.get('/connect', async (c) => {
-    const given = (c.req.query('store_url') ?? '').trim()
-    const withScheme = /^https?:\/\//i.test(given) ? given : `https://${given}`
-    if (!given || !URL.canParse(withScheme)) return problemPage(c, 400, 'Not a store address', 'Give your store’s address, such as https://dyqani.al.')
-    const siteUrl = normaliseSiteUrl(withScheme)
-    const { protocol, hostname } = new URL(siteUrl)
-    if (protocol !== 'https:' && !LOOPBACK.test(hostname)) return problemPage(c, 400, 'The store must use https', 'WooCommerce sends the API keys to us only over https, and they travel in every request after.')
+    const given = c.req.query('store_url') ?? ''
+    const invite = c.req.query('invite')
+    if (!given.trim()) return c.html(<ConnectForm invite={invite} />)
+    const site = wooSiteUrl(given)
+    if (!site.ok) return problemPage(c, 400, 'Not a store address we can connect', `“${given.slice(0, 100)}”: ${site.problem}.`)
+    const siteUrl = site.siteUrl
+    const refusal = await storeAddressRefusal(deps.storeNetwork, siteUrl)
+    if (refusal) return problemPage(c, 400, 'This store cannot be connected', `Its address cannot be reached from callconfirm: ${refusal}.`)
+    if (!(await findStoreByDomain(deps.db, 'woocommerce', siteUrl, deps.storeDefaults))) {
+      const refused = newStoreRefusal(deps.config.security.storeSignup, invite === undefined ? undefined : deps.connectLinks.verify(invite, deps.now()), siteUrl)
+      if (refused) return problemPage(c, 403, 'Ask for a connect link', refused)
+    }
+
+    // One nonce per browser, so connects begun side by side in one browser each find theirs.
+    const held = getCookie(c, BROWSER_COOKIE)
+    const nonce = held && /^[A-Za-z0-9_-]{32}$/.test(held) ? held : randomBytes(24).toString('base64url')
     const state = randomBytes(24).toString('base64url')
-    await rememberInstallState(deps.db, 'woocommerce', siteUrl, state, deps.now(), CONNECT_STATE_TTL_MS)
+    const stored = await rememberInstallState(deps.db, { platform: 'woocommerce', domain: siteUrl, state, browserHash: sha256(nonce) }, deps.now(), CONNECT_STATE_TTL_MS)
+    if (!stored) {
+      c.header('Retry-After', '300')
+      return problemPage(c, 503, 'Too many connects under way', 'callconfirm is busy with other connects. Try again in a few minutes.')
+    }
+    setCookie(c, BROWSER_COOKIE, nonce, {
+      path: '/woocommerce',
+      httpOnly: true,
+      // Lax: sent when WordPress sends the browser back to /woocommerce/return (a top-level GET).
+      sameSite: 'Lax',
+      secure: publicUrl.startsWith('https://'),
+      maxAge: CONNECT_STATE_TTL_MS / 1000,
+    })
     const authorize = new URL(`${siteUrl}/wc-auth/v1/authorize`)
     authorize.search = new URLSearchParams({
       app_name: 'callconfirm',
@@ -70,44 +111,75 @@ export function wooConnectRoutes(deps: AppDeps) {
     return c.redirect(authorize.href, 302)
   })
 
-  // WooCommerce waits for exactly 200 before it keeps the keys, so the answer comes first and the
-  // webhook is made after it (the store is not listening to its own REST API until then).
+  // WooCommerce keeps the keys only if this answers exactly 200, and the store may not serve its
+  // own REST API until it has the answer: the keys are sealed on the spent state, the answer goes
+  // out, and they are proven on the store and installed after it (finishWooConnect).
   app.post('/callback', async (c) => {
     const parsed = keysSchema.safeParse(await c.req.json().catch(() => undefined))
     if (!parsed.success) return c.json({ error: { code: 'invalid_keys', message: 'expected WooCommerce’s read_write key POST' } }, 400)
     const keys = parsed.data
-    const state = await spendInstallState(deps.db, 'woocommerce', keys.user_id, deps.now())
+    const stateHash = installStateHash(keys.user_id)
+    const sealed = await deps.box.seal(JSON.stringify({ consumerKey: keys.consumer_key, consumerSecret: keys.consumer_secret }), pendingKeysContext(stateHash))
+    const state = await spendInstallState(deps.db, 'woocommerce', keys.user_id, deps.now(), sealed)
     const reqId = c.var.requestId
     if (!state.ok) {
       deps.log.warn('WooCommerce keys refused', { reqId, reason: state.reason })
       return c.json({ error: { code: `state_${state.reason}`, message: 'this connect was not started here, expired, or was completed already' } }, 401)
     }
-    const credentials: WooCredentials = { platform: 'woocommerce', consumerKey: keys.consumer_key, consumerSecret: keys.consumer_secret }
-    const existing = await findStoreByDomain(deps.db, 'woocommerce', state.domain, deps.storeDefaults)
-    const secret = (existing && (await storeWebhookSecret(existing, deps.box))) ?? newAlphanumericSecret()
-    const { store, created } = await installStore(deps, { platform: 'woocommerce', domain: state.domain, credentials, webhookSecret: secret })
-    deps.log.info('store installed', { reqId, storeId: store.id, platform: 'woocommerce', created })
-    setTimeout(() => {
-      ensureWooWebhook(store, credentials, webhookUrl(publicUrl, store), secret).then(
-        () => deps.log.info('WooCommerce webhook set', { reqId, storeId: store.id }),
-        (error: unknown) => deps.log.error('WooCommerce webhook could not be set', { reqId, storeId: store.id, error }),
-      )
-    }, 0)
+    setTimeout(() => void finishWooConnect(deps, { stateHash, domain: state.domain }, reqId), 0)
     return c.json({ ok: true })
   })
+
+  /** The spent state, once its keys were proven or refused, or as it is when RETURN_WAIT_MS have passed. */
+  async function outcome(state: string): Promise<SpentInstall | undefined> {
+    const end = performance.now() + RETURN_WAIT_MS
+    for (;;) {
+      const spent = await recentlySpentInstall(deps.db, 'woocommerce', state, deps.now(), CONNECT_STATE_TTL_MS)
+      if (!spent || spent.storeId || spent.failure || performance.now() > end) return spent
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  const sameBrowser = (c: Context, spent: SpentInstall) => {
+    const nonce = getCookie(c, BROWSER_COOKIE)
+    if (!nonce || !spent.browserHash) return false
+    const given = Buffer.from(sha256(nonce))
+    const expected = Buffer.from(spent.browserHash)
+    return given.length === expected.length && timingSafeEqual(given, expected)
+  }
 
   app.get('/return', async (c) => {
     const state = c.req.query('user_id') ?? ''
     if (c.req.query('success') === '0')
       return problemPage(c, 400, 'Not connected', 'You did not approve callconfirm in WordPress, so nothing was connected.')
-    const domain = await recentlySpentInstall(deps.db, 'woocommerce', state, deps.now(), CONNECT_STATE_TTL_MS)
-    const store = domain && (await findStoreByDomain(deps.db, 'woocommerce', domain, deps.storeDefaults))
-    if (!store) return problemPage(c, 404, 'Not connected', 'WooCommerce did not send us the keys, or this page is too old. Connect again.')
+    const spent = await recentlySpentInstall(deps.db, 'woocommerce', state, deps.now(), CONNECT_STATE_TTL_MS)
+    if (!spent) return problemPage(c, 404, 'Not connected', 'WooCommerce did not send us the keys, or this page is too old. Connect again.')
+    // The settings link opens the store's settings and its customers' orders: only the browser
+    // that began the connect gets it, not whoever holds this URL.
+    if (!sameBrowser(c, spent))
+      return problemPage(c, 403, 'Open this in the browser you connected from', 'This connect was begun in another browser, so its result is shown only there. Connect again from this browser.')
+    const done = (await outcome(state)) ?? spent
+    if (done.failure) return problemPage(c, 400, 'Not connected', done.failure)
+    const store = done.storeId ? await findStore(deps.db, done.storeId, deps.storeDefaults) : undefined
+    if (!store) {
+      c.status(202)
+      return c.html(
+        <Page title="Still connecting" head={<meta http-equiv="refresh" content="3" />}>
+          <h1>Still connecting</h1>
+          <p>We are checking the keys WooCommerce sent with your store. This page reloads by itself; if it does not, reload it in a moment.</p>
+        </Page>,
+      )
+    }
     const link = deps.settingsLinks.link(store, deps.now()).url
+    const awaitsApproval = store.row.approvedAt === null
     return c.html(
       <Page title="Connected">
         <h1>{store.settings.companyName} is connected</h1>
-        <p class="notice">New cash-on-delivery orders will be called from now on, within your calling hours.</p>
+        {awaitsApproval ? (
+          <p class="notice">The operator of this callconfirm approves new stores before their first call. Calls start once your store is approved.</p>
+        ) : (
+          <p class="notice">New cash-on-delivery orders will be called from now on, within your calling hours.</p>
+        )}
         <p>
           <a href={link}>Open your callconfirm settings</a> to set your shop’s name, language, calling hours and what happens after
           each call. Keep this link private: it opens your settings for seven days.
@@ -118,4 +190,3 @@ export function wooConnectRoutes(deps: AppDeps) {
 
   return app
 }
-

@@ -1,7 +1,6 @@
 import { OUTCOMES, type Outcome } from '../../domain/order.js'
 import type { StoreOrderState } from '../orderState.js'
-import type { Store } from '../records.js'
-import { wooRequest, WooError, type WooCredentials } from './restApi.js'
+import { wooRequest, WooError, type WooApi } from './restApi.js'
 
 /** The meta key the write-back keeps callconfirm's state in: `pending`, then the outcome (or `not_called`). */
 export const OUTCOME_META_KEY = '_callconfirm_outcome'
@@ -14,10 +13,10 @@ interface WooOrder {
 const CLOSED = new Set(['cancelled', 'failed', 'refunded', 'trash'])
 
 /** Reads a WooCommerce order through the REST API just before its customer is called. */
-export async function readWooOrder(store: Store, credentials: WooCredentials, platformOrderId: string): Promise<StoreOrderState> {
+export async function readWooOrder(api: WooApi, platformOrderId: string): Promise<StoreOrderState> {
   let order: WooOrder
   try {
-    order = await wooRequest<WooOrder>(store, credentials, 'GET', `/orders/${encodeURIComponent(platformOrderId)}`)
+    order = await wooRequest<WooOrder>(api, 'GET', `/orders/${encodeURIComponent(platformOrderId)}`)
   } catch (error) {
     if (error instanceof WooError && error.status === 404) return { state: 'not_found' }
     if (error instanceof WooError && (error.status === 401 || error.status === 403)) return { state: 'access_revoked' }

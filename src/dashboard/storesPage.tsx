@@ -1,0 +1,158 @@
+import { Hono, type Context } from 'hono'
+import type { AppDeps } from '../deps.js'
+import { stores as storesTable } from '../db/schema.js'
+import { problemPage } from '../pages/layout.js'
+import { findStore, storeDailyCallLimit, toStore } from '../stores/records.js'
+import { revokeSettingsLinks, updateStoreControls } from '../stores/registration.js'
+import { ApiError } from '../utils/errors.js'
+import { formBody } from '../utils/formBody.js'
+import { DashboardPage } from './pages.js'
+import type { DashboardEnv, Viewer } from './session.js'
+
+/** One store as the operator's list shows it. */
+export interface StoreLine {
+  id: string
+  name: string
+  platform: 'shopify' | 'woocommerce'
+  domain: string
+  approved: boolean
+  dailyCallLimit: number
+  dailyCallLimitIsDefault: boolean
+  disabledReason: string | null
+}
+
+/** The operator's stores: who may call, how much a day, and their merchants' links. */
+export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?: string }) {
+  return (
+    <DashboardPage title="Stores" viewer={props.viewer}>
+      <h1>Stores</h1>
+      {props.notice && <p class="notice">{props.notice}</p>}
+      <p class="hint">
+        A store that connected itself starts with a low daily limit; raise it once you know the merchant. Revoking links signs the
+        merchant out and voids every settings link handed out for the store.
+      </p>
+      <div class="table">
+        <table>
+          <thead>
+            <tr>
+              <th>Store</th>
+              <th>Calls</th>
+              <th>Calls a day</th>
+              <th>Merchant’s links</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.stores.map((s) => (
+              <tr data-store={s.id}>
+                <td>
+                  <b>{s.name}</b>
+                  <br />
+                  <span class="hint">
+                    {s.platform === 'shopify' ? 'Shopify' : 'WooCommerce'} · {s.domain}
+                  </span>
+                </td>
+                <td>
+                  {s.approved ? (
+                    <span class="badge" data-approval="approved">
+                      {s.disabledReason ? `Approved, off (${s.disabledReason.replaceAll('_', ' ')})` : 'Approved'}
+                    </span>
+                  ) : (
+                    <form method="post" action={`/stores/${s.id}/approve`}>
+                      <span class="badge" data-approval="awaiting">
+                        Awaiting approval
+                      </span>{' '}
+                      <button>Approve</button>
+                    </form>
+                  )}
+                </td>
+                <td>
+                  <form method="post" action={`/stores/${s.id}/daily-limit`} class="filters">
+                    <label>
+                      {s.dailyCallLimitIsDefault ? `${s.dailyCallLimit} (default)` : `${s.dailyCallLimit}`}
+                      <input type="number" name="dailyCallLimit" min="1" placeholder="default" aria-label={`Calls a day for ${s.name}`} />
+                    </label>
+                    <button>Set</button>
+                  </form>
+                </td>
+                <td>
+                  <form method="post" action={`/stores/${s.id}/settings-link`} target="_blank" style="display:inline">
+                    <button>Settings</button>
+                  </form>{' '}
+                  <form method="post" action={`/stores/${s.id}/revoke-links`} style="display:inline">
+                    <button>Revoke links</button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </DashboardPage>
+  )
+}
+
+/**
+ * `/stores`: the operator's controls over each store — approve it (STORE_SIGNUP=approve), set its
+ * calls a day (empty: the service default), revoke its merchant's links, open its settings with a
+ * freshly made link. Mounted by dashboardRoutes behind its session and CSRF checks; a merchant's
+ * session gets a 404, as for any page that is not theirs.
+ */
+export function storeControlRoutes(deps: AppDeps) {
+  const app = new Hono<DashboardEnv>()
+
+  app.use(async (c, next) => {
+    if (c.var.viewer.kind !== 'operator') throw new ApiError(404, 'not_found', 'There is no such page.')
+    await next()
+  })
+
+  const lines = async (): Promise<StoreLine[]> => {
+    const rows = await deps.db.select().from(storesTable).orderBy(storesTable.createdAt).all()
+    return rows.map((r) => ({
+      id: r.id,
+      name: toStore(r, deps.storeDefaults).settings.companyName,
+      platform: r.platform,
+      domain: r.domain,
+      approved: r.approvedAt !== null,
+      dailyCallLimit: storeDailyCallLimit(r, deps.config.limits.storeDailyCalls),
+      dailyCallLimitIsDefault: r.dailyCallLimit === null,
+      disabledReason: r.disabledReason,
+    }))
+  }
+  const store = async (c: Context) => {
+    const found = await findStore(deps.db, c.req.param('id') ?? '', deps.storeDefaults)
+    if (!found) throw new ApiError(404, 'store_not_found', 'There is no such store.')
+    return found
+  }
+
+  app.get('/', async (c) => c.html(<StoresPage stores={await lines()} viewer={c.var.viewer} />))
+
+  app.post('/:id/approve', async (c) => {
+    const { id } = await store(c)
+    await updateStoreControls(deps, id, { approved: true })
+    deps.log.info('store approved', { reqId: c.var.requestId, storeId: id })
+    return c.redirect('/stores', 303)
+  })
+
+  app.post('/:id/daily-limit', async (c) => {
+    const { id } = await store(c)
+    const given = (await formBody(c)).dailyCallLimit
+    const text = typeof given === 'string' ? given.trim() : ''
+    const limit = text === '' ? null : Number(text)
+    if (limit !== null && !(Number.isInteger(limit) && limit >= 1 && limit <= 1_000_000))
+      return problemPage(c, 400, 'Not a daily limit', 'Give a whole number of calls a day (1 or more), or leave it empty for the default.', '/stores')
+    await updateStoreControls(deps, id, { dailyCallLimit: limit })
+    deps.log.info('store daily limit set', { reqId: c.var.requestId, storeId: id, dailyCallLimit: limit })
+    return c.redirect('/stores', 303)
+  })
+
+  app.post('/:id/revoke-links', async (c) => {
+    const { id } = await store(c)
+    await revokeSettingsLinks(deps.db, id, deps.now())
+    deps.log.info('settings links revoked', { reqId: c.var.requestId, storeId: id })
+    return c.html(<StoresPage stores={await lines()} viewer={c.var.viewer} notice="Links revoked: the merchant's earlier links and sessions no longer work." />)
+  })
+
+  app.post('/:id/settings-link', async (c) => c.redirect(deps.settingsLinks.link(await store(c), deps.now()).url, 303))
+
+  return app
+}

@@ -1,0 +1,82 @@
+import type { AppDeps } from '../../deps.js'
+import { newAlphanumericSecret } from '../../utils/ids.js'
+import { finishInstallState, pendingKeysOf } from '../installStates.js'
+import { findStoreByDomain, storeWebhookSecret, webhookUrl } from '../records.js'
+import { installStore } from '../registration.js'
+import { StoreAddressRefused } from '../storeAddress.js'
+import { wooRequest, WooError, type WooApi, type WooCredentials } from './restApi.js'
+
+interface WooHook {
+  id: number
+  delivery_url: string
+  topic: string
+  status: string
+}
+
+/** Sealing the keys a connect brought, for the spent state they came with (its hash is the associated data). */
+export const pendingKeysContext = (stateHash: string) => `${stateHash}:pending-keys`
+
+/**
+ * Points the store's `order.created` webhook at us with `secret`: the one already there (from an
+ * earlier connect) is updated and turned back on, otherwise one is created. WooCommerce pings it.
+ */
+export async function ensureWooWebhook(api: WooApi, deliveryUrl: string, secret: string): Promise<void> {
+  const hooks = await wooRequest<WooHook[]>(api, 'GET', '/webhooks?per_page=100')
+  const mine = hooks.find((h) => h.delivery_url === deliveryUrl && h.topic === 'order.created')
+  const hook = { name: 'callconfirm: order created', topic: 'order.created', delivery_url: deliveryUrl, secret, status: 'active' }
+  if (mine) await wooRequest(api, 'PUT', `/webhooks/${mine.id}`, hook)
+  else await wooRequest(api, 'POST', '/webhooks', hook)
+}
+
+/**
+ * Whether keys work on the store: its own REST API lists its webhooks with them, which takes keys
+ * its manager made there (`manage_woocommerce`). Undefined when they do; otherwise why not, in our
+ * words for the merchant's return page (never what the store answered).
+ */
+export async function keysRefusal(api: WooApi): Promise<string | undefined> {
+  try {
+    await wooRequest(api, 'GET', '/webhooks?per_page=1')
+    return undefined
+  } catch (error) {
+    if (error instanceof StoreAddressRefused) return `This store’s address cannot be connected: ${error.message}.`
+    if (error instanceof WooError && (error.status === 401 || error.status === 403))
+      return `Your store did not accept the keys that came with this connect (HTTP ${error.status}), so nothing was changed. Connect again and approve callconfirm in WordPress.`
+    if (error instanceof WooError) return `Your store’s REST API answered HTTP ${error.status} when we checked the keys, so nothing was changed. Check that the WooCommerce REST API is on, then connect again.`
+    return 'We could not reach your store to check the keys, so nothing was changed. Connect again in a moment.'
+  }
+}
+
+/**
+ * Finishes a WooCommerce connect after its key POST was answered (WooCommerce keeps the keys only
+ * on an exact 200, and a store is often not serving its own REST API while it waits for that
+ * answer). The keys sealed on the spent state are proven on the store's own REST API first;
+ * only keys that work there are saved, so keys posted by anyone else cannot replace a store's
+ * credentials or connect a store that is not theirs. The state records the store it went into, or
+ * why not, for the return page; then the store's webhook is pointed at us.
+ */
+export async function finishWooConnect(deps: AppDeps, spent: { stateHash: string; domain: string }, reqId: string): Promise<void> {
+  const { stateHash, domain } = spent
+  try {
+    const sealed = await pendingKeysOf(deps.db, stateHash)
+    if (!sealed) return
+    const keys = JSON.parse(await deps.box.open(sealed, pendingKeysContext(stateHash))) as Omit<WooCredentials, 'platform'>
+    const credentials: WooCredentials = { platform: 'woocommerce', consumerKey: keys.consumerKey, consumerSecret: keys.consumerSecret }
+    const existing = await findStoreByDomain(deps.db, 'woocommerce', domain, deps.storeDefaults)
+    const refusal = await keysRefusal({ store: existing ?? { domain, settings: { wooApiAuth: 'basic' } }, credentials, network: deps.storeNetwork })
+    if (refusal) {
+      deps.log.warn('WooCommerce keys did not work on their store; nothing saved', { reqId, domain, existingStore: existing?.id })
+      return await finishInstallState(deps.db, stateHash, { failure: refusal })
+    }
+    const secret = (existing && (await storeWebhookSecret(existing, deps.box))) ?? newAlphanumericSecret()
+    const { store, created } = await installStore(deps, { platform: 'woocommerce', domain, credentials, webhookSecret: secret })
+    await finishInstallState(deps.db, stateHash, { storeId: store.id })
+    deps.log.info('store installed', { reqId, storeId: store.id, platform: 'woocommerce', created, approved: store.row.approvedAt !== null })
+    await ensureWooWebhook({ store, credentials, network: deps.storeNetwork }, webhookUrl(deps.config.publicUrl, store), secret).then(
+      () => deps.log.info('WooCommerce webhook set', { reqId, storeId: store.id }),
+      (error: unknown) => deps.log.error('WooCommerce webhook could not be set', { reqId, storeId: store.id, error }),
+    )
+  } catch (error) {
+    deps.log.error('WooCommerce connect could not be finished', { reqId, domain, error })
+    await finishInstallState(deps.db, stateHash, { failure: 'Something went wrong on our side while connecting, so nothing was changed. Connect again in a moment.' }).catch(() => undefined)
+  }
+}
