@@ -114,6 +114,21 @@ describe('a customer whose data is erased while their call is on', () => {
     expect(redaction).toMatchObject({ topic: 'customers/redact', report: { orders: 1, callsEnded: 1 } })
   })
 
+  it('is hung up on when the redaction arrives while Twilio is still answering the dial', async () => {
+    const store = await shopifyStore(svc)
+    twilio.slowNextCreate(1_500)
+    const placed = await placeOrder(svc, store.domain)
+    // Twilio has placed the call, but its answer (with the Call SID) has not reached us yet.
+    await until(() => twilio.calls.some((c) => c.to === placed.phone), 'Twilio to place the call', 5_000)
+    expect((await orderView(svc, placed.orderId)).attempts[0]?.callSid ?? null).toBeNull()
+    const res = await topic(svc, store.domain, 'customers/redact', placed.redactPayload)
+    expect(res.body).toMatchObject({ status: 'honoured' })
+    const call = twilio.calls.find((c) => c.to === placed.phone)!
+    await until(() => call.endedAt !== null, 'the call to be ended', 5_000)
+    expect(call.answeredAt === null || call.endedAt! - call.answeredAt < 12_000).toBe(true)
+    expect(await orderView(svc, placed.orderId)).toMatchObject({ status: 'skipped', skipReason: 'data_redacted', outcome: null, transcript: [] })
+  })
+
   it('is hung up on when the whole shop is erased (shop/redact)', async () => {
     const store = await shopifyStore(svc)
     const placed = await placeOrder(svc, store.domain)

@@ -165,6 +165,14 @@ describe('a store\'s daily limit', () => {
     const rows = svc.deps.db.select().from(orders).where(inArray(orders.id, called().map((p) => p.orderId))).all()
     expect(rows.map((r) => r.waitReason)).toEqual([null, null, null, null])
   })
+
+  it('calls the waiting orders at once when the operator raises the store\'s limit', async () => {
+    expect(await waiting()).toHaveLength(2)
+    const raised = await svc.api('PATCH', `/api/stores/${store.id}`, { dailyCallLimit: 10 })
+    expect(raised.status).toBe(200)
+    await until(async () => placed.every((p) => callsTo(p.phone).length > 0), 'the waiting orders to be called')
+    expect(await waiting()).toHaveLength(0)
+  })
 })
 
 describe('the service\'s daily limits', () => {

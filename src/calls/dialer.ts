@@ -8,7 +8,7 @@ import type { ReadStoreOrder } from '../stores/orderState.js'
 import { findStore, storeDailyCallLimit, type Store } from '../stores/records.js'
 import { callsSoFar, recordAttempt, storeCallSid, updateAttempt } from './attempts.js'
 import { callLog, closeOrder, releaseForRecovery, requeueOrder, stopCalling, type CallDeps } from './outcomes.js'
-import { maskCallSid, placeCall, twilioErrorCode, twilioHttpStatus, type TwilioAccount, type TwilioClient } from './twilio.js'
+import { endCall, maskCallSid, placeCall, twilioErrorCode, twilioHttpStatus, type TwilioAccount, type TwilioClient } from './twilio.js'
 
 export interface DialerDeps extends CallDeps {
   /** The service's daily limits (config.limits): calls per store by default, calls and spend in all. */
@@ -91,6 +91,11 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
     })
     await storeCallSid(deps.db, attempt.id, call, deps.now())
     log.info('call placed', { attempt: attempt.number, callSid: maskCallSid(call.sid), phone: maskPhone(phone) })
+    // A redaction that arrived while Twilio was placing the call had no Call SID to hang up.
+    if (await isRedacted(deps, orderId)) {
+      log.info('customer data erased while the call was placed; hanging up')
+      await endCall(deps.twilio.client, call.sid)
+    }
   } catch (error) {
     const code = twilioErrorCode(error)
     const status = twilioHttpStatus(error)
@@ -140,3 +145,6 @@ async function holdBack(
   }
   return requeueOrder(deps.db, orderId, decision.until, now, decision.reason)
 }
+
+const isRedacted = async (deps: DialerDeps, orderId: number) =>
+  (await deps.db.select({ redactedAt: orders.redactedAt }).from(orders).where(eq(orders.id, orderId)).get())?.redactedAt != null

@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { AppDeps } from '../deps.js'
-import { stores } from '../db/schema.js'
+import { orders, stores } from '../db/schema.js'
 import { changeSettings, countryCode, isPlainObject, mergeSettings } from '../domain/settings.js'
 import { firstProblem } from '../domain/validation.js'
 import { ApiError } from '../utils/errors.js'
@@ -365,5 +365,14 @@ export async function updateStoreControls(deps: AppDeps, id: string, controls: S
   if (approved !== undefined) updates.approvedAt = approved ? (store.row.approvedAt ?? deps.now()) : null
   if (dailyCallLimit !== undefined) updates.dailyCallLimit = dailyCallLimit
   await deps.db.update(stores).set(updates).where(eq(stores.id, id))
+  if (dailyCallLimit !== undefined) {
+    // Orders held for tomorrow by the old limit are due again now; the dial decision checks the new one.
+    await deps.db
+      .update(orders)
+      .set({ nextCallAt: deps.now(), updatedAt: deps.now() })
+      .where(and(eq(orders.storeId, id), eq(orders.status, 'queued'), eq(orders.waitReason, 'store_daily_limit')))
+      .run()
+    deps.wakeScheduler()
+  }
   return toStore({ ...store.row, ...updates } as typeof store.row, deps.storeDefaults)
 }

@@ -63,6 +63,8 @@ export interface TwilioSimulator {
    * the call is placed all the same, as when Twilio's answer is lost on the way back.
    */
   failNextCreate(fault?: { status?: 500 | 503; placeAnyway?: boolean }): void
+  /** The next `calls.create` places the call at once but answers only after `ms` (a slow day at Twilio). */
+  slowNextCreate(ms: number): void
   /** Resolves when every callback the simulator has sent so far has been answered. */
   settled(): Promise<void>
   close(): Promise<void>
@@ -87,6 +89,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
   const scale = options.timeScale ?? 1
   const scripts = new Map<string, PhoneBehaviour[]>()
   const createFaults: Array<{ status?: 500 | 503; placeAnyway?: boolean }> = []
+  const slowCreates: number[] = []
   const calls: SimulatedCall[] = []
   const timers = new Set<ReturnType<typeof setTimeout>>()
   const inFlight = new Set<Promise<unknown>>()
@@ -339,6 +342,8 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     }
     if (fault && !fault.placeAnyway) calls.pop()
     else place(call, verbs)
+    const slow = slowCreates.shift()
+    if (slow) await new Promise((r) => setTimeout(r, slow))
     if (fault) return c.json({ code: 20500, message: 'An internal server error has occurred', more_info: 'https://www.twilio.com/docs/errors/20500', status: fault.status ?? 500 }, fault.status ?? 500)
     return c.json(callJson(call), 201)
   })
@@ -410,6 +415,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     },
     failNextCreate(fault = {}) {
       createFaults.push(fault)
+    },
+    slowNextCreate(ms) {
+      slowCreates.push(ms)
     },
     async settled() {
       while (inFlight.size) await Promise.allSettled([...inFlight])
