@@ -26,7 +26,8 @@ beforeAll(async () => {
   twilio = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from] })
   realtime = await startFastRealtime(OPENAI_KEY)
   woo = await startWooCommerceSimulator()
-  svc = await startCallingService(twilio, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url }, { voiceTiming: { goodbyeGraceMs: 2_000 } })
+  // Behind the operator's proxy (TRUST_PROXY), so each test socket can come from an address of its own.
+  svc = await startCallingService(twilio, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url, TRUST_PROXY: 'true' }, { voiceTiming: { goodbyeGraceMs: 2_000 } })
   store = await registerWooStore(svc, woo)
 })
 afterAll(async () => {
@@ -43,9 +44,9 @@ interface StrangerSocket {
   closeCode: number | undefined
 }
 
-/** A WebSocket to the service's media stream, opened as anyone on the internet can. */
-async function openStream(service: TestService): Promise<StrangerSocket> {
-  const ws = new WebSocket(`${service.url.replace(/^http/, 'ws')}/twilio/media-stream`)
+/** A WebSocket to the service's media stream, opened as anyone on the internet can (from `address`, as the proxy says). */
+async function openStream(service: TestService, address = '198.51.100.7'): Promise<StrangerSocket> {
+  const ws = new WebSocket(`${service.url.replace(/^http/, 'ws')}/twilio/media-stream`, { headers: { 'x-forwarded-for': address } })
   const socket: StrangerSocket = { ws, closeCode: undefined, closed: new Promise((resolve) => ws.once('close', (code) => resolve((socket.closeCode = code)))) }
   ws.on('error', () => undefined) // a refused socket's last write may fail; the close code says what happened
   await new Promise<void>((resolve, reject) => {
@@ -116,8 +117,20 @@ describe('a media stream that has not proved which call it is', () => {
     expect(await socket.closed).toBe(1009)
   })
 
+  it('is one of at most 16 waiting at once from one address, and streams from elsewhere still get in', async () => {
+    const waiting = await Promise.all(Array.from({ length: 16 }, () => openStream(svc, '203.0.113.9')))
+    for (const socket of waiting) socket.ws.send(connected)
+    const oneTooMany = await openStream(svc, '203.0.113.9')
+    expect(await oneTooMany.closed).toBe(1013)
+    const elsewhere = await openStream(svc, '198.51.100.200')
+    elsewhere.ws.send(connected)
+    expect(waiting.every((socket) => socket.closeCode === undefined) && elsewhere.closeCode === undefined).toBe(true)
+    for (const socket of [...waiting, elsewhere]) socket.ws.close(1000)
+    await Promise.all([...waiting, elsewhere].map((socket) => socket.closed))
+  })
+
   it('is one of at most 64 waiting at once, the next is turned away, and a real call still connects after they leave', async () => {
-    const waiting = await Promise.all(Array.from({ length: 64 }, () => openStream(svc)))
+    const waiting = await Promise.all(Array.from({ length: 64 }, (_, i) => openStream(svc, `203.0.113.${i % 8}`)))
     for (const socket of waiting) socket.ws.send(connected)
     const oneTooMany = await openStream(svc)
     expect(await oneTooMany.closed).toBe(1013)

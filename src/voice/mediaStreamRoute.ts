@@ -6,6 +6,7 @@ import { findAttempt, sha256Hex, type Attempt } from '../calls/attempts.js'
 import { isSignedByTwilio, mediaStreamUrl } from '../calls/twilio.js'
 import { callAttempts } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
+import { addressBucket } from '../utils/clientAddress.js'
 import { CallBridge, type BridgeDeps, type StreamSocket } from './callBridge.js'
 
 /**
@@ -16,6 +17,11 @@ import { CallBridge, type BridgeDeps, type StreamSocket } from './callBridge.js'
 export const MAX_STREAM_MESSAGE_BYTES = 64 * 1024
 /** Streams open at once that have not yet proved which call they are; more are turned away (1013). */
 export const MAX_UNVERIFIED_STREAMS = 64
+/**
+ * Of those, from one client address: a stranger cannot take every place and hold real calls'
+ * streams out. Twilio's own streams prove themselves within milliseconds of opening.
+ */
+export const MAX_UNVERIFIED_PER_ADDRESS = 16
 /** A closed stream that does not finish the closing handshake in this long is dropped (ws would wait 30 s). */
 const CLOSE_GRACE_MS = 1_000
 
@@ -84,29 +90,38 @@ function streamSocket(ws: WSContext): StreamSocket {
  * CallBridge per socket. Until `start` proves the stream belongs to one of our attempts nothing
  * else is read or kept, and a stream that cannot prove it, or not within the bridge's start
  * timeout, is closed (1008, policy violation). At most MAX_UNVERIFIED_STREAMS may be waiting to
- * prove it at once: each holds a socket and a timer, and a stranger can open them for free.
+ * prove it at once, MAX_UNVERIFIED_PER_ADDRESS of them from one address: each holds a socket and a
+ * timer, and a stranger can open them for free.
  *
  * @example
  * app.get('/twilio/media-stream', mediaStreamRoute(deps, upgradeWebSocket))
  */
-export function mediaStreamRoute(deps: BridgeDeps, upgradeWebSocket: UpgradeWebSocket) {
+export function mediaStreamRoute(deps: BridgeDeps & Pick<AppDeps, 'clientAddress'>, upgradeWebSocket: UpgradeWebSocket) {
   let unverified = 0
-  return upgradeWebSocket(() => {
+  const unverifiedFrom = new Map<string, number>()
+  return upgradeWebSocket((c) => {
+    const from = addressBucket(deps.clientAddress(c))
     let bridge: CallBridge | undefined
     // The stream's place among the unverified, given up once it is verified, refused or closed.
     let waiting = false
     const leaveWaiting = () => {
-      if (waiting) unverified--
+      if (!waiting) return
       waiting = false
+      unverified--
+      const left = unverifiedFrom.get(from)! - 1
+      if (left) unverifiedFrom.set(from, left)
+      else unverifiedFrom.delete(from)
     }
     return {
       onOpen(_event, ws) {
         const socket = streamSocket(ws)
-        if (unverified >= MAX_UNVERIFIED_STREAMS) {
-          deps.log.warn('media stream refused: too many streams waiting to start', { waiting: unverified })
+        const fromHere = unverifiedFrom.get(from) ?? 0
+        if (unverified >= MAX_UNVERIFIED_STREAMS || fromHere >= MAX_UNVERIFIED_PER_ADDRESS) {
+          deps.log.warn('media stream refused: too many streams waiting to start', { waiting: unverified, fromThisAddress: fromHere })
           return socket.close(1013, 'too many streams starting')
         }
         unverified++
+        unverifiedFrom.set(from, fromHere + 1)
         waiting = true
         bridge = new CallBridge(deps, socket, leaveWaiting)
       },
