@@ -92,7 +92,8 @@ describe('taking over a connected WooCommerce store (attack 1)', () => {
     expect(page).toContain('did not accept the keys')
     expect(settingsLinkIn(page)).toBeUndefined()
     expect(await credentialsOf()).toEqual(before)
-    expect(woo.requests.filter((r) => r.status === 401)).toHaveLength(1)
+    // Tried on the store itself, with the keys in the header and then in the query string: refused both times.
+    expect(woo.requests.filter((r) => r.status === 401)).toHaveLength(2)
     expect(await storeFor(svc, woo)).toMatchObject({ hasCredentials: true, disabledReason: null })
   })
 

@@ -87,6 +87,15 @@ describe('connecting a WooCommerce store', () => {
     expect(woo.notes(id).map((n) => n.note)).toEqual([expect.stringMatching(/^\[callconfirm\] .* Confirmed/)])
   })
 
+  it('connects a store whose host strips the Authorization header, asking it with the keys in the query string', async () => {
+    const woo = await newStore()
+    woo.stripAuthorizationHeader(true)
+    const { returned } = await connect(woo)
+    expect(returned?.status).toBe(200)
+    expect(await storeFor(woo)).toMatchObject({ hasCredentials: true, wooApiAuth: 'query_string' })
+    await until(() => woo.webhooks().length === 1, 'the webhook to be made')
+  })
+
   it('connecting again keeps one webhook and one store', async () => {
     const woo = await newStore()
     await connect(woo)

@@ -2,7 +2,7 @@ import type { AppDeps } from '../../deps.js'
 import { newAlphanumericSecret } from '../../utils/ids.js'
 import { finishInstallState, pendingKeysOf } from '../installStates.js'
 import { findStoreByDomain, storeWebhookSecret, webhookUrl } from '../records.js'
-import { installStore } from '../registration.js'
+import { installStore, updateStoreSettings } from '../registration.js'
 import { StoreAddressRefused } from '../storeAddress.js'
 import { wooRequest, WooError, type WooApi, type WooCredentials } from './restApi.js'
 
@@ -28,22 +28,36 @@ export async function ensureWooWebhook(api: WooApi, deliveryUrl: string, secret:
   else await wooRequest(api, 'POST', '/webhooks', hook)
 }
 
+/** How a store's REST API is asked, as in the store setting `wooApiAuth`. */
+type WooApiAuth = WooApi['store']['settings']['wooApiAuth']
+
 /**
  * Whether keys work on the store: its own REST API lists its webhooks with them, which takes keys
- * its manager made there (`manage_woocommerce`). Undefined when they do; otherwise why not, in our
- * words for the merchant's return page (never what the store answered).
+ * its manager made there (`manage_woocommerce`). Many hosts strip the Authorization header, so keys
+ * HTTP Basic cannot prove are tried again in the query string (WooCommerce's own fallback): the
+ * way that worked is the one the store is asked from then on. Otherwise why not, in our words for
+ * the merchant's return page (never what the store answered).
  */
-export async function keysRefusal(api: WooApi): Promise<string | undefined> {
-  try {
-    await wooRequest(api, 'GET', '/webhooks?per_page=1')
-    return undefined
-  } catch (error) {
-    if (error instanceof StoreAddressRefused) return `This store’s address cannot be connected: ${error.message}.`
-    if (error instanceof WooError && (error.status === 401 || error.status === 403))
-      return `Your store did not accept the keys that came with this connect (HTTP ${error.status}), so nothing was changed. Connect again and approve callconfirm in WordPress.`
-    if (error instanceof WooError) return `Your store’s REST API answered HTTP ${error.status} when we checked the keys, so nothing was changed. Check that the WooCommerce REST API is on, then connect again.`
-    return 'We could not reach your store to check the keys, so nothing was changed. Connect again in a moment.'
+export async function proveKeys(api: WooApi): Promise<{ ok: true; wooApiAuth: WooApiAuth } | { ok: false; refusal: string }> {
+  let lastError: unknown
+  for (const wooApiAuth of ['basic', 'query_string'] as const) {
+    try {
+      await wooRequest({ ...api, store: { ...api.store, settings: { wooApiAuth } } }, 'GET', '/webhooks?per_page=1')
+      return { ok: true, wooApiAuth }
+    } catch (error) {
+      lastError = error
+      if (!(error instanceof WooError && (error.status === 401 || error.status === 403))) break
+    }
   }
+  return { ok: false, refusal: keysRefusal(lastError) }
+}
+
+function keysRefusal(error: unknown): string {
+  if (error instanceof StoreAddressRefused) return `This store’s address cannot be connected: ${error.message}.`
+  if (error instanceof WooError && (error.status === 401 || error.status === 403))
+    return `Your store did not accept the keys that came with this connect (HTTP ${error.status}), so nothing was changed. Connect again and approve callconfirm in WordPress.`
+  if (error instanceof WooError) return `Your store’s REST API answered HTTP ${error.status} when we checked the keys, so nothing was changed. Check that the WooCommerce REST API is on, then connect again.`
+  return 'We could not reach your store to check the keys, so nothing was changed. Connect again in a moment.'
 }
 
 /**
@@ -62,13 +76,16 @@ export async function finishWooConnect(deps: AppDeps, spent: { stateHash: string
     const keys = JSON.parse(await deps.box.open(sealed, pendingKeysContext(stateHash))) as Omit<WooCredentials, 'platform'>
     const credentials: WooCredentials = { platform: 'woocommerce', consumerKey: keys.consumerKey, consumerSecret: keys.consumerSecret }
     const existing = await findStoreByDomain(deps.db, 'woocommerce', domain, deps.storeDefaults)
-    const refusal = await keysRefusal({ store: existing ?? { domain, settings: { wooApiAuth: 'basic' } }, credentials, network: deps.storeNetwork })
-    if (refusal) {
+    const proof = await proveKeys({ store: existing ?? { domain, settings: { wooApiAuth: 'basic' } }, credentials, network: deps.storeNetwork })
+    if (!proof.ok) {
       deps.log.warn('WooCommerce keys did not work on their store; nothing saved', { reqId, domain, existingStore: existing?.id })
-      return await finishInstallState(deps.db, stateHash, { failure: refusal })
+      return await finishInstallState(deps.db, stateHash, { failure: proof.refusal })
     }
     const secret = (existing && (await storeWebhookSecret(existing, deps.box))) ?? newAlphanumericSecret()
-    const { store, created } = await installStore(deps, { platform: 'woocommerce', domain, credentials, webhookSecret: secret })
+    const installed = await installStore(deps, { platform: 'woocommerce', domain, credentials, webhookSecret: secret })
+    const { created } = installed
+    // The store is asked from now on the way its keys were proven.
+    const store = installed.store.settings.wooApiAuth === proof.wooApiAuth ? installed.store : await updateStoreSettings(deps, installed.store.id, { wooApiAuth: proof.wooApiAuth })
     await finishInstallState(deps.db, stateHash, { storeId: store.id })
     deps.log.info('store installed', { reqId, storeId: store.id, platform: 'woocommerce', created, approved: store.row.approvedAt !== null })
     await ensureWooWebhook({ store, credentials, network: deps.storeNetwork }, webhookUrl(deps.config.publicUrl, store), secret).then(
