@@ -1,6 +1,6 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestService, type TestService } from './support/service.js'
+import { LIVE_ENV, startTestService, type TestService } from './support/service.js'
 
 /**
  * A stranger's oversized bodies (attack 4 of issue 12): every route that reads a body refuses
@@ -12,15 +12,7 @@ let svc: TestService
 
 // Production mode, as a stranger on the internet meets it.
 beforeAll(async () => {
-  svc = await startTestService({
-    SANDBOX: '0',
-    TWILIO_ACCOUNT_SID: `AC${'4'.repeat(32)}`,
-    TWILIO_AUTH_TOKEN: 'body-limit-auth-token',
-    TWILIO_FROM_NUMBER: '+35542000444',
-    TWILIO_API_ORIGIN: 'http://127.0.0.1:9',
-    OPENAI_API_KEY: 'sk-body-limits',
-    OPENAI_REALTIME_URL: 'ws://127.0.0.1:9/v1/realtime',
-  })
+  svc = await startTestService(LIVE_ENV)
 })
 afterAll(() => svc.close())
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.js'
 import { shopifyOrderPayload, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { deliverShopifyWebhook, deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
-import { ADMIN_TOKEN, registerShopify, registerWoo, SHOPIFY_SECRET, SHOPIFY_SHOP, startTestService, type TestService } from './support/service.js'
+import { ADMIN_TOKEN, LIVE_ENV, registerShopify, registerWoo, SHOPIFY_SECRET, SHOPIFY_SHOP, startTestService, type TestService } from './support/service.js'
 
 /**
  * A stranger's view of the service: every public route, hit with malformed, oversized and
@@ -23,13 +23,7 @@ let routes: Array<{ method: string; path: string }>
 // Production mode: every outside service is real (and here unreachable), as for an attacker on the internet.
 beforeAll(async () => {
   svc = await startTestService({
-    SANDBOX: '0',
-    TWILIO_ACCOUNT_SID: `AC${'3'.repeat(32)}`,
-    TWILIO_AUTH_TOKEN: 'fuzz-auth-token',
-    TWILIO_FROM_NUMBER: '+35542000999',
-    TWILIO_API_ORIGIN: 'http://127.0.0.1:9',
-    OPENAI_API_KEY: 'sk-fuzz',
-    OPENAI_REALTIME_URL: 'ws://127.0.0.1:9/v1/realtime',
+    ...LIVE_ENV,
     SHOPIFY_API_KEY: 'fuzz-client-id',
     SHOPIFY_API_SECRET: 'fuzz-client-secret',
     SHOPIFY_ADMIN_API_ORIGIN: 'http://127.0.0.1:9',

@@ -10,12 +10,11 @@ import { MAX_INSTALL_STATES } from '../src/stores/installStates.js'
 import { findStore, storeCredentials } from '../src/stores/records.js'
 import { customer, nextOrderId } from './support/calling.js'
 import { cookieBrowser } from './support/cookieBrowser.js'
-import { ADMIN_TOKEN, startTestService, type TestService } from './support/service.js'
+import { ADMIN_TOKEN, LIVE_ENV, startTestService, type TestService } from './support/service.js'
 import { freePort, until } from './support/wait.js'
 
 /** Attacks 1, 2 (who may connect a store), 3 and 8 of issue 12, tried as a stranger would. */
 
-const LIVE = { SANDBOX: '0', TWILIO_ACCOUNT_SID: `AC${'3'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'onboarding-test-token', TWILIO_FROM_NUMBER: '+35542000333', OPENAI_API_KEY: 'sk-onboarding-test' }
 const NEW_STORE_DAILY_CALLS = '7'
 
 type Service = TestService & { clock: { offset: number } }
@@ -256,7 +255,7 @@ describe('store addresses (attack 3)', () => {
     let hits = 0
     const inside = await serveOnLoopback(new Hono().all('*', (c) => (hits++, c.json({ code: 'internal', message: 'internal-secret' }, 500))))
     closing.push(inside)
-    const svc = await startTestService(LIVE, { schedule: false, installRateLimit: { limit: 1000 } })
+    const svc = await startTestService(LIVE_ENV, { schedule: false, installRateLimit: { limit: 1000 } })
     closing.push(svc)
     const addresses = [inside.origin, inside.origin.replace('127.0.0.1', 'localhost'), 'https://10.0.0.7', 'https://192.168.1.10', 'https://100.64.3.4', 'https://[fd00::1]', 'https://169.254.169.254', 'https://[fe80::1]', 'https://[::ffff:169.254.169.254]', 'https://100.100.100.200', 'https://0.0.0.0']
     for (const address of addresses) {
@@ -311,7 +310,7 @@ describe('store addresses (attack 3)', () => {
 
 describe('install states (attack 8)', () => {
   it('one address that keeps beginning installs is told to wait, whatever X-Forwarded-For it sends', async () => {
-    const svc = await startTestService(LIVE, { schedule: false })
+    const svc = await startTestService(LIVE_ENV, { schedule: false })
     closing.push(svc)
     for (let i = 0; i < 10; i++) expect((await fetch(`${svc.url}/woocommerce/connect`, { headers: { 'x-forwarded-for': `198.51.100.${i}` } })).status).toBe(200)
     const refused = await fetch(`${svc.url}/woocommerce/connect`, { headers: { 'x-forwarded-for': '198.51.100.99' } })
@@ -322,7 +321,7 @@ describe('install states (attack 8)', () => {
   })
 
   it("behind the operator's own proxy (TRUST_PROXY) each client has its own allowance", async () => {
-    const svc = await startTestService({ ...LIVE, TRUST_PROXY: 'true' }, { schedule: false })
+    const svc = await startTestService({ ...LIVE_ENV, TRUST_PROXY: 'true' }, { schedule: false })
     closing.push(svc)
     const from = (client: string) => fetch(`${svc.url}/woocommerce/connect`, { headers: { 'x-forwarded-for': `10.9.9.9, ${client}` } })
     for (let i = 0; i < 10; i++) expect((await from('203.0.113.5')).status).toBe(200)

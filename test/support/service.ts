@@ -10,6 +10,20 @@ import { createLogger } from '../../src/utils/log.js'
 export const ADMIN_TOKEN = 'test-admin-token-0123456789'
 export const PUBLIC_URL = 'https://callconfirm.test'
 
+/**
+ * Production mode (SANDBOX=0): calling credentials of its own, Twilio and OpenAI at addresses
+ * nothing listens on, as a stranger on the internet meets a live deployment.
+ */
+export const LIVE_ENV = {
+  SANDBOX: '0',
+  TWILIO_ACCOUNT_SID: `AC${'3'.repeat(32)}`,
+  TWILIO_AUTH_TOKEN: 'live-test-auth-token',
+  TWILIO_FROM_NUMBER: '+35542000333',
+  TWILIO_API_ORIGIN: 'http://127.0.0.1:9',
+  OPENAI_API_KEY: 'sk-live-test',
+  OPENAI_REALTIME_URL: 'ws://127.0.0.1:9/v1/realtime',
+}
+
 export interface TestService extends RunningService {
   /** Every log line the service wrote, as JSON text. */
   logs: string[]
