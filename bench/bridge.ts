@@ -23,13 +23,13 @@ import WebSocket, { WebSocketServer } from 'ws'
 import { recordAttempt } from '../src/calls/attempts.js'
 import { openDatabase } from '../src/db/node.js'
 import { callAttempts, orders, stores } from '../src/db/schema.js'
-import { MAX_UNVERIFIED_STREAMS } from '../src/voice/mediaStreamRoute.js'
+import { MAX_UNVERIFIED_PER_ADDRESS } from '../src/voice/mediaStreamRoute.js'
 import { freePort } from '../test/support/wait.js'
 
 const CALL_COUNTS = (process.env.CALLS ?? '50,100,200').split(',').map(Number)
 const SECONDS = Number(process.env.SECONDS ?? 10)
 const WARMUP_MS = 2_000
-const STREAMS_AT_ONCE = MAX_UNVERIFIED_STREAMS / 2
+const STREAMS_AT_ONCE = MAX_UNVERIFIED_PER_ADDRESS / 2
 const FRAME_MS = 20
 const root = join(import.meta.dirname, '..')
 
@@ -257,7 +257,7 @@ async function measure(bridge: Bridge, pid: number, n: number, model: Awaited<Re
       })
       ws.once('error', reject)
     })
-  // callconfirm turns away streams beyond MAX_UNVERIFIED_STREAMS still waiting for their start:
+  // callconfirm turns away streams beyond MAX_UNVERIFIED_PER_ADDRESS (from one address) still waiting for their start:
   // open the callers in batches, each let in (a model session apiece) before the next.
   const callers: WebSocket[] = []
   for (let from = 0; from < bridge.calls.length; from += STREAMS_AT_ONCE) {
