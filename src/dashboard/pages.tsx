@@ -262,7 +262,7 @@ export function OutcomeTable(props: { stats: CallStats; query: Record<string, st
 }
 
 /** The overview's notices: each store whose calls are held back, why, and how many orders wait. */
-export function HeldBackNotices(props: { holds: StoreHold[]; stores: StoreName[] }) {
+export function HeldBackNotices(props: { holds: StoreHold[]; stores: StoreName[]; viewer: Viewer }) {
   return (
     <>
       {props.holds.map((hold) => {
@@ -271,6 +271,12 @@ export function HeldBackNotices(props: { holds: StoreHold[]; stores: StoreName[]
         return (
           <p class="notice" data-hold={hold.reason} data-store={hold.storeId}>
             <b>{store?.name ?? hold.storeId}</b>: {WAIT_WORDS[hold.reason](store)} — {orders}.
+            {props.viewer.kind === 'operator' && (hold.reason === 'store_awaiting_approval' || hold.reason === 'store_daily_limit') && (
+              <>
+                {' '}
+                <a href="/stores">{hold.reason === 'store_awaiting_approval' ? 'Approve it' : 'Raise its limit'} on the Stores page</a>.
+              </>
+            )}
           </p>
         )
       })}

@@ -111,7 +111,7 @@ export function dashboardRoutes(deps: AppDeps) {
     return c.html(
       <DashboardPage title="Overview" viewer={viewer}>
         <h1>Overview</h1>
-        <HeldBackNotices holds={holds} stores={stores} />
+        <HeldBackNotices holds={holds} stores={stores} viewer={viewer} />
         <Filters action="/" stores={stores} viewer={viewer} query={query} />
         <p class="hint">
           {stats.from.slice(0, 10)} to {stats.to.slice(0, 10)} (UTC), orders received in the period.

@@ -67,10 +67,8 @@ export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?
                 </td>
                 <td>
                   <form method="post" action={`/stores/${s.id}/daily-limit`} class="filters">
-                    <label>
-                      {s.dailyCallLimitIsDefault ? `${s.dailyCallLimit} (default)` : `${s.dailyCallLimit}`}
-                      <input type="number" name="dailyCallLimit" min="1" placeholder="default" aria-label={`Calls a day for ${s.name}`} />
-                    </label>
+                    <span>{s.dailyCallLimitIsDefault ? `${s.dailyCallLimit} (default)` : `${s.dailyCallLimit}`}</span>{' '}
+                    <input type="number" name="dailyCallLimit" min="1" placeholder="new limit" style="width:7em" aria-label={`Calls a day for ${s.name}`} />
                     <button>Set</button>
                   </form>
                 </td>

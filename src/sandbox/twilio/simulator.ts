@@ -63,7 +63,10 @@ export interface TwilioSimulator {
    * the call is placed all the same, as when Twilio's answer is lost on the way back.
    */
   failNextCreate(fault?: { status?: 500 | 503; placeAnyway?: boolean }): void
-  /** The next `calls.create` places the call at once but answers only after `ms` (a slow day at Twilio). */
+  /**
+   * The next `calls.create` places the call at once but answers only after `ms`, and the call's
+   * callbacks reach us no sooner (a slow path between Twilio and us).
+   */
   slowNextCreate(ms: number): void
   /** Resolves when every callback the simulator has sent so far has been answered. */
   settled(): Promise<void>
@@ -340,10 +343,13 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     } catch (error) {
       verbs = error instanceof TwimlError ? error : new TwimlError(String(error))
     }
+    const slow = slowCreates.shift()
+    // The path from Twilio to us is slow: the call's callbacks queue behind the late answer.
+    const late = slow ? new Promise<void>((r) => setTimeout(r, slow)) : undefined
+    if (late) chains.set(call.sid, late)
     if (fault && !fault.placeAnyway) calls.pop()
     else place(call, verbs)
-    const slow = slowCreates.shift()
-    if (slow) await new Promise((r) => setTimeout(r, slow))
+    if (late) await late
     if (fault) return c.json({ code: 20500, message: 'An internal server error has occurred', more_info: 'https://www.twilio.com/docs/errors/20500', status: fault.status ?? 500 }, fault.status ?? 500)
     return c.json(callJson(call), 201)
   })
