@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.js'
+import { configuredServices } from '../src/configuredServices.js'
 import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { completeSandboxSecrets } from '../src/sandbox/secrets.js'
 import { deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
@@ -54,7 +55,7 @@ const config = loadConfig({
   OPENAI_REALTIME_URL: realtime.url,
   SANDBOX: '1',
 })
-const service = await startService(completeSandboxSecrets(config).config, createLogger('warn'))
+const service = await startService(completeSandboxSecrets(config).config, createLogger('warn'), configuredServices(config))
 
 try {
   const reg = await fetch(`${service.url}/api/stores`, {

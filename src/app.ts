@@ -10,16 +10,19 @@ import { orderRoutes } from './admin/orders.js'
 import { requireTwilioSignature, twilioCallbackRoutes } from './calls/callbacks.js'
 import { statsRoutes } from './admin/stats.js'
 import { storeRoutes } from './admin/stores.js'
+import type { DashboardExtras } from './dashboard/extras.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import type { AppDeps } from './deps.js'
 import { problemPage } from './pages/layout.js'
 import { settingsRoutes } from './settings/routes.js'
 import { installRateLimit } from './stores/installRateLimit.js'
+import { platformNamed } from './stores/platforms.js'
 import { shopifyInstallRoutes } from './stores/shopify/install.js'
 import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
 import { wooConnectRoutes } from './stores/woocommerce/connect.js'
 import { wooWebhookRoutes } from './stores/woocommerce/webhooks.js'
 import { ApiError, payloadTooLarge } from './utils/errors.js'
+import type { VoiceTiming } from './voice/callBridge.js'
 import { checkUpgradeSignature, mediaStreamRoute } from './voice/mediaStreamRoute.js'
 
 export const API_BODY_LIMIT = 256 * 1024
@@ -42,16 +45,24 @@ export interface AppRuntime {
   upgradeWebSocket?: UpgradeWebSocket
 }
 
+/** What differs between one start of the app and another beyond its deps: tests' timings, the sandbox's pages. */
+export interface AppOptions {
+  /** Conversation timings other than the defaults (tests shorten them). */
+  voiceTiming?: Partial<VoiceTiming>
+  /** What the dashboard shows and answers beyond its own pages (the sandbox's test orders). */
+  dashboardExtras?: DashboardExtras
+}
+
 /**
  * The HTTP application: webhooks, Twilio's callbacks and media stream, the JSON API and health.
  * Runtime-agnostic: everything it touches comes in through `deps` and `runtime` (see
  * service.ts for Node).
  *
  * @example
- * const app = createApp(deps, { upgradeWebSocket })
+ * const app = createApp(deps, { upgradeWebSocket }, { voiceTiming: { silenceMs: 1_500 } })
  * serve({ fetch: app.fetch, port: 3000 })
  */
-export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
+export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppOptions = {}) {
   const app = new Hono<{ Variables: RequestIdVariables }>()
 
   const adminAuth = bearerAuth({
@@ -97,7 +108,7 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
   app.use('/webhooks/*', async (c, next) => {
     await next()
     const platform = c.req.path.split('/')[2]
-    deps.metrics.webhookAnswered(platform === 'shopify' || platform === 'woocommerce' ? platform : 'unknown', c.res.status)
+    deps.metrics.webhookAnswered(platformNamed(platform ?? '')?.name ?? 'unknown', c.res.status)
   })
   app.route('/webhooks/shopify', shopifyWebhookRoutes(deps))
   app.route('/webhooks/woocommerce', wooWebhookRoutes(deps))
@@ -111,7 +122,7 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
   app.route('/settings', settingsRoutes(deps))
 
   app.route('/twilio', twilioCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
-  if (runtime.upgradeWebSocket) app.get('/twilio/media-stream', checkUpgradeSignature(deps), mediaStreamRoute(deps, runtime.upgradeWebSocket))
+  if (runtime.upgradeWebSocket) app.get('/twilio/media-stream', checkUpgradeSignature(deps), mediaStreamRoute({ ...deps, voiceTiming: options.voiceTiming }, runtime.upgradeWebSocket))
 
   app.use(
     '/api/*',
@@ -123,7 +134,7 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}) {
   app.route('/api/orders', orderRoutes(deps))
   app.route('/api/stats', statsRoutes(deps))
 
-  app.route('/', dashboardRoutes(deps))
+  app.route('/', dashboardRoutes(deps, options.dashboardExtras))
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404))
   app.onError((err, c) => {

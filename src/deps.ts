@@ -13,9 +13,7 @@ import type { StoreNetwork } from './stores/storeAddress.js'
 import type { StoreDefaults } from './stores/records.js'
 import type { SettingsLinks } from './settings/link.js'
 import type { Logger } from './utils/log.js'
-import type { SandboxStores } from './sandbox/sampleStores.js'
 import type { SecretBox } from './utils/secretBox.js'
-import type { VoiceTiming } from './voice/callBridge.js'
 import type { RealtimePool } from './voice/realtimePool.js'
 
 /** A config whose generated secrets (sandbox) are filled in. */
@@ -31,7 +29,7 @@ export interface AppDeps {
   saveOrder: SaveOrder
   storeDefaults: StoreDefaults
   now: () => number
-  /** The Twilio account calls go out on: the configured one, or the sandbox's simulator. */
+  /** The Twilio account calls go out on (service.ts's OutsideServices: configured live, simulated in the sandbox). */
   twilio: { client: TwilioClient; account: TwilioAccount }
   /** Shopify through @shopify/shopify-api: Admin GraphQL, OAuth installs, session tokens. */
   shopify: ShopifyAdmin
@@ -57,8 +55,4 @@ export interface AppDeps {
   realtimePool: RealtimePool
   /** What `GET /metrics` shows Prometheus (this service's own registry). */
   metrics: Metrics
-  /** Conversation timings other than the defaults (tests shorten them). */
-  voiceTiming?: Partial<VoiceTiming>
-  /** The sandbox's sample shops (sandbox mode with simulated telephony only): test orders. */
-  sandboxStores?: SandboxStores
 }

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { OUTCOMES, type Outcome } from './domain/order.js'
-import type { Platform } from './stores/records.js'
+import { PLATFORM_NAMES } from './db/schema.js'
+import type { PlatformName } from './stores/platform.js'
 
 /**
  * What Prometheus scrapes from this process (`GET /metrics`), and the few things the code tells it.
@@ -17,14 +18,14 @@ export interface Metrics {
   /** A request to /webhooks/* was answered with `status`. */
   webhookAnswered(platform: WebhookPlatform, status: number): void
   /** A write to a store's order failed: `final` when it is given up as failed, else it is retried. */
-  storeWriteFailed(platform: Platform | 'unknown', final: boolean): void
+  storeWriteFailed(platform: PlatformName | 'unknown', final: boolean): void
   /** A caller's audio frame went on to the model; `receivedAt` is `performance.now()` when it arrived. */
   frameToModel(receivedAt: number): void
   /** The model's audio went on to the caller; `receivedAt` is `performance.now()` when it arrived. */
   frameToCaller(receivedAt: number): void
 }
 
-export type WebhookPlatform = Platform | 'unknown'
+export type WebhookPlatform = PlatformName | 'unknown'
 
 export interface MetricsOptions {
   /** Orders being called now, as the database has them (see `callconfirm_calls_in_flight`). */
@@ -90,7 +91,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     labelNames: ['platform', 'final'] as const,
     registers,
   })
-  for (const platform of ['shopify', 'woocommerce'] as const) for (const final of ['false', 'true'] as const) storeWriteFailures.inc({ platform, final }, 0)
+  for (const platform of PLATFORM_NAMES) for (const final of ['false', 'true'] as const) storeWriteFailures.inc({ platform, final }, 0)
 
   const frames = new Histogram({
     name: 'callconfirm_bridge_frame_latency_seconds',

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
-import { ConfigError, loadConfig } from './config.js'
-import { completeSandboxSecrets } from './sandbox/secrets.js'
-import { startWithSandbox } from './sandbox/start.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { configuredServices } from './configuredServices.js'
+import type { ReadyConfig } from './deps.js'
+import { startService, type RunningService } from './service.js'
 import { createLogger } from './utils/log.js'
 
 // A .env in the working directory (see .env.example) fills in what the environment leaves unset.
@@ -15,24 +16,24 @@ try {
   console.error(`callconfirm cannot start: ${error.message}`)
   process.exit(1)
 }
-const { config: ready, generatedAdminToken } = completeSandboxSecrets(config)
-const log = createLogger(ready.logLevel, (line) => process.stdout.write(`${line}\n`))
+const log = createLogger(config.logLevel, (line) => process.stdout.write(`${line}\n`))
 
-const { service, stores } = await startWithSandbox(ready, log)
-const { publicUrl } = service.deps.config
-log.info('listening', { url: service.url, publicUrl, database: ready.databasePath })
-
-if (ready.sandbox) {
-  const why = ready.sandboxBecause.length ? `no ${ready.sandboxBecause.join(', ')}` : 'SANDBOX=1'
-  const token = generatedAdminToken ? `admin token ${ready.adminToken}` : 'your ADMIN_TOKEN'
-  const simulated = [service.twilioSimulator && 'Twilio', service.realtimeSimulator && 'OpenAI', stores && `the sample stores ${stores.stores.map((s) => s.name).join(' and ')}`].filter(Boolean)
-  const world = [
-    `${simulated.join(', ')} simulated here`,
-    service.twilioSimulator ? 'nobody is really called' : 'calls are real',
-    ...(stores ? [] : ['stores you connect are real: use a development store']),
-  ].join('; ')
-  console.log(`callconfirm: sandbox mode (${why}): open ${publicUrl}/ and sign in with ${token}; ${world}`)
+/** Outside sandbox mode config.ts has required both secrets; this tells the type checker. */
+function withSecrets(config: Config): ReadyConfig {
+  const { adminToken, encryptionKey } = config
+  if (!adminToken || !encryptionKey) throw new Error('ADMIN_TOKEN and ENCRYPTION_KEY are required outside sandbox mode')
+  return { ...config, adminToken, encryptionKey }
 }
+
+/** A live boot: the configured Twilio and OpenAI, and not one simulator module loaded. */
+async function startLive(config: Config): Promise<{ service: RunningService; announcement?: string }> {
+  return { service: await startService(withSecrets(config), log, configuredServices(config)) }
+}
+
+// The sandbox (simulators, sample stores, generated secrets) is imported only when it is wanted.
+const { service, announcement } = config.sandbox ? await (await import('./sandbox/start.js')).bootSandbox(config, log) : await startLive(config)
+log.info('listening', { url: service.url, publicUrl: service.deps.config.publicUrl, database: config.databasePath })
+if (announcement) console.log(announcement)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {

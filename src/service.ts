@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { createNodeWebSocket } from '@hono/node-ws'
 import type { Hono } from 'hono'
-import { createApp } from './app.js'
+import { createApp, type AppOptions } from './app.js'
 import { callsInFlight } from './calls/outcomes.js'
 import { createScheduler, type Scheduler } from './calls/scheduler.js'
 import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
@@ -12,10 +12,7 @@ import type { AppDeps, ReadyConfig } from './deps.js'
 import { createMetrics } from './metrics.js'
 import { saveOrdersInTransaction } from './orders/intake.js'
 import { pruneExpiredData } from './orders/retention.js'
-import type { SandboxStores } from './sandbox/sampleStores.js'
-import { startRealtimeSimulator, type RealtimeSimulator } from './sandbox/realtime/simulator.js'
 import { createSettingsLinks } from './settings/link.js'
-import { startTwilioSimulator, type TwilioSimulator } from './sandbox/twilio/simulator.js'
 import { createStoreAccess } from './stores/access.js'
 import { createConnectLinks } from './stores/connectLinks.js'
 import type { InstallRateLimit } from './stores/installRateLimit.js'
@@ -28,7 +25,6 @@ import { createBatcher } from './utils/batcher.js'
 import { clientAddressOf } from './utils/clientAddress.js'
 import type { Logger } from './utils/log.js'
 import { createSecretBox } from './utils/secretBox.js'
-import type { VoiceTiming } from './voice/callBridge.js'
 import { MAX_STREAM_MESSAGE_BYTES } from './voice/mediaStreamRoute.js'
 import { createRealtimePool } from './voice/realtimePool.js'
 
@@ -38,33 +34,32 @@ export interface RunningService {
   deps: AppDeps
   scheduler: Scheduler
   storeWriter: StoreWriter
-  /** The sandbox's Twilio, when calls go to a simulator in this process. */
-  twilioSimulator: TwilioSimulator | undefined
-  /** The sandbox's OpenAI Realtime, when agents talk to a simulator in this process. */
-  realtimeSimulator: RealtimeSimulator | undefined
   close(): Promise<void>
 }
 
-/**
- * Where the agents' Realtime sessions go. Live, OpenAI as configured. In sandbox mode without an
- * OpenAI key, a simulated Realtime model in this process.
- */
-async function realtimeEndpoint(config: ReadyConfig): Promise<{ config: ReadyConfig; simulator?: RealtimeSimulator }> {
-  if (config.openai.apiKey) return { config }
-  const apiKey = `sk-sandbox-${crypto.randomUUID()}`
-  const simulator = await startRealtimeSimulator({ apiKey, firstAudioMs: 300 })
-  return { config: { ...config, openai: { ...config.openai, apiKey, realtimeUrl: simulator.url } }, simulator }
+/** An OpenAI Realtime WebSocket and the key it takes. */
+export interface RealtimeEndpoint {
+  url: string
+  apiKey: string
 }
 
-export interface ServiceOptions {
+/**
+ * The outside services a running callconfirm talks to. They are handed in, never looked up here:
+ * live, the configured ones (configuredServices.ts); in the sandbox and tests, simulators started
+ * by their caller (sandbox/simulatedServices.ts).
+ */
+export interface OutsideServices {
+  /** The Twilio account calls go out on and callbacks are signed with. */
+  twilio: TwilioAccount
+  /** Where the agents' Realtime sessions go. */
+  realtime: RealtimeEndpoint
+}
+
+export interface ServiceOptions extends AppOptions {
   /** Run the background workers, the call scheduler and the store writer (default true); intake-only tests turn them off. */
   schedule?: boolean
   /** The clock policy reads (calling hours, retries); tests move it forward. */
   now?: () => number
-  /** Shorter conversation timings, for tests. */
-  voiceTiming?: Partial<VoiceTiming>
-  /** The sandbox's sample shops, for the dashboard's test orders. */
-  sandboxStores?: SandboxStores
   /** Installs one address may begin other than the default, for tests that install many stores. */
   installRateLimit?: Partial<InstallRateLimit>
 }
@@ -72,28 +67,20 @@ export interface ServiceOptions {
 const HOUR = 3600 * 1000
 
 /**
- * The Twilio account calls go out on. Live, the configured one. In sandbox mode without Twilio
- * credentials, a simulated Twilio in this process whose phones answer after three rings and,
- * with nobody to talk to them yet, hang up after twenty seconds.
- */
-async function twilioAccount(config: ReadyConfig): Promise<{ account: TwilioAccount; simulator?: TwilioSimulator }> {
-  const { accountSid, authToken, fromNumber, apiOrigin } = config.twilio
-  if (accountSid && authToken && fromNumber) return { account: { accountSid, authToken, fromNumber, apiOrigin } }
-  const sandbox = { accountSid: `AC${'0'.repeat(32)}`, authToken: crypto.randomUUID(), fromNumber: '+35542000000' }
-  const simulator = await startTwilioSimulator({ ...sandbox, fromNumbers: [sandbox.fromNumber], defaultBehaviour: { kind: 'human', ringMs: 3000, hangUpAfterMs: 20_000 } })
-  return { account: { ...sandbox, apiOrigin: simulator.origin }, simulator }
-}
-
-/**
  * Runs callconfirm on Node: opens and migrates the database, wires the app and the call
- * scheduler, listens. Used by server.ts and by the end-to-end tests and benchmarks (port 0
- * picks a free port).
+ * scheduler, listens. Calls go out through `outside.twilio` and agents talk to `outside.realtime`;
+ * nothing here starts a simulator. Used by server.ts, sandbox/start.ts, the end-to-end tests and
+ * the benchmarks (port 0 picks a free port).
+ *
+ * @example
+ * const service = await startService(config, log, configuredServices(config))
+ * await service.close()
  */
-export async function startService(configured: ReadyConfig, log: Logger, options: ServiceOptions = {}): Promise<RunningService> {
-  const { config, simulator: realtimeSimulator } = await realtimeEndpoint(configured)
+export async function startService(configured: ReadyConfig, log: Logger, outside: OutsideServices, options: ServiceOptions = {}): Promise<RunningService> {
+  // The agents' sessions (voice/agentSession.ts) read the endpoint from the config they are given.
+  const config: ReadyConfig = { ...configured, openai: { ...configured.openai, realtimeUrl: outside.realtime.url, apiKey: outside.realtime.apiKey } }
   const { db, sqlite } = openDatabase(config.databasePath)
   const box = await createSecretBox(config.encryptionKey)
-  const twilio = await twilioAccount(config)
   const shopify = createShopifyAdmin({
     apiKey: config.shopify.apiKey,
     apiSecret: config.shopify.apiSecret,
@@ -115,7 +102,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     saveOrder: createBatcher(async (writes) => saveOrdersInTransaction(db, writes)),
     storeDefaults: { voice: config.openai.voice },
     now,
-    twilio: { client: createTwilioClient(twilio.account), account: twilio.account },
+    twilio: { client: createTwilioClient(outside.twilio), account: outside.twilio },
     shopify,
     settingsLinks: createSettingsLinks(config.encryptionKey, config.publicUrl),
     connectLinks: createConnectLinks(config.encryptionKey, config.publicUrl),
@@ -128,8 +115,6 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     prices: config.prices,
     realtimePool: createRealtimePool({ config, db, storeDefaults: { voice: config.openai.voice }, log }),
     metrics: createMetrics({ callsInFlight: () => callsInFlight(db) }),
-    voiceTiming: options.voiceTiming,
-    sandboxStores: options.sandboxStores,
   }
   scheduler = createScheduler({
     ...deps,
@@ -144,7 +129,7 @@ export async function startService(configured: ReadyConfig, log: Logger, options
   const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app!.request(...args) } as Hono })
   // node-ws takes no ws options; its server reads them at each upgrade, so the message cap is set here.
   nodeWs.wss.options.maxPayload = MAX_STREAM_MESSAGE_BYTES
-  app = createApp(deps, { upgradeWebSocket: nodeWs.upgradeWebSocket })
+  app = createApp(deps, { upgradeWebSocket: nodeWs.upgradeWebSocket }, { voiceTiming: options.voiceTiming, dashboardExtras: options.dashboardExtras })
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app!.fetch, port: config.port, hostname: config.host }, () => resolve(s))
     s.once('error', reject)
@@ -171,8 +156,6 @@ export async function startService(configured: ReadyConfig, log: Logger, options
     deps,
     scheduler,
     storeWriter,
-    twilioSimulator: twilio.simulator,
-    realtimeSimulator,
     async close() {
       clearInterval(maintenance)
       await maintaining
@@ -184,8 +167,6 @@ export async function startService(configured: ReadyConfig, log: Logger, options
         // Idle keep-alive connections would hold close() open; nothing is in flight on them.
         if ('closeIdleConnections' in server) server.closeIdleConnections()
       })
-      await twilio.simulator?.close()
-      await realtimeSimulator?.close()
       sqlite.close()
     },
   }

@@ -1,16 +1,17 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { ADMIN_TOKEN, LIVE_ENV, PUBLIC_URL } from './support/service.js'
 
 const root = join(import.meta.dirname, '..')
 const work = mkdtempSync(join(tmpdir(), 'callconfirm-start-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-/** Runs `npm start`'s command with only the given environment, as on a fresh machine. */
-function start(env: Record<string, string>) {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/server.ts'], {
+/** Runs `npm start`'s command with only the given environment, as on a fresh machine; `nodeArgs` go to Node. */
+function start(env: Record<string, string>, nodeArgs: string[] = []) {
+  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [...nodeArgs, 'src/server.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: work, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,6 +57,27 @@ describe('starting callconfirm', () => {
       app.child.kill('SIGTERM')
     }
     expect(await app.exited).toBe(0)
+  })
+
+  it('live (SANDBOX=0) loads not one module of the sandbox: no simulator, no sample store, no synthesised speech', async () => {
+    const moduleLog = join(work, 'live-modules.txt')
+    const env = { ...LIVE_ENV, PORT: '0', HOST: '127.0.0.1', PUBLIC_URL, ADMIN_TOKEN, ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }
+    // moduleLog.mjs writes down every module the process loads, dynamic imports included.
+    const app = start({ ...env, DATABASE_PATH: join(work, 'live', 'callconfirm.db'), MODULE_LOG: moduleLog }, ['--import', './test/support/moduleLog.mjs'])
+    try {
+      await until(() => app.out().includes('"msg":"listening"'))
+      expect(app.out().split('\n').filter((l) => l && !l.startsWith('{'))).toEqual([])
+    } finally {
+      app.child.kill('SIGTERM')
+    }
+    expect(await app.exited).toBe(0)
+    const ours = readFileSync(moduleLog, 'utf8')
+      .split('\n')
+      .filter((url) => url.startsWith(`file://${root}/src/`))
+      .map((url) => url.slice(`file://${root}/`.length))
+    // The log saw the boot: the entry, the service and the dashboard were loaded.
+    expect(ours).toEqual(expect.arrayContaining(['src/server.ts', 'src/service.ts', 'src/dashboard/routes.tsx']))
+    expect(ours.filter((path) => path.startsWith('src/sandbox/'))).toEqual([])
   })
 
   it('with a wrong setting stops at once, naming the variable', async () => {

@@ -1,4 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { isMachine } from '../domain/callOutcome.js'
 import { ApiError } from '../utils/errors.js'
 import { formBody } from '../utils/formBody.js'
 import type { Logger } from '../utils/log.js'
@@ -58,8 +59,6 @@ function sameCall(log: Logger, attempt: Attempt, callSid: string | undefined): b
   log.warn('twilio callback for another call ignored', { otherCallSid: maskCallSid(callSid) })
   return false
 }
-
-const isMachine = (answeredBy: string | undefined) => !!answeredBy && /^(machine|fax)/.test(answeredBy)
 
 /** `/twilio/status/:attemptId` and `/twilio/amd/:attemptId`. */
 export function twilioCallbackRoutes(deps: CallbackDeps) {

@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm'
 import { perDb } from '../db/index.js'
 import { orders } from '../db/schema.js'
 import { startOfLocalDay } from '../domain/callingWindow.js'
+import { decideBeforeDialing, decideDialRefusal, noNumberToCall, type DialRefusal } from '../domain/callOutcome.js'
 import { decideDial, startOfUtcDay, STORE_HOLDS, type DailyLimits, type DialDecision } from '../domain/dialPolicy.js'
 import { maskPhone } from '../domain/phone.js'
 import type { ReadStoreOrder } from '../stores/orderState.js'
@@ -22,10 +23,15 @@ export interface DialerDeps extends CallDeps {
 const UNDIALLABLE_NUMBER = new Set([21211, 21214, 21217, 21401, 21407])
 /** Twilio's geo permissions or the account's settings forbid calling it. */
 const FORBIDDEN_NUMBER = new Set([21215, 21216, 13227])
-/** How long to wait before trying again when Twilio refused to place a call for now (429, 4xx). */
-const TWILIO_UNAVAILABLE_RETRY_MS = 60_000
-/** How long before recovery looks for a call whose creation went unanswered. */
-const RECOVERY_DELAY_MS = 60_000
+
+/** Twilio's answer to a `calls.create` that failed, in the words callOutcome decides on. */
+function dialRefusal(status: number | undefined, code: number | undefined): DialRefusal {
+  // No clear answer (a timeout, a 5xx): the call may exist.
+  if (status === undefined || status >= 500) return { kind: 'no_clear_answer' }
+  if (code !== undefined && UNDIALLABLE_NUMBER.has(code)) return { kind: 'undiallable', code }
+  if (code !== undefined && FORBIDDEN_NUMBER.has(code)) return { kind: 'forbidden', code }
+  return { kind: 'refused', code }
+}
 
 /**
  * Dials one order the scheduler has claimed: checks the number against the store's policy
@@ -40,7 +46,10 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   const store = await findStore(deps.db, order.storeId, deps.storeDefaults)
   if (!store || !store.settings.enabled) return stopCalling(deps.db, orderId, 'store_disabled', now)
   const phone = order.phone
-  if (!phone) return closeOrder(deps, orderId, 'invalid_phone', 'The order has no phone number.', now)
+  if (!phone) {
+    const none = noNumberToCall({ phones: [] })
+    return closeOrder(deps, orderId, none.outcome, none.evidence, now)
+  }
 
   const { storeDailyCalls, serviceDailyCalls, serviceDailySpendUsd } = deps.config.limits
   const limits: DailyLimits = { storeDailyCalls: storeDailyCallLimit(store.row, storeDailyCalls), serviceDailyCalls, serviceDailySpendUsd }
@@ -52,21 +61,9 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   if (decision.action !== 'dial') return holdBack(deps, { orderId, store, limits }, decision, now)
 
   const inStore = await deps.readStoreOrder(store, order.platformOrderId)
-  switch (inStore.state) {
-    case 'cancelled':
-      return stopCalling(deps.db, orderId, 'cancelled_in_store', now)
-    case 'fulfilled':
-      return stopCalling(deps.db, orderId, 'fulfilled_in_store', now)
-    case 'answered':
-      return stopCalling(deps.db, orderId, 'already_answered', now)
-    case 'not_found':
-      return stopCalling(deps.db, orderId, 'order_not_found', now)
-    case 'access_revoked':
-      return stopCalling(deps.db, orderId, 'store_access_revoked', now)
-    case 'unreachable':
-      // A store that cannot be asked should not stop the confirmation; the customer will say.
-      deps.log.warn('could not read the order from the store; calling anyway', { orderId, reason: inStore.reason })
-  }
+  const beforeDialing = decideBeforeDialing(inStore.state)
+  if (beforeDialing.action === 'stop') return stopCalling(deps.db, orderId, beforeDialing.reason, now)
+  if (inStore.state === 'unreachable') deps.log.warn('could not read the order from the store; calling anyway', { orderId, reason: inStore.reason })
 
   // Decided again in the transaction that records the attempt (immediate: it holds the write lock
   // from its first read), so dials side by side, in one process or two, or waiting on a slow
@@ -100,19 +97,22 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
     const code = twilioErrorCode(error)
     const status = twilioHttpStatus(error)
     const message = error instanceof Error ? error.message : String(error)
-    if (status === undefined || status >= 500) {
-      // No clear answer (a timeout, a 5xx): the call may exist. Recovery asks Twilio for the calls
-      // to this number before dialling again, so leave the attempt as it is and let the lease lapse.
-      log.error('Twilio gave no clear answer to calls.create; recovery will check', { status, error: message })
-      await updateAttempt(deps.db, attempt.id, { error: message, updatedAt: deps.now() })
-      return releaseForRecovery(deps.db, orderId, deps.now() + RECOVERY_DELAY_MS)
+    const refusal = dialRefusal(status, code)
+    // With no clear answer the attempt is left as it is (the call may exist); otherwise it was not placed.
+    if (refusal.kind === 'no_clear_answer') await updateAttempt(deps.db, attempt.id, { error: message, updatedAt: deps.now() })
+    else await updateAttempt(deps.db, attempt.id, { status: 'not-placed', error: code ? `${code}: ${message}` : message, updatedAt: deps.now() })
+    const next = decideDialRefusal(refusal, deps.now())
+    switch (next.action) {
+      case 'recover':
+        // Recovery asks Twilio for the calls to this number before dialling again; the lease lapses at `next.at`.
+        log.error('Twilio gave no clear answer to calls.create; recovery will check', { status, error: message })
+        return releaseForRecovery(deps.db, orderId, next.at)
+      case 'close':
+        return closeOrder(deps, orderId, next.outcome, next.evidence, deps.now())
+      case 'retry':
+        log.error('Twilio did not place the call; trying again shortly', { code, status, error: message })
+        return requeueOrder(deps.db, orderId, next.at, deps.now())
     }
-    await updateAttempt(deps.db, attempt.id, { status: 'not-placed', error: code ? `${code}: ${message}` : message, updatedAt: deps.now() })
-    if (code !== undefined && UNDIALLABLE_NUMBER.has(code)) return closeOrder(deps, orderId, 'invalid_phone', `Twilio refused the number (${code}).`, deps.now())
-    if (code !== undefined && FORBIDDEN_NUMBER.has(code))
-      return closeOrder(deps, orderId, 'failed', `The Twilio account may not call this number (${code}); check its geo permissions.`, deps.now())
-    log.error('Twilio did not place the call; trying again shortly', { code, status, error: message })
-    return requeueOrder(deps.db, orderId, deps.now() + TWILIO_UNAVAILABLE_RETRY_MS, deps.now())
   }
 }
 

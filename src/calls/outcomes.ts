@@ -3,8 +3,8 @@ import type { Db } from '../db/index.js'
 import { orders } from '../db/schema.js'
 import type { Outcome, SkipReason } from '../domain/order.js'
 import { telephonyCost, type CallPrices } from '../domain/callCost.js'
+import { decideSettlement } from '../domain/callOutcome.js'
 import type { DialWaitReason } from '../domain/dialPolicy.js'
-import { nextRetryAt } from '../domain/retryLadder.js'
 import { WITHDRAWN_REASONS } from '../domain/writeBack.js'
 import { queueOrderWrite } from '../stores/outbox.js'
 import { findStore, type StoreDefaults } from '../stores/records.js'
@@ -50,8 +50,9 @@ export async function releaseForRecovery(db: Db, orderId: number, at: number): P
 
 /**
  * Gives an order being called its final outcome, and queues telling the store (in one
- * transaction: the outcome is never decided without the write that reports it). The one place
- * a call's final outcome is decided, so it is counted here, once per order.
+ * transaction: the outcome is never recorded without the write that reports it). The outcome is
+ * decided in domain/callOutcome.ts; this is the one place a call's final outcome is written, so
+ * it is counted here, once per order.
  */
 export async function closeOrder(deps: Pick<CallDeps, 'db' | 'metrics'>, orderId: number, outcome: Outcome, evidence: string, now: number): Promise<void> {
   const { db } = deps
@@ -89,22 +90,6 @@ export async function stopCalling(db: Db, orderId: number, reason: SkipReason, n
 export const callLog = (log: Logger, attempt: Pick<Attempt, 'id' | 'orderId' | 'callSid'>): Logger =>
   log.child({ callId: attempt.id, orderId: attempt.orderId, callSid: maskCallSid(attempt.callSid) })
 
-const isMachine = (answeredBy: string | null) => !!answeredBy && /^(machine|fax)/.test(answeredBy)
-
-/** What the merchant reads when an order's calls ran out: "4 calls: 1 busy, 3 not answered." */
-function ladderSummary(attempts: Attempt[]): string {
-  const kinds = new Map<string, number>()
-  for (const a of attempts) {
-    const kind = isMachine(a.answeredBy) ? 'reached voicemail' : a.status === 'busy' ? 'busy' : a.status === 'failed' ? 'failed to connect' : 'not answered'
-    kinds.set(kind, (kinds.get(kind) ?? 0) + 1)
-  }
-  const parts = [...kinds].map(([kind, n]) => `${n} ${kind}`)
-  return `${attempts.length} call${attempts.length === 1 ? '' : 's'}: ${parts.join(', ')}.`
-}
-
-/** Conversations that ended before an answer, where calling again is right. */
-const RETRY_END_REASONS = new Set(['customer_hung_up', 'agent_failed'])
-
 /**
  * Records that Twilio ended a call, then settles the attempt and its order — unless a media
  * stream still bridges the call here: then the bridge settles it when it closes, with what the
@@ -125,39 +110,30 @@ export async function callEnded(deps: CallDeps, attempt: Attempt, call: Pick<Cal
 }
 
 /**
- * Applies the end of a call to its order. A call a person answered ends the order's calling with
- * the answer the agent recorded; or climbs the retry ladder when the conversation broke off (the
- * customer hung up, the agent failed); or asks for a person (`needs_review`) when it ended with no
- * answer. An unanswered call (busy, no answer, a machine, a failure) climbs the retry ladder, or
- * closes the order as `no_answer`, `voicemail` or `failed` when it has run out. Settling the same
- * attempt twice changes nothing.
+ * Applies the end of a call to its order, as decideSettlement (domain/callOutcome.ts) decides:
+ * closes it with an outcome, queues it for the next rung of the retry ladder, or leaves it alone
+ * (a callback was requested on the call, or the news is an older attempt's). Prices the call's
+ * telephony first. Settling the same attempt twice changes nothing.
  */
 export async function settleAttempt(deps: CallDeps, attemptId: string): Promise<void> {
   const now = deps.now()
   const attempt = await findAttempt(deps.db, attemptId)
+  // Twilio has not ended the call yet: its last callback settles it.
   if (!attempt || !TERMINAL_CALL_STATUSES.has(attempt.status)) return
   const order = await deps.db.select().from(orders).where(eq(orders.id, attempt.orderId)).get()
   const latest = await latestAttempt(deps.db, attempt.orderId)
-  // A callback requested on the call, or an older attempt's late news, leaves the order alone.
-  if (!order || order.status !== 'calling' || latest?.id !== attempt.id) return
+  const store = order && (await findStore(deps.db, order.storeId, deps.storeDefaults))
+  const calls = await placedAttempts(deps.db, attempt.orderId)
+  const settlement = decideSettlement({ attempt, order, latestAttemptId: latest?.id, calls, ladder: store?.settings }, now)
+  if (settlement.action === 'leave') return
+
   const log = callLog(deps.log, attempt)
   if (attempt.durationSeconds !== null)
     await updateAttempt(deps.db, attempt.id, { costUsd: (attempt.costUsd ?? 0) + telephonyCost(attempt.durationSeconds, deps.prices) })
-
-  const conversation = attempt.status === 'completed' && !isMachine(attempt.answeredBy)
-  if (conversation && order.outcome) return closeOrder(deps, order.id, order.outcome, order.evidence ?? '', now)
-  if (conversation && !RETRY_END_REASONS.has(attempt.endReason ?? ''))
-    return closeOrder(deps, order.id, 'needs_review', order.evidence ?? 'The customer answered, but the call ended before they confirmed or cancelled.', now)
-
-  const store = await findStore(deps.db, order.storeId, deps.storeDefaults)
-  const calls = await placedAttempts(deps.db, order.id)
-  const retryAt = store && nextRetryAt(calls.length, attempt.endedAt ?? now, store.settings)
-  if (retryAt !== undefined) {
-    log.info('call ended without an answer; retrying later', { attempt: attempt.number, status: attempt.status, endReason: attempt.endReason ?? undefined, retryAt: new Date(retryAt).toISOString() })
-    return requeueOrder(deps.db, order.id, retryAt, now)
+  if (settlement.action === 'requeue') {
+    log.info('call ended without an answer; retrying later', { attempt: attempt.number, status: attempt.status, endReason: attempt.endReason ?? undefined, retryAt: new Date(settlement.at).toISOString() })
+    return requeueOrder(deps.db, attempt.orderId, settlement.at, now)
   }
-  const spoke = calls.some((a) => a.status === 'completed' && !isMachine(a.answeredBy))
-  const outcome: Outcome = spoke ? 'needs_review' : isMachine(attempt.answeredBy) ? 'voicemail' : calls.every((a) => a.status === 'failed') ? 'failed' : 'no_answer'
-  log.info('calls exhausted', { outcome })
-  await closeOrder(deps, order.id, outcome, spoke ? (order.evidence ?? 'The customer answered but never gave an answer.') : ladderSummary(calls), now)
+  if (settlement.ladderRanOut) log.info('calls exhausted', { outcome: settlement.outcome })
+  await closeOrder(deps, attempt.orderId, settlement.outcome, settlement.evidence, now)
 }

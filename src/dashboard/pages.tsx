@@ -2,10 +2,10 @@ import type { Child } from 'hono/jsx'
 import type { WaitReason } from '../domain/dialPolicy.js'
 import { memoize } from '../domain/memo.js'
 import type { Outcome } from '../domain/order.js'
+import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
 import type { orderView, StoreHold } from '../orders/views.js'
 import { Page } from '../pages/layout.js'
-import { BEHAVIOURS, CUSTOMER_BEHAVIOURS } from '../sandbox/customers.js'
-import type { StoreSideOrder } from '../sandbox/sampleStores.js'
+import type { PlatformName } from '../stores/platform.js'
 import type { Viewer } from './session.js'
 import type { CallStats } from './stats.js'
 
@@ -13,7 +13,7 @@ export type OrderView = Awaited<ReturnType<typeof orderView>>
 export interface StoreName {
   id: string
   name: string
-  platform: 'shopify' | 'woocommerce'
+  platform: PlatformName
   /** The store's time zone and calls a day, to say when and why its calls wait. */
   timezone: string
   dailyCallLimit: number
@@ -40,16 +40,6 @@ const STYLE = `
   .sw { display: inline-block; width: .8rem; height: .8rem; border-radius: .15rem; vertical-align: -.1rem; margin-right: .25rem }
   @media (max-width: 40rem) { .hide-narrow { display: none } }
 `
-
-export const OUTCOME_LABELS: Record<Outcome, string> = {
-  confirmed: 'Confirmed',
-  cancelled: 'Cancelled',
-  needs_review: 'Needs review',
-  no_answer: 'No answer',
-  voicemail: 'Voicemail',
-  invalid_phone: 'Invalid phone',
-  failed: 'Failed',
-}
 
 const percent = (r: number | null) => (r === null ? '–' : `${Math.round(r * 100)}%`)
 const usd = (v: number | null) => (v === null ? '–' : `$${v < 1 ? v.toFixed(3) : v.toFixed(2)}`)
@@ -284,36 +274,6 @@ export function HeldBackNotices(props: { holds: StoreHold[]; stores: StoreName[]
   )
 }
 
-export function TestOrderForm(props: { stores: StoreName[] }) {
-  return (
-    <section>
-      <h2>Place a test order</h2>
-      <p class="hint">Sandbox: a simulated customer orders in a sample store and answers the call as you choose. Nobody is really called.</p>
-      <form method="post" action="/test-orders" class="filters">
-        <label>
-          Store
-          <select name="storeId">
-            {props.stores.map((s) => (
-              <option value={s.id}>
-                {s.name} ({s.platform === 'shopify' ? 'Shopify' : 'WooCommerce'})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          The customer
-          <select name="behaviour">
-            {CUSTOMER_BEHAVIOURS.map((b) => (
-              <option value={b}>{BEHAVIOURS[b].label}</option>
-            ))}
-          </select>
-        </label>
-        <button>Place order</button>
-      </form>
-    </section>
-  )
-}
-
 export function OrdersTable(props: { orders: Array<Pick<OrderView, 'id' | 'name' | 'storeId' | 'customerName' | 'city' | 'status' | 'outcome' | 'skipReason' | 'nextCallAt' | 'waitReason' | 'createdAt' | 'total' | 'currency'>>; stores: StoreName[] }) {
   const storeOf = (id: string) => props.stores.find((s) => s.id === id)
   const storeName = (id: string) => storeOf(id)?.name ?? id
@@ -371,8 +331,8 @@ export function isSettled(order: OrderView, now: number): boolean {
 export const storeWritesSettled = (order: Pick<OrderView, 'storeWrites'>) => order.storeWrites.every((w) => w.status === 'done' || w.status === 'failed')
 
 /** The part of an order's page that changes while the call happens; the page reloads it until it settles. */
-export function OrderLive(props: { order: OrderView; store?: StoreName | undefined; storeSide?: StoreSideOrder; now: number }) {
-  const { order, storeSide } = props
+export function OrderLive(props: { order: OrderView; store?: StoreName | undefined; extra?: Child; now: number }) {
+  const { order } = props
   return (
     <div id="live" data-settled={String(isSettled(order, props.now))}>
       <p data-standing>
@@ -433,24 +393,7 @@ export function OrderLive(props: { order: OrderView; store?: StoreName | undefin
           </li>
         ))}
       </ul>
-      {storeSide && (
-        <div data-store-side>
-          <p>
-            Tags:{' '}
-            {storeSide.tags.map((t) => (
-              <span class="badge" data-tag={t}>
-                {t}
-              </span>
-            ))}
-            {storeSide.status && <> · status <span class="badge">{storeSide.status}</span></>}
-          </p>
-          {storeSide.notes.map((n) => (
-            <p class="hint" data-note>
-              {n}
-            </p>
-          ))}
-        </div>
-      )}
+      {props.extra}
     </div>
   )
 }
@@ -469,7 +412,7 @@ async function poll() {
 setTimeout(poll, 1500)
 `
 
-export function OrderPage(props: { order: OrderView; store?: StoreName; storeSide?: StoreSideOrder; now: number; viewer: Viewer; nonce: string }) {
+export function OrderPage(props: { order: OrderView; store?: StoreName; extra?: Child; now: number; viewer: Viewer; nonce: string }) {
   const { order } = props
   return (
     <DashboardPage title={`Order ${order.name}`} viewer={props.viewer}>
@@ -480,7 +423,7 @@ export function OrderPage(props: { order: OrderView; store?: StoreName; storeSid
         {order.customerName ?? 'Customer'}
         {order.city && `, ${order.city}`} · {order.items.map((i) => `${i.quantity} × ${i.title}`).join(', ')} · {order.total} {order.currency}
       </p>
-      <OrderLive order={order} store={props.store} storeSide={props.storeSide} now={props.now} />
+      <OrderLive order={order} store={props.store} extra={props.extra} now={props.now} />
       <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: LIVE_SCRIPT }} />
     </DashboardPage>
   )

@@ -6,13 +6,13 @@ import type { AppDeps } from '../deps.js'
 import { stores as storesTable } from '../db/schema.js'
 import { listOrders, orderView, storeHolds } from '../orders/views.js'
 import { problemPage } from '../pages/layout.js'
-import { CUSTOMER_BEHAVIOURS, type CustomerBehaviour } from '../sandbox/customers.js'
 import { storeForLink } from '../settings/openLink.js'
 import { findStore, storeDailyCallLimit, toStore } from '../stores/records.js'
 import { withoutStoreWords } from '../stores/writeBackError.js'
 import { ApiError } from '../utils/errors.js'
 import { formBody } from '../utils/formBody.js'
-import { DashboardPage, DayChart, Filters, HeldBackNotices, LoginPage, OrderLive, OrderPage, OrdersTable, OutcomeTable, StatCards, TestOrderForm, type StoreName } from './pages.js'
+import type { DashboardExtras } from './extras.js'
+import { DashboardPage, DayChart, Filters, HeldBackNotices, LoginPage, OrderLive, OrderPage, OrdersTable, OutcomeTable, StatCards, type StoreName } from './pages.js'
 import { createDashboardSessions, OPERATOR_SESSION_MS, type DashboardEnv, type Viewer } from './session.js'
 import { storeControlRoutes } from './storesPage.js'
 import { callStats, statsPeriod } from './stats.js'
@@ -31,9 +31,13 @@ export function localPath(next: unknown): string {
 /**
  * The dashboard: what the calls are doing, for the operator (signed in with ADMIN_TOKEN) and for
  * a merchant (their store only, opened from their settings page). Server-rendered; the one script
- * is the order page's live refresh while a call is on.
+ * is the order page's live refresh while a call is on. `extras` adds sections and routes (the
+ * sandbox's test orders) behind the same sign-in.
+ *
+ * @example
+ * app.route('/', dashboardRoutes(deps, testOrderExtras(sampleStores)))
  */
-export function dashboardRoutes(deps: AppDeps) {
+export function dashboardRoutes(deps: AppDeps, extras: DashboardExtras = {}) {
   const sessions = createDashboardSessions({
     adminToken: deps.config.adminToken,
     encryptionKey: deps.config.encryptionKey,
@@ -42,10 +46,13 @@ export function dashboardRoutes(deps: AppDeps) {
     linkVersion: async (storeId) => (await findStore(deps.db, storeId, deps.storeDefaults))?.linkVersion,
   })
   const app = new Hono<DashboardEnv>()
+  // Built now so that their paths get the same checks as the dashboard's own, below.
+  const extraRoutes = extras.routes?.({ visibleStores: (viewer) => visibleStores(viewer) })
+  const extraPaths = [...new Set(extraRoutes?.routes.map((r) => r.path))]
 
   // Mounted at the root beside the API and webhooks, so each route names what it needs rather
   // than a catch-all that would also answer their unknown paths.
-  const PATHS = ['/', '/login', '/logout', '/enter', '/orders', '/orders/*', '/test-orders', '/stores', '/stores/*']
+  const PATHS = ['/', '/login', '/logout', '/enter', '/orders', '/orders/*', '/stores', '/stores/*', ...extraPaths]
   for (const path of PATHS)
     app.use(path, csrf(), async (c, next) => {
       await next()
@@ -79,7 +86,7 @@ export function dashboardRoutes(deps: AppDeps) {
     return c.redirect('/', 303)
   })
 
-  for (const path of ['/', '/orders', '/orders/*', '/test-orders', '/stores', '/stores/*']) app.use(path, sessions.required)
+  for (const path of ['/', '/orders', '/orders/*', '/stores', '/stores/*', ...extraPaths]) app.use(path, sessions.required)
   app.route('/stores', storeControlRoutes(deps))
 
   /** The stores this viewer may see, by name. */
@@ -98,7 +105,6 @@ export function dashboardRoutes(deps: AppDeps) {
     const viewer = c.var.viewer
     return viewer.kind === 'merchant' ? { ...query, storeId: viewer.storeId } : query
   }
-  const sampleStores = (stores: StoreName[]) => (deps.sandboxStores ? stores.filter((s) => deps.sandboxStores!.stores.some((x) => x.id === s.id)) : [])
 
   app.get('/', async (c) => {
     const viewer = c.var.viewer
@@ -107,7 +113,6 @@ export function dashboardRoutes(deps: AppDeps) {
     const stats = await callStats(deps.db, statsPeriod(pick(query, ['storeId', 'from', 'to']), deps.now()))
     const recent = await listOrders(deps.db, { ...pick(query, ['storeId', 'from', 'to']), limit: '10' })
     const holds = await storeHolds(deps.db, query.storeId)
-    const testStores = sampleStores(stores)
     return c.html(
       <DashboardPage title="Overview" viewer={viewer}>
         <h1>Overview</h1>
@@ -120,7 +125,7 @@ export function dashboardRoutes(deps: AppDeps) {
         <DayChart days={stats.days} />
         <h2>Outcomes</h2>
         <OutcomeTable stats={stats} query={query} />
-        {testStores.length > 0 && <TestOrderForm stores={testStores} />}
+        {extras.overviewSection?.(stores, viewer)}
         <h2>Latest orders</h2>
         <OrdersTable orders={recent.orders} stores={stores} />
       </DashboardPage>,
@@ -155,32 +160,23 @@ export function dashboardRoutes(deps: AppDeps) {
     if (!order || (viewer.kind === 'merchant' && order.storeId !== viewer.storeId)) throw new ApiError(404, 'order_not_found', `no order ${c.req.param('id')}`)
     // What the store's address answered is for the operator's eyes only (writeBackError.ts).
     if (viewer.kind === 'merchant') order.storeWrites = order.storeWrites.map((w) => ({ ...w, lastError: w.lastError && withoutStoreWords(w.lastError) }))
-    const sample = deps.sandboxStores?.stores.some((s) => s.id === order.storeId)
-    return { order, storeSide: sample ? deps.sandboxStores!.storeSide(order.storeId, order.platformOrderId) : undefined }
+    return { order, extra: extras.orderSection?.(order) }
   }
 
   app.get('/orders/:id', async (c) => {
-    const { order, storeSide } = await visibleOrder(c)
+    const { order, extra } = await visibleOrder(c)
     const store = (await visibleStores(c.var.viewer)).find((s) => s.id === order.storeId)
     const nonce = crypto.randomUUID()
     c.header('Content-Security-Policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`)
-    return c.html(<OrderPage order={order} store={store} storeSide={storeSide} now={deps.now()} viewer={c.var.viewer} nonce={nonce} />)
+    return c.html(<OrderPage order={order} store={store} extra={extra} now={deps.now()} viewer={c.var.viewer} nonce={nonce} />)
   })
   app.get('/orders/:id/live', async (c) => {
-    const { order, storeSide } = await visibleOrder(c)
+    const { order, extra } = await visibleOrder(c)
     const store = (await visibleStores(c.var.viewer)).find((s) => s.id === order.storeId)
-    return c.html(<OrderLive order={order} store={store} storeSide={storeSide} now={deps.now()} />)
+    return c.html(<OrderLive order={order} store={store} extra={extra} now={deps.now()} />)
   })
 
-  app.post('/test-orders', async (c) => {
-    const form = await formBody(c)
-    const stores = sampleStores(await visibleStores(c.var.viewer))
-    const store = stores.find((s) => s.id === form.storeId)
-    const behaviour = CUSTOMER_BEHAVIOURS.find((b) => b === form.behaviour) as CustomerBehaviour | undefined
-    if (!store || !behaviour) return problemPage(c, 400, 'No test order', 'Test orders go to a sample store, with one of the listed customers.', '/')
-    const placed = await deps.sandboxStores!.placeTestOrder(store.id, behaviour)
-    return c.redirect(`/orders/${placed.orderId}`, 303)
-  })
+  if (extraRoutes) app.route('/', extraRoutes)
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return problemPage(c, err.status, err.status === 404 ? 'Not found' : 'That did not work', err.message, '/')

@@ -2,6 +2,8 @@ import { Hono, type Context } from 'hono'
 import type { AppDeps } from '../deps.js'
 import { stores as storesTable } from '../db/schema.js'
 import { problemPage } from '../pages/layout.js'
+import type { PlatformName } from '../stores/platform.js'
+import { PLATFORMS } from '../stores/platforms.js'
 import { findStore, storeDailyCallLimit, toStore } from '../stores/records.js'
 import { revokeSettingsLinks, updateStoreControls } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
@@ -13,7 +15,7 @@ import type { DashboardEnv, Viewer } from './session.js'
 export interface StoreLine {
   id: string
   name: string
-  platform: 'shopify' | 'woocommerce'
+  platform: PlatformName
   domain: string
   approved: boolean
   dailyCallLimit: number
@@ -48,7 +50,7 @@ export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?
                   <b>{s.name}</b>
                   <br />
                   <span class="hint">
-                    {s.platform === 'shopify' ? 'Shopify' : 'WooCommerce'} · {s.domain}
+                    {PLATFORMS[s.platform].label} · {s.domain}
                   </span>
                 </td>
                 <td>

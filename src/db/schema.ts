@@ -8,6 +8,9 @@ import type { OrderItem, OrderStatus, Outcome, SkipReason } from '../domain/orde
  * the application deletes dependants itself.
  */
 
+/** The platforms a store can run on; stores/platforms.ts has one adapter for each. */
+export const PLATFORM_NAMES = ['shopify', 'woocommerce'] as const
+
 const createdAt = () =>
   integer('created_at')
     .notNull()
@@ -17,7 +20,7 @@ export const stores = sqliteTable(
   'stores',
   {
     id: text('id').primaryKey(),
-    platform: text('platform', { enum: ['shopify', 'woocommerce'] }).notNull(),
+    platform: text('platform', { enum: PLATFORM_NAMES }).notNull(),
     /** `shop.myshopify.com`, or the WooCommerce site URL without a trailing slash. */
     domain: text('domain').notNull(),
     country: text('country').notNull(),
@@ -214,7 +217,7 @@ export const storeWrites = sqliteTable(
 export const installStates = sqliteTable('install_states', {
   /** SHA-256 of the state (hex): a copy of the database cannot finish someone's install. */
   stateHash: text('state_hash').primaryKey(),
-  platform: text('platform', { enum: ['shopify', 'woocommerce'] }).notNull(),
+  platform: text('platform', { enum: PLATFORM_NAMES }).notNull(),
   /** The shop domain or store URL the install was started for. */
   domain: text('domain').notNull(),
   expiresAt: integer('expires_at').notNull(),

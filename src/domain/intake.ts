@@ -1,7 +1,8 @@
+import { noNumberToCall } from './callOutcome.js'
 import { canonicalLanguageTag } from './countries.js'
 import { memoize } from './memo.js'
 import type { IncomingOrder, OrderStatus, Outcome, SkipReason } from './order.js'
-import { lineTypeRefusal, maskPhone, parsePhone } from './phone.js'
+import { lineTypeRefusal, parsePhone } from './phone.js'
 import type { StoreSettings } from './settings.js'
 
 export interface IntakeDecision {
@@ -48,10 +49,8 @@ export function decideIntake(order: IncomingOrder, settings: StoreSettings, stor
       return { status: 'queued', outcome: null, skipReason: null, phone: parsed.e164, phoneCountry: parsed.country ?? null, language, evidence: null }
     refused ??= lineRefused
   }
-  const evidence =
-    refused ??
-    (order.phones.length ? `The order's phone number (${maskPhone(order.phones[0])}) is not a valid number for ${countries.join(', ')}.` : 'The order has no phone number.')
-  return { status: 'done', outcome: 'invalid_phone', skipReason: null, phone: null, phoneCountry: null, language, evidence }
+  const { outcome, evidence } = noNumberToCall({ phones: order.phones, countries, refused })
+  return { status: 'done', outcome, skipReason: null, phone: null, phoneCountry: null, language, evidence }
 }
 
 /** The customer's storefront language when the platform gives one ("sq-AL" → "sq"), else the store's. */

@@ -1,5 +1,6 @@
 import { Temporal } from 'temporal-polyfill'
 import type { Outcome, SkipReason } from './order.js'
+import { OUTCOME_LABELS } from './outcomeLabels.js'
 import type { StoreSettings } from './settings.js'
 
 /**
@@ -52,16 +53,6 @@ export const OUTCOME_TAG: Record<Outcome, keyof StoreSettings['tags']> = {
   failed: 'failed',
 }
 
-const OUTCOME_WORDS: Record<Outcome, string> = {
-  confirmed: 'Confirmed',
-  cancelled: 'Cancelled',
-  needs_review: 'Needs review',
-  no_answer: 'No answer',
-  voicemail: 'Voicemail',
-  invalid_phone: 'Invalid phone number',
-  failed: 'Call failed',
-}
-
 const WITHDRAWN_WORDS: Partial<Record<SkipReason, string>> = {
   cancelled_in_store: 'the order was cancelled in the store',
   fulfilled_in_store: 'the order was already fulfilled',
@@ -93,7 +84,7 @@ export function outcomeNoteLine(outcome: Outcome, facts: Pick<WriteBackFacts, 'e
   const call = facts.callSeconds ? ` (call ${duration(facts.callSeconds)})` : ''
   const evidence = facts.evidence?.trim()
   const said = evidence ? `: ${evidence.length > MAX_EVIDENCE ? `${evidence.slice(0, MAX_EVIDENCE - 1)}…` : evidence}` : ''
-  return `${NOTE_PREFIX} ${localTime(facts.decidedAt, timeZone)} ${OUTCOME_WORDS[outcome]}${call}${said}`.replace(/\s*\n\s*/g, ' ')
+  return `${NOTE_PREFIX} ${localTime(facts.decidedAt, timeZone)} ${OUTCOME_LABELS[outcome]}${call}${said}`.replace(/\s*\n\s*/g, ' ')
 }
 
 /** What one write must leave on the store's order. */

@@ -2,9 +2,11 @@ import { count, inArray } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { orders } from '../db/schema.js'
 import type { ReadyConfig } from '../deps.js'
+import type { PlatformName } from '../stores/platform.js'
 import { BEHAVIOURS, type CustomerBehaviour } from './customers.js'
-import { SAMPLE_CUSTOMERS, shopifyOrderPayload, wooOrderPayload } from './sampleOrders.js'
+import { SAMPLE_CUSTOMERS, shopifyOrderPayload, wooOrderPayload, type SampleCustomer } from './sampleOrders.js'
 import { startShopifyAdminSimulator, type ShopifyAdminSimulator, type ShopOrder } from './shopify-admin/simulator.js'
+import type { Delivery } from './storeWebhooks.js'
 import type { TwilioSimulator } from './twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from './woocommerce/simulator.js'
 
@@ -29,8 +31,14 @@ export interface SandboxHost {
 
 export interface SampleStore {
   id: string
-  platform: 'shopify' | 'woocommerce'
+  platform: PlatformName
   name: string
+}
+
+/** One platform's sample store, as its customers order there and as its own admin shows an order. */
+interface SampleShop {
+  placeOrder(number: number, customer: SampleCustomer, now: Date): Promise<{ platformOrderId: string; deliveries: Delivery[] }>
+  storeSide(platformOrderId: string): StoreSideOrder | undefined
 }
 
 /** What the simulated store shows the merchant on an order: tags and note (Shopify), meta, private notes and status (WooCommerce). */
@@ -130,6 +138,39 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
     return store
   }
 
+  const shops: Record<PlatformName, SampleShop> = {
+    shopify: {
+      async placeOrder(number, customer, now) {
+        const id = BigInt(now.getTime()) * 1000n + BigInt(number % 1000)
+        const payload = shopifyOrderPayload({ id, orderNumber: number, customer, createdAt: now.toISOString() })
+        return { platformOrderId: String(id), deliveries: await shopify.placeOrder(SAMPLE_SHOP.domain, payload as unknown as ShopOrder) }
+      },
+      storeSide(platformOrderId) {
+        const order = shopify.order(SAMPLE_SHOP.domain, platformOrderId)
+        if (!order) return undefined
+        return { tags: shopify.tags(SAMPLE_SHOP.domain, platformOrderId), notes: order.note ? [String(order.note)] : [] }
+      },
+    },
+    woocommerce: {
+      async placeOrder(number, customer, now) {
+        const iso = now.toISOString().slice(0, 19)
+        const order = wooOrderPayload({ id: number, customer, status: 'on-hold' }) as unknown as WooOrder
+        const payload = { ...order, date_created: iso, date_created_gmt: iso }
+        return { platformOrderId: String(number), deliveries: await woo.placeOrder(payload) }
+      },
+      storeSide(platformOrderId) {
+        const order = woo.order(Number(platformOrderId))
+        if (!order) return undefined
+        const outcome = order.meta_data.find((m) => m.key === '_callconfirm_outcome')?.value
+        return {
+          tags: outcome ? [`_callconfirm_outcome: ${String(outcome)}`] : [],
+          notes: woo.notes(order.id).filter((n) => !n.customer_note).map((n) => n.note),
+          status: order.status,
+        }
+      },
+    },
+  }
+
   return {
     configure: (config) => ({
       ...config,
@@ -155,39 +196,12 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
       const local = newPhone()
       host!.twilio.script(`+355${local.slice(1)}`, ...BEHAVIOURS[behaviour].calls)
       const customer = { ...SAMPLE_CUSTOMERS[number % SAMPLE_CUSTOMERS.length]!, phone: local, country: 'AL' }
-      const now = new Date()
-      let platformOrderId: string
-      let deliveries
-      if (store.platform === 'shopify') {
-        const id = BigInt(now.getTime()) * 1000n + BigInt(number % 1000)
-        platformOrderId = String(id)
-        const payload = shopifyOrderPayload({ id, orderNumber: number, customer, createdAt: now.toISOString() })
-        deliveries = await shopify.placeOrder(SAMPLE_SHOP.domain, payload as unknown as ShopOrder)
-      } else {
-        platformOrderId = String(number)
-        const iso = now.toISOString().slice(0, 19)
-        const payload = { ...(wooOrderPayload({ id: number, customer, status: 'on-hold' }) as unknown as WooOrder), date_created: iso, date_created_gmt: iso }
-        deliveries = await woo.placeOrder(payload)
-      }
+      const { platformOrderId, deliveries } = await shops[store.platform].placeOrder(number, customer, new Date())
       const accepted = deliveries.find((d) => d.status === 200)?.body as { orderId?: number } | undefined
       if (accepted?.orderId === undefined) throw new Error(`the store's webhook was not accepted: ${JSON.stringify(deliveries)}`)
       return { orderId: accepted.orderId, storeId, platformOrderId, behaviour }
     },
-    storeSide(storeId, platformOrderId) {
-      if (storeOf(storeId).platform === 'shopify') {
-        const order = shopify.order(SAMPLE_SHOP.domain, platformOrderId)
-        if (!order) return undefined
-        return { tags: shopify.tags(SAMPLE_SHOP.domain, platformOrderId), notes: order.note ? [String(order.note)] : [] }
-      }
-      const order = woo.order(Number(platformOrderId))
-      if (!order) return undefined
-      const outcome = order.meta_data.find((m) => m.key === '_callconfirm_outcome')?.value
-      return {
-        tags: outcome ? [`_callconfirm_outcome: ${String(outcome)}`] : [],
-        notes: woo.notes(order.id).filter((n) => !n.customer_note).map((n) => n.note),
-        status: order.status,
-      }
-    },
+    storeSide: (storeId, platformOrderId) => shops[storeOf(storeId).platform].storeSide(platformOrderId),
     async close() {
       await Promise.all([shopify.close(), woo.close()])
     },

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx'
 import { Page } from '../pages/layout.js'
+import { platformOf } from '../stores/platforms.js'
 import type { Store } from '../stores/records.js'
 
 /** The voices OpenAI's Realtime models speak with. */
@@ -27,6 +28,14 @@ const TAG_LABELS: Array<[keyof Store['settings']['tags'], string]> = [
   ['failed', 'Call failed'],
 ]
 
+/** How each after-the-call action is asked for: a box to tick, or the WooCommerce status to move the order to. */
+export const ACTION_CONTROLS: Record<keyof Store['settings']['actions'], { kind: 'checkbox' | 'status'; label: string }> = {
+  cancelOnDecline: { kind: 'checkbox', label: 'Cancel the order when the customer declines (no refund, no email to the customer)' },
+  holdUntilConfirmed: { kind: 'checkbox', label: 'Hold fulfillment until the customer confirms' },
+  wooStatusOnConfirmed: { kind: 'status', label: 'Status when confirmed' },
+  wooStatusOnCancelled: { kind: 'status', label: 'Status when cancelled' },
+}
+
 export interface SettingsPageProps {
   store: Store
   /** The signed token the form posts back with. */
@@ -52,7 +61,10 @@ function Field(props: { name: string; label: string; hint?: string; problem?: Se
 /** The merchant's settings, one form, saved whole. */
 export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: SettingsPageProps) {
   const s = store.settings
-  const shopify = store.platform === 'shopify'
+  // Only the settings the store's platform acts on.
+  const fields = platformOf(store).settingsFields
+  const checkboxes = fields.actions.filter((key) => ACTION_CONTROLS[key].kind === 'checkbox')
+  const statuses = fields.actions.filter((key) => ACTION_CONTROLS[key].kind === 'status')
   const languages = LANGUAGES.some(([tag]) => tag === s.language) ? LANGUAGES : [[s.language, s.language] as [string, string], ...LANGUAGES]
   return (
     <Page
@@ -139,7 +151,7 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
           </select>
         </Field>
 
-        {shopify && (
+        {fields.tags && (
           <>
             <h2>Tags on the order</h2>
             <div class="row">
@@ -153,21 +165,15 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
         )}
 
         <h2>After the call</h2>
-        {shopify ? (
-          <>
-            <label>
-              <input type="checkbox" name="actions.cancelOnDecline" checked={s.actions.cancelOnDecline} /> Cancel the order when the
-              customer declines (no refund, no email to the customer)
-            </label>
-            <label>
-              <input type="checkbox" name="actions.holdUntilConfirmed" checked={s.actions.holdUntilConfirmed} /> Hold fulfillment until
-              the customer confirms
-            </label>
-          </>
-        ) : (
+        {checkboxes.map((key) => (
+          <label>
+            <input type="checkbox" name={`actions.${key}`} checked={s.actions[key] === true} /> {ACTION_CONTROLS[key].label}
+          </label>
+        ))}
+        {statuses.length > 0 && (
           <div class="row">
-            {(['wooStatusOnConfirmed', 'wooStatusOnCancelled'] as const).map((key) => (
-              <Field name={`actions.${key}`} label={key === 'wooStatusOnConfirmed' ? 'Status when confirmed' : 'Status when cancelled'} problem={problem}>
+            {statuses.map((key) => (
+              <Field name={`actions.${key}`} label={ACTION_CONTROLS[key].label} problem={problem}>
                 <select id={`actions.${key}`} name={`actions.${key}`}>
                   <option value="" selected={s.actions[key] === null}>
                     Leave as it is

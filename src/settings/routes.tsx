@@ -2,12 +2,13 @@ import { Hono, type Context } from 'hono'
 import type { AppDeps } from '../deps.js'
 import { mergeSettings } from '../domain/settings.js'
 import { problemPage } from '../pages/layout.js'
+import { platformOf } from '../stores/platforms.js'
 import type { Store } from '../stores/records.js'
 import { updateStoreSettings } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
 import { formBody, type FormBody } from '../utils/formBody.js'
 import { storeForLink } from './openLink.js'
-import { SettingsPage, type SettingsPageProps } from './page.js'
+import { ACTION_CONTROLS, SettingsPage, type SettingsPageProps } from './page.js'
 
 /** How long the form on an opened page stays usable (a Shopify admin page gets a new one each load). */
 export const PAGE_TOKEN_TTL_MS = 3600_000
@@ -32,12 +33,12 @@ export function settingsFromForm(form: FormBody, store: Store): Record<string, u
     // "15, 120" → [15, 120]; a word is kept as it is, for the validation to name.
     retryDelaysMinutes: retries ? retries.split(/[\s,;]+/).filter(Boolean).map((m) => (/^\d+$/.test(m) ? Number(m) : m)) : [],
   }
-  if (store.platform === 'shopify') {
-    change.tags = Object.fromEntries(Object.keys(store.settings.tags).map((key) => [key, text(`tags.${key}`)]))
-    change.actions = { cancelOnDecline: on('actions.cancelOnDecline'), holdUntilConfirmed: on('actions.holdUntilConfirmed') }
-  } else {
-    change.actions = { wooStatusOnConfirmed: text('actions.wooStatusOnConfirmed') || null, wooStatusOnCancelled: text('actions.wooStatusOnCancelled') || null }
-  }
+  const fields = platformOf(store).settingsFields
+  if (fields.tags) change.tags = Object.fromEntries(Object.keys(store.settings.tags).map((key) => [key, text(`tags.${key}`)]))
+  // An unticked box is absent from the form: off. An empty status: leave the order's as it is.
+  change.actions = Object.fromEntries(
+    fields.actions.map((key) => [key, ACTION_CONTROLS[key].kind === 'checkbox' ? on(`actions.${key}`) : text(`actions.${key}`) || null]),
+  )
   // A field the form did not carry is left as it is.
   return JSON.parse(JSON.stringify(change))
 }
@@ -45,8 +46,8 @@ export function settingsFromForm(form: FormBody, store: Store): Record<string, u
 /** Renders the page for a store, with a fresh token for its form. */
 export function renderSettings(c: Context, deps: AppDeps, store: Store, extra: Omit<SettingsPageProps, 'store' | 'token'> = {}, status: 200 | 400 = 200) {
   c.header('Cache-Control', 'no-store')
-  // A Shopify store's page lives inside its admin; anyone else's is never framed.
-  c.header('Content-Security-Policy', store.platform === 'shopify' ? `frame-ancestors https://${store.domain} https://admin.shopify.com` : "frame-ancestors 'none'")
+  // Who may frame the page is the platform's to say: a Shopify store's lives inside its admin.
+  c.header('Content-Security-Policy', `frame-ancestors ${platformOf(store).settingsFrameAncestors(store.domain)}`)
   c.status(status)
   return c.html(<SettingsPage store={store} token={deps.settingsLinks.token(store, deps.now() + PAGE_TOKEN_TTL_MS)} {...extra} />)
 }

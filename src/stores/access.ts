@@ -3,47 +3,28 @@ import type { Db } from '../db/index.js'
 import { stores } from '../db/schema.js'
 import type { Logger } from '../utils/log.js'
 import type { SecretBox } from '../utils/secretBox.js'
-import { sealCredentials, storeCredentials, type ShopifyCredentials, type Store, type StoreCredentials } from './records.js'
+import type { StoreCredentials } from './platform.js'
+import { platformOf } from './platforms.js'
+import { sealCredentials, storeCredentials, type Store } from './records.js'
 import type { ShopifyAdmin } from './shopify/adminApi.js'
-import { adminHttpStatus } from './shopify/adminApi.js'
 
 /** The credentials to reach a store with now: undefined once they were erased. */
 export type StoreAccess = (store: Store) => Promise<StoreCredentials | undefined>
 
-/** Refresh an expiring token this long before it runs out, so no call meets it expired. */
-const REFRESH_MARGIN_MS = 5 * 60_000
-
 /**
- * Shopify's grant, as the library's session carries it. The library dates expiries by the wall
- * clock when the answer came; they are kept on the clock the rest of the app runs on (`now`).
- */
-export function shopifyCredentialsOf(
-  session: { accessToken?: string; expires?: Date; refreshToken?: string; refreshTokenExpires?: Date; scope?: string },
-  now: number,
-): ShopifyCredentials {
-  if (!session.accessToken) throw new Error('Shopify granted no access token')
-  const skew = now - Date.now()
-  return {
-    platform: 'shopify',
-    accessToken: session.accessToken,
-    ...(session.expires && { expiresAt: session.expires.getTime() + skew }),
-    ...(session.refreshToken && { refreshToken: session.refreshToken }),
-    ...(session.refreshTokenExpires && { refreshTokenExpiresAt: session.refreshTokenExpires.getTime() + skew }),
-    ...(session.scope && { scope: session.scope }),
-  }
-}
-
-/**
- * Opens a store's credentials and, for a Shopify install whose token expires within five minutes,
- * refreshes it first (@shopify/shopify-api's `auth.refreshToken`). One refresh per store at a time
- * in this process; the new pair is saved only over the one it replaced, so when two workers
- * refresh at once, both go on with the pair that was saved.
+ * Opens a store's credentials and, when its platform's run out soon (a Shopify install's token,
+ * within five minutes: shopify/tokenRefresh.ts), renews them first. One renewal per store at a
+ * time in this process; the new credentials are saved only over the ones they replaced, so when
+ * two workers renew at once, both go on with the ones that were saved.
+ *
+ * @example
+ * const access = createStoreAccess({ db, box, shopify, log, now })
+ * const credentials = await access(store) // undefined: erased (the app was uninstalled)
  */
 export function createStoreAccess(deps: { db: Db; box: SecretBox; shopify: ShopifyAdmin; log: Logger; now: () => number }): StoreAccess {
-  const refreshing = new Map<string, Promise<StoreCredentials | undefined>>()
+  const renewing = new Map<string, Promise<StoreCredentials | undefined>>()
 
-  const needsRefresh = (c: StoreCredentials | undefined): c is ShopifyCredentials & { expiresAt: number } =>
-    c?.platform === 'shopify' && c.expiresAt !== undefined && c.expiresAt - deps.now() <= REFRESH_MARGIN_MS
+  const renewalDue = (store: Store, c: StoreCredentials | undefined) => c !== undefined && (platformOf(store).renewal?.due(c, deps.now()) ?? false)
 
   /** The store's credentials as saved now (the store in hand may predate a refresh). */
   async function saved(store: Store) {
@@ -51,25 +32,14 @@ export function createStoreAccess(deps: { db: Db; box: SecretBox; shopify: Shopi
     return row && { sealed: row.credentials, credentials: await storeCredentials({ ...store, row }, deps.box) }
   }
 
-  async function refresh(store: Store): Promise<StoreCredentials | undefined> {
+  async function renew(store: Store): Promise<StoreCredentials | undefined> {
     const current = await saved(store)
     if (!current) return undefined
     const { sealed, credentials } = current
-    if (!needsRefresh(credentials)) return credentials
-    if (!credentials.refreshToken || (credentials.refreshTokenExpiresAt ?? Infinity) <= deps.now()) {
-      deps.log.warn('Shopify token expired and cannot be refreshed; the merchant must open the app again', { storeId: store.id })
-      return credentials
-    }
-    deps.shopify.route(store.domain)
-    let fresh: ShopifyCredentials
-    try {
-      const { session } = await deps.shopify.library.auth.refreshToken({ shop: store.domain, refreshToken: credentials.refreshToken })
-      fresh = shopifyCredentialsOf(session, deps.now())
-    } catch (error) {
-      // Refused (revoked) or unreachable: go on with the token we have; the call will tell.
-      deps.log.warn('Shopify token refresh failed', { storeId: store.id, status: adminHttpStatus(error), error })
-      return credentials
-    }
+    const renewal = platformOf(store).renewal
+    if (!credentials || !renewal?.due(credentials, deps.now())) return credentials
+    const fresh = await renewal.renew({ clients: deps, store, credentials, log: deps.log, now: deps.now })
+    if (!fresh) return credentials
     const replaced = await deps.db
       .update(stores)
       .set({ credentials: await sealCredentials(deps.box, store.id, fresh), updatedAt: deps.now() })
@@ -81,11 +51,11 @@ export function createStoreAccess(deps: { db: Db; box: SecretBox; shopify: Shopi
 
   return async (store) => {
     const credentials = await storeCredentials(store, deps.box)
-    if (!needsRefresh(credentials)) return credentials
-    const running = refreshing.get(store.id)
+    if (!renewalDue(store, credentials)) return credentials
+    const running = renewing.get(store.id)
     if (running) return running
-    const started = refresh(store).finally(() => refreshing.delete(store.id))
-    refreshing.set(store.id, started)
+    const started = renew(store).finally(() => renewing.delete(store.id))
+    renewing.set(store.id, started)
     return started
   }
 }

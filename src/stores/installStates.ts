@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { installStates } from '../db/schema.js'
-import type { Platform } from './records.js'
+import type { PlatformName } from './platform.js'
 
 /** SHA-256 of a state (hex), as it is stored: a copy of the database cannot finish someone's install. */
 export const installStateHash = (state: string) => createHash('sha256').update(state).digest('hex')
@@ -28,7 +28,7 @@ const KEPT_AFTER_EXPIRY_MS = 3600_000
  */
 export async function rememberInstallState(
   db: Db,
-  install: { platform: Platform; domain: string; state: string; browserHash?: string },
+  install: { platform: PlatformName; domain: string; state: string; browserHash?: string },
   now: number,
   ttlMs: number,
 ): Promise<boolean> {
@@ -48,7 +48,7 @@ export type InstallStateCheck = { ok: true; domain: string } | { ok: false; reas
  * one conditional update, so two callbacks racing with the same state cannot both pass.
  * `pendingKeys` (sealed) are stored by the same update, for the install to finish from.
  */
-export async function spendInstallState(db: Db, platform: Platform, state: string, now: number, pendingKeys?: string): Promise<InstallStateCheck> {
+export async function spendInstallState(db: Db, platform: PlatformName, state: string, now: number, pendingKeys?: string): Promise<InstallStateCheck> {
   const stateHash = installStateHash(state)
   const spent = await db
     .update(installStates)
@@ -90,7 +90,7 @@ export interface SpentInstall {
 }
 
 /** A state spent within the last `withinMs`, for its return page; undefined for any other. */
-export async function recentlySpentInstall(db: Db, platform: Platform, state: string, now: number, withinMs: number): Promise<SpentInstall | undefined> {
+export async function recentlySpentInstall(db: Db, platform: PlatformName, state: string, now: number, withinMs: number): Promise<SpentInstall | undefined> {
   const row = await db
     .select()
     .from(installStates)

@@ -4,30 +4,15 @@ import { stores } from '../db/schema.js'
 import { memoize } from '../domain/memo.js'
 import { defaultSettings, readSettings, type StoreSettings } from '../domain/settings.js'
 import type { SecretBox } from '../utils/secretBox.js'
+import type { PlatformName, StoreCredentials } from './platform.js'
+import { platformOf } from './platforms.js'
 
-export type Platform = 'shopify' | 'woocommerce'
 export type StoreRow = typeof stores.$inferSelect
-
-/**
- * A Shopify store's offline access. A custom app's token (registered by hand) never expires; an
- * OAuth install's does, within the hour, and comes with a refresh token (see access.ts).
- */
-export interface ShopifyCredentials {
-  platform: 'shopify'
-  accessToken: string
-  expiresAt?: number
-  refreshToken?: string
-  refreshTokenExpiresAt?: number
-  /** The scopes the merchant granted. */
-  scope?: string
-}
-
-export type StoreCredentials = ShopifyCredentials | { platform: 'woocommerce'; consumerKey: string; consumerSecret: string }
 
 /** A store as the rest of the code sees it: settings complete, secrets still sealed. */
 export interface Store {
   id: string
-  platform: Platform
+  platform: PlatformName
   domain: string
   country: string
   disabledReason: string | null
@@ -42,21 +27,12 @@ export interface StoreDefaults {
   voice: string
 }
 
-/** A readable company name until the merchant sets one: `arbeni-shop.myshopify.com` → "Arbeni Shop". */
-export function defaultCompanyName(platform: Platform, domain: string): string {
-  const host = platform === 'shopify' ? domain.replace(/\.myshopify\.com$/, '') : new URL(domain).hostname.replace(/^www\./, '')
-  if (platform !== 'shopify') return host
-  return host
-    .split('-')
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join(' ')
-}
-
+/** The settings a store has before the merchant changes any. */
 export function settingsDefaultsFor(row: Pick<StoreRow, 'platform' | 'domain' | 'country'>, defaults: StoreDefaults) {
   return defaultSettings({
     country: row.country,
-    companyName: defaultCompanyName(row.platform, row.domain),
+    // A readable name until the merchant sets one: `arbeni-shop.myshopify.com` → "Arbeni Shop".
+    companyName: platformOf(row).defaultCompanyName(row.domain),
     voice: defaults.voice,
   })
 }
@@ -65,7 +41,7 @@ export function settingsDefaultsFor(row: Pick<StoreRow, 'platform' | 'domain' | 
 // that is costly per webhook, so the result is remembered per distinct stored content — a key
 // that changes with every write, so it is never stale, whichever process wrote.
 const settingsOf = memoize((key: string) => {
-  const [platform, domain, country, voice, stored] = JSON.parse(key) as [Platform, string, string, string, unknown]
+  const [platform, domain, country, voice, stored] = JSON.parse(key) as [PlatformName, string, string, string, unknown]
   return readSettings(stored, settingsDefaultsFor({ platform, domain, country }, { voice }))
 })
 
@@ -104,7 +80,7 @@ export async function findStore(db: Db, id: string, defaults: StoreDefaults): Pr
 
 export async function findStoreByDomain(
   db: Db,
-  platform: Platform,
+  platform: PlatformName,
   domain: string,
   defaults: StoreDefaults,
 ): Promise<Store | undefined> {
@@ -130,7 +106,7 @@ export const sealWebhookSecret = (box: SecretBox, storeId: string, secret: strin
 
 /** The URL a merchant pastes into the store so its webhooks reach us. */
 export function webhookUrl(publicUrl: string, store: Pick<Store, 'id' | 'platform'>): string {
-  return store.platform === 'shopify' ? `${publicUrl}/webhooks/shopify` : `${publicUrl}/webhooks/woocommerce/${store.id}`
+  return platformOf(store).webhookUrl(publicUrl, store.id)
 }
 
 /** The calls a day a store may place: the operator's number for it, or the service's default (STORE_DAILY_CALLS). */
@@ -148,7 +124,7 @@ export function storeView(store: Store, options: { publicUrl: string; storeDaily
   return {
     id: store.id,
     platform: store.platform,
-    ...(store.platform === 'shopify' ? { shopDomain: store.domain } : { siteUrl: store.domain }),
+    [platformOf(store).domainField]: store.domain,
     country: store.country,
     webhookUrl: webhookUrl(publicUrl, store),
     disabledReason: store.disabledReason,

@@ -2,11 +2,12 @@ import { and, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { AppDeps } from '../deps.js'
 import { orders, stores } from '../db/schema.js'
-import { changeSettings, countryCode, isPlainObject, mergeSettings } from '../domain/settings.js'
+import { changeSettings, isPlainObject, mergeSettings } from '../domain/settings.js'
 import { firstProblem } from '../domain/validation.js'
 import { ApiError } from '../utils/errors.js'
-import { newAlphanumericSecret, newId } from '../utils/ids.js'
-import { StoreAddressRefused, type StoreNetwork } from './storeAddress.js'
+import { newId } from '../utils/ids.js'
+import type { PlatformName, StoreCredentials } from './platform.js'
+import { PLATFORMS, platformOf } from './platforms.js'
 import {
   READ_ONLY_STORE_FIELDS,
   findStore,
@@ -18,78 +19,17 @@ import {
   toStore,
   webhookUrl,
   type Store,
-  type StoreCredentials,
-  type StoreDefaults,
 } from './records.js'
 
-// Plain http only to this machine (the simulators); anywhere else the keys would travel in clear.
-export const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/
+const [firstSchema, ...otherSchemas] = Object.values(PLATFORMS).map((p) => p.registration.schema)
 
-const shopDomain = z
-  .string()
-  .trim()
-  .transform((d) => d.toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, ''))
-  .refine((d) => /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(d), 'must be the store\'s myshopify.com domain, e.g. arbeni-shop.myshopify.com')
-
-const secretText = (what: string) => z.string().trim().min(8, `${what} looks too short`).max(500)
-
-const registrationSchema = z.discriminatedUnion(
-  'platform',
-  [
-    z
-      .object({
-        platform: z.literal('shopify'),
-        shopDomain,
-        accessToken: secretText('accessToken'),
-        webhookSecret: secretText('webhookSecret').optional(),
-        country: countryCode.optional(),
-        settings: z.record(z.string(), z.unknown()).optional(),
-      })
-      .strict(),
-    z
-      .object({
-        platform: z.literal('woocommerce'),
-        siteUrl: z.string().trim().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be the store\'s URL, e.g. https://dyqani.al'),
-        consumerKey: z.string().trim().regex(/^ck_[A-Za-z0-9]{8,}$/, 'must be a WooCommerce consumer key (starts with ck_)'),
-        consumerSecret: z.string().trim().regex(/^cs_[A-Za-z0-9]{8,}$/, 'must be a WooCommerce consumer secret (starts with cs_)'),
-        webhookSecret: z
-          .string()
-          .trim()
-          .regex(/^[A-Za-z0-9]{16,200}$/, 'must be 16 or more letters and digits (WooCommerce HTML-decodes other characters)')
-          .optional(),
-        country: countryCode.optional(),
-        settings: z.record(z.string(), z.unknown()).optional(),
-      })
-      .strict(),
-  ],
-  { error: () => 'must be "shopify" or "woocommerce"' },
-)
-
-type Registration = z.infer<typeof registrationSchema>
+/** `POST /api/stores`: each platform's own fields, told apart by `platform`. */
+const registrationSchema = z.discriminatedUnion('platform', [firstSchema!, ...otherSchemas], {
+  error: () => `must be ${Object.keys(PLATFORMS).map((name) => `"${name}"`).join(' or ')}`,
+})
 
 /** The store country assumed when registration does not name one: our first market. */
 export const DEFAULT_STORE_COUNTRY = 'AL'
-
-/** `https://Dyqani.al/shop/` → `https://dyqani.al/shop`: one spelling per site. */
-export function normaliseSiteUrl(url: string): string {
-  const u = new URL(url)
-  return `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`
-}
-
-/**
- * A WooCommerce store's address as a merchant types it (`dyqani.al`, `https://Dyqani.al/shop/`),
- * as the one spelling we keep, or what is wrong with it. https only, but for this machine's own
- * simulators: the keys travel in every request.
- */
-export function wooSiteUrl(given: string): { ok: true; siteUrl: string } | { ok: false; problem: string } {
-  const trimmed = given.trim()
-  const withScheme = /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`
-  if (!trimmed || !URL.canParse(withScheme)) return { ok: false, problem: 'not a store address, such as https://dyqani.al' }
-  const siteUrl = normaliseSiteUrl(withScheme)
-  const { protocol, hostname } = new URL(siteUrl)
-  if (protocol !== 'https:' && !LOOPBACK.test(hostname)) return { ok: false, problem: 'the store must use https: WooCommerce sends the API keys only over https, and they travel in every request' }
-  return { ok: true, siteUrl }
-}
 
 export interface RegistrationResult {
   store: Store
@@ -108,56 +48,36 @@ export async function registerStore(deps: AppDeps, body: unknown): Promise<Regis
     throw new ApiError(400, 'invalid_field', message, field)
   }
   const input = parsed.data
-  const domain = input.platform === 'shopify' ? input.shopDomain : normaliseSiteUrl(input.siteUrl)
-  if (input.platform === 'woocommerce') {
-    const { protocol, hostname } = new URL(domain)
-    if (protocol !== 'https:' && !LOOPBACK.test(hostname))
-      throw new ApiError(400, 'invalid_field', 'must be https: WooCommerce API keys travel in every request', 'siteUrl')
-    const refusal = await storeAddressRefusal(deps.storeNetwork, domain)
-    if (refusal) throw new ApiError(400, 'invalid_field', `must be a store on the internet: ${refusal}`, 'siteUrl')
-  }
-  const existing = await findStoreByDomain(deps.db, input.platform, domain, deps.storeDefaults)
-  if (input.platform === 'shopify' && !input.webhookSecret && !existing?.row.webhookSecret && !deps.config.shopify.apiSecret)
-    throw new ApiError(
-      400,
-      'invalid_field',
-      "required: the custom app's API secret key, which signs its webhooks (or set SHOPIFY_API_SECRET)",
-      'webhookSecret',
-    )
+  const { platform, domain } = input
+  const rules = platformOf(input).registration
+  await rules.checkAddress(input, deps.storeNetwork)
+  const existing = await findStoreByDomain(deps.db, platform, domain, deps.storeDefaults)
+  const webhookSecret = rules.webhookSecret(input.webhookSecret, existing && (await storeWebhookSecret(existing, deps.box)), deps.config)
   const storeCountry = input.country ?? existing?.country ?? DEFAULT_STORE_COUNTRY
-  const defaults = settingsDefaultsFor({ platform: input.platform, domain, country: storeCountry }, deps.storeDefaults)
+  const defaults = settingsDefaultsFor({ platform, domain, country: storeCountry }, deps.storeDefaults)
   const { enabled = true, ...change } = input.settings ?? {}
   const overrides = mergeSettings(existing?.row.settings ?? {}, change)
   const checked = changeSettings(defaults, { ...overrides, enabled })
   if (!checked.ok) throw new ApiError(400, 'invalid_field', checked.message, `settings.${checked.field}`)
 
-  const credentials: StoreCredentials =
-    input.platform === 'shopify'
-      ? { platform: 'shopify', accessToken: input.accessToken }
-      : { platform: 'woocommerce', consumerKey: input.consumerKey, consumerSecret: input.consumerSecret }
-  const wooSecret =
-    input.platform === 'woocommerce'
-      ? (input.webhookSecret ?? (existing && (await storeWebhookSecret(existing, deps.box))) ?? newAlphanumericSecret())
-      : undefined
-  const webhookSecret = input.platform === 'shopify' ? input.webhookSecret : wooSecret
   const { store, created } = await saveStore(deps, existing, {
-    platform: input.platform,
+    platform,
     domain,
     country: storeCountry,
     disabledReason: checked.settings.enabled ? null : 'merchant',
-    credentials,
+    credentials: input.credentials,
     webhookSecret,
     settings: overrides,
     // The operator registered it: their word is the approval, and the service's default limit applies.
     admission: { approvedAt: deps.now(), dailyCallLimit: null },
   })
   // The secret the store holds now (a registration racing this one may have set it first).
-  const secret = input.platform === 'woocommerce' ? await storeWebhookSecret(store, deps.box) : undefined
-  return { store, created, webhook: webhookInstructions(deps, store, input, secret) }
+  const secret = await storeWebhookSecret(store, deps.box)
+  return { store, created, webhook: rules.webhookInstructions(webhookUrl(deps.config.publicUrl, store), secret) }
 }
 
 interface StoreValues {
-  platform: Store['platform']
+  platform: PlatformName
   domain: string
   country: string
   /** Null: calls are on. */
@@ -178,26 +98,12 @@ export interface Admission {
 /**
  * What a store that connected itself starts with: the low daily limit of a store nobody vouched
  * for yet (NEW_STORE_DAILY_CALLS, raised by the operator), and approval at once unless
- * STORE_SIGNUP=approve wants the operator's. Shopify installs are approved: Shopify vouches for
- * the shop (and STORE_SIGNUP governs WooCommerce connects only).
+ * STORE_SIGNUP=approve wants the operator's. Installs from a platform that vouches for its
+ * stores are approved (Shopify vouches for the shop; STORE_SIGNUP governs WooCommerce connects).
  */
-export function selfServeAdmission(config: AppDeps['config'], platform: Store['platform'], now: number): Admission {
-  const awaitsOperator = platform === 'woocommerce' && config.security.storeSignup === 'approve'
+export function selfServeAdmission(config: AppDeps['config'], platform: PlatformName, now: number): Admission {
+  const awaitsOperator = !PLATFORMS[platform].vouchesForInstalls && config.security.storeSignup === 'approve'
   return { approvedAt: awaitsOperator ? null : now, dailyCallLimit: config.limits.newStoreDailyCalls }
-}
-
-/**
- * Why requests may not go to the store at `siteUrl` (storeAddress.ts), or undefined. A name that
- * does not resolve (yet) is not refused here: every request to it is checked again when it is made.
- */
-export async function storeAddressRefusal(network: StoreNetwork, siteUrl: string): Promise<string | undefined> {
-  try {
-    await network.check(new URL(siteUrl))
-    return undefined
-  } catch (error) {
-    if (error instanceof StoreAddressRefused) return error.message
-    return undefined
-  }
 }
 
 /** Creates the store for its (platform, domain), or updates the one there, keeping its id. */
@@ -234,7 +140,7 @@ async function saveStore(deps: AppDeps, existing: Store | undefined, v: StoreVal
 }
 
 export interface Installation {
-  platform: Store['platform']
+  platform: PlatformName
   domain: string
   credentials: StoreCredentials
   /** The secret the store signs webhooks with; undefined for Shopify apps (SHOPIFY_API_SECRET signs). */
@@ -263,18 +169,6 @@ export async function installStore(deps: AppDeps, install: Installation): Promis
     settings: existing ? existing.row.settings : (install.settings ?? {}),
     admission: selfServeAdmission(deps.config, install.platform, deps.now()),
   })
-}
-
-function webhookInstructions(deps: AppDeps, store: Store, input: Registration, wooSecret: string | undefined) {
-  const url = webhookUrl(deps.config.publicUrl, store)
-  if (input.platform === 'shopify')
-    return {
-      url,
-      topics: ['orders/create', 'app/uninstalled'],
-      format: 'json',
-      signedWith: input.webhookSecret || store.row.webhookSecret ? 'the webhook secret registered for this store' : 'SHOPIFY_API_SECRET',
-    }
-  return { url, topic: 'order.created', apiVersion: 'WP REST API Integration v3', secret: wooSecret }
 }
 
 /**

@@ -75,3 +75,20 @@ export interface StoreNetwork {
   /** `fetch`, refused (StoreAddressRefused) for an address `check` refuses, connected only to an address it allowed. */
   fetch(url: URL, init?: RequestInit): Promise<Response>
 }
+
+/**
+ * Why requests may not go to the store at `siteUrl`, or undefined. A name that does not resolve
+ * (yet) is not refused here: every request to it is checked again when it is made.
+ *
+ * @example
+ * await storeAddressRefusal(deps.storeNetwork, 'https://10.0.0.5') // → '10.0.0.5 is on a private network (…)'
+ */
+export async function storeAddressRefusal(network: StoreNetwork, siteUrl: string): Promise<string | undefined> {
+  try {
+    await network.check(new URL(siteUrl))
+    return undefined
+  } catch (error) {
+    if (error instanceof StoreAddressRefused) return error.message
+    return undefined
+  }
+}

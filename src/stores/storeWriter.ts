@@ -7,11 +7,10 @@ import type { Logger } from '../utils/log.js'
 import { createPassLoop, type PassLoop } from '../utils/passLoop.js'
 import { claimStoreWrite, dueStoreWrites, finishStoreWrite, releaseStoreWrites, renewStoreWriteLeases, type StoreWrite, type WriteResult } from './outbox.js'
 import type { StoreAccess } from './access.js'
+import { platformOf } from './platforms.js'
 import { findStore, type Store, type StoreDefaults } from './records.js'
 import type { ShopifyAdmin } from './shopify/adminApi.js'
 import type { StoreNetwork } from './storeAddress.js'
-import { writeShopifyOrder } from './shopify/writeBack.js'
-import { writeWooOrder } from './woocommerce/writeBack.js'
 import { firstLine, WriteBackError } from './writeBackError.js'
 
 export interface StoreWriterDeps {
@@ -112,8 +111,7 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
       decidedAt: write.createdAt,
     }
     const plan = planWriteBack(facts, store.settings)
-    if (credentials.platform === 'shopify') await writeShopifyOrder(deps.shopify, store.domain, credentials.accessToken, order.platformOrderId, plan)
-    else await writeWooOrder({ store, credentials, network: deps.storeNetwork }, order.platformOrderId, plan)
+    await platformOf(store).writeOrder({ clients: deps, store, credentials }, order.platformOrderId, plan)
     return { status: 'done' }
   }
 

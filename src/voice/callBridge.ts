@@ -3,15 +3,16 @@ import { hangUp, type TwilioAccount, type TwilioClient } from '../calls/twilio.j
 import { callLog, settleAttempt, type CallDeps } from '../calls/outcomes.js'
 import type { Config } from '../config.js'
 import { addUsage, modelCost, NO_USAGE, type UsageTotals } from '../domain/callCost.js'
-import { callbackTime } from '../domain/callingWindow.js'
+import { decideKey, decideToolCall } from '../domain/callOutcome.js'
 import type { Outcome } from '../domain/order.js'
 import type { Logger } from '../utils/log.js'
 import { openAgentSession, type AgentSession } from './agentSession.js'
 import { addTranscriptLine, closeStream, recordAnswer, recordCallback } from './callRecord.js'
 import { loadCallContext, type CallContext } from './callFacts.js'
-import { acceptStream } from './mediaStreamRoute.js'
 import type { RealtimePool } from './realtimePool.js'
-import { audioMessage, clearMessage, markMessage, readStreamMessage, type StreamEvent } from './twilioMediaStream.js'
+import { acceptStream } from './streamAdmission.js'
+import { readStreamMessage, type StreamEvent } from './twilioMediaStream.js'
+import { TwilioPlayout } from './twilioPlayout.js'
 
 export interface BridgeDeps extends CallDeps {
   config: Pick<Config, 'openai'>
@@ -42,34 +43,14 @@ export interface StreamSocket {
 
 /** Caller audio kept, once the stream is verified, while the agent's session gets ready (2 s of 20 ms frames). */
 const MAX_HELD_FRAMES = 100
-/** A progress mark every second of audio sent bounds the error of the played-time estimate. */
-const PROGRESS_MARK_MS = 1_000
-
-/** A response's audio as it plays on Twilio's side, in Twilio's stream clock (ms). */
-interface Playing {
-  itemId: string
-  /** Audio sent for the item so far. */
-  sentMs: number
-  /** When, in stream time, the item's first audio started playing (our model of Twilio's queue). */
-  startsAt: number
-  /** How much has played by the marks Twilio echoed. */
-  playedMs: number
-  nextMarkAt: number
-}
-
-const KEYS: Record<string, { outcome: Outcome; evidence: string; meaning: string }> = {
-  '1': { outcome: 'confirmed', evidence: 'Pressed 1 on the keypad to confirm.', meaning: 'to confirm the order' },
-  '2': { outcome: 'cancelled', evidence: 'Pressed 2 on the keypad to cancel.', meaning: 'to cancel the order' },
-}
-
-const quote = (words: string | undefined) => (words ? `“${words}”` : 'no words were transcribed')
 
 /**
  * One call's voice agent: Twilio's media stream on one side, an OpenAI Realtime session on the
  * other, nothing shared with other calls. Audio passes through untouched (µ-law both ways). The
  * agent greets as soon as the stream starts, can be interrupted (the audio Twilio still holds is
- * cleared and the model told how much was heard), takes answers by voice or keypad and records
- * them with the customer's own words, and says goodbye before the line drops.
+ * cleared and the model told how much was heard: the TwilioPlayout's business), takes answers by
+ * voice or keypad and records them with the customer's own words (what each answer means is
+ * domain/callOutcome.ts's), and says goodbye before the line drops.
  *
  * Until its `start` is verified a stream is a stranger's: anything but `connected` and `start`
  * closes it, nothing it sends is kept, and it is closed if it has not proved itself within
@@ -78,21 +59,14 @@ const quote = (words: string | undefined) => (words ? `“${words}”` : 'no wor
 export class CallBridge {
   private phase: 'waiting' | 'checking' | 'live' | 'closed' = 'waiting'
   private context: CallContext | undefined
-  private streamSid = ''
   private session: AgentSession | undefined
   private ready = false
   private held: string[] = []
   private startedAt = 0
   private greetingMs: number | null = null
   private greeted = false
-  // Twilio's stream clock, from the caller's media timestamps, and when we last heard it.
-  private streamMs = 0
-  private streamMsAt = 0
-  // The agent's audio in Twilio's queue.
-  private generation = 0
-  private playing: Playing | undefined
-  private queueEndsAt = 0
-  private pendingEndMarks = 0
+  /** The agent's audio in Twilio's queue; there from the moment the stream is live. */
+  private playout: TwilioPlayout | undefined
   // The model's responses.
   private responding = false
   private nextResponse: { instructions?: string } | undefined
@@ -163,7 +137,7 @@ export class CallBridge {
     this.log = callLog(this.deps.log, { id: attempt.id, orderId: context.orderId, callSid: start.callSid || context.callSid })
     // The socket closed (or ran out of time) while its start was checked: the token is spent, so the stream is written down as over.
     if (this.phase !== 'checking') return this.recordEnd('customer_hung_up')
-    this.streamSid = start.streamSid
+    this.playout = new TwilioPlayout(this.socket, start.streamSid)
     this.startedAt = this.deps.now()
     this.phase = 'live'
     this.clearTimer('start')
@@ -199,22 +173,16 @@ export class CallBridge {
   // — caller → agent ——————————————————————————————————————————————
 
   private onCallerAudio(payload: string, timestamp: number, receivedAt: number) {
-    this.streamMs = timestamp
-    this.streamMsAt = Date.now()
+    this.playout?.clockAt(timestamp)
     if (this.ready && this.session) {
       this.session.connection.appendAudio(payload)
       this.deps.metrics.frameToModel(receivedAt)
     } else if (this.held.length < MAX_HELD_FRAMES) this.held.push(payload)
   }
 
-  /** Twilio's stream clock now: the last media timestamp plus the time since it arrived. */
-  private streamNow() {
-    return this.streamMs + (this.streamMsAt ? Date.now() - this.streamMsAt : 0)
-  }
-
   private onKey(digit: string) {
     if (!this.context || this.phase !== 'live') return
-    const key = KEYS[digit]
+    const key = decideKey(digit)
     void this.note(`Pressed ${digit} on the keypad`)
     if (key) void this.answer(key.outcome, key.evidence)
     this.interrupt(true)
@@ -235,7 +203,7 @@ export class CallBridge {
       case 'response.output_audio.delta':
         return this.playAudio(event.item_id, event.delta)
       case 'response.output_audio.done':
-        return this.markEndOfAudio(event.item_id)
+        return this.playout?.endOfItem(event.item_id)
       case 'response.output_audio_transcript.done':
         if (event.transcript) void this.transcribe('agent', event.transcript)
         return
@@ -258,7 +226,7 @@ export class CallBridge {
           const next = this.nextResponse
           this.nextResponse = undefined
           this.respond(next.instructions)
-        } else if (this.ending && this.pendingEndMarks === 0) this.hangUpNow()
+        } else if (this.ending && this.playout?.endMarksPending === 0) this.hangUpNow()
         return
       case 'error':
         // Most errors leave the session usable (OpenAI says so); the call goes on.
@@ -270,65 +238,28 @@ export class CallBridge {
 
   /** The model's audio on to Twilio; `receivedAt` (`performance.now()`) when it came by the fast path, for the latency metric. */
   private playAudio(itemId: string, delta: string, receivedAt?: number) {
-    if (this.hungUp) return
-    const now = this.streamNow()
-    if (!this.playing || this.playing.itemId !== itemId)
-      this.playing = { itemId, sentMs: 0, startsAt: Math.max(now, this.queueEndsAt), playedMs: 0, nextMarkAt: PROGRESS_MARK_MS }
+    if (this.hungUp || !this.playout) return
     if (this.greetingMs === null) this.greetingMs = this.deps.now() - this.startedAt
-    this.socket.send(audioMessage(this.streamSid, delta))
+    this.playout.play(itemId, delta)
     if (receivedAt !== undefined) this.deps.metrics.frameToCaller(receivedAt)
-    // base64 → bytes → ms of 8 kHz µ-law (8 bytes a millisecond).
-    const bytes = (delta.length * 3) / 4 - (delta.endsWith('==') ? 2 : delta.endsWith('=') ? 1 : 0)
-    const ms = bytes / 8
-    const p = this.playing
-    p.sentMs += ms
-    this.queueEndsAt = Math.max(this.queueEndsAt, now) + ms
-    if (p.sentMs >= p.nextMarkAt) {
-      this.socket.send(markMessage(this.streamSid, `${this.generation}:${itemId}:${p.sentMs}`))
-      p.nextMarkAt += PROGRESS_MARK_MS
-    }
     this.clearTimer('silence')
   }
 
-  private markEndOfAudio(itemId: string) {
-    const p = this.playing
-    if (!p || p.itemId !== itemId) return
-    this.pendingEndMarks++
-    this.socket.send(markMessage(this.streamSid, `${this.generation}:${itemId}:${p.sentMs}:end`))
-  }
-
-  /** Twilio played everything queued before a mark. Marks of a cleared generation are stale. */
+  /** Twilio has played a mark; once all the agent said has been heard, the call ends or the silence is timed. */
   private onMarkPlayed(name: string) {
-    const [generation, itemId, ms, end] = name.split(':')
-    if (Number(generation) !== this.generation) return
-    const p = this.playing
-    if (p && p.itemId === itemId) p.playedMs = Math.max(p.playedMs, Number(ms))
-    if (end !== 'end') return
-    this.pendingEndMarks = Math.max(0, this.pendingEndMarks - 1)
-    if (this.pendingEndMarks > 0 || this.responding) return
-    // All the agent said has been heard.
+    if (!this.playout?.markPlayed(name) || this.responding) return
     if (this.ending) return this.hangUpNow()
     this.later('silence', this.timing.silenceMs, () => this.onSilence())
   }
 
   /**
    * Barge-in: the caller speaks (or presses a key) while the agent's audio is still queued at
-   * Twilio. Drop what Twilio holds, and tell the model how much of its answer was heard: the
-   * larger of the played marks and the stream clock since the item began playing, never more
-   * than was sent. Marks sent before the clear come back at once; a new generation ignores them.
+   * Twilio. The playout drops what Twilio holds and says how much of the answer was heard; the
+   * model is told, so its record of the conversation ends where the caller stopped listening.
    */
   private interrupt(cancelResponse: boolean) {
-    const p = this.playing
-    const now = this.streamNow()
-    if (p && this.queueEndsAt > now) {
-      const heard = Math.floor(Math.min(p.sentMs, Math.max(p.playedMs, now - p.startsAt, 0)))
-      this.socket.send(clearMessage(this.streamSid))
-      this.session?.connection.send({ type: 'conversation.item.truncate', item_id: p.itemId, content_index: 0, audio_end_ms: heard })
-      this.generation++
-      this.pendingEndMarks = 0
-      this.queueEndsAt = now
-      this.playing = undefined
-    }
+    const cut = this.playout?.clear()
+    if (cut) this.session?.connection.send({ type: 'conversation.item.truncate', item_id: cut.itemId, content_index: 0, audio_end_ms: cut.heardMs })
     if (cancelResponse && this.responding) this.session?.connection.send({ type: 'response.cancel' })
   }
 
@@ -346,34 +277,19 @@ export class CallBridge {
   // — answers ———————————————————————————————————————————————————
 
   private async onTool(name: string, callId: string, argumentsJson: string) {
-    let args: Record<string, unknown> = {}
-    try {
-      args = JSON.parse(argumentsJson)
-    } catch {
-      // arguments the model garbled: the words on record still say what the customer wanted
-    }
-    const text = (key: string) => (typeof args[key] === 'string' ? (args[key] as string).slice(0, 500) : '')
-    const words = quote(this.lastWords)
-    switch (name) {
-      case 'confirm_order':
-        await this.answer('confirmed', `Confirmed on the call: ${words}.`)
+    const settings = this.context?.settings
+    const answer = settings && decideToolCall(name, argumentsJson, { lastWords: this.lastWords, now: this.deps.now(), callingHours: settings.callingHours, timezone: settings.timezone })
+    switch (answer?.action) {
+      case 'answer':
+        await this.answer(answer.outcome, answer.evidence)
         break
-      case 'cancel_order':
-        await this.answer('cancelled', `Cancelled on the call${text('reason') ? `: ${text('reason')}` : ''}. The customer said ${words}.`)
-        break
-      case 'request_changes':
-        await this.answer('needs_review', `Asked for changes: ${text('details') || 'not said'}. The customer said ${words}.`)
-        break
-      case 'wrong_number':
-        await this.answer('invalid_phone', `The person who answered said it is the wrong number: ${words}.`)
-        break
-      case 'request_callback':
-        await this.callBack(text('when'), words)
+      case 'call_back':
+        await this.callBack(answer.at, answer.evidence)
         break
       case 'end_call':
         this.ending ??= 'agent_ended'
         break
-      default:
+      case 'unknown_tool':
         this.log.warn('the model called a tool that does not exist', { name })
     }
     this.session?.connection.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output: JSON.stringify({ ok: true }) } })
@@ -387,13 +303,9 @@ export class CallBridge {
     await this.note(`Recorded: ${outcome}`)
   }
 
-  private async callBack(when: string, words: string) {
+  private async callBack(at: number, evidence: string) {
     if (!this.context) return
-    const { callingHours, timezone } = this.context.settings
-    const now = this.deps.now()
-    // "Later" with no time: two hours on, inside the calling hours.
-    const at = callbackTime(when, now, callingHours, timezone) ?? callbackTime(new Date(now + 2 * 3600_000).toISOString(), now, callingHours, timezone)!
-    if (await recordCallback(this.deps.db, this.context.orderId, at, `Asked to be called back${when ? ` (${when})` : ''}: ${words}.`, now)) this.deps.metrics.callbackScheduled()
+    if (await recordCallback(this.deps.db, this.context.orderId, at, evidence, this.deps.now())) this.deps.metrics.callbackScheduled()
     await this.note(`Call back at ${new Date(at).toISOString()}`)
   }
 

@@ -1,10 +1,6 @@
-import { timingSafeEqual } from 'node:crypto'
-import { and, eq } from 'drizzle-orm'
 import type { MiddlewareHandler } from 'hono'
 import type { UpgradeWebSocket, WSContext } from 'hono/ws'
-import { findAttempt, sha256Hex, type Attempt } from '../calls/attempts.js'
 import { isSignedByTwilio, mediaStreamUrl } from '../calls/twilio.js'
-import { callAttempts } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
 import { addressBucket } from '../utils/clientAddress.js'
 import { CallBridge, type BridgeDeps, type StreamSocket } from './callBridge.js'
@@ -25,39 +21,16 @@ export const MAX_UNVERIFIED_PER_ADDRESS = 16
 /** A closed stream that does not finish the closing handshake in this long is dropped (ws would wait 30 s). */
 const CLOSE_GRACE_MS = 1_000
 
-/** Twilio's `start` message, the part we check. */
-interface StartMessage {
-  event: 'start'
-  start: { callSid?: string; customParameters?: Record<string, string> }
-}
-
-const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
-
-/**
- * Lets a media stream in only as the call it claims to be: its `start` must name an attempt and
- * present that attempt's one-time token, for the Call SID we placed. The token is consumed here,
- * so a replayed `start` is refused.
- */
-export async function acceptStream(deps: Pick<AppDeps, 'db' | 'now'>, message: StartMessage): Promise<Attempt | undefined> {
-  const { attemptId, token } = message.start.customParameters ?? {}
-  if (!attemptId || !token) return undefined
-  const attempt = await findAttempt(deps.db, attemptId)
-  if (!attempt?.streamTokenHash || !sameHash(attempt.streamTokenHash, sha256Hex(token))) return undefined
-  if (attempt.callSid && attempt.callSid !== message.start.callSid) return undefined
-  const used = await deps.db
-    .update(callAttempts)
-    .set({ streamTokenHash: null, streamState: 'open', callSid: message.start.callSid ?? attempt.callSid, updatedAt: deps.now() })
-    .where(and(eq(callAttempts.id, attempt.id), eq(callAttempts.streamTokenHash, attempt.streamTokenHash)))
-    .run()
-  return used.changes === 1 ? attempt : undefined
-}
-
 /**
  * Twilio's docs say the stream's upgrade request is signed; Twilio's own newer code says it is
- * not (reference §1.6). So: a signature that is present must be right; its absence is allowed,
- * and the one-time token in `start` is what lets a stream in.
+ * not (twilio/twilio-agent-connect-python: "Twilio doesn't sign it"). So: a signature that is
+ * present must be right; its absence is allowed, and the one-time token in `start` is what lets a
+ * stream in (streamAdmission.ts).
+ *
+ * @example
+ * app.get('/twilio/media-stream', checkUpgradeSignature(deps), mediaStreamRoute(deps, upgradeWebSocket))
  */
-export function checkUpgradeSignature(deps: AppDeps): MiddlewareHandler {
+export function checkUpgradeSignature(deps: Pick<AppDeps, 'config' | 'twilio' | 'log'>): MiddlewareHandler {
   return async (c, next) => {
     const signature = c.req.header('x-twilio-signature')
     const url = mediaStreamUrl(deps.config.publicUrl)

@@ -1,4 +1,5 @@
 import type { RealtimeFunctionTool } from 'openai/resources/realtime/realtime'
+import type { ToolName } from '../domain/callOutcome.js'
 
 const object = (properties: Record<string, { type: 'string'; description: string }> = {}, required: string[] = []) => ({
   type: 'object',
@@ -7,8 +8,11 @@ const object = (properties: Record<string, { type: 'string'; description: string
   additionalProperties: false,
 })
 
-/** The functions the agent may call; each records the customer's answer (see callBridge.ts). */
-export const AGENT_TOOLS: RealtimeFunctionTool[] = [
+/**
+ * The functions the agent may call, as the model is told of them. What each one records is
+ * decided in domain/callOutcome.ts (decideToolCall), which names them (ToolName).
+ */
+export const AGENT_TOOLS: Array<RealtimeFunctionTool & { name: ToolName }> = [
   {
     type: 'function',
     name: 'confirm_order',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { audioMessage, readStreamMessage } from './twilioMediaStream.js'
 
-// Shapes as Twilio sends them (reference: twilio-openai-realtime.md §1).
+// Shapes as Twilio sends them (twilio.com/docs/voice/media-streams/websocket-messages).
 const media = (payload: string, timestamp = '5020') =>
   `{"event":"media","sequenceNumber":"253","media":{"track":"inbound","chunk":"252","timestamp":"${timestamp}","payload":"${payload}"},"streamSid":"MZ18ad3ab5a668481ce02b83e7395059f0"}`
 

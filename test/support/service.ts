@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.js'
 import { completeSandboxSecrets } from '../../src/sandbox/secrets.js'
+import { simulateMissingServices } from '../../src/sandbox/simulatedServices.js'
+import type { RealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
+import type { TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
 import { startService, type RunningService, type ServiceOptions } from '../../src/service.js'
 import { createLogger } from '../../src/utils/log.js'
 
@@ -25,6 +28,10 @@ export const LIVE_ENV = {
 }
 
 export interface TestService extends RunningService {
+  /** The simulated Twilio calls go to, when `env` gives no Twilio credentials. */
+  twilioSimulator: TwilioSimulator | undefined
+  /** The simulated OpenAI Realtime agents talk to, when `env` gives no OpenAI key. */
+  realtimeSimulator: RealtimeSimulator | undefined
   /** Every log line the service wrote, as JSON text. */
   logs: string[]
   /** Calls the JSON API with the admin token; `token: null` sends none. */
@@ -32,7 +39,10 @@ export interface TestService extends RunningService {
   directory: string
 }
 
-/** Starts callconfirm as it runs in production, on a loopback port with its own database. */
+/**
+ * Starts callconfirm as it runs in production, on a loopback port with its own database; each
+ * outside service `env` gives no credentials for is simulated in this process, as in the sandbox.
+ */
 export async function startTestService(env: Record<string, string> = {}, options: ServiceOptions = { schedule: false }): Promise<TestService> {
   const directory = mkdtempSync(join(tmpdir(), 'callconfirm-test-'))
   const config = loadConfig({
@@ -46,9 +56,15 @@ export async function startTestService(env: Record<string, string> = {}, options
     ...env,
   })
   const logs: string[] = []
-  const service = await startService(completeSandboxSecrets(config).config, createLogger('debug', (l) => logs.push(l)), options)
+  const simulated = await simulateMissingServices(config)
+  const service = await startService(completeSandboxSecrets(config).config, createLogger('debug', (l) => logs.push(l)), simulated.services, options).catch(async (error) => {
+    await simulated.close()
+    throw error
+  })
   return {
     ...service,
+    twilioSimulator: simulated.twilio,
+    realtimeSimulator: simulated.realtime,
     logs,
     directory,
     async api(method, path, body, opts = {}) {
@@ -65,6 +81,7 @@ export async function startTestService(env: Record<string, string> = {}, options
     },
     async close() {
       await service.close()
+      await simulated.close()
       rmSync(directory, { recursive: true, force: true })
     },
   }

@@ -1,6 +1,5 @@
 import { finalCallTags } from '../finalTags.js'
-import type { StoreOrderState } from '../orderState.js'
-import type { Store } from '../records.js'
+import type { PlatformStore, StoreOrderState } from '../platform.js'
 import { adminHttpStatus, type ShopifyAdmin } from './adminApi.js'
 
 const ORDER_BEFORE_CALL = `#graphql
@@ -18,7 +17,7 @@ interface OrderBeforeCall {
 }
 
 /** Reads a Shopify order through the Admin GraphQL API just before its customer is called. */
-export async function readShopifyOrder(admin: ShopifyAdmin, store: Store, accessToken: string, platformOrderId: string): Promise<StoreOrderState> {
+export async function readShopifyOrder(admin: ShopifyAdmin, store: PlatformStore, accessToken: string, platformOrderId: string): Promise<StoreOrderState> {
   let data: OrderBeforeCall
   try {
     data = await admin.graphql<OrderBeforeCall>(store.domain, accessToken, ORDER_BEFORE_CALL, { id: `gid://shopify/Order/${platformOrderId}` })

@@ -8,8 +8,9 @@ import { Page, problemPage } from '../../pages/layout.js'
 import type { ConnectLinkCheck } from '../connectLinks.js'
 import { installStateHash, recentlySpentInstall, rememberInstallState, spendInstallState, type SpentInstall } from '../installStates.js'
 import { findStore, findStoreByDomain } from '../records.js'
-import { storeAddressRefusal, wooSiteUrl } from '../registration.js'
+import { storeAddressRefusal } from '../storeAddress.js'
 import { finishWooConnect, pendingKeysContext } from './connectKeys.js'
+import { wooSiteUrl } from './siteUrl.js'
 
 /** How long a merchant may take to log in to WordPress and approve. */
 const CONNECT_STATE_TTL_MS = 30 * 60_000

@@ -23,7 +23,13 @@ const wooOrderSchema = z.object({
 })
 
 /** Statuses that mean the order will not ship, whatever the customer would say. */
-const CLOSED_STATUSES = new Set(['cancelled', 'failed', 'refunded', 'trash'])
+export const CLOSED_STATUSES: ReadonlySet<string> = new Set(['cancelled', 'failed', 'refunded', 'trash'])
+
+/** What the read-back and the write-back look at in an order the REST API returns. */
+export interface WooOrder {
+  status: string
+  meta_data?: Array<{ key: string; value: unknown }>
+}
 
 /** The status WooCommerce's block checkout gives an order the customer has not placed yet. */
 export const CHECKOUT_DRAFT = 'checkout-draft'

@@ -1,8 +1,24 @@
 import type { StoreSettings } from '../../domain/settings.js'
-import type { StoreCredentials } from '../records.js'
 import type { StoreNetwork } from '../storeAddress.js'
 
-export type WooCredentials = Extract<StoreCredentials, { platform: 'woocommerce' }>
+/** A WooCommerce store's REST API key pair (read_write). */
+export interface WooCredentials {
+  platform: 'woocommerce'
+  consumerKey: string
+  consumerSecret: string
+}
+
+/**
+ * The WooCommerce keys a store's credentials are: a store's are always its own platform's, so
+ * any others here are a bug, and fail loudly rather than be sent to the store.
+ *
+ * @example
+ * wooOnly(ctx.credentials).consumerKey
+ */
+export function wooOnly(credentials: { platform: string }): WooCredentials {
+  if (credentials.platform !== 'woocommerce') throw new Error(`expected a WooCommerce store's credentials, got ${credentials.platform}'s`)
+  return credentials as WooCredentials
+}
 
 /** What a REST call to one store needs: where it is (and how it wants its keys), the keys, and the guarded network. */
 export interface WooApi {

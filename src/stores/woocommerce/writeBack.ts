@@ -1,6 +1,7 @@
 import type { WriteBackPlan } from '../../domain/writeBack.js'
 import { StoreAddressRefused } from '../storeAddress.js'
 import { firstLine, withStoreWords, WriteBackError } from '../writeBackError.js'
+import type { WooOrder } from './order.js'
 import { OUTCOME_META_KEY } from './orderBeforeCall.js'
 import { wooRequest, WooError, type WooApi } from './restApi.js'
 
@@ -9,11 +10,6 @@ export const SUMMARY_META_KEY = '_callconfirm_summary'
 
 /** Statuses an order is in before it ships: the only ones the store's status mapping moves it from. */
 const OPEN_STATUSES = new Set(['pending', 'on-hold', 'processing'])
-
-interface WooOrder {
-  status: string
-  meta_data?: Array<{ key: string; value: unknown }>
-}
 
 /**
  * Brings a WooCommerce order to what the plan says, through the REST API v3: a private order

@@ -1,0 +1,307 @@
+/**
+ * Every decision about how an order's calling ends, in one place: an order with no number to
+ * call, what the store says just before dialling, Twilio refusing a call, the customer's answer
+ * (a tool the agent calls or a key they press), and a call that has ended. Pure: the facts and
+ * `now` come in, a decision goes out; `calls/` and `voice/` do the writing and the telephony.
+ * (The dial policy's own refusals — not a customer's line, outside the allowed countries — are
+ * decided with the rest of that policy, in dialPolicy.ts decideDial.)
+ */
+import { callbackTime, type CallingHours } from './callingWindow.js'
+import type { Outcome, SkipReason } from './order.js'
+import { maskPhone } from './phone.js'
+import { nextRetryAt, type LadderSettings } from './retryLadder.js'
+
+// — no number to call ——————————————————————————————————————————————
+
+/** A final outcome with the sentence the merchant reads about it. */
+export interface ClosedWith {
+  outcome: Outcome
+  evidence: string
+}
+
+/**
+ * An order that has no number we may dial is closed as `invalid_phone`, saying why without
+ * repeating the number: the first reason a number was refused (premium-rate and the like), else
+ * that the first number is not valid where the order is, else that there was none.
+ *
+ * @example
+ * noNumberToCall({ phones: [] })
+ * // → { outcome: 'invalid_phone', evidence: 'The order has no phone number.' }
+ */
+export function noNumberToCall(found: {
+  /** The numbers on the order, most useful first. */
+  phones: readonly string[]
+  /** The countries they were read against (shipping, billing, the store's). */
+  countries?: readonly string[]
+  /** Why a valid number was still refused (lineTypeRefusal), if one was. */
+  refused?: string | undefined
+}): ClosedWith & { outcome: 'invalid_phone' } {
+  const first = found.phones[0]
+  if (found.refused) return { outcome: 'invalid_phone', evidence: found.refused }
+  if (first === undefined) return { outcome: 'invalid_phone', evidence: 'The order has no phone number.' }
+  const countries = (found.countries ?? []).join(', ')
+  return { outcome: 'invalid_phone', evidence: `The order's phone number (${maskPhone(first)}) is not a valid number for ${countries}.` }
+}
+
+// — the store, just before dialling ———————————————————————————————————
+
+/** What the store says about an order when it is read back just before the call. */
+export type OrderInStore = 'open' | 'cancelled' | 'fulfilled' | 'answered' | 'not_found' | 'access_revoked' | 'unreachable'
+
+export type BeforeDialing = { action: 'call' } | { action: 'stop'; reason: SkipReason }
+
+const STOP_FOR: Partial<Record<OrderInStore, SkipReason>> = {
+  cancelled: 'cancelled_in_store',
+  fulfilled: 'fulfilled_in_store',
+  answered: 'already_answered',
+  not_found: 'order_not_found',
+  access_revoked: 'store_access_revoked',
+}
+
+/**
+ * Whether to place the call, given the order as the store has it now. Cancelled, fulfilled,
+ * already answered, gone, or a store that refuses our credentials: calling stops, with that
+ * reason. A store that cannot be reached does not stop the confirmation; the customer will say.
+ *
+ * @example
+ * decideBeforeDialing('fulfilled') // → { action: 'stop', reason: 'fulfilled_in_store' }
+ * decideBeforeDialing('unreachable') // → { action: 'call' }
+ */
+export function decideBeforeDialing(state: OrderInStore): BeforeDialing {
+  const reason = STOP_FOR[state]
+  return reason ? { action: 'stop', reason } : { action: 'call' }
+}
+
+// — Twilio refusing the call ——————————————————————————————————————————
+
+/**
+ * How Twilio answered a `calls.create` that did not place the call: no clear answer (a timeout,
+ * a 5xx: the call may exist), a number it will never dial, a number the account may not call,
+ * or a refusal for now (429, other 4xx). `code` is Twilio's error code, when it gave one.
+ */
+export type DialRefusal = { kind: 'no_clear_answer' } | { kind: 'undiallable' | 'forbidden' | 'refused'; code: number | undefined }
+
+export type AfterRefusal =
+  | { action: 'close'; outcome: 'invalid_phone' | 'failed'; evidence: string }
+  /** Leave the attempt for recovery, which asks Twilio for the calls to the number before dialling again. */
+  | { action: 'recover'; at: number }
+  /** Try again at `at`; the refused attempt is not counted as a call. */
+  | { action: 'retry'; at: number }
+
+/** How long before recovery looks for a call whose creation went unanswered. */
+const RECOVERY_DELAY_MS = 60_000
+/** How long to wait before trying again when Twilio refused to place a call for now. */
+const TWILIO_UNAVAILABLE_RETRY_MS = 60_000
+
+/**
+ * What a refused dial means for the order: an undiallable number closes it as `invalid_phone`,
+ * a forbidden one as `failed` (the operator must check the geo permissions); no clear answer
+ * leaves it to recovery, and any other refusal tries again shortly.
+ *
+ * @example
+ * decideDialRefusal({ kind: 'undiallable', code: 21211 }, now)
+ * // → { action: 'close', outcome: 'invalid_phone', evidence: 'Twilio refused the number (21211).' }
+ */
+export function decideDialRefusal(refusal: DialRefusal, now: number): AfterRefusal {
+  switch (refusal.kind) {
+    case 'no_clear_answer':
+      return { action: 'recover', at: now + RECOVERY_DELAY_MS }
+    case 'undiallable':
+      return { action: 'close', outcome: 'invalid_phone', evidence: `Twilio refused the number (${refusal.code}).` }
+    case 'forbidden':
+      return { action: 'close', outcome: 'failed', evidence: `The Twilio account may not call this number (${refusal.code}); check its geo permissions.` }
+    case 'refused':
+      return { action: 'retry', at: now + TWILIO_UNAVAILABLE_RETRY_MS }
+  }
+}
+
+// — the customer's answer ————————————————————————————————————————————
+
+/** The functions the agent may call (their definitions for the model: voice/tools.ts). */
+export const TOOL_NAMES = ['confirm_order', 'cancel_order', 'request_changes', 'request_callback', 'wrong_number', 'end_call'] as const
+export type ToolName = (typeof TOOL_NAMES)[number]
+
+export type Answer =
+  /** The customer answered: the outcome the call's end makes final. */
+  | { action: 'answer'; outcome: Outcome; evidence: string }
+  /** Not final: the order is queued again for `at`. */
+  | { action: 'call_back'; at: number; evidence: string }
+  /** The agent has said goodbye; nothing is recorded. */
+  | { action: 'end_call' }
+  /** The model called a function it was never given. */
+  | { action: 'unknown_tool' }
+
+export interface AnswerContext {
+  /** The customer's last transcribed words, quoted as evidence. */
+  lastWords: string | undefined
+  now: number
+  callingHours: CallingHours
+  timezone: string
+}
+
+/** Longest text taken from a tool's argument: the model is not trusted to keep it short. */
+const MAX_ARGUMENT_CHARS = 500
+/** "Later" with no time: called back this long after now, inside the calling hours. */
+const DEFAULT_CALLBACK_MS = 2 * 3600_000
+
+const quote = (words: string | undefined) => (words ? `“${words}”` : 'no words were transcribed')
+
+function readArguments(json: string): (key: string) => string {
+  let args: Record<string, unknown> = {}
+  try {
+    args = JSON.parse(json)
+  } catch {
+    // arguments the model garbled: the words on record still say what the customer wanted
+  }
+  return (key) => (typeof args?.[key] === 'string' ? (args[key] as string).slice(0, MAX_ARGUMENT_CHARS) : '')
+}
+
+/**
+ * What a function the agent called records: `confirm_order` → `confirmed`, `cancel_order` →
+ * `cancelled` with the reason, `request_changes` → `needs_review` with what they want,
+ * `wrong_number` → `invalid_phone`, `request_callback` → queued again at the next such local time
+ * within the calling hours (two hours on if no time was understood). The evidence quotes the
+ * customer's last words.
+ *
+ * @example
+ * decideToolCall('cancel_order', '{"reason":"too dear"}', { lastWords: 'Jo', now, callingHours, timezone })
+ * // → { action: 'answer', outcome: 'cancelled', evidence: 'Cancelled on the call: too dear. The customer said “Jo”.' }
+ */
+export function decideToolCall(name: string, argumentsJson: string, context: AnswerContext): Answer {
+  const text = readArguments(argumentsJson)
+  const words = quote(context.lastWords)
+  switch (name as ToolName) {
+    case 'confirm_order':
+      return { action: 'answer', outcome: 'confirmed', evidence: `Confirmed on the call: ${words}.` }
+    case 'cancel_order': {
+      const reason = text('reason')
+      return { action: 'answer', outcome: 'cancelled', evidence: `Cancelled on the call${reason ? `: ${reason}` : ''}. The customer said ${words}.` }
+    }
+    case 'request_changes':
+      return { action: 'answer', outcome: 'needs_review', evidence: `Asked for changes: ${text('details') || 'not said'}. The customer said ${words}.` }
+    case 'wrong_number':
+      return { action: 'answer', outcome: 'invalid_phone', evidence: `The person who answered said it is the wrong number: ${words}.` }
+    case 'request_callback': {
+      const when = text('when')
+      const { now, callingHours, timezone } = context
+      const later = new Date(now + DEFAULT_CALLBACK_MS).toISOString()
+      const at = callbackTime(when, now, callingHours, timezone) ?? callbackTime(later, now, callingHours, timezone)!
+      return { action: 'call_back', at, evidence: `Asked to be called back${when ? ` (${when})` : ''}: ${words}.` }
+    }
+    case 'end_call':
+      return { action: 'end_call' }
+    default:
+      return { action: 'unknown_tool' }
+  }
+}
+
+/** A keypad answer: the outcome, its evidence, and what the key means (told to the model). */
+export interface KeyAnswer extends ClosedWith {
+  meaning: string
+}
+
+const KEYS: Record<string, KeyAnswer> = {
+  '1': { outcome: 'confirmed', evidence: 'Pressed 1 on the keypad to confirm.', meaning: 'to confirm the order' },
+  '2': { outcome: 'cancelled', evidence: 'Pressed 2 on the keypad to cancel.', meaning: 'to cancel the order' },
+}
+
+/**
+ * What a key the customer pressed answers: 1 confirms, 2 cancels, any other key nothing.
+ *
+ * @example
+ * decideKey('1') // → { outcome: 'confirmed', evidence: 'Pressed 1 on the keypad to confirm.', meaning: 'to confirm the order' }
+ * decideKey('5') // → undefined
+ */
+export function decideKey(digit: string): KeyAnswer | undefined {
+  return Object.hasOwn(KEYS, digit) ? KEYS[digit] : undefined
+}
+
+// — a call that has ended ———————————————————————————————————————————
+
+/** True when Twilio's `AnsweredBy` says a machine (or a fax) picked up, not a person. */
+export const isMachine = (answeredBy: string | null | undefined): boolean => !!answeredBy && /^(machine|fax)/.test(answeredBy)
+
+/** A call as the settlement weighs it: Twilio's final status and who answered. */
+export interface CallFacts {
+  status: string
+  answeredBy: string | null
+}
+
+export interface EndedCall extends CallFacts {
+  id: string
+  /** How the conversation ended, when there was one (`agent_ended`, `customer_hung_up`, `agent_failed`, `silence`, `time_limit`). */
+  endReason: string | null
+  endedAt: number | null
+}
+
+export interface SettlementFacts {
+  /** The attempt whose call Twilio has ended. */
+  attempt: EndedCall
+  /** Its order now: undefined when it is gone; `outcome` is the answer recorded on the call, if any. */
+  order: { status: string; outcome: Outcome | null; evidence: string | null } | undefined
+  /** The order's newest attempt: news of an older one changes nothing. */
+  latestAttemptId: string | undefined
+  /** Every call the order has had (placed attempts, this one included), oldest first. */
+  calls: readonly CallFacts[]
+  /** The store's retry ladder; undefined when the store is gone (no more calls). */
+  ladder: LadderSettings | undefined
+}
+
+export type Settlement =
+  | { action: 'leave' }
+  /** `ladderRanOut`: closed because the retry ladder had no rung left. */
+  | { action: 'close'; outcome: Outcome; evidence: string; ladderRanOut: boolean }
+  | { action: 'requeue'; at: number }
+
+/** Conversations that ended before an answer, where calling again is right. */
+const RETRY_END_REASONS = new Set(['customer_hung_up', 'agent_failed'])
+
+/** What the merchant reads when an order's calls ran out: "4 calls: 1 busy, 3 not answered." */
+export function ladderSummary(calls: readonly CallFacts[]): string {
+  const kinds = new Map<string, number>()
+  for (const call of calls) {
+    const kind = isMachine(call.answeredBy)
+      ? 'reached voicemail'
+      : call.status === 'busy'
+        ? 'busy'
+        : call.status === 'failed'
+          ? 'failed to connect'
+          : 'not answered'
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1)
+  }
+  const parts = [...kinds].map(([kind, n]) => `${n} ${kind}`)
+  return `${calls.length} call${calls.length === 1 ? '' : 's'}: ${parts.join(', ')}.`
+}
+
+/**
+ * What the end of a call means for its order. Left alone when the order is no longer being
+ * called (a callback was requested on the call) or a newer attempt exists. A call a person
+ * answered closes the order with the answer recorded on it; with none, `needs_review`, unless the
+ * conversation broke off (the customer hung up, the agent failed), which climbs the retry ladder
+ * like an unanswered call (busy, no answer, a machine, a failure). When the ladder runs out:
+ * `needs_review` if a person ever answered, `voicemail` if the last call reached a machine,
+ * `failed` if no call ever connected, else `no_answer`, with a summary of the calls.
+ *
+ * @example
+ * decideSettlement({ attempt: { id: 'att_1', status: 'busy', answeredBy: null, endReason: null, endedAt: now },
+ *   order: { status: 'calling', outcome: null, evidence: null }, latestAttemptId: 'att_1',
+ *   calls: [{ status: 'busy', answeredBy: null }], ladder: store.settings }, now)
+ * // → { action: 'requeue', at: now + 15 min (or the calling hours' next opening) }
+ */
+export function decideSettlement(facts: SettlementFacts, now: number): Settlement {
+  const { attempt, order, calls, ladder } = facts
+  if (!order || order.status !== 'calling' || facts.latestAttemptId !== attempt.id) return { action: 'leave' }
+  const close = (outcome: Outcome, evidence: string, ladderRanOut = false): Settlement => ({ action: 'close', outcome, evidence, ladderRanOut })
+
+  const conversation = attempt.status === 'completed' && !isMachine(attempt.answeredBy)
+  if (conversation && order.outcome) return close(order.outcome, order.evidence ?? '')
+  if (conversation && !RETRY_END_REASONS.has(attempt.endReason ?? ''))
+    return close('needs_review', order.evidence ?? 'The customer answered, but the call ended before they confirmed or cancelled.')
+
+  const retryAt = ladder && nextRetryAt(calls.length, attempt.endedAt ?? now, ladder)
+  if (retryAt !== undefined) return { action: 'requeue', at: retryAt }
+  const spoke = calls.some((c) => c.status === 'completed' && !isMachine(c.answeredBy))
+  if (spoke) return close('needs_review', order.evidence ?? 'The customer answered but never gave an answer.', true)
+  const outcome: Outcome = isMachine(attempt.answeredBy) ? 'voicemail' : calls.every((c) => c.status === 'failed') ? 'failed' : 'no_answer'
+  return close(outcome, ladderSummary(calls), true)
+}

@@ -1,0 +1,37 @@
+import type { StoreContext, StorePlatform } from '../platform.js'
+import { shopifyOnly } from './credentials.js'
+import { readShopifyOrder } from './orderBeforeCall.js'
+import { shopifyRegistration } from './registration.js'
+import { shopifyTokenRefresh } from './tokenRefresh.js'
+import { writeShopifyOrder } from './writeBack.js'
+
+const accessToken = (ctx: StoreContext) => shopifyOnly(ctx.credentials).accessToken
+
+/**
+ * Shopify: orders are tagged (and optionally cancelled, or held from fulfillment) through the
+ * Admin GraphQL API; every shop's webhooks arrive at one URL and name their shop; the settings
+ * page opens inside the shop's admin.
+ */
+export const shopifyPlatform: StorePlatform = {
+  name: 'shopify',
+  label: 'Shopify',
+  domainField: 'shopDomain',
+  settingsFields: { tags: true, actions: ['cancelOnDecline', 'holdUntilConfirmed'] },
+  // Shopify vouches for the shop that installs us.
+  vouchesForInstalls: true,
+  registration: shopifyRegistration,
+  renewal: shopifyTokenRefresh,
+
+  /** `arbeni-shop.myshopify.com` → "Arbeni Shop". */
+  defaultCompanyName: (domain) =>
+    domain
+      .replace(/\.myshopify\.com$/, '')
+      .split('-')
+      .filter(Boolean)
+      .map((w) => w[0]!.toUpperCase() + w.slice(1))
+      .join(' '),
+  webhookUrl: (publicUrl) => `${publicUrl}/webhooks/shopify`,
+  settingsFrameAncestors: (domain) => `https://${domain} https://admin.shopify.com`,
+  readOrder: (ctx, platformOrderId) => readShopifyOrder(ctx.clients.shopify, ctx.store, accessToken(ctx), platformOrderId),
+  writeOrder: (ctx, platformOrderId, plan) => writeShopifyOrder(ctx.clients.shopify, ctx.store.domain, accessToken(ctx), platformOrderId, plan),
+}

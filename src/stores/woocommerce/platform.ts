@@ -1,0 +1,29 @@
+import type { StoreContext, StorePlatform } from '../platform.js'
+import { readWooOrder } from './orderBeforeCall.js'
+import { wooRegistration } from './registration.js'
+import { wooOnly, type WooApi } from './restApi.js'
+import { writeWooOrder } from './writeBack.js'
+
+const wooApi = (ctx: StoreContext): WooApi => ({ store: ctx.store, credentials: wooOnly(ctx.credentials), network: ctx.clients.storeNetwork })
+
+/**
+ * WooCommerce: orders get a private note, our meta and an optional status through the store's own
+ * REST API, over the guarded store network; each store's webhooks arrive at a URL of its own,
+ * signed with its own secret; its keys never expire.
+ */
+export const wooPlatform: StorePlatform = {
+  name: 'woocommerce',
+  label: 'WooCommerce',
+  domainField: 'siteUrl',
+  settingsFields: { tags: false, actions: ['wooStatusOnConfirmed', 'wooStatusOnCancelled'] },
+  // Anyone can run a WooCommerce store: STORE_SIGNUP=approve holds a new one for the operator.
+  vouchesForInstalls: false,
+  registration: wooRegistration,
+
+  /** `https://www.dyqani.al` → "dyqani.al". */
+  defaultCompanyName: (domain) => new URL(domain).hostname.replace(/^www\./, ''),
+  webhookUrl: (publicUrl, storeId) => `${publicUrl}/webhooks/woocommerce/${storeId}`,
+  settingsFrameAncestors: () => "'none'",
+  readOrder: (ctx, platformOrderId) => readWooOrder(wooApi(ctx), platformOrderId),
+  writeOrder: (ctx, platformOrderId, plan) => writeWooOrder(wooApi(ctx), platformOrderId, plan),
+}
