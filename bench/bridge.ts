@@ -12,7 +12,7 @@
  * directions are timed end to end, and frames lost or reordered are counted. Reported per
  * bridge: latency p50/p99 each way, CPU time per call-second and resident memory per call.
  */
-import { execSync, spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, execSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
@@ -66,7 +66,13 @@ interface Direction {
   reordered: number
   latencies: number[]
 }
-const direction = (n: number): Direction => ({ sent: Array(n).fill(0), lastSeq: Array(n).fill(-1), received: Array(n).fill(0), reordered: 0, latencies: [] })
+const direction = (n: number): Direction => ({
+  sent: Array(n).fill(0),
+  lastSeq: Array(n).fill(-1),
+  received: Array(n).fill(0),
+  reordered: 0,
+  latencies: [],
+})
 
 function arrived(d: Direction, text: string, measuring: boolean) {
   const f = readFrame(text)
@@ -96,7 +102,14 @@ async function startModel() {
         return onAudio(text)
       }
       const event = JSON.parse(text) as { type?: string; event?: string; session?: Record<string, unknown> }
-      if (event.type === 'session.update') ws.send(JSON.stringify({ type: 'session.updated', event_id: 'event_1', session: { ...event.session, audio: { input: { format: { type: 'audio/pcmu' } }, output: { format: { type: 'audio/pcmu' } } } } }))
+      if (event.type === 'session.update')
+        ws.send(
+          JSON.stringify({
+            type: 'session.updated',
+            event_id: 'event_1',
+            session: { ...event.session, audio: { input: { format: { type: 'audio/pcmu' } }, output: { format: { type: 'audio/pcmu' } } } },
+          }),
+        )
       if (event.type === 'response.create') {
         session.speaking = true
         ws.send(JSON.stringify({ type: 'response.created', event_id: 'event_2', response: { id: 'resp_1', status: 'in_progress' } }))
@@ -114,10 +127,11 @@ async function startModel() {
     set speakAtOnce(on: boolean) {
       speakAtOnce = on
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sessions) s.ws.terminate()
-      wss.close(() => http.close(() => resolve()))
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sessions) s.ws.terminate()
+        wss.close(() => http.close(() => resolve()))
+      }),
   }
 }
 
@@ -139,7 +153,20 @@ async function startCallconfirm(n: number, modelUrl: string, dir: string): Promi
     // Done orders: the scheduler leaves them alone; the bridge only needs the attempt and its order.
     const order = db
       .insert(orders)
-      .values({ storeId: 'st_bench', platformOrderId: String(i), name: `#${i}`, language: 'sq', items: [{ title: 'Atlete', quantity: 1 }], total: '4500.00', currency: 'ALL', paymentMethod: 'cod', status: 'done', outcome: 'confirmed', createdAt: 0, updatedAt: 0 })
+      .values({
+        storeId: 'st_bench',
+        platformOrderId: String(i),
+        name: `#${i}`,
+        language: 'sq',
+        items: [{ title: 'Atlete', quantity: 1 }],
+        total: '4500.00',
+        currency: 'ALL',
+        paymentMethod: 'cod',
+        status: 'done',
+        outcome: 'confirmed',
+        createdAt: 0,
+        updatedAt: 0,
+      })
       .returning()
       .get()
     const { attempt, streamToken } = await recordAttempt(db, order.id, Date.now())
@@ -189,7 +216,13 @@ async function startFloor(n: number, modelUrl: string): Promise<Bridge> {
 
 async function waitFor(url: string) {
   for (let i = 0; i < 200; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return
     await new Promise((r) => setTimeout(r, 50))
   }
   throw new Error(`${url} did not come up`)
@@ -252,7 +285,21 @@ async function measure(bridge: Bridge, pid: number, n: number, model: Awaited<Re
       })
       ws.once('open', () => {
         ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }))
-        ws.send(JSON.stringify({ event: 'start', sequenceNumber: '1', start: { accountSid: `AC${'5'.repeat(32)}`, streamSid: `MZ${String(i).padStart(32, '0')}`, callSid: call.callSid, tracks: ['inbound'], mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 }, customParameters: { attemptId: call.attemptId, token: call.token } }, streamSid: `MZ${String(i).padStart(32, '0')}` }))
+        ws.send(
+          JSON.stringify({
+            event: 'start',
+            sequenceNumber: '1',
+            start: {
+              accountSid: `AC${'5'.repeat(32)}`,
+              streamSid: `MZ${String(i).padStart(32, '0')}`,
+              callSid: call.callSid,
+              tracks: ['inbound'],
+              mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+              customParameters: { attemptId: call.attemptId, token: call.token },
+            },
+            streamSid: `MZ${String(i).padStart(32, '0')}`,
+          }),
+        )
         resolve(ws)
       })
       ws.once('error', reject)
@@ -274,12 +321,16 @@ async function measure(bridge: Bridge, pid: number, n: number, model: Awaited<Re
     tick++
     callers.forEach((ws, i) => {
       const seq = up.sent[i]!++
-      ws.send(`{"event":"media","sequenceNumber":"${seq + 2}","media":{"track":"inbound","chunk":"${seq + 1}","timestamp":"${tick * FRAME_MS}","payload":"${frame(i, seq)}"},"streamSid":"MZ${String(i).padStart(32, '0')}"}`)
+      ws.send(
+        `{"event":"media","sequenceNumber":"${seq + 2}","media":{"track":"inbound","chunk":"${seq + 1}","timestamp":"${tick * FRAME_MS}","payload":"${frame(i, seq)}"},"streamSid":"MZ${String(i).padStart(32, '0')}"}`,
+      )
     })
     for (const s of model.sessions) {
       if (!s.speaking || s.call === undefined) continue
       const seq = down.sent[s.call]!++
-      s.ws.send(`{"type":"response.output_audio.delta","event_id":"event_${seq}","response_id":"resp_1","item_id":"${s.itemId}","output_index":0,"content_index":0,"delta":"${frame(s.call, seq)}"}`)
+      s.ws.send(
+        `{"type":"response.output_audio.delta","event_id":"event_${seq}","response_id":"resp_1","item_id":"${s.itemId}","output_index":0,"content_index":0,"delta":"${frame(s.call, seq)}"}`,
+      )
     }
   }, FRAME_MS)
   await new Promise((r) => setTimeout(r, WARMUP_MS))
@@ -346,7 +397,9 @@ try {
         `${String(n).padStart(3)} calls ${name}: caller→model p50 ${ms(r.c2m.p50)} p99 ${ms(r.c2m.p99)}; model→caller p50 ${ms(r.m2c.p50)} p99 ${ms(r.m2c.p99)}; ` +
           `CPU ${r.cpu.toFixed(0)} µs per call-second (${r.cpuRange.map((v) => v.toFixed(0)).join('–')}); ${r.memory.toFixed(0)} KB per call; lost ${r.lost}, reordered ${r.reordered}`,
       )
-    console.log(`${String(n).padStart(3)} calls ratio      : CPU ×${(ours.cpu / floor.cpu).toFixed(2)}, worst-direction p99 ×${(ours.worstP99 / floor.worstP99).toFixed(2)}`)
+    console.log(
+      `${String(n).padStart(3)} calls ratio      : CPU ×${(ours.cpu / floor.cpu).toFixed(2)}, worst-direction p99 ×${(ours.worstP99 / floor.worstP99).toFixed(2)}`,
+    )
   }
 } finally {
   await model.close()

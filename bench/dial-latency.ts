@@ -19,10 +19,10 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.js'
 import { configuredServices } from '../src/configuredServices.js'
+import { startRealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { completeSandboxSecrets } from '../src/sandbox/secrets.js'
 import { deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
-import { startRealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { startTwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooOrder } from '../src/sandbox/woocommerce/simulator.js'
 import { startService } from '../src/service.js'
@@ -36,7 +36,12 @@ const FROM = '+35542000222'
 const dir = mkdtempSync(join(tmpdir(), 'callconfirm-dial-'))
 
 // The customer picks up after a second's ringing and hangs up two seconds into the greeting.
-const twilio = await startTwilioSimulator({ accountSid: ACCOUNT, authToken: TOKEN, fromNumbers: [FROM], defaultBehaviour: { kind: 'human', ringMs: 1000, hangUpAfterMs: 2000 } })
+const twilio = await startTwilioSimulator({
+  accountSid: ACCOUNT,
+  authToken: TOKEN,
+  fromNumbers: [FROM],
+  defaultBehaviour: { kind: 'human', ringMs: 1000, hangUpAfterMs: 2000 },
+})
 const realtime = await startRealtimeSimulator({ apiKey: 'sk-bench', firstAudioMs: 0 })
 const woo = await startWooCommerceSimulator()
 const port = await freePort()
@@ -77,7 +82,12 @@ try {
     const payload = wooOrderPayload({ id: 100 + i, customer: { ...SAMPLE_CUSTOMERS[1]!, phone: local } }) as unknown as WooOrder
     woo.addOrder(payload)
     const sentAt = Date.now()
-    await deliverWooWebhook({ url: `${service.url}/webhooks/woocommerce/${store.store.id}`, secret: store.webhook.secret, source: woo.siteUrl, payload })
+    await deliverWooWebhook({
+      url: `${service.url}/webhooks/woocommerce/${store.store.id}`,
+      secret: store.webhook.secret,
+      source: woo.siteUrl,
+      payload,
+    })
     const to = `+355${local.slice(1)}`
     const deadline = Date.now() + 10_000
     while (!twilio.calls.some((c) => c.to === to) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1))

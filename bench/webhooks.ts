@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { shopifyOrderPayload, SAMPLE_CUSTOMERS } from '../src/sandbox/sampleOrders.js'
+import { SAMPLE_CUSTOMERS, shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { payloadJson } from '../src/sandbox/storeWebhooks.js'
 
 const ORDERS = Number(process.env.ORDERS ?? 20_000)
@@ -82,8 +82,19 @@ async function startServer(): Promise<{ url: string; pid: number; stop: () => Pr
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 20_000
   for (;;) {
-    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false)
-    if (up) return { url, pid: child.pid!, stop: () => (child.kill('SIGTERM'), exited) }
+    const up = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+    if (up)
+      return {
+        url,
+        pid: child.pid!,
+        stop: () => {
+          child.kill('SIGTERM')
+          return exited
+        },
+      }
     if (child.exitCode !== null || Date.now() > deadline) throw new Error('the server did not start')
     await new Promise((r) => setTimeout(r, 50))
   }
@@ -214,7 +225,9 @@ try {
   const load = RATE ? `arriving at ${RATE}/s (open loop)` : `${CONCURRENCY} concurrent senders (closed loop)`
   console.log(`orders: ${ORDERS} signed Shopify orders/create (${Math.round(bytes)} B each), ${load}, after ${WARMUP} warm-up`)
   console.log(`throughput: ${Math.round(ORDERS / seconds)} orders/s (${seconds.toFixed(2)} s)`)
-  console.log(`latency: p50 ${ms(percentile(sorted, 50))}, p90 ${ms(percentile(sorted, 90))}, p99 ${ms(percentile(sorted, 99))}, max ${ms(sorted[sorted.length - 1]!)}`)
+  console.log(
+    `latency: p50 ${ms(percentile(sorted, 50))}, p90 ${ms(percentile(sorted, 90))}, p99 ${ms(percentile(sorted, 99))}, max ${ms(sorted[sorted.length - 1]!)}`,
+  )
   console.log(
     `cpu: server ${((serverUsed / seconds) * 100).toFixed(0)}% of a core, its main thread ${((mainUsed / seconds) * 100).toFixed(0)}% (${((mainUsed / ORDERS) * 1e6).toFixed(0)} µs per order; all threads ${((serverUsed / ORDERS) * 1e6).toFixed(0)} µs), load generator ${((clientUsed / seconds) * 100).toFixed(0)}%`,
   )

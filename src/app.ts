@@ -1,15 +1,15 @@
-import { Hono, type Context } from 'hono'
+import { sql } from 'drizzle-orm'
+import { type Context, Hono } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { bodyLimit } from 'hono/body-limit'
 import { HTTPException } from 'hono/http-exception'
-import { requestId, type RequestIdVariables } from 'hono/request-id'
+import { type RequestIdVariables, requestId } from 'hono/request-id'
 import type { UpgradeWebSocket } from 'hono/ws'
-import { sql } from 'drizzle-orm'
 import { connectLinkRoutes } from './admin/connectLinks.js'
 import { orderRoutes } from './admin/orders.js'
-import { requireTwilioSignature, twilioCallbackRoutes } from './calls/callbacks.js'
 import { statsRoutes } from './admin/stats.js'
 import { storeRoutes } from './admin/stores.js'
+import { requireTwilioSignature, twilioCallbackRoutes } from './calls/callbacks.js'
 import type { DashboardExtras } from './dashboard/extras.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import type { AppDeps } from './deps.js'
@@ -101,7 +101,9 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
     return c.json({ status: 'ok', sandbox: deps.config.sandbox })
   })
   // Prometheus: `authorization: { credentials: <ADMIN_TOKEN> }` in its scrape config.
-  app.get('/metrics', adminAuth, async (c) => c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }))
+  app.get('/metrics', adminAuth, async (c) =>
+    c.body(await deps.metrics.registry.metrics(), 200, { 'content-type': deps.metrics.registry.contentType }),
+  )
 
   // Webhook bodies are size-checked where they are read (stores/webhookRequest.ts).
   // Every answer, errors included (onError has set it by the time next() returns): non-2xx is what dashboards alert on.
@@ -122,13 +124,14 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   app.route('/settings', settingsRoutes(deps))
 
   app.route('/twilio', twilioCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
-  if (runtime.upgradeWebSocket) app.get('/twilio/media-stream', checkUpgradeSignature(deps), mediaStreamRoute({ ...deps, voiceTiming: options.voiceTiming }, runtime.upgradeWebSocket))
+  if (runtime.upgradeWebSocket)
+    app.get(
+      '/twilio/media-stream',
+      checkUpgradeSignature(deps),
+      mediaStreamRoute({ ...deps, voiceTiming: options.voiceTiming }, runtime.upgradeWebSocket),
+    )
 
-  app.use(
-    '/api/*',
-    adminAuth,
-    bodyLimit({ maxSize: API_BODY_LIMIT, onError: (c) => payloadTooLarge(c, API_BODY_LIMIT) }),
-  )
+  app.use('/api/*', adminAuth, bodyLimit({ maxSize: API_BODY_LIMIT, onError: (c) => payloadTooLarge(c, API_BODY_LIMIT) }))
   app.route('/api/stores', storeRoutes(deps))
   app.route('/api/connect-links', connectLinkRoutes(deps))
   app.route('/api/orders', orderRoutes(deps))

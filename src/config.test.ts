@@ -24,7 +24,13 @@ const problem = (env: Record<string, string>) => {
 describe('configuration', () => {
   it('runs in sandbox mode, on loopback, when calling credentials are missing, and says which', () => {
     const c = loadConfig({})
-    expect(c).toMatchObject({ sandbox: true, port: 3000, host: '127.0.0.1', publicUrl: 'http://localhost:3000', databasePath: './data/callconfirm.db' })
+    expect(c).toMatchObject({
+      sandbox: true,
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:3000',
+      databasePath: './data/callconfirm.db',
+    })
     expect(c.sandboxBecause).toEqual(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_NUMBER', 'OPENAI_API_KEY'])
     expect(c.openai).toMatchObject({ realtimeModel: 'gpt-realtime', realtimeUrl: 'wss://api.openai.com/v1/realtime' })
     expect(c.twilio.apiOrigin).toBe('https://api.twilio.com')

@@ -121,9 +121,7 @@ const envSchema = z.object({
   HOST: optional(z.string().trim()),
   PUBLIC_URL: optional(origin('https://callconfirm.example.com')),
   DATABASE_PATH: optional(z.string().trim()),
-  ADMIN_TOKEN: optional(
-    z.string().regex(/^[A-Za-z0-9._~+/-]{16,}=*$/, 'must be at least 16 characters of A-Z a-z 0-9 . _ ~ + / -'),
-  ),
+  ADMIN_TOKEN: optional(z.string().regex(/^[A-Za-z0-9._~+/-]{16,}=*$/, 'must be at least 16 characters of A-Z a-z 0-9 . _ ~ + / -')),
   ENCRYPTION_KEY: optional(
     z
       .string()
@@ -139,13 +137,28 @@ const envSchema = z.object({
   SHOPIFY_API_SECRET: optional(z.string().trim()),
   SHOPIFY_SCOPES: optional(z.string().trim()),
   SHOPIFY_ADMIN_API_ORIGIN: optional(origin('http://127.0.0.1:4001')),
-  TWILIO_ACCOUNT_SID: optional(z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')),
+  TWILIO_ACCOUNT_SID: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits'),
+  ),
   TWILIO_AUTH_TOKEN: optional(z.string().trim()),
-  TWILIO_FROM_NUMBER: optional(z.string().trim().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +35542123456')),
+  TWILIO_FROM_NUMBER: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +35542123456'),
+  ),
   TWILIO_API_ORIGIN: optional(origin('https://api.twilio.com')),
   OPENAI_API_KEY: optional(z.string().trim()),
   OPENAI_REALTIME_MODEL: optional(z.string().trim()),
-  OPENAI_VOICE: optional(z.string().trim().regex(/^[a-z]+$/, 'must be a voice name such as marin')),
+  OPENAI_VOICE: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z]+$/, 'must be a voice name such as marin'),
+  ),
   OPENAI_REALTIME_URL: optional(
     z
       .string()
@@ -168,7 +181,12 @@ const envSchema = z.object({
   ),
   SANDBOX: optional(flag),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
-  WORKER_ID: optional(z.string().trim().regex(/^[\w.-]{1,64}$/, 'must be letters, digits, . _ or -')),
+  WORKER_ID: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^[\w.-]{1,64}$/, 'must be letters, digits, . _ or -'),
+  ),
   MAX_CONCURRENT_CALLS: optional(z.coerce.number().int().min(1).max(1000)),
   TWILIO_CALLS_PER_SECOND: optional(z.coerce.number().positive().max(100)),
   STORE_SIGNUP: optional(z.enum(STORE_SIGNUP_MODES)),
@@ -206,8 +224,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     for (const name of missing) problems.push(`${name}: required when SANDBOX=0`)
     if (!e.ENCRYPTION_KEY) problems.push('ENCRYPTION_KEY: required outside sandbox mode (openssl rand -base64 32)')
     if (!e.ADMIN_TOKEN) problems.push('ADMIN_TOKEN: required outside sandbox mode (openssl rand -hex 24)')
-    if (!e.PUBLIC_URL?.startsWith('https://'))
-      problems.push('PUBLIC_URL: must be the public https:// origin that Twilio and the stores reach')
+    if (!e.PUBLIC_URL?.startsWith('https://')) problems.push('PUBLIC_URL: must be the public https:// origin that Twilio and the stores reach')
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
 

@@ -34,6 +34,7 @@ export function configuredRealtime(config: Config): RealtimeEndpoint | undefined
 export function configuredServices(config: Config): OutsideServices {
   const twilio = configuredTwilio(config)
   const realtime = configuredRealtime(config)
-  if (!twilio || !realtime) throw new Error('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER and OPENAI_API_KEY are required outside sandbox mode')
+  if (!twilio || !realtime)
+    throw new Error('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER and OPENAI_API_KEY are required outside sandbox mode')
   return { twilio, realtime }
 }

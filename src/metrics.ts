@@ -1,6 +1,6 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { OUTCOMES, type Outcome } from './domain/order.js'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import { PLATFORM_NAMES } from './db/schema.js'
+import { OUTCOMES, type Outcome } from './domain/order.js'
 import type { PlatformName } from './stores/platform.js'
 
 /**

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { type Config, ConfigError, loadConfig } from './config.js'
 import { configuredServices } from './configuredServices.js'
 import type { ReadyConfig } from './deps.js'
-import { startService, type RunningService } from './service.js'
+import { type RunningService, startService } from './service.js'
 import { createLogger } from './utils/log.js'
 
 // A .env in the working directory (see .env.example) fills in what the environment leaves unset.
 if (existsSync('.env')) process.loadEnvFile('.env')
 
-let config
+let config: Config
 try {
   config = loadConfig(process.env)
 } catch (error) {

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { createNodeWebSocket } from '@hono/node-ws'
 import type { Hono } from 'hono'
-import { createApp, type AppOptions } from './app.js'
+import { type AppOptions, createApp } from './app.js'
 import { callsInFlight } from './calls/outcomes.js'
 import { createScheduler, type Scheduler } from './calls/scheduler.js'
 import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
@@ -76,7 +76,12 @@ const HOUR = 3600 * 1000
  * const service = await startService(config, log, configuredServices(config))
  * await service.close()
  */
-export async function startService(configured: ReadyConfig, log: Logger, outside: OutsideServices, options: ServiceOptions = {}): Promise<RunningService> {
+export async function startService(
+  configured: ReadyConfig,
+  log: Logger,
+  outside: OutsideServices,
+  options: ServiceOptions = {},
+): Promise<RunningService> {
   // The agents' sessions (voice/agentSession.ts) read the endpoint from the config they are given.
   const config: ReadyConfig = { ...configured, openai: { ...configured.openai, realtimeUrl: outside.realtime.url, apiKey: outside.realtime.apiKey } }
   const { db, sqlite } = openDatabase(config.databasePath)
@@ -126,7 +131,7 @@ export async function startService(configured: ReadyConfig, log: Logger, outside
   storeWriter = createStoreWriter({ ...deps, access, owner: config.calls.workerId })
   // node-ws routes upgrades through the app, which needs its upgrader to be built: tie the knot.
   let app: ReturnType<typeof createApp> | undefined
-  const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono["request"]>) => app!.request(...args) } as Hono })
+  const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono['request']>) => app!.request(...args) } as Hono })
   // node-ws takes no ws options; its server reads them at each upgrade, so the message cap is set here.
   nodeWs.wss.options.maxPayload = MAX_STREAM_MESSAGE_BYTES
   app = createApp(deps, { upgradeWebSocket: nodeWs.upgradeWebSocket }, { voiceTiming: options.voiceTiming, dashboardExtras: options.dashboardExtras })

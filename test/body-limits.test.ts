@@ -39,7 +39,12 @@ function postHuge(path: string, { chunked = false, headers = {} as Record<string
     let answer: HugeAnswer | undefined
     const req = request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: svc.url, ...(chunked ? {} : { 'content-length': String(HUGE) }), ...headers },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: svc.url,
+        ...(chunked ? {} : { 'content-length': String(HUGE) }),
+        ...headers,
+      },
     })
     req.on('response', (res) => {
       answer = { status: res.statusCode!, headers: res.headers, body: '', sentBeforeAnswer: sent }

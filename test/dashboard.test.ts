@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 import { completeSandboxSecrets } from '../src/sandbox/secrets.js'
-import { startWithSandbox, type SandboxRun } from '../src/sandbox/start.js'
+import { type SandboxRun, startWithSandbox } from '../src/sandbox/start.js'
 import { createLogger } from '../src/utils/log.js'
 import { haveBrowser, launchBrowser } from './support/browser.js'
 
@@ -64,7 +64,7 @@ describe.skipIf(!browserHere)('the dashboard', () => {
     await page.close()
   })
 
-  it('places a test order, shows the call as it happens, then the outcome, the tags on the store\'s order, and the stats', async () => {
+  it("places a test order, shows the call as it happens, then the outcome, the tags on the store's order, and the stats", async () => {
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
     const page = await context.newPage()
     await signIn(page)
@@ -130,7 +130,9 @@ describe.skipIf(!browserHere)('the dashboard', () => {
     await expect(dashboard.locator('tr[data-order]').count()).resolves.toBe(1)
     if (SCREENSHOTS) await dashboard.screenshot({ path: join(root, 'docs', 'dashboard-phone.png'), fullPage: true })
     // Another store's order is not there for them.
-    const other = await fetch(url('/api/orders?limit=50'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then((r) => r.json() as Promise<{ orders: Array<{ id: number; storeId: string }> }>)
+    const other = await fetch(url('/api/orders?limit=50'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then(
+      (r) => r.json() as Promise<{ orders: Array<{ id: number; storeId: string }> }>,
+    )
     const foreign = other.orders.find((o) => o.storeId === shop!.id)!
     const res = await dashboard.goto(`${origin}/orders/${foreign.id}`)
     expect(res?.status()).toBe(404)

@@ -51,11 +51,22 @@ describe('the database on disk', () => {
     const path = join(fresh(), 'callconfirm.db')
     svc = await startTestService({ DATABASE_PATH: path })
     await registerShopify(svc)
-    const deliver = (topic: string, payload: unknown) => deliverShopifyWebhook({ url: `${svc!.url}/webhooks/shopify`, secret: SHOPIFY_SECRET, shop: SHOPIFY_SHOP, topic, payload })
-    const customer = { firstName: 'Drenushe', lastName: 'Zymberaj', phone: '+38344765432', address: 'Rr. Agim Ramadani 12', city: 'Gjakovë', country: 'XK' as const }
+    const deliver = (topic: string, payload: unknown) =>
+      deliverShopifyWebhook({ url: `${svc!.url}/webhooks/shopify`, secret: SHOPIFY_SECRET, shop: SHOPIFY_SHOP, topic, payload })
+    const customer = {
+      firstName: 'Drenushe',
+      lastName: 'Zymberaj',
+      phone: '+38344765432',
+      address: 'Rr. Agim Ramadani 12',
+      city: 'Gjakovë',
+      country: 'XK' as const,
+    }
     await deliver('orders/create', shopifyOrderPayload({ id: 7301n, customerId: 8301n, customer }))
     const order = svc.deps.db.select().from(orders).where(eq(orders.platformOrderId, '7301')).get()!
-    svc.deps.db.insert(transcriptLines).values({ orderId: order.id, speaker: 'customer', text: 'Po, e pres të enjten te dera e pasme', at: Date.now() }).run()
+    svc.deps.db
+      .insert(transcriptLines)
+      .values({ orderId: order.id, speaker: 'customer', text: 'Po, e pres të enjten te dera e pasme', at: Date.now() })
+      .run()
 
     await deliver('customers/redact', { shop_domain: SHOPIFY_SHOP, customer: { id: 8301 }, orders_to_redact: [7301] })
     // Once the WAL is folded into the file, the file is all that is left of the data.
@@ -83,7 +94,21 @@ describe('retention', () => {
     db.insert(stores).values({ id: 'st_old', platform: 'woocommerce', domain: 'https://old.al', country: 'AL', updatedAt: old }).run()
     const order = db
       .insert(orders)
-      .values({ storeId: 'st_old', platformOrderId: '1', name: '1', language: 'sq', items: [], total: '1.00', currency: 'ALL', paymentMethod: 'cod', status: 'done', outcome: 'confirmed', evidence: 'Confirmed on the call: “Po”.', createdAt: old, updatedAt: old })
+      .values({
+        storeId: 'st_old',
+        platformOrderId: '1',
+        name: '1',
+        language: 'sq',
+        items: [],
+        total: '1.00',
+        currency: 'ALL',
+        paymentMethod: 'cod',
+        status: 'done',
+        outcome: 'confirmed',
+        evidence: 'Confirmed on the call: “Po”.',
+        createdAt: old,
+        updatedAt: old,
+      })
       .returning()
       .get()
     db.insert(transcriptLines).values({ orderId: order.id, speaker: 'customer', text: 'Po', at: old }).run()

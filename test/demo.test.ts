@@ -7,7 +7,11 @@ const root = join(import.meta.dirname, '..')
 describe('npm run demo', () => {
   it('calls eight customers who behave differently, prints each call as it happens and a table, and exits 0 when every outcome is right', async () => {
     // `npm run demo`'s command, with no credentials in the environment (a .env would not matter: the demo is always simulated).
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/sandbox/demo.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/sandbox/demo.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (out += d))

@@ -11,12 +11,22 @@ import { createScheduler } from '../src/calls/scheduler.js'
 import { placeCall } from '../src/calls/twilio.js'
 import { callAttempts, orders } from '../src/db/schema.js'
 import { SAMPLE_CUSTOMERS, shopifyOrderPayload, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
-import { startShopifyAdminSimulator, type ShopifyAdminSimulator } from '../src/sandbox/shopify-admin/simulator.js'
+import { type ShopifyAdminSimulator, startShopifyAdminSimulator } from '../src/sandbox/shopify-admin/simulator.js'
 import { deliverShopifyWebhook, deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
+import { type PhoneBehaviour, startTwilioSimulator, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { parseTwiml } from '../src/sandbox/twilio/twiml.js'
-import { startTwilioSimulator, type PhoneBehaviour, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../src/sandbox/woocommerce/simulator.js'
-import { customer, nextOrderId, orderView, placeWooOrder, registerWooStore, startCallingService, TWILIO, type CallingService, type WooStore } from './support/calling.js'
+import {
+  type CallingService,
+  customer,
+  nextOrderId,
+  orderView,
+  placeWooOrder,
+  registerWooStore,
+  startCallingService,
+  TWILIO,
+  type WooStore,
+} from './support/calling.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
 const MINUTE = 60_000
@@ -27,7 +37,13 @@ let shop: ShopifyAdminSimulator
 
 beforeAll(async () => {
   // Twilio's geo permissions here allow the UK too: our own allow-list must be what stops it.
-  twilioSim = await startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], allowedCallingCodes: ['355', '383', '44'], timeScale: 0.005 })
+  twilioSim = await startTwilioSimulator({
+    accountSid: TWILIO.accountSid,
+    authToken: TWILIO.authToken,
+    fromNumbers: [TWILIO.from],
+    allowedCallingCodes: ['355', '383', '44'],
+    timeScale: 0.005,
+  })
   woo = await startWooCommerceSimulator()
   shop = await startShopifyAdminSimulator()
 })
@@ -37,7 +53,8 @@ afterAll(async () => {
   await shop.close()
 })
 
-const dialingService = (env: Record<string, string> = {}, schedule = true) => startCallingService(twilioSim, { SHOPIFY_ADMIN_API_ORIGIN: shop.origin, ...env }, { schedule })
+const dialingService = (env: Record<string, string> = {}, schedule = true) =>
+  startCallingService(twilioSim, { SHOPIFY_ADMIN_API_ORIGIN: shop.origin, ...env }, { schedule })
 type DialingService = CallingService
 const wooStore = (svc: CallingService, settings: Record<string, unknown> = {}) => registerWooStore(svc, woo, settings)
 const placeWooOrderHere = (svc: CallingService, store: WooStore, behaviours: PhoneBehaviour[], change: Partial<WooOrder> = {}) =>
@@ -55,7 +72,10 @@ describe('dialling an order', () => {
   afterAll(() => svc.close())
 
   it('places the call with the right TwiML, retries a busy line on the ladder, and calls again when the rung comes', async () => {
-    const { orderId, phone } = await placeWooOrderHere(svc, store, [{ kind: 'busy', ringMs: 100 }, { kind: 'human', ringMs: 100, hangUpAfterMs: 300 }])
+    const { orderId, phone } = await placeWooOrderHere(svc, store, [
+      { kind: 'busy', ringMs: 100 },
+      { kind: 'human', ringMs: 100, hangUpAfterMs: 300 },
+    ])
     await until(async () => (await view(svc, orderId)).attempts[0]?.status === 'busy', 'the first call to be busy')
     const afterBusy = await view(svc, orderId)
     expect(afterBusy.status).toBe('queued')
@@ -76,7 +96,10 @@ describe('dialling an order', () => {
       AsyncAmdStatusCallback: `${svc.publicUrl}/twilio/amd/${attempt.id}`,
     })
     const [connect] = parseTwiml(String(call!.params.Twiml))
-    expect(connect).toMatchObject({ verb: 'Connect', stream: { url: `ws://127.0.0.1:${svc.port}/twilio/media-stream`, parameters: { attemptId: attempt.id } } })
+    expect(connect).toMatchObject({
+      verb: 'Connect',
+      stream: { url: `ws://127.0.0.1:${svc.port}/twilio/media-stream`, parameters: { attemptId: attempt.id } },
+    })
     // The stream's one-time token is stored only as a hash, bound to this attempt.
     const token = connect!.verb === 'Connect' ? connect!.stream.parameters.token! : ''
     const stored = svc.deps.db.select().from(callAttempts).where(eq(callAttempts.id, attempt.id)).get()!
@@ -108,8 +131,14 @@ describe('dialling an order', () => {
 
   it('hangs up on an answering machine, calls again later, and closes as voicemail when the ladder runs out', async () => {
     const short = await wooStore(svc, { retryDelaysMinutes: [1] })
-    const { orderId, phone } = await placeWooOrderHere(svc, short, [{ kind: 'machine', ringMs: 100 }, { kind: 'machine', ringMs: 100 }])
-    await until(async () => (await view(svc, orderId)).status === 'queued' && (await view(svc, orderId)).attempts.length === 1, 'the first machine call')
+    const { orderId, phone } = await placeWooOrderHere(svc, short, [
+      { kind: 'machine', ringMs: 100 },
+      { kind: 'machine', ringMs: 100 },
+    ])
+    await until(
+      async () => (await view(svc, orderId)).status === 'queued' && (await view(svc, orderId)).attempts.length === 1,
+      'the first machine call',
+    )
     expect(callsTo(phone)[0]!.callbacks.some((c) => c.params.CallStatus === 'completed')).toBe(true)
     svc.clock.offset += MINUTE
     svc.scheduler.wake()
@@ -130,7 +159,7 @@ describe('dialling an order', () => {
     expect(await view(svc, orderId)).toMatchObject({ outcome: 'no_answer', evidence: '2 calls: 1 not answered, 1 busy.' })
   })
 
-  it('never dials a number outside the store\'s allowed countries', async () => {
+  it("never dials a number outside the store's allowed countries", async () => {
     const id = nextOrderId()
     const uk = { ...SAMPLE_CUSTOMERS[1]!, phone: '+44 7400 123456', country: 'GB' }
     const payload = wooOrderPayload({ id, customer: uk }) as unknown as WooOrder
@@ -157,11 +186,18 @@ describe('dialling an order', () => {
     expect(callsTo(phone)).toHaveLength(0)
   })
 
-  it('keeps to a store\'s limit of calls at once', async () => {
+  it("keeps to a store's limit of calls at once", async () => {
     const one = await wooStore(svc, { maxConcurrentCalls: 1 })
     const placed = await Promise.all([1, 2, 3].map(() => placeWooOrderHere(svc, one, [{ kind: 'busy', ringMs: 4000 }])))
-    await until(async () => (await Promise.all(placed.map((p) => view(svc, p.orderId)))).every((o) => o.attempts.length === 1), 'all three to be called', 15_000)
-    const spans = placed.map((p) => callsTo(p.phone)[0]!).map((c) => [c.createdAt, c.endedAt!] as const).sort((a, b) => a[0] - b[0])
+    await until(
+      async () => (await Promise.all(placed.map((p) => view(svc, p.orderId)))).every((o) => o.attempts.length === 1),
+      'all three to be called',
+      15_000,
+    )
+    const spans = placed
+      .map((p) => callsTo(p.phone)[0]!)
+      .map((c) => [c.createdAt, c.endedAt!] as const)
+      .sort((a, b) => a[0] - b[0])
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1])
   })
 })
@@ -176,7 +212,13 @@ describe('reading the order again before dialling', () => {
   async function shopifyStore(domain: string) {
     const accessToken = `shpat_${domain.split('.')[0]}`
     shop.addShop(domain, accessToken)
-    const res = await svc.api('POST', '/api/stores', { platform: 'shopify', shopDomain: domain, accessToken, webhookSecret: 'shpss_dialing_secret', settings: { timezone: zoneWhereItIs(12) } })
+    const res = await svc.api('POST', '/api/stores', {
+      platform: 'shopify',
+      shopDomain: domain,
+      accessToken,
+      webhookSecret: 'shpss_dialing_secret',
+      settings: { timezone: zoneWhereItIs(12) },
+    })
     return res.body.store.id as string
   }
 
@@ -188,7 +230,13 @@ describe('reading the order again before dialling', () => {
     const inShop = { ...payload }
     change(inShop) // what the merchant did in Shopify after the webhook left
     shop.addOrder(domain, inShop)
-    const res = await deliverShopifyWebhook({ url: `${svc.url}/webhooks/shopify`, secret: 'shpss_dialing_secret', shop: domain, topic: 'orders/create', payload })
+    const res = await deliverShopifyWebhook({
+      url: `${svc.url}/webhooks/shopify`,
+      secret: 'shpss_dialing_secret',
+      shop: domain,
+      topic: 'orders/create',
+      payload,
+    })
     return { orderId: (res.body as { orderId: number }).orderId, phone, platformOrderId: String(id) }
   }
 
@@ -203,7 +251,9 @@ describe('reading the order again before dialling', () => {
     await until(async () => (await view(svc, orderId)).status === 'skipped', 'the order to be skipped')
     expect(await view(svc, orderId)).toMatchObject({ skipReason: reason, attempts: [] })
     expect(callsTo(phone)).toHaveLength(0)
-    expect(shop.requests.some((r) => r.query.includes('OrderBeforeCall') && (r.variables as { id: string }).id.endsWith(`/${platformOrderId}`))).toBe(true)
+    expect(shop.requests.some((r) => r.query.includes('OrderBeforeCall') && (r.variables as { id: string }).id.endsWith(`/${platformOrderId}`))).toBe(
+      true,
+    )
   })
 
   it('stops when the store has revoked our access', async () => {
@@ -220,7 +270,10 @@ describe('reading the order again before dialling', () => {
     const store = await wooStore(svc)
     const open = await placeWooOrderHere(svc, store, [{ kind: 'busy', ringMs: 50 }])
     const shipped = await placeWooOrderHere(svc, store, [{ kind: 'human' }], { status: 'completed' })
-    await until(async () => (await view(svc, open.orderId)).attempts.length === 1 && (await view(svc, shipped.orderId)).status === 'skipped', 'both to be decided')
+    await until(
+      async () => (await view(svc, open.orderId)).attempts.length === 1 && (await view(svc, shipped.orderId)).status === 'skipped',
+      'both to be decided',
+    )
     expect((await view(svc, shipped.orderId)).skipReason).toBe('fulfilled_in_store')
     expect(callsTo(shipped.phone)).toHaveLength(0)
     expect(woo.requests).toContainEqual({ method: 'GET', path: `/wp-json/wc/v3/orders/${open.platformOrderId}`, status: 200 })
@@ -234,7 +287,10 @@ describe('Twilio callbacks', () => {
     svc = await dialingService()
     const store = await wooStore(svc)
     const { orderId } = await placeWooOrderHere(svc, store, [{ kind: 'no-answer' }])
-    await until(async () => (await view(svc, orderId)).attempts[0]?.callSid !== undefined && (await view(svc, orderId)).attempts[0]?.callSid !== null, 'the call')
+    await until(
+      async () => (await view(svc, orderId)).attempts[0]?.callSid !== undefined && (await view(svc, orderId)).attempts[0]?.callSid !== null,
+      'the call',
+    )
     attemptId = (await view(svc, orderId)).attempts[0].id
   })
   afterAll(() => svc.close())
@@ -259,7 +315,7 @@ describe('Twilio callbacks', () => {
     expect(after).toEqual(before)
   })
 
-  it('accepts the same callback signed with the account\'s token against PUBLIC_URL', async () => {
+  it("accepts the same callback signed with the account's token against PUBLIC_URL", async () => {
     const params = { CallSid: `CA${'9'.repeat(32)}`, CallStatus: 'ringing', SequenceNumber: '1', AccountSid: TWILIO.accountSid }
     const signature = twilio.getExpectedTwilioSignature(TWILIO.authToken, `${svc.publicUrl}/twilio/status/${attemptId}`, params)
     // Signed right, but for another call than this attempt's: acknowledged and ignored.
@@ -283,7 +339,14 @@ describe('the media stream', () => {
       ws.on('error', reject)
       ws.on('open', () => {
         ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }))
-        ws.send(JSON.stringify({ event: 'start', sequenceNumber: '1', start: { callSid: `CA${'3'.repeat(32)}`, customParameters }, streamSid: `MZ${'3'.repeat(32)}` }))
+        ws.send(
+          JSON.stringify({
+            event: 'start',
+            sequenceNumber: '1',
+            start: { callSid: `CA${'3'.repeat(32)}`, customParameters },
+            streamSid: `MZ${'3'.repeat(32)}`,
+          }),
+        )
         // A stream that is let in stays open: give up waiting after a moment.
         setTimeout(() => {
           ws.close()
@@ -294,12 +357,12 @@ describe('the media stream', () => {
     })
   }
 
-  it('closes at once a stream that cannot show an attempt\'s one-time token', async () => {
+  it("closes at once a stream that cannot show an attempt's one-time token", async () => {
     expect(await connectAs({})).toBe(1008)
     expect(await connectAs({ attemptId: 'att_nobody', token: 'guess' })).toBe(1008)
   })
 
-  it('lets a call\'s own stream in, once: a replayed start is refused', async () => {
+  it("lets a call's own stream in, once: a replayed start is refused", async () => {
     const store = await wooStore(svc)
     const { orderId, phone } = await placeWooOrderHere(svc, store, [{ kind: 'human', ringMs: 50, hangUpAfterMs: 2000 }])
     await until(() => svc.logs.some((l) => l.includes('media stream connected') && l.includes(`"orderId":${orderId}`)), 'the stream to be let in')
@@ -326,12 +389,21 @@ describe('recovery after a crash', () => {
     const store = await wooStore(first)
     const { orderId, phone } = await placeWooOrderHere(first, store, [{ kind: 'busy', ringMs: 100 }])
     // The dialer's first steps, then the crash: attempt recorded, call placed, SID never stored.
-    first.deps.db.update(orders).set({ status: 'calling', leaseOwner: 'worker-1', leaseExpiresAt: first.clock.now() + MINUTE }).where(eq(orders.id, orderId)).run()
+    first.deps.db
+      .update(orders)
+      .set({ status: 'calling', leaseOwner: 'worker-1', leaseExpiresAt: first.clock.now() + MINUTE })
+      .where(eq(orders.id, orderId))
+      .run()
     const { attempt, streamToken } = await recordAttempt(first.deps.db, orderId, first.clock.now())
     // Down: the callbacks for this call reach nobody.
     const dead = first.publicUrl
     await first.close()
-    const call = await placeCall(first.deps.twilio.client, first.deps.twilio.account, { to: phone, attemptId: attempt.id, streamToken, publicUrl: dead })
+    const call = await placeCall(first.deps.twilio.client, first.deps.twilio.account, {
+      to: phone,
+      attemptId: attempt.id,
+      streamToken,
+      publicUrl: dead,
+    })
     await until(() => twilioSim.calls.find((c) => c.sid === call.sid)!.status === 'busy', 'the call to end while we are down')
 
     const second = await dialingService(env)
@@ -358,7 +430,9 @@ describe('recovery after a crash', () => {
       svc.clock.offset += 61_000
       await svc.scheduler.tick()
       const after = await view(svc, orderId)
-      expect(after.attempts).toEqual([expect.objectContaining({ callSid: callsTo(phone)[0]!.sid, status: 'busy', error: 'An internal server error has occurred' })])
+      expect(after.attempts).toEqual([
+        expect.objectContaining({ callSid: callsTo(phone)[0]!.sid, status: 'busy', error: 'An internal server error has occurred' }),
+      ])
       expect(after.status).toBe('queued')
       expect(callsTo(phone)).toHaveLength(1)
     } finally {
@@ -371,7 +445,11 @@ describe('recovery after a crash', () => {
     const first = await dialingService(env, false)
     const store = await wooStore(first)
     const { orderId, phone } = await placeWooOrderHere(first, store, [{ kind: 'busy', ringMs: 50 }])
-    first.deps.db.update(orders).set({ status: 'calling', leaseOwner: 'worker-2', leaseExpiresAt: first.clock.now() + MINUTE }).where(eq(orders.id, orderId)).run()
+    first.deps.db
+      .update(orders)
+      .set({ status: 'calling', leaseOwner: 'worker-2', leaseExpiresAt: first.clock.now() + MINUTE })
+      .where(eq(orders.id, orderId))
+      .run()
     const { attempt } = await recordAttempt(first.deps.db, orderId, first.clock.now())
     await first.close()
 
@@ -400,7 +478,11 @@ describe('two schedulers racing', () => {
       await until(() => placed.every((p) => callsTo(p.phone).length >= 1), 'every order to be dialled')
       await Promise.all([a.stop(), b.stop()])
       expect(placed.map((p) => callsTo(p.phone).length)).toEqual(placed.map(() => 1))
-      const attempts = svc.deps.db.select().from(callAttempts).all().filter((x) => placed.some((p) => p.orderId === x.orderId))
+      const attempts = svc.deps.db
+        .select()
+        .from(callAttempts)
+        .all()
+        .filter((x) => placed.some((p) => p.orderId === x.orderId))
       expect(attempts).toHaveLength(15)
     } finally {
       await svc.close()

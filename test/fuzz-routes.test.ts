@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApp } from '../src/app.js'
 import { shopifyOrderPayload, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { deliverShopifyWebhook, deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
-import { ADMIN_TOKEN, LIVE_ENV, registerShopify, registerWoo, SHOPIFY_SECRET, SHOPIFY_SHOP, startTestService, type TestService } from './support/service.js'
+import {
+  ADMIN_TOKEN,
+  LIVE_ENV,
+  registerShopify,
+  registerWoo,
+  SHOPIFY_SECRET,
+  SHOPIFY_SHOP,
+  startTestService,
+  type TestService,
+} from './support/service.js'
 
 /**
  * A stranger's view of the service: every public route, hit with malformed, oversized and
@@ -27,7 +36,6 @@ beforeAll(async () => {
     SHOPIFY_API_KEY: 'fuzz-client-id',
     SHOPIFY_API_SECRET: 'fuzz-client-secret',
     SHOPIFY_ADMIN_API_ORIGIN: 'http://127.0.0.1:9',
-    
   })
   // The same app the service serves, read for its routes: a new route is fuzzed without being listed here.
   const app = createApp(svc.deps, { upgradeWebSocket: (() => async (_c: unknown, next: () => Promise<void>) => next()) as never })
@@ -42,7 +50,26 @@ const rowCounts = () => Object.fromEntries(TABLES.map((t) => [t, svc.deps.db.get
 const oddText = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
-  fc.constantFrom('', ' ', '0', '-1', '1e309', 'null', 'undefined', 'true', '[]', '{}', '../../etc/passwd', "' or 1=1 --", '%00', '\\', '//evil.example', 'st_x', 'ca_1', '9007199254740993'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '0',
+    '-1',
+    '1e309',
+    'null',
+    'undefined',
+    'true',
+    '[]',
+    '{}',
+    '../../etc/passwd',
+    "' or 1=1 --",
+    '%00',
+    '\\',
+    '//evil.example',
+    'st_x',
+    'ca_1',
+    '9007199254740993',
+  ),
   fc.nat({ max: 3 }).map((n) => 'A'.repeat(10 ** n * 8)),
 )
 
@@ -62,7 +89,16 @@ const contentType = fc.constantFrom(
 const body = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
   fc.object({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-  fc.constantFrom('{', '{"a":', '[1,2', 'a=1&a=2&a[]=3', '--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--xyz--', '\u0000\u0001', '\uFFFF', '{"__proto__":{"x":1}}'),
+  fc.constantFrom(
+    '{',
+    '{"a":',
+    '[1,2',
+    'a=1&a=2&a[]=3',
+    '--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--xyz--',
+    '\u0000\u0001',
+    '\uFFFF',
+    '{"__proto__":{"x":1}}',
+  ),
   fc.uint8Array({ maxLength: 2048 }),
   oddText,
 )
@@ -70,7 +106,30 @@ const body = fc.oneof(
 const request = fc.record({
   route: fc.nat(),
   values: fc.tuple(oddText, oddText),
-  query: fc.dictionary(fc.constantFrom('shop', 'store_url', 't', 'next', 'id_token', 'hmac', 'state', 'code', 'user_id', 'success', 'storeId', 'from', 'to', 'limit', 'cursor', 'outcome', 'host', 'invite'), oddText, { maxKeys: 5 }),
+  query: fc.dictionary(
+    fc.constantFrom(
+      'shop',
+      'store_url',
+      't',
+      'next',
+      'id_token',
+      'hmac',
+      'state',
+      'code',
+      'user_id',
+      'success',
+      'storeId',
+      'from',
+      'to',
+      'limit',
+      'cursor',
+      'outcome',
+      'host',
+      'invite',
+    ),
+    oddText,
+    { maxKeys: 5 },
+  ),
   headers: fc.record(
     {
       'content-type': contentType,
@@ -80,8 +139,16 @@ const request = fc.record({
       'x-shopify-shop-domain': fc.constantFrom('arbeni-shop.myshopify.com', 'evil.example', ''),
       'x-wc-webhook-signature': oddText,
       'x-wc-webhook-topic': fc.constantFrom('order.created', 'action.woocommerce_order_status_changed'),
-      authorization: fc.oneof(oddText, fc.constant(`Bearer ${ADMIN_TOKEN}x`), oddText.map((t) => `Bearer ${t}`), oddText.map((t) => `Basic ${t}`)),
-      cookie: fc.oneof(oddText.map((t) => `callconfirm_session=${encodeURIComponent(t)}`), oddText),
+      authorization: fc.oneof(
+        oddText,
+        fc.constant(`Bearer ${ADMIN_TOKEN}x`),
+        oddText.map((t) => `Bearer ${t}`),
+        oddText.map((t) => `Basic ${t}`),
+      ),
+      cookie: fc.oneof(
+        oddText.map((t) => `callconfirm_session=${encodeURIComponent(t)}`),
+        oddText,
+      ),
       origin: fc.constantFrom('https://evil.example', 'null', ''),
     },
     { requiredKeys: [] },
@@ -95,10 +162,16 @@ type FuzzRequest = typeof request extends fc.Arbitrary<infer T> ? T : never
 
 async function send(r: FuzzRequest) {
   const route = routes[r.route % routes.length]!
-  const path = route.path.replace(/:[A-Za-z]+/, encodeURIComponent(r.values[0]) || 'x').replace(/:[A-Za-z]+|\*/g, encodeURIComponent(r.values[1]) || 'x')
+  const path = route.path
+    .replace(/:[A-Za-z]+/, encodeURIComponent(r.values[0]) || 'x')
+    .replace(/:[A-Za-z]+|\*/g, encodeURIComponent(r.values[1]) || 'x')
   const url = new URL(`${svc.url}${path}`)
   for (const [k, v] of Object.entries(r.query)) url.searchParams.append(k, v)
-  const headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, printable(v)]).filter(([, v]) => v !== ''))
+  const headers = Object.fromEntries(
+    Object.entries(r.headers)
+      .map(([k, v]) => [k, printable(v)])
+      .filter(([, v]) => v !== ''),
+  )
   const res = await fetch(url, {
     method: route.method,
     headers,
@@ -112,7 +185,15 @@ async function send(r: FuzzRequest) {
 describe('a stranger throwing anything at every public route', () => {
   it('covers every route the app serves', () => {
     expect(routes.length).toBeGreaterThan(30)
-    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['POST /webhooks/shopify', 'POST /twilio/status/:attemptId', 'POST /woocommerce/callback', 'POST /login', 'POST /settings']))
+    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining([
+        'POST /webhooks/shopify',
+        'POST /twilio/status/:attemptId',
+        'POST /woocommerce/callback',
+        'POST /login',
+        'POST /settings',
+      ]),
+    )
   })
 
   it('never gets a 5xx, and stores nothing', { timeout: 120_000 }, async () => {
@@ -120,7 +201,8 @@ describe('a stranger throwing anything at every public route', () => {
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
         const { route, status } = await send(r)
-        if (status >= 500) throw new Error(`${route.method} ${route.path} answered ${status}: ${svc.logs.filter((l) => l.includes("failed")).slice(-1)[0]}`)
+        if (status >= 500)
+          throw new Error(`${route.method} ${route.path} answered ${status}: ${svc.logs.filter((l) => l.includes('failed')).slice(-1)[0]}`)
       }),
       { numRuns: 1500 },
     )
@@ -139,7 +221,11 @@ describe('a stranger throwing anything at every public route', () => {
         for (const [pick, value] of changes) {
           const paths: Array<[Record<string, unknown>, string]> = []
           const walk = (node: unknown) => {
-            if (node && typeof node === 'object') for (const key of Object.keys(node)) paths.push([node as Record<string, unknown>, key]), walk((node as Record<string, unknown>)[key])
+            if (node && typeof node === 'object')
+              for (const key of Object.keys(node)) {
+                paths.push([node as Record<string, unknown>, key])
+                walk((node as Record<string, unknown>)[key])
+              }
           }
           walk(copy)
           const [parent, key] = paths[pick % paths.length]!
@@ -158,8 +244,19 @@ describe('a stranger throwing anything at every public route', () => {
         async ({ platform, payload }, topic) => {
           const res =
             platform === 'shopify'
-              ? await deliverShopifyWebhook({ url: `${svc.url}/webhooks/shopify`, secret: SHOPIFY_SECRET, shop: SHOPIFY_SHOP, topic: topic === 'app/uninstalled' ? 'orders/create' : topic, payload })
-              : await deliverWooWebhook({ url: woo.url.replace('https://callconfirm.test', svc.url), secret: woo.secret, source: 'https://dyqani.al', payload })
+              ? await deliverShopifyWebhook({
+                  url: `${svc.url}/webhooks/shopify`,
+                  secret: SHOPIFY_SECRET,
+                  shop: SHOPIFY_SHOP,
+                  topic: topic === 'app/uninstalled' ? 'orders/create' : topic,
+                  payload,
+                })
+              : await deliverWooWebhook({
+                  url: woo.url.replace('https://callconfirm.test', svc.url),
+                  secret: woo.secret,
+                  source: 'https://dyqani.al',
+                  payload,
+                })
           expect(res.status, JSON.stringify(res.body)).toBeLessThan(500)
         },
       ),

@@ -5,7 +5,16 @@ import { speak } from '../src/sandbox/speech.js'
 import { MULAW_SILENCE } from '../src/sandbox/twilio/mediaStream.js'
 import { startTwilioSimulator, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
-import { orderView, placeWooOrder, registerWooStore, startCallingService, startFastRealtime, TWILIO, type CallingService, type WooStore } from './support/calling.js'
+import {
+  type CallingService,
+  orderView,
+  placeWooOrder,
+  registerWooStore,
+  startCallingService,
+  startFastRealtime,
+  TWILIO,
+  type WooStore,
+} from './support/calling.js'
 import { startTestService, type TestService } from './support/service.js'
 import { until } from './support/wait.js'
 
@@ -27,7 +36,11 @@ beforeAll(async () => {
   realtime = await startFastRealtime(OPENAI_KEY)
   woo = await startWooCommerceSimulator()
   // Behind the operator's proxy (TRUST_PROXY), so each test socket can come from an address of its own.
-  svc = await startCallingService(twilio, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url, TRUST_PROXY: 'true' }, { voiceTiming: { goodbyeGraceMs: 2_000 } })
+  svc = await startCallingService(
+    twilio,
+    { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url, TRUST_PROXY: 'true' },
+    { voiceTiming: { goodbyeGraceMs: 2_000 } },
+  )
   store = await registerWooStore(svc, woo)
 })
 afterAll(async () => {
@@ -47,7 +60,16 @@ interface StrangerSocket {
 /** A WebSocket to the service's media stream, opened as anyone on the internet can (from `address`, as the proxy says). */
 async function openStream(service: TestService, address = '198.51.100.7'): Promise<StrangerSocket> {
   const ws = new WebSocket(`${service.url.replace(/^http/, 'ws')}/twilio/media-stream`, { headers: { 'x-forwarded-for': address } })
-  const socket: StrangerSocket = { ws, closeCode: undefined, closed: new Promise((resolve) => ws.once('close', (code) => resolve((socket.closeCode = code)))) }
+  const socket: StrangerSocket = {
+    ws,
+    closeCode: undefined,
+    closed: new Promise((resolve) =>
+      ws.once('close', (code) => {
+        socket.closeCode = code
+        resolve(code)
+      }),
+    ),
+  }
   ws.on('error', () => undefined) // a refused socket's last write may fail; the close code says what happened
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve())
@@ -64,7 +86,18 @@ function mediaFrames(audio: Uint8Array, silenceMs: number): string[] {
   all.set(audio)
   const frames: string[] = []
   for (let at = 0; at < all.length; at += 160)
-    frames.push(JSON.stringify({ event: 'media', streamSid: `MZ${'1'.repeat(32)}`, media: { track: 'inbound', chunk: String(frames.length + 1), timestamp: String(frames.length * 20), payload: Buffer.from(all.subarray(at, at + 160)).toString('base64') } }))
+    frames.push(
+      JSON.stringify({
+        event: 'media',
+        streamSid: `MZ${'1'.repeat(32)}`,
+        media: {
+          track: 'inbound',
+          chunk: String(frames.length + 1),
+          timestamp: String(frames.length * 20),
+          payload: Buffer.from(all.subarray(at, at + 160)).toString('base64'),
+        },
+      }),
+    )
   return frames
 }
 
@@ -96,7 +129,13 @@ describe('a media stream that has not proved which call it is', () => {
         JSON.stringify({
           event: 'start',
           sequenceNumber: '1',
-          start: { accountSid: TWILIO.accountSid, streamSid: `MZ${'1'.repeat(32)}`, callSid: call.sid, tracks: ['inbound'], customParameters: { attemptId: parameter('attemptId'), token: parameter('token') } },
+          start: {
+            accountSid: TWILIO.accountSid,
+            streamSid: `MZ${'1'.repeat(32)}`,
+            callSid: call.sid,
+            tracks: ['inbound'],
+            customParameters: { attemptId: parameter('attemptId'), token: parameter('token') },
+          },
           streamSid: `MZ${'1'.repeat(32)}`,
         }),
       )
@@ -110,7 +149,7 @@ describe('a media stream that has not proved which call it is', () => {
     }
   })
 
-  it('is closed when it sends a message far larger than any of Twilio\'s', async () => {
+  it("is closed when it sends a message far larger than any of Twilio's", async () => {
     const socket = await openStream(svc)
     socket.ws.send(connected)
     socket.ws.send(JSON.stringify({ event: 'start', start: { customParameters: { pad: 'x'.repeat(1024 * 1024) } } }))

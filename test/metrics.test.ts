@@ -3,7 +3,16 @@ import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
 import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
-import { orderView, placeWooOrder, registerWooStore, startCallingService, startFastRealtime, startTestTwilio, type CallingService, type WooStore } from './support/calling.js'
+import {
+  type CallingService,
+  orderView,
+  placeWooOrder,
+  registerWooStore,
+  startCallingService,
+  startFastRealtime,
+  startTestTwilio,
+  type WooStore,
+} from './support/calling.js'
 import { ADMIN_TOKEN } from './support/service.js'
 import { until } from './support/wait.js'
 
@@ -49,12 +58,21 @@ beforeAll(async () => {
   twilio = await startTestTwilio()
   realtime = await startFastRealtime(OPENAI_KEY)
   woo = await startWooCommerceSimulator()
-  svc = await startCallingService(twilio, { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url }, { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 3_000 } })
+  svc = await startCallingService(
+    twilio,
+    { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url },
+    { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 3_000 } },
+  )
   store = await registerWooStore(svc, woo)
 
   // One order whose customer presses 1 as the greeting plays, and one forged delivery.
   const placed = await placeWooOrder(svc, { woo, twilio }, store, [{ kind: 'human', ringMs: 100, script: { dtmf: [{ atMs: 800, digit: '1' }] } }])
-  const forged = await deliverWooWebhook({ url: `${svc.url}/webhooks/woocommerce/${store.id}`, secret: 'not-the-store-secret', source: woo.siteUrl, payload: { id: 1 } })
+  const forged = await deliverWooWebhook({
+    url: `${svc.url}/webhooks/woocommerce/${store.id}`,
+    secret: 'not-the-store-secret',
+    source: woo.siteUrl,
+    payload: { id: 1 },
+  })
   expect(forged.status).toBe(401)
   await until(() => twilio.calls.some((c) => c.to === placed.phone && c.endedAt !== null), 'the call to end', 10_000)
   await until(async () => (await orderView(svc, placed.orderId)).status === 'done', 'the call to be settled', 5_000)

@@ -26,14 +26,24 @@ function migrationsUpTo(count: number): string {
 const TABLES = ['stores', 'orders', 'call_attempts', 'transcript_lines', 'webhook_receipts', 'privacy_requests', 'store_writes']
 /** Rows in each of our tables that the database has (an older version lacks the newer ones). */
 const counts = (sqlite: Database.Database) => {
-  const present = new Set(sqlite.prepare("select name from sqlite_master where type = 'table'").all().map((r) => (r as { name: string }).name))
-  return Object.fromEntries(TABLES.filter((t) => present.has(t)).map((t) => [t, (sqlite.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n]))
+  const present = new Set(
+    sqlite
+      .prepare("select name from sqlite_master where type = 'table'")
+      .all()
+      .map((r) => (r as { name: string }).name),
+  )
+  return Object.fromEntries(
+    TABLES.filter((t) => present.has(t)).map((t) => [t, (sqlite.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n]),
+  )
 }
 
 describe('database migrations', () => {
   it('apply to an empty database and leave every table in place', () => {
     const { sqlite } = openDatabase(join(work, 'empty.db'))
-    const tables = sqlite.prepare("select name from sqlite_master where type = 'table'").all().map((r) => (r as { name: string }).name)
+    const tables = sqlite
+      .prepare("select name from sqlite_master where type = 'table'")
+      .all()
+      .map((r) => (r as { name: string }).name)
     expect(tables).toEqual(expect.arrayContaining(TABLES))
     sqlite.close()
   })

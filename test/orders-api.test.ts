@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { callAttempts, transcriptLines } from '../src/db/schema.js'
 import { wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
-import { WOO_SITE, registerWoo, startTestService, type TestService } from './support/service.js'
+import { registerWoo, startTestService, type TestService, WOO_SITE } from './support/service.js'
 
 let svc: TestService
 let storeId: string
@@ -57,7 +57,10 @@ describe('GET /api/orders', () => {
 describe('GET /api/orders/:id', () => {
   it('shows the order with its call attempts and transcript', async () => {
     const id = orderIds[0]!
-    svc.deps.db.insert(callAttempts).values({ id: 'att_1', orderId: id, number: 1, status: 'completed', callSid: 'CA0123', answeredBy: 'human', startedAt: 1_763_700_000_000 }).run()
+    svc.deps.db
+      .insert(callAttempts)
+      .values({ id: 'att_1', orderId: id, number: 1, status: 'completed', callSid: 'CA0123', answeredBy: 'human', startedAt: 1_763_700_000_000 })
+      .run()
     svc.deps.db
       .insert(transcriptLines)
       .values([

@@ -4,12 +4,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { orders, transcriptLines } from '../src/db/schema.js'
 import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
-import { startShopifyAdminSimulator, type ShopifyAdminSimulator, type ShopOrder } from '../src/sandbox/shopify-admin/simulator.js'
+import { type ShopifyAdminSimulator, type ShopOrder, startShopifyAdminSimulator } from '../src/sandbox/shopify-admin/simulator.js'
 import { speak } from '../src/sandbox/speech.js'
 import { deliverShopifyWebhook } from '../src/sandbox/storeWebhooks.js'
 import { startTwilioSimulator, type TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { addTranscriptLine, recordAnswer } from '../src/voice/callRecord.js'
-import { customer, nextOrderId, orderView, startCallingService, startFastRealtime, startTestTwilio, TWILIO, type CallingService } from './support/calling.js'
+import {
+  type CallingService,
+  customer,
+  nextOrderId,
+  orderView,
+  startCallingService,
+  startFastRealtime,
+  startTestTwilio,
+  TWILIO,
+} from './support/calling.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
 const OPENAI_KEY = 'sk-test-privacy'
@@ -64,7 +73,14 @@ async function placeOrder(svc: CallingService, domain: string, phones = twilio, 
   const res = await topic(svc, domain, 'orders/create', payload)
   expect(res.status).toBe(200)
   const redactPayload = { shop_domain: domain, customer: { id: customerId, phone: c.phone }, orders_to_redact: [id] }
-  return { orderId: (res.body as { orderId: number }).orderId, platformOrderId: String(id), phone, customerId, name: `${c.firstName} ${c.lastName}`, redactPayload }
+  return {
+    orderId: (res.body as { orderId: number }).orderId,
+    platformOrderId: String(id),
+    phone,
+    customerId,
+    name: `${c.firstName} ${c.lastName}`,
+    redactPayload,
+  }
 }
 
 const linesOf = (svc: CallingService, orderId: number) => svc.deps.db.select().from(transcriptLines).where(eq(transcriptLines.orderId, orderId)).all()
@@ -152,7 +168,7 @@ describe('a customer whose data is erased while Twilio is still answering the di
     await phones.close()
   })
 
-  it('is hung up while the phone still rings, as soon as Twilio\'s late answer names the call', async () => {
+  it("is hung up while the phone still rings, as soon as Twilio's late answer names the call", async () => {
     const store = await shopifyStore(svc)
     // Twilio places the call but its answer, and the call's callbacks, take 1.5 s to reach us.
     phones.slowNextCreate(1_500)
@@ -182,7 +198,11 @@ describe('erasing a customer who is not being called', () => {
     const erased = await placeOrder(svc, store.domain)
     const kept = await placeOrder(svc, store.domain)
     for (const who of [erased, kept])
-      await topic(svc, store.domain, 'customers/data_request', { shop_domain: store.domain, customer: { id: who.customerId }, orders_requested: [Number(who.platformOrderId)] })
+      await topic(svc, store.domain, 'customers/data_request', {
+        shop_domain: store.domain,
+        customer: { id: who.customerId },
+        orders_requested: [Number(who.platformOrderId)],
+      })
     expect(JSON.stringify(await privacyRequests(svc, store.id))).toContain(erased.name)
 
     await topic(svc, store.domain, 'customers/redact', erased.redactPayload)

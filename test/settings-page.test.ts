@@ -1,10 +1,10 @@
-import { Temporal } from 'temporal-polyfill'
 import type { Browser } from 'playwright-core'
+import { Temporal } from 'temporal-polyfill'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
-import { orderView, placeWooOrder, registerWooStore, startCallingService, startTestTwilio, type CallingService } from './support/calling.js'
 import { haveBrowser, launchBrowser } from './support/browser.js'
+import { type CallingService, orderView, placeWooOrder, registerWooStore, startCallingService, startTestTwilio } from './support/calling.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
 const browserHere = haveBrowser('settings-page test')
@@ -56,7 +56,10 @@ describe.skipIf(!browserHere)('the settings page', () => {
     // It is noon at the store: the next order is not called now but at 15:00 its time.
     const placed = await placeWooOrder(svc, { woo, twilio }, store, [{ kind: 'human' }])
     const opening = Temporal.Now.zonedDateTimeISO(timezone).with({ hour: 15, minute: 0, second: 0, millisecond: 0, microsecond: 0, nanosecond: 0 })
-    await until(async () => (await orderView(svc, placed.orderId)).nextCallAt === new Date(opening.epochMilliseconds).toISOString(), 'the call to wait for 15:00')
+    await until(
+      async () => (await orderView(svc, placed.orderId)).nextCallAt === new Date(opening.epochMilliseconds).toISOString(),
+      'the call to wait for 15:00',
+    )
     expect((await orderView(svc, placed.orderId)).status).toBe('queued')
     expect(twilio.calls.filter((c) => c.to === placed.phone)).toEqual([])
   })

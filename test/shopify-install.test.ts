@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { appBridgeSessionToken, hostParam, signedQuery } from '../src/sandbox/shopify-admin/oauth.js'
-import { startShopifyAdminSimulator, type ShopifyAdminSimulator, type ShopOrder } from '../src/sandbox/shopify-admin/simulator.js'
+import { type ShopifyAdminSimulator, type ShopOrder, startShopifyAdminSimulator } from '../src/sandbox/shopify-admin/simulator.js'
 import { deliverShopifyWebhook } from '../src/sandbox/storeWebhooks.js'
 import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
-import { customer, nextOrderId, orderView, startCallingService, startFastRealtime, startTestTwilio, type CallingService } from './support/calling.js'
+import { type CallingService, customer, nextOrderId, orderView, startCallingService, startFastRealtime, startTestTwilio } from './support/calling.js'
 import { freePort, until, zoneWhereItIs } from './support/wait.js'
 
 const OPENAI_KEY = 'sk-test-install'
@@ -26,17 +26,21 @@ beforeAll(async () => {
   twilio = await startTestTwilio()
   realtime = await startFastRealtime(OPENAI_KEY)
   shopify = await startShopifyAdminSimulator({ app: { ...APP, redirectUrls: [`http://127.0.0.1:${port}/shopify/callback`] } })
-  svc = await startCallingService(twilio, {
-    PORT: String(port),
-    SHOPIFY_API_KEY: APP.apiKey,
-    SHOPIFY_API_SECRET: APP.apiSecret,
-    SHOPIFY_ADMIN_API_ORIGIN: shopify.origin,
-    OPENAI_API_KEY: OPENAI_KEY,
-    OPENAI_REALTIME_URL: realtime.url,
-    NEW_STORE_DAILY_CALLS: '9',
-    STORE_SIGNUP: 'approve',
-    // Every install here comes from this machine's one address: more than a stranger may begin.
-  }, { installRateLimit: { limit: 1000 } })
+  svc = await startCallingService(
+    twilio,
+    {
+      PORT: String(port),
+      SHOPIFY_API_KEY: APP.apiKey,
+      SHOPIFY_API_SECRET: APP.apiSecret,
+      SHOPIFY_ADMIN_API_ORIGIN: shopify.origin,
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_REALTIME_URL: realtime.url,
+      NEW_STORE_DAILY_CALLS: '9',
+      STORE_SIGNUP: 'approve',
+      // Every install here comes from this machine's one address: more than a stranger may begin.
+    },
+    { installRateLimit: { limit: 1000 } },
+  )
 })
 afterAll(async () => {
   await svc?.close()
@@ -74,7 +78,8 @@ async function install(domain: string) {
   return { done, callback, cookie }
 }
 
-const storeFor = async (domain: string) => ((await svc.api('GET', '/api/stores')).body.stores as Array<Record<string, any>>).find((s) => s.shopDomain === domain)
+const storeFor = async (domain: string) =>
+  ((await svc.api('GET', '/api/stores')).body.stores as Array<Record<string, any>>).find((s) => s.shopDomain === domain)
 
 /** A customer orders in the shop; Shopify sends the webhook to whoever subscribed. */
 async function customerOrders(domain: string) {
@@ -150,7 +155,13 @@ describe('installing from Shopify', () => {
     // A delivery Shopify was still retrying from before the uninstall: stored, never called.
     const late = nextOrderId()
     const { customer: c } = customer(late)
-    const res = await deliverShopifyWebhook({ url: `${svc.url}/webhooks/shopify`, secret: APP.apiSecret, shop: domain, topic: 'orders/create', payload: shopifyOrderPayload({ id: BigInt(late), customer: c }) })
+    const res = await deliverShopifyWebhook({
+      url: `${svc.url}/webhooks/shopify`,
+      secret: APP.apiSecret,
+      shop: domain,
+      topic: 'orders/create',
+      payload: shopifyOrderPayload({ id: BigInt(late), customer: c }),
+    })
     expect(res.status).toBe(200)
     const lateOrder = await orderView(svc, (res.body as { orderId: number }).orderId)
     expect(lateOrder.status).toBe('skipped')
@@ -199,23 +210,32 @@ describe('the app inside the Shopify admin', () => {
   it('opens the shop’s settings for App Bridge’s session token or Shopify’s signed query, framed only by its admin', async () => {
     const domain = newShop({ name: 'Dyqani Teuta' })
     await install(domain)
-    const open = (query: Record<string, string>) => fetch(`${svc.url}/shopify/app?${new URLSearchParams(query)}`, { redirect: 'manual', headers: BROWSER })
+    const open = (query: Record<string, string>) =>
+      fetch(`${svc.url}/shopify/app?${new URLSearchParams(query)}`, { redirect: 'manual', headers: BROWSER })
 
     const withToken = await open({ shop: domain, host: hostParam(domain), id_token: appBridgeSessionToken(APP, domain) })
     expect(withToken.status).toBe(200)
     expect(await withToken.text()).toContain('callconfirm for Dyqani Teuta')
     expect(withToken.headers.get('content-security-policy')).toBe(`frame-ancestors https://${domain} https://admin.shopify.com`)
-    const signed = signedQuery({ embedded: '1', host: hostParam(domain), shop: domain, timestamp: String(Math.floor(Date.now() / 1000)) }, APP.apiSecret)
+    const signed = signedQuery(
+      { embedded: '1', host: hostParam(domain), shop: domain, timestamp: String(Math.floor(Date.now() / 1000)) },
+      APP.apiSecret,
+    )
     expect((await open(Object.fromEntries(signed))).status).toBe(200)
 
     // A token for another shop, or signed with another app's secret, opens nothing.
     expect((await open({ shop: domain, id_token: appBridgeSessionToken(APP, newShop()) })).status).toBe(401)
-    expect((await open({ shop: domain, id_token: appBridgeSessionToken({ apiKey: APP.apiKey, apiSecret: 'another-secret' }, domain) })).status).toBe(401)
+    expect((await open({ shop: domain, id_token: appBridgeSessionToken({ apiKey: APP.apiKey, apiSecret: 'another-secret' }, domain) })).status).toBe(
+      401,
+    )
   })
 
   it('sends a shop that has not installed callconfirm to the install', async () => {
     const domain = newShop()
-    const res = await fetch(`${svc.url}/shopify/app?shop=${domain}&id_token=${appBridgeSessionToken(APP, domain)}`, { redirect: 'manual', headers: BROWSER })
+    const res = await fetch(`${svc.url}/shopify/app?shop=${domain}&id_token=${appBridgeSessionToken(APP, domain)}`, {
+      redirect: 'manual',
+      headers: BROWSER,
+    })
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe(`/shopify/install?shop=${domain}`)
   })
@@ -242,7 +262,10 @@ describe('refusing installs that are not what they seem', () => {
 
   it('refuses a validly signed callback for an install this server never started', async () => {
     const domain = newShop()
-    const query = signedQuery({ code: 'a'.repeat(32), shop: domain, state: '123456789012345', timestamp: String(Math.floor(Date.now() / 1000)) }, APP.apiSecret)
+    const query = signedQuery(
+      { code: 'a'.repeat(32), shop: domain, state: '123456789012345', timestamp: String(Math.floor(Date.now() / 1000)) },
+      APP.apiSecret,
+    )
     const res = await openCallback(`${svc.url}/shopify/callback?${query}`, '')
     expect(res.status).toBe(400)
     expect(await res.text()).toContain('not started here')

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { orders, transcriptLines } from '../src/db/schema.js'
 import { SAMPLE_CUSTOMERS, shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { deliverShopifyWebhook, payloadJson, type ShopifyDeliveryOptions } from '../src/sandbox/storeWebhooks.js'
-import { SHOPIFY_SECRET, SHOPIFY_SHOP, SHOPIFY_TOKEN, registerShopify, startTestService, type TestService } from './support/service.js'
+import { registerShopify, SHOPIFY_SECRET, SHOPIFY_SHOP, SHOPIFY_TOKEN, startTestService, type TestService } from './support/service.js'
 
 let svc: TestService
 let storeId: string
@@ -28,7 +28,11 @@ const deliver = (o: Partial<ShopifyDeliveryOptions>) =>
 
 const newOrder = (o: Parameters<typeof shopifyOrderPayload>[0] = {}) => shopifyOrderPayload({ id: nextId++, ...o })
 const orderByPlatformId = (id: bigint) =>
-  svc.deps.db.select().from(orders).where(eq(orders.platformOrderId, String(id))).all()
+  svc.deps.db
+    .select()
+    .from(orders)
+    .where(eq(orders.platformOrderId, String(id)))
+    .all()
 
 describe('Shopify orders/create', () => {
   it('queues one call for a cash-on-delivery order, with the phone in E.164 and the exact order id', async () => {
@@ -88,7 +92,7 @@ describe('Shopify orders/create', () => {
     expect(rows[0]!.status).toBe('queued')
   })
 
-  it('records an order paid by card as skipped, without the customer\'s phone or name', async () => {
+  it("records an order paid by card as skipped, without the customer's phone or name", async () => {
     const payload = newOrder({ gateway: 'shopify_payments' })
     const res = await deliver({ payload })
     expect(res.body).toMatchObject({ status: 'skipped', skipReason: 'not_cash_on_delivery' })
@@ -183,7 +187,7 @@ describe('Shopify webhook security and bad input', () => {
     expect(res.status).toBe(401)
   })
 
-  it('never writes a customer\'s phone number or the store token to the logs', async () => {
+  it("never writes a customer's phone number or the store token to the logs", async () => {
     await deliver({ payload: newOrder() })
     const logs = svc.logs.join('\n')
     expect(logs).toContain('order accepted')
@@ -225,7 +229,7 @@ describe('Shopify app lifecycle and privacy topics', () => {
     expect(report.report.orders[0]).toMatchObject({ platformOrderId: '9001', phone: '+38344123456', customerName: 'Arben Krasniqi' })
   })
 
-  it('erases one customer\'s phone, name and transcripts on customers/redact, and nobody else\'s', async () => {
+  it("erases one customer's phone, name and transcripts on customers/redact, and nobody else's", async () => {
     const target = rows().find((r) => r.platformOrderId === '9001')!
     privacySvc.deps.db.insert(transcriptLines).values({ orderId: target.id, speaker: 'customer', text: 'Po, e konfirmoj', at: Date.now() }).run()
     const res = await privDeliver('customers/redact', {
@@ -256,7 +260,7 @@ describe('Shopify app lifecycle and privacy topics', () => {
     expect(late.body).toMatchObject({ status: 'skipped', skipReason: 'store_disabled' })
   })
 
-  it('erases all of the shop\'s customer data and its credentials on shop/redact', async () => {
+  it("erases all of the shop's customer data and its credentials on shop/redact", async () => {
     const res = await privDeliver('shop/redact', { shop_id: 954889, shop_domain: SHOPIFY_SHOP })
     expect(res.body).toMatchObject({ status: 'honoured' })
     expect(rows().every((r) => r.phone === null && r.customerName === null)).toBe(true)

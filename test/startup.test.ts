@@ -40,13 +40,21 @@ describe('starting callconfirm', () => {
       const lines = app.out().trim().split('\n')
       const plain = lines.filter((l) => !l.startsWith('{'))
       expect(plain).toHaveLength(1)
-      const said = /^callconfirm: sandbox mode \(no TWILIO_ACCOUNT_SID.*\): open (http:\/\/localhost:\d+)\/ and sign in with admin token (\S{20,}); .*sample stores Dyqani Demo and Butiku Lule/.exec(plain[0]!)
+      const said =
+        /^callconfirm: sandbox mode \(no TWILIO_ACCOUNT_SID.*\): open (http:\/\/localhost:\d+)\/ and sign in with admin token (\S{20,}); .*sample stores Dyqani Demo and Butiku Lule/.exec(
+          plain[0]!,
+        )
       expect(said, plain[0]).not.toBeNull()
       const [, dashboard, token] = said!
       const health = await fetch(`${dashboard}/healthz`)
       expect(await health.json()).toMatchObject({ status: 'ok', sandbox: true })
       // The dashboard is there: signing in with the printed token opens the overview of the sample stores.
-      const signedIn = await fetch(`${dashboard}/login`, { method: 'POST', headers: { origin: dashboard! }, body: new URLSearchParams({ token: token!, next: '/' }), redirect: 'manual' })
+      const signedIn = await fetch(`${dashboard}/login`, {
+        method: 'POST',
+        headers: { origin: dashboard! },
+        body: new URLSearchParams({ token: token!, next: '/' }),
+        redirect: 'manual',
+      })
       expect(signedIn.status).toBe(303)
       const overview = await fetch(`${dashboard}/`, { headers: { cookie: signedIn.headers.getSetCookie()[0]!.split(';')[0]! } })
       const html = await overview.text()
@@ -63,10 +71,18 @@ describe('starting callconfirm', () => {
     const moduleLog = join(work, 'live-modules.txt')
     const env = { ...LIVE_ENV, PORT: '0', HOST: '127.0.0.1', PUBLIC_URL, ADMIN_TOKEN, ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') }
     // moduleLog.mjs writes down every module the process loads, dynamic imports included.
-    const app = start({ ...env, DATABASE_PATH: join(work, 'live', 'callconfirm.db'), MODULE_LOG: moduleLog }, ['--import', './test/support/moduleLog.mjs'])
+    const app = start({ ...env, DATABASE_PATH: join(work, 'live', 'callconfirm.db'), MODULE_LOG: moduleLog }, [
+      '--import',
+      './test/support/moduleLog.mjs',
+    ])
     try {
       await until(() => app.out().includes('"msg":"listening"'))
-      expect(app.out().split('\n').filter((l) => l && !l.startsWith('{'))).toEqual([])
+      expect(
+        app
+          .out()
+          .split('\n')
+          .filter((l) => l && !l.startsWith('{')),
+      ).toEqual([])
     } finally {
       app.child.kill('SIGTERM')
     }

@@ -1,5 +1,5 @@
-import { Hono } from 'hono'
 import { count, eq } from 'drizzle-orm'
+import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { installStates } from '../src/db/schema.js'
 import { serveOnLoopback } from '../src/sandbox/loopback.js'
@@ -25,7 +25,11 @@ async function startOnLoopback(env: Record<string, string> = {}, options: { many
   const port = await freePort()
   const svc = await startTestService(
     { PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, NEW_STORE_DAILY_CALLS, ...env },
-    { schedule: options.schedule ?? false, now: () => Date.now() + clock.offset, installRateLimit: options.manyInstalls === false ? undefined : { limit: 1000 } },
+    {
+      schedule: options.schedule ?? false,
+      now: () => Date.now() + clock.offset,
+      installRateLimit: options.manyInstalls === false ? undefined : { limit: 1000 },
+    },
   )
   return Object.assign(svc, { clock })
 }
@@ -45,10 +49,11 @@ async function newStore() {
   return woo
 }
 
-const connectUrl = (svc: TestService, siteUrl: string, extra: Record<string, string> = {}) => `${svc.url}/woocommerce/connect?${new URLSearchParams({ store_url: siteUrl, ...extra })}`
+const connectUrl = (svc: TestService, siteUrl: string, extra: Record<string, string> = {}) =>
+  `${svc.url}/woocommerce/connect?${new URLSearchParams({ store_url: siteUrl, ...extra })}`
 
 /** A merchant connects from their browser: our page, WordPress's approval (which posts the keys), and back to our return page. */
-async function connect(svc: TestService, url: string, browser = cookieBrowser()) {
+async function connect(_svc: TestService, url: string, browser = cookieBrowser()) {
   const started = await browser.fetch(url)
   if (started.status !== 302) return { started, page: await started.text() }
   const approved = await browser.fetch(started.headers.get('location')!)
@@ -82,7 +87,13 @@ describe('taking over a connected WooCommerce store (attack 1)', () => {
     const posted = await fetch(`${svc.url}/woocommerce/callback`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ key_id: 9, user_id: state, consumer_key: `ck_${'f'.repeat(40)}`, consumer_secret: `cs_${'e'.repeat(40)}`, key_permissions: 'read_write' }),
+      body: JSON.stringify({
+        key_id: 9,
+        user_id: state,
+        consumer_key: `ck_${'f'.repeat(40)}`,
+        consumer_secret: `cs_${'e'.repeat(40)}`,
+        key_permissions: 'read_write',
+      }),
     })
     expect(posted.status).toBe(200)
     const returned = await stranger.fetch(`${svc.url}/woocommerce/return?success=1&user_id=${state}`)
@@ -183,7 +194,12 @@ describe('who may connect a new store (STORE_SIGNUP, attack 2)', () => {
 
     it('a store the operator registered by hand is approved and keeps the service default limit', async () => {
       const woo = await newStore()
-      const res = await svc.api('POST', '/api/stores', { platform: 'woocommerce', siteUrl: woo.siteUrl, consumerKey: woo.consumerKey, consumerSecret: woo.consumerSecret })
+      const res = await svc.api('POST', '/api/stores', {
+        platform: 'woocommerce',
+        siteUrl: woo.siteUrl,
+        consumerKey: woo.consumerKey,
+        consumerSecret: woo.consumerSecret,
+      })
       expect(res.status).toBe(201)
       expect(res.body.store).toMatchObject({ approved: true, dailyCallLimit: 500, dailyCallLimitIsDefault: true })
       // Connecting it again later needs no link: it is already here, and only keys that work on it count.
@@ -209,7 +225,11 @@ describe('who may connect a new store (STORE_SIGNUP, attack 2)', () => {
       // The merchant's settings page cannot approve the store or raise its limit.
       const link = settingsLinkIn(page)!.replaceAll('&amp;', '&')
       const t = new URL(link).searchParams.get('t')!
-      await fetch(`${svc.url}/settings`, { method: 'POST', headers: { origin: svc.url }, body: new URLSearchParams({ t, approved: 'true', dailyCallLimit: '100000', companyName: 'Banka' }) })
+      await fetch(`${svc.url}/settings`, {
+        method: 'POST',
+        headers: { origin: svc.url },
+        body: new URLSearchParams({ t, approved: 'true', dailyCallLimit: '100000', companyName: 'Banka' }),
+      })
       expect(await storeFor(svc, woo)).toMatchObject({ approved: false, dailyCallLimit: 7 })
 
       // Nor can a merchant's dashboard session reach the operator's store controls.
@@ -221,7 +241,11 @@ describe('who may connect a new store (STORE_SIGNUP, attack 2)', () => {
 
       // The operator approves it on the dashboard's store list.
       const operator = cookieBrowser()
-      await operator.fetch(`${svc.url}/login`, { method: 'POST', headers: { origin: svc.url }, body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/stores' }) })
+      await operator.fetch(`${svc.url}/login`, {
+        method: 'POST',
+        headers: { origin: svc.url },
+        body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/stores' }),
+      })
       const list = await (await operator.fetch(`${svc.url}/stores`)).text()
       expect(list).toContain('Awaiting approval')
       const approved = await operator.fetch(`${svc.url}/stores/${store.id}/approve`, { method: 'POST', headers: { origin: svc.url } })
@@ -233,7 +257,11 @@ describe('who may connect a new store (STORE_SIGNUP, attack 2)', () => {
       const woo = await newStore()
       await connect(svc, connectUrl(svc, woo.siteUrl))
       const { id } = (await storeFor(svc, woo))!
-      expect((await svc.api('PATCH', `/api/stores/${id}`, { dailyCallLimit: 50, approved: true })).body).toMatchObject({ approved: true, dailyCallLimit: 50, dailyCallLimitIsDefault: false })
+      expect((await svc.api('PATCH', `/api/stores/${id}`, { dailyCallLimit: 50, approved: true })).body).toMatchObject({
+        approved: true,
+        dailyCallLimit: 50,
+        dailyCallLimitIsDefault: false,
+      })
       expect((await svc.api('PATCH', `/api/stores/${id}`, { dailyCallLimit: 0 })).status).toBe(400)
       expect((await svc.api('PATCH', `/api/stores/${id}`, { approved: 'yes' })).status).toBe(400)
       // A refused setting beside a control changes neither.
@@ -242,7 +270,11 @@ describe('who may connect a new store (STORE_SIGNUP, attack 2)', () => {
 
       const operator = cookieBrowser()
       await operator.fetch(`${svc.url}/login`, { method: 'POST', headers: { origin: svc.url }, body: new URLSearchParams({ token: ADMIN_TOKEN }) })
-      await operator.fetch(`${svc.url}/stores/${id}/daily-limit`, { method: 'POST', headers: { origin: svc.url }, body: new URLSearchParams({ dailyCallLimit: '' }) })
+      await operator.fetch(`${svc.url}/stores/${id}/daily-limit`, {
+        method: 'POST',
+        headers: { origin: svc.url },
+        body: new URLSearchParams({ dailyCallLimit: '' }),
+      })
       expect(await storeFor(svc, woo)).toMatchObject({ dailyCallLimit: 500, dailyCallLimitIsDefault: true })
       const opened = await operator.fetch(`${svc.url}/stores/${id}/settings-link`, { method: 'POST', headers: { origin: svc.url } })
       expect(opened.headers.get('location')).toMatch(/\/settings\?t=/)
@@ -253,16 +285,38 @@ describe('who may connect a new store (STORE_SIGNUP, attack 2)', () => {
 describe('store addresses (attack 3)', () => {
   it('refuses to connect, register or invite a store on loopback, private, link-local or metadata addresses', async () => {
     let hits = 0
-    const inside = await serveOnLoopback(new Hono().all('*', (c) => (hits++, c.json({ code: 'internal', message: 'internal-secret' }, 500))))
+    const inside = await serveOnLoopback(
+      new Hono().all('*', (c) => {
+        hits++
+        return c.json({ code: 'internal', message: 'internal-secret' }, 500)
+      }),
+    )
     closing.push(inside)
     const svc = await startTestService(LIVE_ENV, { schedule: false, installRateLimit: { limit: 1000 } })
     closing.push(svc)
-    const addresses = [inside.origin, inside.origin.replace('127.0.0.1', 'localhost'), 'https://10.0.0.7', 'https://192.168.1.10', 'https://100.64.3.4', 'https://[fd00::1]', 'https://169.254.169.254', 'https://[fe80::1]', 'https://[::ffff:169.254.169.254]', 'https://100.100.100.200', 'https://0.0.0.0']
+    const addresses = [
+      inside.origin,
+      inside.origin.replace('127.0.0.1', 'localhost'),
+      'https://10.0.0.7',
+      'https://192.168.1.10',
+      'https://100.64.3.4',
+      'https://[fd00::1]',
+      'https://169.254.169.254',
+      'https://[fe80::1]',
+      'https://[::ffff:169.254.169.254]',
+      'https://100.100.100.200',
+      'https://0.0.0.0',
+    ]
     for (const address of addresses) {
       const res = await fetch(connectUrl(svc, address), { redirect: 'manual' })
       expect(res.status, address).toBe(400)
       expect(await res.text(), address).toContain('cannot be connected')
-      const registered = await svc.api('POST', '/api/stores', { platform: 'woocommerce', siteUrl: address, consumerKey: `ck_${'a'.repeat(20)}`, consumerSecret: `cs_${'b'.repeat(20)}` })
+      const registered = await svc.api('POST', '/api/stores', {
+        platform: 'woocommerce',
+        siteUrl: address,
+        consumerKey: `ck_${'a'.repeat(20)}`,
+        consumerSecret: `cs_${'b'.repeat(20)}`,
+      })
       expect(registered, address).toMatchObject({ status: 400, body: { error: { field: 'siteUrl' } } })
       expect((await svc.api('POST', '/api/connect-links', { storeUrl: address })).status, address).toBe(400)
     }
@@ -274,7 +328,12 @@ describe('store addresses (attack 3)', () => {
     const svc = await service({ ALLOW_PRIVATE_STORE_ADDRESSES: 'true' })
     for (const address of ['https://169.254.169.254', 'https://[fe80::1]', 'https://[fd00:ec2::254]', 'https://100.100.100.200']) {
       expect((await fetch(connectUrl(svc, address), { redirect: 'manual' })).status, address).toBe(400)
-      const registered = await svc.api('POST', '/api/stores', { platform: 'woocommerce', siteUrl: address, consumerKey: `ck_${'a'.repeat(20)}`, consumerSecret: `cs_${'b'.repeat(20)}` })
+      const registered = await svc.api('POST', '/api/stores', {
+        platform: 'woocommerce',
+        siteUrl: address,
+        consumerKey: `ck_${'a'.repeat(20)}`,
+        consumerSecret: `cs_${'b'.repeat(20)}`,
+      })
       expect(registered.status, address).toBe(400)
     }
   })
@@ -285,10 +344,20 @@ describe('store addresses (attack 3)', () => {
     const behind = await serveOnLoopback(new Hono().all('*', (c) => c.html(`<html><body>${secret} ${'x'.repeat(500)}</body></html>`, 404)))
     closing.push(behind)
     const svc = await service({}, { schedule: true })
-    const registered = await svc.api('POST', '/api/stores', { platform: 'woocommerce', siteUrl: behind.origin, consumerKey: `ck_${'a'.repeat(20)}`, consumerSecret: `cs_${'b'.repeat(20)}` })
+    const registered = await svc.api('POST', '/api/stores', {
+      platform: 'woocommerce',
+      siteUrl: behind.origin,
+      consumerKey: `ck_${'a'.repeat(20)}`,
+      consumerSecret: `cs_${'b'.repeat(20)}`,
+    })
     const storeId = registered.body.store.id as string
     const id = nextOrderId()
-    const delivered = await deliverWooWebhook({ url: registered.body.webhook.url, secret: registered.body.webhook.secret, source: behind.origin, payload: wooOrderPayload({ id, customer: customer(id).customer }) })
+    const delivered = await deliverWooWebhook({
+      url: registered.body.webhook.url,
+      secret: registered.body.webhook.secret,
+      source: behind.origin,
+      payload: wooOrderPayload({ id, customer: customer(id).customer }),
+    })
     const orderId = (delivered.body as { orderId: number }).orderId
     let writes: Array<{ status: string; lastError: string | null }> = []
     await until(async () => {
@@ -312,7 +381,8 @@ describe('install states (attack 8)', () => {
   it('one address that keeps beginning installs is told to wait, whatever X-Forwarded-For it sends', async () => {
     const svc = await startTestService(LIVE_ENV, { schedule: false })
     closing.push(svc)
-    for (let i = 0; i < 10; i++) expect((await fetch(`${svc.url}/woocommerce/connect`, { headers: { 'x-forwarded-for': `198.51.100.${i}` } })).status).toBe(200)
+    for (let i = 0; i < 10; i++)
+      expect((await fetch(`${svc.url}/woocommerce/connect`, { headers: { 'x-forwarded-for': `198.51.100.${i}` } })).status).toBe(200)
     const refused = await fetch(`${svc.url}/woocommerce/connect`, { headers: { 'x-forwarded-for': '198.51.100.99' } })
     expect(refused.status).toBe(429)
     expect(refused.headers.get('content-type')).toMatch(/text\/html/)
@@ -333,13 +403,29 @@ describe('install states (attack 8)', () => {
     const svc = await service()
     const woo = await newStore()
     const now = Date.now()
-    const old = Array.from({ length: 200 }, (_, i) => ({ stateHash: `old-${i}`, platform: 'woocommerce' as const, domain: woo.siteUrl, expiresAt: now - 2 * 3600_000, createdAt: now - 3 * 3600_000 }))
+    const old = Array.from({ length: 200 }, (_, i) => ({
+      stateHash: `old-${i}`,
+      platform: 'woocommerce' as const,
+      domain: woo.siteUrl,
+      expiresAt: now - 2 * 3600_000,
+      createdAt: now - 3 * 3600_000,
+    }))
     svc.deps.db.insert(installStates).values(old).run()
     expect((await fetch(connectUrl(svc, woo.siteUrl), { redirect: 'manual' })).status).toBe(302)
     expect(stateCount(svc)).toBe(1)
 
-    const outstanding = Array.from({ length: MAX_INSTALL_STATES - 1 }, (_, i) => ({ stateHash: `flood-${i}`, platform: 'shopify' as const, domain: 'x.myshopify.com', expiresAt: now + 600_000, createdAt: now }))
-    for (let i = 0; i < outstanding.length; i += 500) svc.deps.db.insert(installStates).values(outstanding.slice(i, i + 500)).run()
+    const outstanding = Array.from({ length: MAX_INSTALL_STATES - 1 }, (_, i) => ({
+      stateHash: `flood-${i}`,
+      platform: 'shopify' as const,
+      domain: 'x.myshopify.com',
+      expiresAt: now + 600_000,
+      createdAt: now,
+    }))
+    for (let i = 0; i < outstanding.length; i += 500)
+      svc.deps.db
+        .insert(installStates)
+        .values(outstanding.slice(i, i + 500))
+        .run()
     const full = await fetch(connectUrl(svc, woo.siteUrl), { redirect: 'manual' })
     expect(full.status).toBe(503)
     expect(await full.text()).toContain('Try again in a few minutes')

@@ -1,8 +1,17 @@
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stores } from '../src/db/schema.js'
-import { storeCredentials, storeWebhookSecret, findStore } from '../src/stores/records.js'
-import { PUBLIC_URL, SHOPIFY_SECRET, SHOPIFY_SHOP, SHOPIFY_TOKEN, registerShopify, registerWoo, startTestService, type TestService } from './support/service.js'
+import { findStore, storeCredentials, storeWebhookSecret } from '../src/stores/records.js'
+import {
+  PUBLIC_URL,
+  registerShopify,
+  registerWoo,
+  SHOPIFY_SECRET,
+  SHOPIFY_SHOP,
+  SHOPIFY_TOKEN,
+  startTestService,
+  type TestService,
+} from './support/service.js'
 
 let svc: TestService
 beforeAll(async () => {
@@ -19,7 +28,12 @@ describe('registering stores', () => {
       webhookSecret: SHOPIFY_SECRET,
     })
     expect(res.status).toBe(201)
-    expect(res.body.store).toMatchObject({ id: expect.stringMatching(/^st_/), platform: 'shopify', shopDomain: 'lule-shop.myshopify.com', companyName: 'Lule Shop' })
+    expect(res.body.store).toMatchObject({
+      id: expect.stringMatching(/^st_/),
+      platform: 'shopify',
+      shopDomain: 'lule-shop.myshopify.com',
+      companyName: 'Lule Shop',
+    })
     expect(res.body.webhook).toMatchObject({ url: `${PUBLIC_URL}/webhooks/shopify`, topics: ['orders/create', 'app/uninstalled'] })
     const list = await svc.api('GET', '/api/stores')
     const text = JSON.stringify(list.body) + JSON.stringify(res.body)
@@ -51,7 +65,7 @@ describe('registering stores', () => {
     expect(res.body.store).toMatchObject({ siteUrl: 'https://shop.example.com/store', country: 'XK', language: 'sq', timezone: 'Europe/Belgrade' })
   })
 
-  it('derives language and time zone from the shop\'s country', async () => {
+  it("derives language and time zone from the shop's country", async () => {
     const res = await svc.api('POST', '/api/stores', {
       platform: 'woocommerce',
       siteUrl: 'https://laden.example.de',
@@ -79,8 +93,26 @@ describe('registering stores', () => {
     [{ platform: 'shopify', shopDomain: 'new-shop.myshopify.com', accessToken: 'shpat_xxxxxxxx' }, 'webhookSecret'],
     [{ platform: 'woocommerce', siteUrl: 'http://dyqani.al', consumerKey: 'ck_aaaaaaaaaaaa', consumerSecret: 'cs_aaaaaaaaaaaa' }, 'siteUrl'],
     [{ platform: 'woocommerce', siteUrl: 'https://dyqani.al', consumerKey: 'cs_swapped0000', consumerSecret: 'ck_swapped0000' }, 'consumerKey'],
-    [{ platform: 'woocommerce', siteUrl: 'https://dyqani.al', consumerKey: 'ck_aaaaaaaaaaaa', consumerSecret: 'cs_aaaaaaaaaaaa', country: 'Albania' }, 'country'],
-    [{ platform: 'woocommerce', siteUrl: 'https://dyqani.al', consumerKey: 'ck_aaaaaaaaaaaa', consumerSecret: 'cs_aaaaaaaaaaaa', settings: { callOrders: 'x' } }, 'settings.callOrders'],
+    [
+      {
+        platform: 'woocommerce',
+        siteUrl: 'https://dyqani.al',
+        consumerKey: 'ck_aaaaaaaaaaaa',
+        consumerSecret: 'cs_aaaaaaaaaaaa',
+        country: 'Albania',
+      },
+      'country',
+    ],
+    [
+      {
+        platform: 'woocommerce',
+        siteUrl: 'https://dyqani.al',
+        consumerKey: 'ck_aaaaaaaaaaaa',
+        consumerSecret: 'cs_aaaaaaaaaaaa',
+        settings: { callOrders: 'x' },
+      },
+      'settings.callOrders',
+    ],
     [{ platform: 'woocommerce', siteUrl: 'https://dyqani.al', consumerKey: 'ck_aaaaaaaaaaaa', consumerSecret: 'cs_aaaaaaaaaaaa', extra: 1 }, 'extra'],
   ])('answers %j with 400 naming %s, and registers nothing', async (body, field) => {
     const before = svc.deps.db.select().from(stores).all().length
@@ -100,7 +132,12 @@ describe('registering stores', () => {
     expect(rows).toHaveLength(1)
 
     // Both answers for a WooCommerce store give the webhook secret it really has.
-    const woo = { platform: 'woocommerce', siteUrl: 'https://twice-at-once.al', consumerKey: `ck_${'1'.repeat(40)}`, consumerSecret: `cs_${'2'.repeat(40)}` }
+    const woo = {
+      platform: 'woocommerce',
+      siteUrl: 'https://twice-at-once.al',
+      consumerKey: `ck_${'1'.repeat(40)}`,
+      consumerSecret: `cs_${'2'.repeat(40)}`,
+    }
     const both = await Promise.all([svc.api('POST', '/api/stores', woo), svc.api('POST', '/api/stores', woo)])
     expect(both.map((a) => a.status).sort()).toEqual([200, 201])
     const stored = await findStore(svc.deps.db, both[0]!.body.store.id, svc.deps.storeDefaults)
@@ -109,8 +146,13 @@ describe('registering stores', () => {
   })
 
   it('answers malformed JSON, a wrong content type and an oversized body clearly', async () => {
-    expect(await svc.api('POST', '/api/stores', undefined, { raw: '{"platform": "shop' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } })
-    expect(await svc.api('POST', '/api/stores', undefined, { raw: 'platform=shopify', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).toMatchObject({
+    expect(await svc.api('POST', '/api/stores', undefined, { raw: '{"platform": "shop' })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_json' } },
+    })
+    expect(
+      await svc.api('POST', '/api/stores', undefined, { raw: 'platform=shopify', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+    ).toMatchObject({
       status: 415,
       body: { error: { code: 'unsupported_media_type' } },
     })

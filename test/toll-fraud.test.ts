@@ -7,7 +7,16 @@ import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../src/sandbox/sampleOrders.j
 import { deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
 import type { PhoneBehaviour, TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../src/sandbox/woocommerce/simulator.js'
-import { nextOrderId, orderView, placeWooOrder, registerWooStore, startCallingService, startTestTwilio, type CallingService, type WooStore } from './support/calling.js'
+import {
+  type CallingService,
+  nextOrderId,
+  orderView,
+  placeWooOrder,
+  registerWooStore,
+  startCallingService,
+  startTestTwilio,
+  type WooStore,
+} from './support/calling.js'
 import { ADMIN_TOKEN } from './support/service.js'
 import { until } from './support/wait.js'
 
@@ -33,7 +42,8 @@ const BUSY: PhoneBehaviour[] = [{ kind: 'busy', ringMs: 50 }]
 /** A store whose orders get one call each, so every call counted is a new order's. */
 const oneCallStore = (svc: CallingService) => registerWooStore(svc, woo, { retryDelaysMinutes: [], maxConcurrentCalls: 10 })
 const place = (svc: CallingService, store: WooStore) => placeWooOrder(svc, { woo, twilio: twilioSim }, store, BUSY)
-const setStore = (svc: CallingService, id: string, change: Partial<typeof stores.$inferInsert>) => svc.deps.db.update(stores).set(change).where(eq(stores.id, id)).run()
+const setStore = (svc: CallingService, id: string, change: Partial<typeof stores.$inferInsert>) =>
+  svc.deps.db.update(stores).set(change).where(eq(stores.id, id)).run()
 
 /** A forged order whose customer's phone is `phone`, delivered to the store's webhook. */
 async function forgedOrder(svc: CallingService, store: WooStore, phone: string, country: string) {
@@ -45,12 +55,17 @@ async function forgedOrder(svc: CallingService, store: WooStore, phone: string, 
 
 /** The operator's dashboard page at `path`, as HTML. */
 async function dashboardPage(svc: CallingService, path: string): Promise<string> {
-  const signIn = await fetch(`${svc.url}/login`, { method: 'POST', headers: { origin: svc.url }, body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/' }), redirect: 'manual' })
+  const signIn = await fetch(`${svc.url}/login`, {
+    method: 'POST',
+    headers: { origin: svc.url },
+    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/' }),
+    redirect: 'manual',
+  })
   const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!
   return (await fetch(`${svc.url}${path}`, { headers: { cookie } })).text()
 }
 
-describe('only a customer\'s own phone is called', () => {
+describe("only a customer's own phone is called", () => {
   let svc: CallingService
   let store: WooStore
   beforeAll(async () => {
@@ -90,7 +105,7 @@ describe('only a customer\'s own phone is called', () => {
     }
   })
 
-  it('still calls the sample customers\' Albanian and Kosovar mobiles and landlines', async () => {
+  it("still calls the sample customers' Albanian and Kosovar mobiles and landlines", async () => {
     for (const [c, e164] of SAMPLE_CUSTOMERS.map((c, i) => [c, ['+38344123456', '+355692345678', '+38349765432', '+355688765432'][i]!] as const)) {
       twilioSim.script(e164, ...BUSY)
       const orderId = await forgedOrder(svc, store, c.phone!, c.country)
@@ -99,11 +114,11 @@ describe('only a customer\'s own phone is called', () => {
     }
     const landline = await forgedOrder(svc, store, '04 222 3333', 'AL')
     twilioSim.script('+35542223333', ...BUSY)
-    await until(async () => (await view(svc, landline)).attempts.length === 1, 'the landline\'s call')
+    await until(async () => (await view(svc, landline)).attempts.length === 1, "the landline's call")
   })
 })
 
-describe('a store\'s daily limit', () => {
+describe("a store's daily limit", () => {
   let svc: CallingService
   let store: WooStore
   let placed: Array<{ orderId: number; phone: string }>
@@ -113,14 +128,21 @@ describe('a store\'s daily limit', () => {
     setStore(svc, store.id, { dailyCallLimit: 2 })
     // Five orders at once, dialled side by side: the limit must hold between concurrent dials.
     placed = await Promise.all([1, 2, 3, 4, 5].map(() => place(svc, store)))
-    await until(async () => (await Promise.all(placed.map((p) => view(svc, p.orderId)))).filter((o) => o.waitReason === 'store_daily_limit').length === 3, 'three orders to wait')
+    await until(
+      async () => (await Promise.all(placed.map((p) => view(svc, p.orderId)))).filter((o) => o.waitReason === 'store_daily_limit').length === 3,
+      'three orders to wait',
+    )
   })
   afterAll(() => svc.close())
 
-  const waiting = async () => (await Promise.all(placed.map((p) => view(svc, p.orderId)))).filter((o) => o.status === 'queued' && o.waitReason === 'store_daily_limit')
+  const waiting = async () =>
+    (await Promise.all(placed.map((p) => view(svc, p.orderId)))).filter((o) => o.status === 'queued' && o.waitReason === 'store_daily_limit')
 
-  it('calls two orders of a store with a limit of two, and the others wait for its next day\'s opening, never dialled', async () => {
-    await until(async () => (await Promise.all(placed.map((p) => view(svc, p.orderId)))).filter((o) => o.status === 'done').length === 2, 'two calls to end')
+  it("calls two orders of a store with a limit of two, and the others wait for its next day's opening, never dialled", async () => {
+    await until(
+      async () => (await Promise.all(placed.map((p) => view(svc, p.orderId)))).filter((o) => o.status === 'done').length === 2,
+      'two calls to end',
+    )
     expect(placed.filter((p) => callsTo(p.phone).length > 0)).toHaveLength(2)
     const held = await waiting()
     expect(held).toHaveLength(3)
@@ -131,7 +153,7 @@ describe('a store\'s daily limit', () => {
     }
   })
 
-  it('warns the operator once that day, naming the store and not the customers\' numbers', async () => {
+  it("warns the operator once that day, naming the store and not the customers' numbers", async () => {
     const sixth = await place(svc, store)
     placed.push(sixth)
     await until(async () => (await view(svc, sixth.orderId)).waitReason === 'store_daily_limit', 'the sixth order to wait')
@@ -142,7 +164,7 @@ describe('a store\'s daily limit', () => {
     expect(warnings[0]).not.toMatch(/\+355|\+383/)
   })
 
-  it('shows on the order, the calls list and the overview why the store\'s orders wait', async () => {
+  it("shows on the order, the calls list and the overview why the store's orders wait", async () => {
     const [first] = await waiting()
     const orderPage = await dashboardPage(svc, `/orders/${first!.id}`)
     expect(orderPage).toMatch(/Waiting: the store reached its limit of 2 calls today; next try \w{3} 09:00/)
@@ -153,7 +175,7 @@ describe('a store\'s daily limit', () => {
     expect(notice).toContain('4 orders wait')
   })
 
-  it('calls the waiting orders at the store\'s next opening, two that day again', async () => {
+  it("calls the waiting orders at the store's next opening, two that day again", async () => {
     const called = () => placed.filter((p) => callsTo(p.phone).length > 0)
     const held = await waiting()
     svc.clock.offset += Date.parse(held[0]!.nextCallAt) - svc.clock.now()
@@ -162,11 +184,20 @@ describe('a store\'s daily limit', () => {
     await svc.scheduler.tick()
     expect(called()).toHaveLength(4)
     // Claimed again, an order no longer carries the reason it waited.
-    const rows = svc.deps.db.select().from(orders).where(inArray(orders.id, called().map((p) => p.orderId))).all()
+    const rows = svc.deps.db
+      .select()
+      .from(orders)
+      .where(
+        inArray(
+          orders.id,
+          called().map((p) => p.orderId),
+        ),
+      )
+      .all()
     expect(rows.map((r) => r.waitReason)).toEqual([null, null, null, null])
   })
 
-  it('calls the waiting orders at once when the operator raises the store\'s limit', async () => {
+  it("calls the waiting orders at once when the operator raises the store's limit", async () => {
     expect(await waiting()).toHaveLength(2)
     const raised = await svc.api('PATCH', `/api/stores/${store.id}`, { dailyCallLimit: 10 })
     expect(raised.status).toBe(200)
@@ -175,8 +206,8 @@ describe('a store\'s daily limit', () => {
   })
 })
 
-describe('the service\'s daily limits', () => {
-  it('holds every store once the service placed its day\'s calls, until the UTC day turns and the store opens', async () => {
+describe("the service's daily limits", () => {
+  it("holds every store once the service placed its day's calls, until the UTC day turns and the store opens", async () => {
     const svc = await startCallingService(twilioSim, { SERVICE_DAILY_CALLS: '2' })
     try {
       const [a, b] = [await oneCallStore(svc), await oneCallStore(svc)]
@@ -194,7 +225,7 @@ describe('the service\'s daily limits', () => {
     }
   })
 
-  it('holds every store once the day\'s calls cost the service its daily budget', async () => {
+  it("holds every store once the day's calls cost the service its daily budget", async () => {
     const svc = await startCallingService(twilioSim, { SERVICE_DAILY_SPEND_USD: '5' })
     try {
       const store = await oneCallStore(svc)
@@ -211,7 +242,7 @@ describe('the service\'s daily limits', () => {
   })
 })
 
-describe('a store awaiting the operator\'s approval', () => {
+describe("a store awaiting the operator's approval", () => {
   it('places no call, says it waits for approval, and calls once the operator approves', async () => {
     const svc = await startCallingService(twilioSim)
     try {
@@ -222,7 +253,9 @@ describe('a store awaiting the operator\'s approval', () => {
       expect(await view(svc, orderId)).toMatchObject({ status: 'queued', attempts: [], waitReason: 'store_awaiting_approval' })
       expect(callsTo(phone)).toHaveLength(0)
       expect(await dashboardPage(svc, `/orders/${orderId}`)).toContain('Waiting for the operator to approve this store')
-      expect(await dashboardPage(svc, '/')).toMatch(new RegExp(`data-store="${store.id}">.*?waiting for the operator to approve this store — 1 order waits`))
+      expect(await dashboardPage(svc, '/')).toMatch(
+        new RegExp(`data-store="${store.id}">.*?waiting for the operator to approve this store — 1 order waits`),
+      )
 
       setStore(svc, store.id, { approvedAt: svc.clock.now() })
       svc.scheduler.wake()

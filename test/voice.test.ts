@@ -5,7 +5,16 @@ import { hear, speak } from '../src/sandbox/speech.js'
 import type { CustomerScript } from '../src/sandbox/twilio/mediaStream.js'
 import type { SimulatedCall, TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
-import { orderView, placeWooOrder, registerWooStore, startCallingService, startFastRealtime, startTestTwilio, type CallingService, type WooStore } from './support/calling.js'
+import {
+  type CallingService,
+  orderView,
+  placeWooOrder,
+  registerWooStore,
+  startCallingService,
+  startFastRealtime,
+  startTestTwilio,
+  type WooStore,
+} from './support/calling.js'
 import { until } from './support/wait.js'
 
 const OPENAI_KEY = 'sk-test-voice'
@@ -89,7 +98,7 @@ describe('the voice agent', () => {
     expect(order).toMatchObject({ outcome: 'cancelled', evidence: 'Pressed 2 on the keypad to cancel.' })
   })
 
-  it('stops talking when interrupted: clears Twilio\'s audio and tells the model how much was heard', async () => {
+  it("stops talking when interrupted: clears Twilio's audio and tells the model how much was heard", async () => {
     const { order, simulated } = await call({ speech: [says('Prit pak', 1_000), says('Po', AFTER_GREETING + 1_000)] })
     expect(order.outcome).toBe('confirmed')
     expect(simulated.stream!.clears).toBeGreaterThan(0)
@@ -109,7 +118,9 @@ describe('the voice agent', () => {
     expect(order).toMatchObject({ status: 'queued', outcome: null })
     expect(order.evidence).toContain('17:00')
     expect(new Date(order.nextCallAt).getTime()).toBeGreaterThan(Date.now())
-    expect(await svc.deps.metrics.registry.getSingleMetricAsString('callconfirm_callbacks_scheduled_total')).toMatch(/^callconfirm_callbacks_scheduled_total 1$/m)
+    expect(await svc.deps.metrics.registry.getSingleMetricAsString('callconfirm_callbacks_scheduled_total')).toMatch(
+      /^callconfirm_callbacks_scheduled_total 1$/m,
+    )
   })
 
   it('asks once whether the customer is there, then says goodbye and asks a person to look', async () => {

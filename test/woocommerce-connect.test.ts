@@ -3,7 +3,7 @@ import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../src/sandbox/woocommerce/simulator.js'
-import { customer, nextOrderId, orderView, startCallingService, startFastRealtime, startTestTwilio, type CallingService } from './support/calling.js'
+import { type CallingService, customer, nextOrderId, orderView, startCallingService, startFastRealtime, startTestTwilio } from './support/calling.js'
 import { cookieBrowser } from './support/cookieBrowser.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
@@ -41,7 +41,8 @@ async function connect(woo: WooCommerceSimulator, browser = cookieBrowser()) {
   return { authorize, approved, returned, page: await returned?.text() }
 }
 
-const storeFor = async (woo: WooCommerceSimulator) => ((await svc.api('GET', '/api/stores')).body.stores as Array<Record<string, any>>).find((s) => s.siteUrl === woo.siteUrl)
+const storeFor = async (woo: WooCommerceSimulator) =>
+  ((await svc.api('GET', '/api/stores')).body.stores as Array<Record<string, any>>).find((s) => s.siteUrl === woo.siteUrl)
 
 describe('connecting a WooCommerce store', () => {
   it('asks the store for read/write keys with our callback and an unguessable state', async () => {
@@ -115,7 +116,13 @@ describe('refusing keys that were not asked for', () => {
     const forged = await fetch(`${svc.url}/woocommerce/callback`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ key_id: 1, user_id: 'guessed-state', consumer_key: `ck_${'a'.repeat(40)}`, consumer_secret: `cs_${'b'.repeat(40)}`, key_permissions: 'read_write' }),
+      body: JSON.stringify({
+        key_id: 1,
+        user_id: 'guessed-state',
+        consumer_key: `ck_${'a'.repeat(40)}`,
+        consumer_secret: `cs_${'b'.repeat(40)}`,
+        key_permissions: 'read_write',
+      }),
     })
     expect(forged.status).toBe(401)
 
@@ -124,7 +131,13 @@ describe('refusing keys that were not asked for', () => {
     const replay = await fetch(`${svc.url}/woocommerce/callback`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ key_id: 2, user_id: authorize.searchParams.get('user_id'), consumer_key: `ck_${'c'.repeat(40)}`, consumer_secret: `cs_${'d'.repeat(40)}`, key_permissions: 'read_write' }),
+      body: JSON.stringify({
+        key_id: 2,
+        user_id: authorize.searchParams.get('user_id'),
+        consumer_key: `ck_${'c'.repeat(40)}`,
+        consumer_secret: `cs_${'d'.repeat(40)}`,
+        key_permissions: 'read_write',
+      }),
     })
     expect(replay.status).toBe(401)
   })

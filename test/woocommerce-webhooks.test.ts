@@ -5,7 +5,7 @@ import { createApp } from '../src/app.js'
 import { orders } from '../src/db/schema.js'
 import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { deliverWooWebhook, pingWooWebhook, type WooDeliveryOptions } from '../src/sandbox/storeWebhooks.js'
-import { WOO_SITE, registerWoo, startTestService, type TestService } from './support/service.js'
+import { registerWoo, startTestService, type TestService, WOO_SITE } from './support/service.js'
 
 let svc: TestService
 let store: { id: string; secret: string }
@@ -19,10 +19,13 @@ beforeAll(async () => {
 })
 afterAll(() => svc.close())
 
-const deliver = (o: Partial<WooDeliveryOptions>) =>
-  deliverWooWebhook({ url, secret: store.secret, source: WOO_SITE, payload: undefined, ...o })
+const deliver = (o: Partial<WooDeliveryOptions>) => deliverWooWebhook({ url, secret: store.secret, source: WOO_SITE, payload: undefined, ...o })
 const rowsFor = (platformOrderId: number) =>
-  svc.deps.db.select().from(orders).where(eq(orders.platformOrderId, String(platformOrderId))).all()
+  svc.deps.db
+    .select()
+    .from(orders)
+    .where(eq(orders.platformOrderId, String(platformOrderId)))
+    .all()
 
 describe('WooCommerce order.created', () => {
   it('answers the unsigned creation ping with exactly 200, so the merchant can save the webhook', async () => {
@@ -48,7 +51,7 @@ describe('WooCommerce order.created', () => {
     })
   })
 
-  it('uses the shipping phone when the store collects one, in Kosovo\'s local format', async () => {
+  it("uses the shipping phone when the store collects one, in Kosovo's local format", async () => {
     const id = nextId++
     await deliver({ payload: wooOrderPayload({ id, customer: SAMPLE_CUSTOMERS[0], phoneOn: 'shipping' }) })
     expect(rowsFor(id)[0]).toMatchObject({ phone: '+38344123456', phoneCountry: 'XK' })
@@ -89,13 +92,22 @@ describe('WooCommerce webhook security and bad input', () => {
     const id = nextId++
     const res = await deliver({ payload: wooOrderPayload({ id }), secret: 'someone-elses-secret-000' })
     expect(res).toMatchObject({ status: 401, body: { error: { code: 'invalid_signature' } } })
-    const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(wooOrderPayload({ id })) })
+    const unsigned = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(wooOrderPayload({ id })),
+    })
     expect(unsigned.status).toBe(401)
     expect(rowsFor(id)).toHaveLength(0)
   })
 
   it('answers 404 for a store it does not know', async () => {
-    const res = await deliverWooWebhook({ url: `${svc.url}/webhooks/woocommerce/st_nope`, secret: store.secret, source: WOO_SITE, payload: wooOrderPayload() })
+    const res = await deliverWooWebhook({
+      url: `${svc.url}/webhooks/woocommerce/st_nope`,
+      secret: store.secret,
+      source: WOO_SITE,
+      payload: wooOrderPayload(),
+    })
     expect(res).toMatchObject({ status: 404, body: { error: { code: 'store_not_found' } } })
   })
 

@@ -6,13 +6,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { orders, storeWrites } from '../src/db/schema.js'
 import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
-import { startShopifyAdminSimulator, type ShopifyAdminSimulator, type ShopOrder } from '../src/sandbox/shopify-admin/simulator.js'
+import { type ShopifyAdminSimulator, type ShopOrder, startShopifyAdminSimulator } from '../src/sandbox/shopify-admin/simulator.js'
 import { speak } from '../src/sandbox/speech.js'
 import { deliverShopifyWebhook } from '../src/sandbox/storeWebhooks.js'
 import type { CustomerScript } from '../src/sandbox/twilio/mediaStream.js'
 import type { PhoneBehaviour, TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
-import { customer, nextOrderId, orderView, placeWooOrder, registerWooStore, startCallingService, startFastRealtime, startTestTwilio, type CallingService } from './support/calling.js'
+import {
+  type CallingService,
+  customer,
+  nextOrderId,
+  orderView,
+  placeWooOrder,
+  registerWooStore,
+  startCallingService,
+  startFastRealtime,
+  startTestTwilio,
+} from './support/calling.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
 const OPENAI_KEY = 'sk-test-write-back'
@@ -35,11 +45,19 @@ afterAll(async () => {
 })
 
 const service = (env: Record<string, string> = {}, schedule = true) =>
-  startCallingService(twilio, { SHOPIFY_ADMIN_API_ORIGIN: shop.origin, OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url, ...env }, { schedule })
+  startCallingService(
+    twilio,
+    { SHOPIFY_ADMIN_API_ORIGIN: shop.origin, OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url, ...env },
+    { schedule },
+  )
 
 let shops = 0
 /** A Shopify store of its own (so faults and rate limits aimed at it hit nothing else), registered with callconfirm. */
-async function shopifyStore(svc: CallingService, settings: Record<string, unknown> = {}, rateLimit?: { maximumAvailable: number; restoreRate: number }) {
+async function shopifyStore(
+  svc: CallingService,
+  settings: Record<string, unknown> = {},
+  rateLimit?: { maximumAvailable: number; restoreRate: number },
+) {
   const domain = `write-back-${++shops}-${randomBytes(3).toString('hex')}.myshopify.com`
   const accessToken = `shpat_${randomBytes(16).toString('hex')}`
   shop.addShop(domain, accessToken, rateLimit)
@@ -58,7 +76,12 @@ async function shopifyStore(svc: CallingService, settings: Record<string, unknow
 const closedNow = { timezone: zoneWhereItIs(3), callingHours: { start: '09:00', end: '20:00' } }
 
 /** An order placed in the simulated shop (with the merchant's tags and the buyer's note) and its webhook delivered. */
-async function placeShopifyOrder(svc: CallingService, domain: string, phone: PhoneBehaviour[] | { invalidPhone: true }, inShop: (order: ShopOrder) => void = () => undefined) {
+async function placeShopifyOrder(
+  svc: CallingService,
+  domain: string,
+  phone: PhoneBehaviour[] | { invalidPhone: true },
+  inShop: (order: ShopOrder) => void = () => undefined,
+) {
   const id = nextOrderId()
   const { phone: number, customer: c } = customer(id)
   const who = 'invalidPhone' in phone ? { ...c, phone: '12' } : c
@@ -68,7 +91,13 @@ async function placeShopifyOrder(svc: CallingService, domain: string, phone: Pho
   const copy = { ...payload }
   inShop(copy) // what the merchant did in Shopify after the webhook left
   shop.addOrder(domain, copy)
-  const res = await deliverShopifyWebhook({ url: `${svc.url}/webhooks/shopify`, secret: WEBHOOK_SECRET, shop: domain, topic: 'orders/create', payload })
+  const res = await deliverShopifyWebhook({
+    url: `${svc.url}/webhooks/shopify`,
+    secret: WEBHOOK_SECRET,
+    shop: domain,
+    topic: 'orders/create',
+    payload,
+  })
   expect(res.status).toBe(200)
   return { orderId: (res.body as { orderId: number }).orderId, platformOrderId: String(id), phone: number }
 }
@@ -86,7 +115,10 @@ async function settledWrites(svc: CallingService, orderId: number, count: number
   return orderView(svc, orderId)
 }
 
-const ourLines = (note: unknown) => String(note ?? '').split('\n').filter((l) => l.startsWith('[callconfirm]'))
+const ourLines = (note: unknown) =>
+  String(note ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith('[callconfirm]'))
 const says = (text: string, atMs: number): CustomerScript => ({ speech: [{ atMs, audio: speak(text, 40) }] })
 
 describe('the outcome on a Shopify order', () => {
@@ -120,7 +152,9 @@ describe('the outcome on a Shopify order', () => {
     const store = await shopifyStore(svc, { actions: { holdUntilConfirmed: true } })
     const placed = await placeShopifyOrder(svc, store.domain, [{ kind: 'human', ringMs: 1_500, script: { dtmf: [{ atMs: 2_000, digit: '1' }] } }])
     await until(() => shop.fulfillmentOrders(store.domain, placed.platformOrderId)[0]?.status === 'ON_HOLD', 'the hold while the phone rings')
-    expect(shop.fulfillmentOrders(store.domain, placed.platformOrderId)[0]!.holds).toEqual([expect.objectContaining({ handle: 'callconfirm', reason: 'OTHER' })])
+    expect(shop.fulfillmentOrders(store.domain, placed.platformOrderId)[0]!.holds).toEqual([
+      expect.objectContaining({ handle: 'callconfirm', reason: 'OTHER' }),
+    ])
     await settledWrites(svc, placed.orderId, 2)
     expect(shop.fulfillmentOrders(store.domain, placed.platformOrderId)[0]).toMatchObject({ status: 'OPEN', holds: [] })
     expect(shop.tags(store.domain, placed.platformOrderId)).toContain('call-confirmed')
@@ -160,7 +194,9 @@ describe('the outcome on a WooCommerce order', () => {
 
   it('gets one private note, the outcome meta, and the status the store mapped (on-hold → processing)', async () => {
     const store = await registerWooStore(svc, woo, { retryDelaysMinutes: [], actions: { wooStatusOnConfirmed: 'processing' } })
-    const placed = await placeWooOrder(svc, { woo, twilio }, store, [{ kind: 'human', ringMs: 100, script: says('Po, e konfirmoj', 3_000) }], { status: 'on-hold' })
+    const placed = await placeWooOrder(svc, { woo, twilio }, store, [{ kind: 'human', ringMs: 100, script: says('Po, e konfirmoj', 3_000) }], {
+      status: 'on-hold',
+    })
     await settledWrites(svc, placed.orderId, 2)
     const inStore = woo.order(placed.platformOrderId)!
     expect(inStore.status).toBe('processing')
@@ -265,12 +301,18 @@ describe('when the store does not take the write at once', () => {
       woo.deleteOrder(inWoo.platformOrderId)
       await quiet.storeWriter.tick()
       const order = await settledWrites(quiet, placed.orderId, 1)
-      expect(order.storeWrites[0]).toMatchObject({ status: 'failed', tries: 1, lastError: `Order ${placed.platformOrderId} no longer exists in the shop.` })
+      expect(order.storeWrites[0]).toMatchObject({
+        status: 'failed',
+        tries: 1,
+        lastError: `Order ${placed.platformOrderId} no longer exists in the shop.`,
+      })
       const wooOrder = await settledWrites(quiet, inWoo.orderId, 1)
       expect(wooOrder.storeWrites[0]).toMatchObject({ status: 'failed', lastError: `Order ${inWoo.platformOrderId} no longer exists in the store.` })
       // Both show on /metrics as writes given up, by platform.
       const givenUp = async (platform: string) =>
-        (await quiet.deps.metrics.registry.getSingleMetric('callconfirm_store_write_failures_total')!.get()).values.find((v) => v.labels.platform === platform && v.labels.final === 'true')?.value
+        (await quiet.deps.metrics.registry.getSingleMetric('callconfirm_store_write_failures_total')!.get()).values.find(
+          (v) => v.labels.platform === platform && v.labels.final === 'true',
+        )?.value
       await until(async () => (await givenUp('shopify')) === 1 && (await givenUp('woocommerce')) === 1, 'both failures to be counted')
     } finally {
       await quiet.close()
@@ -325,7 +367,10 @@ describe('a write whose answer was lost', () => {
       // The note is added, and the answer lost.
       woo.failMatching({ method: 'POST', path: /\/notes$/ }, 'drop')
       const placed = await placeWooOrder(svc, { woo, twilio }, store, [{ kind: 'busy', ringMs: 100 }])
-      await until(async () => (await orderView(svc, placed.orderId)).storeWrites.some((w: { tries: number }) => w.tries === 1), 'the outcome write to lose its answer')
+      await until(
+        async () => (await orderView(svc, placed.orderId)).storeWrites.some((w: { tries: number }) => w.tries === 1),
+        'the outcome write to lose its answer',
+      )
       expect(woo.notes(placed.platformOrderId)).toHaveLength(1)
       svc.clock.offset += 11_000
       svc.storeWriter.wake()
@@ -344,7 +389,10 @@ describe('a write whose answer was lost', () => {
       const store = await shopifyStore(svc, closedNow)
       const placed = await placeShopifyOrder(svc, store.domain, { invalidPhone: true })
       const now = svc.clock.now()
-      svc.deps.db.update(storeWrites).set({ status: 'sending', leaseOwner: 'dead-worker', leaseExpiresAt: now + 60_000 }).run()
+      svc.deps.db
+        .update(storeWrites)
+        .set({ status: 'sending', leaseOwner: 'dead-worker', leaseExpiresAt: now + 60_000 })
+        .run()
       await svc.storeWriter.tick()
       expect((await orderView(svc, placed.orderId)).storeWrites[0].status).toBe('sending')
       svc.clock.offset += 61_000
@@ -370,17 +418,46 @@ describe('a thousand outcomes for one shop', () => {
         for (let i = 0; i < 1000; i++) {
           const platformOrderId = String(9_000_000 + i)
           ids.push(platformOrderId)
-          shop.addOrder(store.domain, { ...(shopifyOrderPayload({ id: BigInt(platformOrderId) }) as unknown as ShopOrder), tags: 'vip', note: BUYER_NOTE })
+          shop.addOrder(store.domain, {
+            ...(shopifyOrderPayload({ id: BigInt(platformOrderId) }) as unknown as ShopOrder),
+            tags: 'vip',
+            note: BUYER_NOTE,
+          })
           const order = svc.deps.db
             .insert(orders)
-            .values({ storeId: store.id, platformOrderId, name: `#${i}`, language: 'sq', items: [], total: '10.00', currency: 'ALL', paymentMethod: 'cod', status: 'done', outcome: i % 2 ? 'confirmed' : 'cancelled', evidence: `Answer ${i}.`, updatedAt: now })
+            .values({
+              storeId: store.id,
+              platformOrderId,
+              name: `#${i}`,
+              language: 'sq',
+              items: [],
+              total: '10.00',
+              currency: 'ALL',
+              paymentMethod: 'cod',
+              status: 'done',
+              outcome: i % 2 ? 'confirmed' : 'cancelled',
+              evidence: `Answer ${i}.`,
+              updatedAt: now,
+            })
             .returning({ id: orders.id })
             .get()
-          svc.deps.db.insert(storeWrites).values({ orderId: order.id, storeId: store.id, kind: 'outcome', status: 'queued', nextAttemptAt: now, createdAt: now, updatedAt: now }).run()
+          svc.deps.db
+            .insert(storeWrites)
+            .values({ orderId: order.id, storeId: store.id, kind: 'outcome', status: 'queued', nextAttemptAt: now, createdAt: now, updatedAt: now })
+            .run()
         }
       })
       svc.storeWriter.start()
-      await until(() => svc.deps.db.select().from(storeWrites).all().every((w) => w.status === 'done' || w.status === 'failed'), 'the outbox to drain', 60_000)
+      await until(
+        () =>
+          svc.deps.db
+            .select()
+            .from(storeWrites)
+            .all()
+            .every((w) => w.status === 'done' || w.status === 'failed'),
+        'the outbox to drain',
+        60_000,
+      )
       const writes = svc.deps.db.select().from(storeWrites).all()
       expect(writes.filter((w) => w.status !== 'done')).toEqual([])
       for (const [i, id] of ids.entries()) {

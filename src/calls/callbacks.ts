@@ -1,10 +1,10 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { isMachine } from '../domain/callOutcome.js'
 import { ApiError } from '../utils/errors.js'
 import { formBody } from '../utils/formBody.js'
 import type { Logger } from '../utils/log.js'
-import { findAttempt, updateAttempt, type Attempt } from './attempts.js'
-import { callEnded, callLog, type CallDeps } from './outcomes.js'
+import { type Attempt, findAttempt, updateAttempt } from './attempts.js'
+import { type CallDeps, callEnded, callLog } from './outcomes.js'
 import { hangUp, isSignedByTwilio, maskCallSid, TERMINAL_CALL_STATUSES, type TwilioAccount, type TwilioClient } from './twilio.js'
 
 export interface CallbackDeps extends CallDeps {
@@ -68,7 +68,9 @@ export function twilioCallbackRoutes(deps: CallbackDeps) {
       if (!sameCall(log, attempt, params.CallSid)) return c.body(null, 204)
       const sequence = Number(params.SequenceNumber)
       // Callbacks are separate requests and may arrive out of order; an ended call stays ended.
-      const stale = TERMINAL_CALL_STATUSES.has(attempt.status) || (Number.isInteger(sequence) && attempt.lastSequence !== null && sequence <= attempt.lastSequence)
+      const stale =
+        TERMINAL_CALL_STATUSES.has(attempt.status) ||
+        (Number.isInteger(sequence) && attempt.lastSequence !== null && sequence <= attempt.lastSequence)
       if (stale) return c.body(null, 204)
       const now = deps.now()
       const status = params.CallStatus ?? attempt.status
@@ -83,12 +85,16 @@ export function twilioCallbackRoutes(deps: CallbackDeps) {
         ...(TERMINAL_CALL_STATUSES.has(status) ? {} : { status }),
       })
       if (TERMINAL_CALL_STATUSES.has(status))
-        await callEnded({ ...deps, log }, { ...attempt, callSid: params.CallSid ?? attempt.callSid }, {
-          status,
-          answeredBy: params.AnsweredBy ?? attempt.answeredBy,
-          endedAt: now,
-          durationSeconds: params.CallDuration === undefined ? null : Number(params.CallDuration),
-        })
+        await callEnded(
+          { ...deps, log },
+          { ...attempt, callSid: params.CallSid ?? attempt.callSid },
+          {
+            status,
+            answeredBy: params.AnsweredBy ?? attempt.answeredBy,
+            endedAt: now,
+            durationSeconds: params.CallDuration === undefined ? null : Number(params.CallDuration),
+          },
+        )
       return c.body(null, 204)
     })
     .post('/amd/:attemptId', async (c) => {

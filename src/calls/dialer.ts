@@ -2,14 +2,14 @@ import { eq } from 'drizzle-orm'
 import { perDb } from '../db/index.js'
 import { orders } from '../db/schema.js'
 import { startOfLocalDay } from '../domain/callingWindow.js'
-import { decideBeforeDialing, decideDialRefusal, noNumberToCall, type DialRefusal } from '../domain/callOutcome.js'
-import { decideDial, startOfUtcDay, STORE_HOLDS, type DailyLimits, type DialDecision } from '../domain/dialPolicy.js'
+import { type DialRefusal, decideBeforeDialing, decideDialRefusal, noNumberToCall } from '../domain/callOutcome.js'
+import { type DailyLimits, type DialDecision, decideDial, STORE_HOLDS, startOfUtcDay } from '../domain/dialPolicy.js'
 import { maskPhone } from '../domain/phone.js'
 import type { ReadStoreOrder } from '../stores/orderState.js'
-import { findStore, storeDailyCallLimit, type Store } from '../stores/records.js'
+import { findStore, type Store, storeDailyCallLimit } from '../stores/records.js'
 import { callsSoFar, recordAttempt, storeCallSid, updateAttempt } from './attempts.js'
-import { callLog, closeOrder, releaseForRecovery, requeueOrder, stopCalling, type CallDeps } from './outcomes.js'
-import { endCall, maskCallSid, placeCall, twilioErrorCode, twilioHttpStatus, type TwilioAccount, type TwilioClient } from './twilio.js'
+import { type CallDeps, callLog, closeOrder, releaseForRecovery, requeueOrder, stopCalling } from './outcomes.js'
+import { endCall, maskCallSid, placeCall, type TwilioAccount, type TwilioClient, twilioErrorCode, twilioHttpStatus } from './twilio.js'
 
 export interface DialerDeps extends CallDeps {
   /** The service's daily limits (config.limits): calls per store by default, calls and spend in all. */
@@ -42,9 +42,9 @@ function dialRefusal(status: number | undefined, code: number | undefined): Dial
 export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void> {
   const now = deps.now()
   const order = await deps.db.select().from(orders).where(eq(orders.id, orderId)).get()
-  if (!order || order.status !== 'calling') return
+  if (order?.status !== 'calling') return
   const store = await findStore(deps.db, order.storeId, deps.storeDefaults)
-  if (!store || !store.settings.enabled) return stopCalling(deps.db, orderId, 'store_disabled', now)
+  if (!store?.settings.enabled) return stopCalling(deps.db, orderId, 'store_disabled', now)
   const phone = order.phone
   if (!phone) {
     const none = noNumberToCall({ phones: [] })
@@ -54,7 +54,13 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   const { storeDailyCalls, serviceDailyCalls, serviceDailySpendUsd } = deps.config.limits
   const limits: DailyLimits = { storeDailyCalls: storeDailyCallLimit(store.row, storeDailyCalls), serviceDailyCalls, serviceDailySpendUsd }
   const decide = (at: number) => {
-    const counts = callsSoFar(deps.db, { phone, storeId: store.id, storeDayStart: startOfLocalDay(at, store.settings.timezone), serviceDayStart: startOfUtcDay(at), now: at })
+    const counts = callsSoFar(deps.db, {
+      phone,
+      storeId: store.id,
+      storeDayStart: startOfLocalDay(at, store.settings.timezone),
+      serviceDayStart: startOfUtcDay(at),
+      now: at,
+    })
     return decideDial({ now: at, phone, phoneCountry: order.phoneCountry, ...counts }, store.settings, limits)
   }
   const decision = decide(now)
@@ -132,7 +138,10 @@ async function holdBack(
 ): Promise<void> {
   const { orderId, store, limits } = held
   if (decision.action === 'refuse') {
-    deps.log.warn(decision.outcome === 'invalid_phone' ? 'number is not a customer\'s own line; not dialled' : 'number outside the allowed countries; not dialled', { orderId, storeId: store.id })
+    deps.log.warn(
+      decision.outcome === 'invalid_phone' ? "number is not a customer's own line; not dialled" : 'number outside the allowed countries; not dialled',
+      { orderId, storeId: store.id },
+    )
     return closeOrder(deps, orderId, decision.outcome, decision.evidence, now)
   }
   if (STORE_HOLDS.has(decision.reason)) {
@@ -140,7 +149,12 @@ async function holdBack(
     const day = decision.reason === 'store_daily_limit' ? startOfLocalDay(now, store.settings.timezone) : startOfUtcDay(now)
     if (limitsLogged(deps.db).get(key) !== day) {
       limitsLogged(deps.db).set(key, day)
-      deps.log.warn('daily limit reached; the store\'s calls wait', { storeId: store.id, reason: decision.reason, ...limits, until: new Date(decision.until).toISOString() })
+      deps.log.warn("daily limit reached; the store's calls wait", {
+        storeId: store.id,
+        reason: decision.reason,
+        ...limits,
+        until: new Date(decision.until).toISOString(),
+      })
     }
   }
   return requeueOrder(deps.db, orderId, decision.until, now, decision.reason)

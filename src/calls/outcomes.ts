@@ -1,17 +1,17 @@
 import { and, count, eq } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { orders } from '../db/schema.js'
-import type { Outcome, SkipReason } from '../domain/order.js'
-import { telephonyCost, type CallPrices } from '../domain/callCost.js'
+import { type CallPrices, telephonyCost } from '../domain/callCost.js'
 import { decideSettlement } from '../domain/callOutcome.js'
 import type { DialWaitReason } from '../domain/dialPolicy.js'
+import type { Outcome, SkipReason } from '../domain/order.js'
 import { WITHDRAWN_REASONS } from '../domain/writeBack.js'
+import type { Metrics } from '../metrics.js'
 import { queueOrderWrite } from '../stores/outbox.js'
 import { findStore, type StoreDefaults } from '../stores/records.js'
-import type { Metrics } from '../metrics.js'
 import type { Logger } from '../utils/log.js'
-import { findAttempt, latestAttempt, placedAttempts, updateAttempt, type Attempt } from './attempts.js'
-import { maskCallSid, TERMINAL_CALL_STATUSES, type CallState } from './twilio.js'
+import { type Attempt, findAttempt, latestAttempt, placedAttempts, updateAttempt } from './attempts.js'
+import { type CallState, maskCallSid, TERMINAL_CALL_STATUSES } from './twilio.js'
 
 export interface CallDeps {
   db: Db
@@ -37,7 +37,11 @@ export async function callsInFlight(db: Db): Promise<number> {
  * has none. The scheduler clears it when it claims the order again.
  */
 export async function requeueOrder(db: Db, orderId: number, at: number, now: number, waitReason: DialWaitReason | null = null): Promise<void> {
-  await db.update(orders).set({ status: 'queued', nextCallAt: at, waitReason, updatedAt: now, ...released }).where(beingCalled(orderId)).run()
+  await db
+    .update(orders)
+    .set({ status: 'queued', nextCallAt: at, waitReason, updatedAt: now, ...released })
+    .where(beingCalled(orderId))
+    .run()
 }
 
 /**
@@ -54,7 +58,13 @@ export async function releaseForRecovery(db: Db, orderId: number, at: number): P
  * decided in domain/callOutcome.ts; this is the one place a call's final outcome is written, so
  * it is counted here, once per order.
  */
-export async function closeOrder(deps: Pick<CallDeps, 'db' | 'metrics'>, orderId: number, outcome: Outcome, evidence: string, now: number): Promise<void> {
+export async function closeOrder(
+  deps: Pick<CallDeps, 'db' | 'metrics'>,
+  orderId: number,
+  outcome: Outcome,
+  evidence: string,
+  now: number,
+): Promise<void> {
   const { db } = deps
   const closed = db.transaction(() => {
     const done = db
@@ -95,7 +105,11 @@ export const callLog = (log: Logger, attempt: Pick<Attempt, 'id' | 'orderId' | '
  * stream still bridges the call here: then the bridge settles it when it closes, with what the
  * conversation produced (recovery settles it if the bridge's process died).
  */
-export async function callEnded(deps: CallDeps, attempt: Attempt, call: Pick<CallState, 'status' | 'answeredBy' | 'endedAt' | 'durationSeconds'>): Promise<void> {
+export async function callEnded(
+  deps: CallDeps,
+  attempt: Attempt,
+  call: Pick<CallState, 'status' | 'answeredBy' | 'endedAt' | 'durationSeconds'>,
+): Promise<void> {
   const now = deps.now()
   if (!TERMINAL_CALL_STATUSES.has(attempt.status))
     await updateAttempt(deps.db, attempt.id, {
@@ -131,7 +145,12 @@ export async function settleAttempt(deps: CallDeps, attemptId: string): Promise<
   if (attempt.durationSeconds !== null)
     await updateAttempt(deps.db, attempt.id, { costUsd: (attempt.costUsd ?? 0) + telephonyCost(attempt.durationSeconds, deps.prices) })
   if (settlement.action === 'requeue') {
-    log.info('call ended without an answer; retrying later', { attempt: attempt.number, status: attempt.status, endReason: attempt.endReason ?? undefined, retryAt: new Date(settlement.at).toISOString() })
+    log.info('call ended without an answer; retrying later', {
+      attempt: attempt.number,
+      status: attempt.status,
+      endReason: attempt.endReason ?? undefined,
+      retryAt: new Date(settlement.at).toISOString(),
+    })
     return requeueOrder(deps.db, attempt.orderId, settlement.at, now)
   }
   if (settlement.ladderRanOut) log.info('calls exhausted', { outcome: settlement.outcome })

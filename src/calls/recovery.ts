@@ -1,9 +1,9 @@
 import { and, eq, inArray, lt, or, type SQL } from 'drizzle-orm'
 import { callAttempts, orders } from '../db/schema.js'
-import { latestAttempt, storeCallSid, updateAttempt, type Attempt } from './attempts.js'
+import { type Attempt, latestAttempt, storeCallSid, updateAttempt } from './attempts.js'
 import type { DialerDeps } from './dialer.js'
 import { callEnded, requeueOrder } from './outcomes.js'
-import { CALL_TIME_LIMIT_SECONDS, callsTo, fetchCall, hangUp, RING_TIMEOUT_SECONDS, TERMINAL_CALL_STATUSES, type CallState } from './twilio.js'
+import { CALL_TIME_LIMIT_SECONDS, type CallState, callsTo, fetchCall, hangUp, RING_TIMEOUT_SECONDS, TERMINAL_CALL_STATUSES } from './twilio.js'
 
 export interface RecoveryDeps extends DialerDeps {
   owner: string
@@ -61,7 +61,13 @@ async function settle(deps: RecoveryDeps, orderId: number, phone: string | null)
     await updateAttempt(deps.db, attempt.id, { streamState: 'closed', endReason: attempt.endReason ?? 'agent_failed', updatedAt: now })
     attempt = { ...attempt, streamState: 'closed', endReason: attempt.endReason ?? 'agent_failed' }
   }
-  if (TERMINAL_CALL_STATUSES.has(attempt.status)) return callEnded(deps, attempt, { status: attempt.status, answeredBy: attempt.answeredBy, endedAt: attempt.endedAt, durationSeconds: attempt.durationSeconds })
+  if (TERMINAL_CALL_STATUSES.has(attempt.status))
+    return callEnded(deps, attempt, {
+      status: attempt.status,
+      answeredBy: attempt.answeredBy,
+      endedAt: attempt.endedAt,
+      durationSeconds: attempt.durationSeconds,
+    })
   const call = await fetchCall(deps.twilio.client, attempt.callSid!)
   if (TERMINAL_CALL_STATUSES.has(call.status)) return callEnded(deps, attempt, call)
   if (now - attempt.createdAt > LONGEST_CALL_MS || attempt.endReason === 'agent_failed') {
@@ -82,7 +88,12 @@ async function lostCall(deps: RecoveryDeps, attempt: Attempt, phone: string): Pr
   const claimed = await deps.db
     .select({ sid: callAttempts.callSid })
     .from(callAttempts)
-    .where(inArray(callAttempts.callSid, calls.map((c) => c.sid)))
+    .where(
+      inArray(
+        callAttempts.callSid,
+        calls.map((c) => c.sid),
+      ),
+    )
     .all()
   const known = new Set(claimed.map((a) => a.sid))
   // Twilio lists the newest first.

@@ -1,10 +1,10 @@
 import { and, asc, eq, isNotNull, lte, sql } from 'drizzle-orm'
 import { orders, stores } from '../db/schema.js'
 import { findStore } from '../stores/records.js'
+import { createPassLoop } from '../utils/passLoop.js'
 import { dialOrder } from './dialer.js'
 import { requeueOrder } from './outcomes.js'
-import { createPassLoop } from '../utils/passLoop.js'
-import { recoverOrphans, type RecoveryDeps } from './recovery.js'
+import { type RecoveryDeps, recoverOrphans } from './recovery.js'
 
 export interface SchedulerDeps extends Omit<RecoveryDeps, 'leaseMs'> {
   /** Calls in flight at once across all stores (each store also has its own limit). */

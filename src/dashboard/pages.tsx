@@ -52,14 +52,17 @@ function seconds(s: number | null | undefined) {
 /** Why calls wait, in words: an order's page and list say it of one order, the overview of a store. */
 const WAIT_WORDS: Record<WaitReason, (store: StoreName | undefined) => string> = {
   store_awaiting_approval: () => 'waiting for the operator to approve this store',
-  store_daily_limit: (store) => (store ? `the store reached its limit of ${store.dailyCallLimit} calls today` : 'the store reached its daily limit of calls'),
-  service_daily_limit: () => 'calls across the service reached today\'s limit',
-  service_daily_spend: () => 'the service reached today\'s spending limit',
+  store_daily_limit: (store) =>
+    store ? `the store reached its limit of ${store.dailyCallLimit} calls today` : 'the store reached its daily limit of calls',
+  service_daily_limit: () => "calls across the service reached today's limit",
+  service_daily_spend: () => "the service reached today's spending limit",
   daily_limit_reached: () => 'this number had its calls for today',
-  outside_calling_hours: () => 'outside the store\'s calling hours',
+  outside_calling_hours: () => "outside the store's calling hours",
 }
 
-const weekdayTime = memoize((timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }))
+const weekdayTime = memoize(
+  (timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
+)
 
 /** "Waiting: the store reached its limit of 20 calls today; next try Sun 09:00" (the store's time). */
 export function waitingText(reason: WaitReason, nextCallAt: string | null, store: StoreName | undefined): string {
@@ -69,7 +72,10 @@ export function waitingText(reason: WaitReason, nextCallAt: string | null, store
 }
 
 /** Where an order stands, in a word: its outcome, or what it waits for. */
-export function Standing(props: { order: Pick<OrderView, 'status' | 'outcome' | 'skipReason' | 'nextCallAt' | 'waitReason'>; store?: StoreName | undefined }) {
+export function Standing(props: {
+  order: Pick<OrderView, 'status' | 'outcome' | 'skipReason' | 'nextCallAt' | 'waitReason'>
+  store?: StoreName | undefined
+}) {
   const { status, outcome, skipReason, nextCallAt, waitReason } = props.order
   if (outcome && status === 'done') return <span class={`badge ${outcome}`}>{OUTCOME_LABELS[outcome]}</span>
   if (status === 'calling') return <span class="badge">On the phone</span>
@@ -93,7 +99,7 @@ export function DashboardPage(props: { title: string; viewer: Viewer; children?:
         {props.viewer.kind === 'operator' && <a href="/stores">Stores</a>}
         <span class="who">{props.viewer.kind === 'operator' ? 'Operator' : 'Your store'}</span>
         <form method="post" action="/logout">
-          <button>Sign out</button>
+          <button type="submit">Sign out</button>
         </form>
       </nav>
       {props.children}
@@ -110,8 +116,10 @@ export function LoginPage(props: { next: string; problem?: string }) {
         <input type="hidden" name="next" value={props.next} />
         <label for="token">Admin token</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required />
-        <p class="hint">The ADMIN_TOKEN this callconfirm runs with (sandbox mode prints it at start). Merchants open their dashboard from their settings page.</p>
-        <button>Sign in</button>
+        <p class="hint">
+          The ADMIN_TOKEN this callconfirm runs with (sandbox mode prints it at start). Merchants open their dashboard from their settings page.
+        </p>
+        <button type="submit">Sign in</button>
       </form>
     </Page>
   )
@@ -156,7 +164,7 @@ export function Filters(props: { action: string; stores: StoreName[]; viewer: Vi
         To
         <input type="date" name="to" value={q.to ?? ''} />
       </label>
-      <button>Show</button>
+      <button type="submit">Show</button>
     </form>
   )
 }
@@ -187,7 +195,11 @@ export function DayChart(props: { days: CallStats['days'] }) {
               {SERIES.map(([key]) => {
                 const bar = (d[key] / max) * h
                 y -= bar
-                return bar > 0 ? <rect x={i * w + w * 0.15} y={y} width={w * 0.7} height={bar} fill={COLORS[key]}><title>{`${d.day}: ${d[key]} ${key}`}</title></rect> : null
+                return bar > 0 ? (
+                  <rect x={i * w + w * 0.15} y={y} width={w * 0.7} height={bar} fill={COLORS[key]}>
+                    <title>{`${d.day}: ${d[key]} ${key}`}</title>
+                  </rect>
+                ) : null
               })}
               {i % labelEvery === 0 && (
                 <text x={i * w + w / 2} y={h + 14} font-size="11" text-anchor="middle" fill="currentColor">
@@ -274,7 +286,27 @@ export function HeldBackNotices(props: { holds: StoreHold[]; stores: StoreName[]
   )
 }
 
-export function OrdersTable(props: { orders: Array<Pick<OrderView, 'id' | 'name' | 'storeId' | 'customerName' | 'city' | 'status' | 'outcome' | 'skipReason' | 'nextCallAt' | 'waitReason' | 'createdAt' | 'total' | 'currency'>>; stores: StoreName[] }) {
+export function OrdersTable(props: {
+  orders: Array<
+    Pick<
+      OrderView,
+      | 'id'
+      | 'name'
+      | 'storeId'
+      | 'customerName'
+      | 'city'
+      | 'status'
+      | 'outcome'
+      | 'skipReason'
+      | 'nextCallAt'
+      | 'waitReason'
+      | 'createdAt'
+      | 'total'
+      | 'currency'
+    >
+  >
+  stores: StoreName[]
+}) {
   const storeOf = (id: string) => props.stores.find((s) => s.id === id)
   const storeName = (id: string) => storeOf(id)?.name ?? id
   if (!props.orders.length) return <p class="hint">No orders match.</p>
@@ -313,8 +345,17 @@ export function OrdersTable(props: { orders: Array<Pick<OrderView, 'id' | 'name'
   )
 }
 
-const WRITE_KINDS: Record<OrderView['storeWrites'][number]['kind'], string> = { pending: 'Marked as pending', outcome: 'The outcome', withdrawn: 'Pending mark removed' }
-const WRITE_STATUSES: Record<OrderView['storeWrites'][number]['status'], string> = { queued: 'waiting to be written', sending: 'being written', done: 'written', failed: 'failed' }
+const WRITE_KINDS: Record<OrderView['storeWrites'][number]['kind'], string> = {
+  pending: 'Marked as pending',
+  outcome: 'The outcome',
+  withdrawn: 'Pending mark removed',
+}
+const WRITE_STATUSES: Record<OrderView['storeWrites'][number]['status'], string> = {
+  queued: 'waiting to be written',
+  sending: 'being written',
+  done: 'written',
+  failed: 'failed',
+}
 
 /**
  * Whether the order page has stopped changing by itself: no call on the line or due within the
@@ -328,7 +369,8 @@ export function isSettled(order: OrderView, now: number): boolean {
 }
 
 /** Every write to the store's order delivered or given up: nothing more will land there. */
-export const storeWritesSettled = (order: Pick<OrderView, 'storeWrites'>) => order.storeWrites.every((w) => w.status === 'done' || w.status === 'failed')
+export const storeWritesSettled = (order: Pick<OrderView, 'storeWrites'>) =>
+  order.storeWrites.every((w) => w.status === 'done' || w.status === 'failed')
 
 /** The part of an order's page that changes while the call happens; the page reloads it until it settles. */
 export function OrderLive(props: { order: OrderView; store?: StoreName | undefined; extra?: Child; now: number }) {

@@ -1,9 +1,9 @@
-import { Hono, type Context } from 'hono'
+import { type Context, Hono } from 'hono'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import type { AppDeps } from '../deps.js'
 import { stores as storesTable } from '../db/schema.js'
+import type { AppDeps } from '../deps.js'
 import { listOrders, orderView, storeHolds } from '../orders/views.js'
 import { problemPage } from '../pages/layout.js'
 import { storeForLink } from '../settings/openLink.js'
@@ -12,16 +12,29 @@ import { withoutStoreWords } from '../stores/writeBackError.js'
 import { ApiError } from '../utils/errors.js'
 import { formBody } from '../utils/formBody.js'
 import type { DashboardExtras } from './extras.js'
-import { DashboardPage, DayChart, Filters, HeldBackNotices, LoginPage, OrderLive, OrderPage, OrdersTable, OutcomeTable, StatCards, type StoreName } from './pages.js'
-import { createDashboardSessions, OPERATOR_SESSION_MS, type DashboardEnv, type Viewer } from './session.js'
-import { storeControlRoutes } from './storesPage.js'
+import {
+  DashboardPage,
+  DayChart,
+  Filters,
+  HeldBackNotices,
+  LoginPage,
+  OrderLive,
+  OrderPage,
+  OrdersTable,
+  OutcomeTable,
+  StatCards,
+  type StoreName,
+} from './pages.js'
+import { createDashboardSessions, type DashboardEnv, OPERATOR_SESSION_MS, type Viewer } from './session.js'
 import { callStats, statsPeriod } from './stats.js'
+import { storeControlRoutes } from './storesPage.js'
 
 /**
  * Only a path on this site is a place to go after signing in. Browsers read `//evil.example` and
  * `/\evil.example` as another site, so the path must come back from URL parsing on our own origin.
  */
 export function localPath(next: unknown): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses (browsers drop tabs and newlines from URLs)
   if (typeof next !== 'string' || !next.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(next)) return '/'
   const base = new URL('https://callconfirm.invalid')
   const url = URL.canParse(next, base) ? new URL(next, base) : undefined
@@ -81,7 +94,14 @@ export function dashboardRoutes(deps: AppDeps, extras: DashboardExtras = {}) {
   app.get('/enter', async (c) => {
     const link = await storeForLink(deps, c.req.query('t') ?? '')
     if (!link.ok)
-      return problemPage(c, 401, 'This link does not work', link.reason === 'invalid' ? 'The link is not valid.' : 'The link has expired or was withdrawn: open the dashboard again from your settings page.')
+      return problemPage(
+        c,
+        401,
+        'This link does not work',
+        link.reason === 'invalid'
+          ? 'The link is not valid.'
+          : 'The link has expired or was withdrawn: open the dashboard again from your settings page.',
+      )
     await sessions.start(c, { kind: 'merchant', storeId: link.store.id, linkVersion: link.store.linkVersion }, link.expiresAt)
     return c.redirect('/', 303)
   })
@@ -96,7 +116,13 @@ export function dashboardRoutes(deps: AppDeps, extras: DashboardExtras = {}) {
       .filter((r) => viewer.kind === 'operator' || r.id === viewer.storeId)
       .map((r) => {
         const { settings } = toStore(r, deps.storeDefaults)
-        return { id: r.id, platform: r.platform, name: settings.companyName, timezone: settings.timezone, dailyCallLimit: storeDailyCallLimit(r, deps.config.limits.storeDailyCalls) }
+        return {
+          id: r.id,
+          platform: r.platform,
+          name: settings.companyName,
+          timezone: settings.timezone,
+          dailyCallLimit: storeDailyCallLimit(r, deps.config.limits.storeDailyCalls),
+        }
       })
   }
   /** The query with a merchant held to their own store. */
@@ -137,7 +163,9 @@ export function dashboardRoutes(deps: AppDeps, extras: DashboardExtras = {}) {
     const query = scoped(c)
     const stores = await visibleStores(viewer)
     const page = await listOrders(deps.db, { ...pick(query, ['storeId', 'outcome', 'from', 'to', 'cursor']), limit: '50' })
-    const more = page.nextCursor ? `/orders?${new URLSearchParams({ ...pick(query, ['storeId', 'outcome', 'from', 'to']), cursor: page.nextCursor })}` : undefined
+    const more = page.nextCursor
+      ? `/orders?${new URLSearchParams({ ...pick(query, ['storeId', 'outcome', 'from', 'to']), cursor: page.nextCursor })}`
+      : undefined
     return c.html(
       <DashboardPage title="Calls" viewer={viewer}>
         <h1>Calls</h1>
@@ -157,9 +185,11 @@ export function dashboardRoutes(deps: AppDeps, extras: DashboardExtras = {}) {
     const id = Number(c.req.param('id'))
     const order = Number.isSafeInteger(id) && id > 0 ? await orderView(deps.db, id).catch(() => undefined) : undefined
     const viewer = c.var.viewer
-    if (!order || (viewer.kind === 'merchant' && order.storeId !== viewer.storeId)) throw new ApiError(404, 'order_not_found', `no order ${c.req.param('id')}`)
+    if (!order || (viewer.kind === 'merchant' && order.storeId !== viewer.storeId))
+      throw new ApiError(404, 'order_not_found', `no order ${c.req.param('id')}`)
     // What the store's address answered is for the operator's eyes only (writeBackError.ts).
-    if (viewer.kind === 'merchant') order.storeWrites = order.storeWrites.map((w) => ({ ...w, lastError: w.lastError && withoutStoreWords(w.lastError) }))
+    if (viewer.kind === 'merchant')
+      order.storeWrites = order.storeWrites.map((w) => ({ ...w, lastError: w.lastError && withoutStoreWords(w.lastError) }))
     return { order, extra: extras.orderSection?.(order) }
   }
 
@@ -167,7 +197,10 @@ export function dashboardRoutes(deps: AppDeps, extras: DashboardExtras = {}) {
     const { order, extra } = await visibleOrder(c)
     const store = (await visibleStores(c.var.viewer)).find((s) => s.id === order.storeId)
     const nonce = crypto.randomUUID()
-    c.header('Content-Security-Policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`)
+    c.header(
+      'Content-Security-Policy',
+      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    )
     return c.html(<OrderPage order={order} store={store} extra={extra} now={deps.now()} viewer={c.var.viewer} nonce={nonce} />)
   })
   app.get('/orders/:id/live', async (c) => {
@@ -182,7 +215,13 @@ export function dashboardRoutes(deps: AppDeps, extras: DashboardExtras = {}) {
     if (err instanceof ApiError) return problemPage(c, err.status, err.status === 404 ? 'Not found' : 'That did not work', err.message, '/')
     // hono's own refusals (the CSRF check's 403, a body over the limit) are the client's, not ours.
     if (err instanceof HTTPException && err.status < 500)
-      return problemPage(c, err.status as ContentfulStatusCode, 'That did not work', err.message || 'This request was refused. Go back, reload the page and try again.', '/')
+      return problemPage(
+        c,
+        err.status as ContentfulStatusCode,
+        'That did not work',
+        err.message || 'This request was refused. Go back, reload the page and try again.',
+        '/',
+      )
     deps.log.error('dashboard page failed', { path: c.req.path, error: err })
     return problemPage(c, 500, 'Something went wrong', 'Something went wrong on our side; try again in a moment.', '/')
   })

@@ -12,19 +12,53 @@ let next = 1
 
 beforeEach(() => {
   db = openDatabase(':memory:').db
-  for (const id of ['st_a', 'st_b']) db.insert(stores).values({ id, platform: 'woocommerce', domain: `https://${id}.al`, country: 'AL', updatedAt: NOW }).run()
+  for (const id of ['st_a', 'st_b'])
+    db.insert(stores)
+      .values({ id, platform: 'woocommerce', domain: `https://${id}.al`, country: 'AL', updatedAt: NOW })
+      .run()
 })
 
 /** An order received at `at`, where it stands now, and its calls: [answeredBy | null (not answered), cost]. */
-function order(store: string, at: number, status: 'queued' | 'done' | 'skipped', outcome: Outcome | null, calls: Array<[string | null, number]> = [], firstCallAfterMs = 5_000) {
+function order(
+  store: string,
+  at: number,
+  status: 'queued' | 'done' | 'skipped',
+  outcome: Outcome | null,
+  calls: Array<[string | null, number]> = [],
+  firstCallAfterMs = 5_000,
+) {
   const id = next++
   db.insert(orders)
-    .values({ id, storeId: store, platformOrderId: String(id), name: `#${id}`, language: 'sq', items: [], total: '10.00', currency: 'ALL', paymentMethod: 'cod', status, outcome, createdAt: at, updatedAt: at })
+    .values({
+      id,
+      storeId: store,
+      platformOrderId: String(id),
+      name: `#${id}`,
+      language: 'sq',
+      items: [],
+      total: '10.00',
+      currency: 'ALL',
+      paymentMethod: 'cod',
+      status,
+      outcome,
+      createdAt: at,
+      updatedAt: at,
+    })
     .run()
   calls.forEach(([answeredBy, cost], i) => {
     const startedAt = at + firstCallAfterMs + i * 60_000
     db.insert(callAttempts)
-      .values({ id: `att_${id}_${i}`, orderId: id, number: i + 1, status: 'completed', answeredBy, startedAt, answeredAt: answeredBy ? startedAt + 5_000 : null, costUsd: cost, createdAt: startedAt })
+      .values({
+        id: `att_${id}_${i}`,
+        orderId: id,
+        number: i + 1,
+        status: 'completed',
+        answeredBy,
+        startedAt,
+        answeredAt: answeredBy ? startedAt + 5_000 : null,
+        costUsd: cost,
+        createdAt: startedAt,
+      })
       .run()
   })
 }
@@ -33,7 +67,17 @@ describe('the dashboard numbers', () => {
   it('counts confirmation and answer rates, time to first call and cost per confirmed order over the period', async () => {
     order('st_a', NOW - DAY, 'done', 'confirmed', [['human', 0.05]], 4_000)
     order('st_a', NOW - DAY, 'done', 'cancelled', [['human', 0.04]], 6_000)
-    order('st_a', NOW - 2 * DAY, 'done', 'no_answer', [[null, 0.01], [null, 0.01]], 10_000)
+    order(
+      'st_a',
+      NOW - 2 * DAY,
+      'done',
+      'no_answer',
+      [
+        [null, 0.01],
+        [null, 0.01],
+      ],
+      10_000,
+    )
     order('st_a', NOW - 2 * DAY, 'done', 'voicemail', [['machine_start', 0.02]], 8_000)
     order('st_a', NOW - 3600_000, 'queued', null)
     // Not counted: skipped, another store, or before the period.
@@ -64,7 +108,11 @@ describe('the dashboard numbers', () => {
   })
 
   it('takes a period by days, and refuses one that ends before it starts', () => {
-    expect(statsPeriod({ from: '2026-11-01', to: '2026-11-01' }, NOW)).toEqual({ from: Date.parse('2026-11-01T00:00:00Z'), to: Date.parse('2026-11-02T00:00:00Z'), storeId: undefined })
+    expect(statsPeriod({ from: '2026-11-01', to: '2026-11-01' }, NOW)).toEqual({
+      from: Date.parse('2026-11-01T00:00:00Z'),
+      to: Date.parse('2026-11-02T00:00:00Z'),
+      storeId: undefined,
+    })
     expect(() => statsPeriod({ from: '2026-11-05', to: '2026-11-01' }, NOW)).toThrow('from must be before to')
     expect(() => statsPeriod({ from: 'yesterday' }, NOW)).toThrow('must be a date')
   })

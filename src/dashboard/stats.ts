@@ -1,4 +1,4 @@
-import { and, eq, gte, lt, sql, type SQL } from 'drizzle-orm'
+import { and, eq, gte, lt, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders } from '../db/schema.js'
@@ -95,7 +95,11 @@ export async function callStats(db: Db, period: Period & { storeId?: string }): 
   // grouping a join, which SQLite plans as a scan of every attempt ever made.
   const firstCalls = await db
     // Qualified by hand: inside the subquery drizzle's bare "id" would name the attempt's own column.
-    .select({ waited: sql<number | null>`(select min(coalesce(a.started_at, a.created_at)) from call_attempts a where a.order_id = orders.id) - orders.created_at` })
+    .select({
+      waited: sql<
+        number | null
+      >`(select min(coalesce(a.started_at, a.created_at)) from call_attempts a where a.order_id = orders.id) - orders.created_at`,
+    })
     .from(orders)
     .where(inPeriod)
     .all()

@@ -1,6 +1,6 @@
-import { Hono, type Context } from 'hono'
-import type { AppDeps } from '../deps.js'
+import { type Context, Hono } from 'hono'
 import { stores as storesTable } from '../db/schema.js'
+import type { AppDeps } from '../deps.js'
 import { problemPage } from '../pages/layout.js'
 import type { PlatformName } from '../stores/platform.js'
 import { PLATFORMS } from '../stores/platforms.js'
@@ -30,8 +30,8 @@ export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?
       <h1>Stores</h1>
       {props.notice && <p class="notice">{props.notice}</p>}
       <p class="hint">
-        A store that connected itself starts with a low daily limit; raise it once you know the merchant. Revoking links signs the
-        merchant out and voids every settings link handed out for the store.
+        A store that connected itself starts with a low daily limit; raise it once you know the merchant. Revoking links signs the merchant out and
+        voids every settings link handed out for the store.
       </p>
       <div class="table">
         <table>
@@ -63,23 +63,30 @@ export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?
                       <span class="badge" data-approval="awaiting">
                         Awaiting approval
                       </span>{' '}
-                      <button>Approve</button>
+                      <button type="submit">Approve</button>
                     </form>
                   )}
                 </td>
                 <td>
                   <form method="post" action={`/stores/${s.id}/daily-limit`} class="filters">
                     <span>{s.dailyCallLimitIsDefault ? `${s.dailyCallLimit} (default)` : `${s.dailyCallLimit}`}</span>{' '}
-                    <input type="number" name="dailyCallLimit" min="1" placeholder="new limit" style="width:7em" aria-label={`Calls a day for ${s.name}`} />
-                    <button>Set</button>
+                    <input
+                      type="number"
+                      name="dailyCallLimit"
+                      min="1"
+                      placeholder="new limit"
+                      style="width:7em"
+                      aria-label={`Calls a day for ${s.name}`}
+                    />
+                    <button type="submit">Set</button>
                   </form>
                 </td>
                 <td>
-                  <form method="post" action={`/stores/${s.id}/settings-link`} target="_blank" style="display:inline">
-                    <button>Settings</button>
+                  <form method="post" action={`/stores/${s.id}/settings-link`} target="_blank" style="display:inline" rel="noopener">
+                    <button type="submit">Settings</button>
                   </form>{' '}
                   <form method="post" action={`/stores/${s.id}/revoke-links`} style="display:inline">
-                    <button>Revoke links</button>
+                    <button type="submit">Revoke links</button>
                   </form>
                 </td>
               </tr>
@@ -149,7 +156,9 @@ export function storeControlRoutes(deps: AppDeps) {
     const { id } = await store(c)
     await revokeSettingsLinks(deps.db, id, deps.now())
     deps.log.info('settings links revoked', { reqId: c.var.requestId, storeId: id })
-    return c.html(<StoresPage stores={await lines()} viewer={c.var.viewer} notice="Links revoked: the merchant's earlier links and sessions no longer work." />)
+    return c.html(
+      <StoresPage stores={await lines()} viewer={c.var.viewer} notice="Links revoked: the merchant's earlier links and sessions no longer work." />,
+    )
   })
 
   app.post('/:id/settings-link', async (c) => c.redirect(deps.settingsLinks.link(await store(c), deps.now()).url, 303))

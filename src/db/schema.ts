@@ -11,10 +11,7 @@ import type { OrderItem, OrderStatus, Outcome, SkipReason } from '../domain/orde
 /** The platforms a store can run on; stores/platforms.ts has one adapter for each. */
 export const PLATFORM_NAMES = ['shopify', 'woocommerce'] as const
 
-const createdAt = () =>
-  integer('created_at')
-    .notNull()
-    .default(sql`(unixepoch() * 1000)`)
+const createdAt = () => integer('created_at').notNull().default(sql`(unixepoch() * 1000)`)
 
 export const stores = sqliteTable(
   'stores',

@@ -17,7 +17,7 @@ const facts = {
 
 const orderBlock = (instructions: string) => JSON.parse(instructions.match(/<order>([\s\S]*)<\/order>/)![1]!)
 
-describe('the agent\'s instructions', () => {
+describe("the agent's instructions", () => {
   it('carry the shop, order, items, total and city in the data block, and name the language', () => {
     const text = agentInstructions(facts)
     expect(text).toContain('speak only Albanian (sq)')
@@ -52,7 +52,7 @@ describe('the agent\'s instructions', () => {
     expect(agentInstructions({ ...facts, shop: 'S'.repeat(1000), items: many }).length).toBeLessThan(4000)
   })
 
-  it('speak the store\'s language when it is not Albanian', () => {
+  it("speak the store's language when it is not Albanian", () => {
     expect(agentInstructions({ ...facts, language: 'mk' })).toContain('speak only Macedonian (mk)')
   })
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  type CallFacts,
   decideBeforeDialing,
   decideDialRefusal,
   decideKey,
@@ -8,7 +9,6 @@ import {
   isMachine,
   ladderSummary,
   noNumberToCall,
-  type CallFacts,
   type OrderInStore,
   type SettlementFacts,
 } from './callOutcome.js'
@@ -22,7 +22,11 @@ const MIN = 60_000
 describe('an order with no number to call', () => {
   it.each([
     ['no number at all', { phones: [] }, 'The order has no phone number.'],
-    ['a number that is not valid there, without repeating it', { phones: ['12345678'], countries: ['AL', 'XK'] }, /^The order's phone number \(.*\) is not a valid number for AL, XK\.$/],
+    [
+      'a number that is not valid there, without repeating it',
+      { phones: ['12345678'], countries: ['AL', 'XK'] },
+      /^The order's phone number \(.*\) is not a valid number for AL, XK\.$/,
+    ],
     ['a number refused for its line type', { phones: ['+355 900 12345'], refused: 'The number is premium-rate.' }, 'The number is premium-rate.'],
   ])('closes as invalid_phone: %s', (_, found, evidence) => {
     const closed = noNumberToCall(found)
@@ -49,7 +53,11 @@ describe('the order in the store, just before dialling', () => {
 
 describe('Twilio refusing to place the call', () => {
   it.each<[string, Parameters<typeof decideDialRefusal>[0], ReturnType<typeof decideDialRefusal>]>([
-    ['an undiallable number closes as invalid_phone', { kind: 'undiallable', code: 21211 }, { action: 'close', outcome: 'invalid_phone', evidence: 'Twilio refused the number (21211).' }],
+    [
+      'an undiallable number closes as invalid_phone',
+      { kind: 'undiallable', code: 21211 },
+      { action: 'close', outcome: 'invalid_phone', evidence: 'Twilio refused the number (21211).' },
+    ],
     [
       'a number the geo permissions forbid closes as failed',
       { kind: 'forbidden', code: 21215 },
@@ -66,14 +74,38 @@ describe('the answer a tool records', () => {
   const context = { lastWords: 'Po, e konfirmoj', now, callingHours: hours, timezone: TIRANE }
   it.each<[string, string, ReturnType<typeof decideToolCall>]>([
     ['confirm_order', '{}', { action: 'answer', outcome: 'confirmed', evidence: 'Confirmed on the call: “Po, e konfirmoj”.' }],
-    ['cancel_order', '{"reason":"too dear"}', { action: 'answer', outcome: 'cancelled', evidence: 'Cancelled on the call: too dear. The customer said “Po, e konfirmoj”.' }],
+    [
+      'cancel_order',
+      '{"reason":"too dear"}',
+      { action: 'answer', outcome: 'cancelled', evidence: 'Cancelled on the call: too dear. The customer said “Po, e konfirmoj”.' },
+    ],
     ['cancel_order', '{}', { action: 'answer', outcome: 'cancelled', evidence: 'Cancelled on the call. The customer said “Po, e konfirmoj”.' }],
-    ['request_changes', '{"details":"another address"}', { action: 'answer', outcome: 'needs_review', evidence: 'Asked for changes: another address. The customer said “Po, e konfirmoj”.' }],
-    ['request_changes', 'not json', { action: 'answer', outcome: 'needs_review', evidence: 'Asked for changes: not said. The customer said “Po, e konfirmoj”.' }],
-    ['wrong_number', '{}', { action: 'answer', outcome: 'invalid_phone', evidence: 'The person who answered said it is the wrong number: “Po, e konfirmoj”.' }],
-    ['request_callback', '{"when":"18:00"}', { action: 'call_back', at: Date.parse('2026-11-21T18:00:00+01:00'), evidence: 'Asked to be called back (18:00): “Po, e konfirmoj”.' }],
+    [
+      'request_changes',
+      '{"details":"another address"}',
+      { action: 'answer', outcome: 'needs_review', evidence: 'Asked for changes: another address. The customer said “Po, e konfirmoj”.' },
+    ],
+    [
+      'request_changes',
+      'not json',
+      { action: 'answer', outcome: 'needs_review', evidence: 'Asked for changes: not said. The customer said “Po, e konfirmoj”.' },
+    ],
+    [
+      'wrong_number',
+      '{}',
+      { action: 'answer', outcome: 'invalid_phone', evidence: 'The person who answered said it is the wrong number: “Po, e konfirmoj”.' },
+    ],
+    [
+      'request_callback',
+      '{"when":"18:00"}',
+      { action: 'call_back', at: Date.parse('2026-11-21T18:00:00+01:00'), evidence: 'Asked to be called back (18:00): “Po, e konfirmoj”.' },
+    ],
     // "Later" with no time it can read: two hours on.
-    ['request_callback', '{"when":"later"}', { action: 'call_back', at: now + 120 * MIN, evidence: 'Asked to be called back (later): “Po, e konfirmoj”.' }],
+    [
+      'request_callback',
+      '{"when":"later"}',
+      { action: 'call_back', at: now + 120 * MIN, evidence: 'Asked to be called back (later): “Po, e konfirmoj”.' },
+    ],
     ['end_call', '{}', { action: 'end_call' }],
     ['delete_everything', '{}', { action: 'unknown_tool' }],
   ])('%s %s', (name, args, answer) => {
@@ -82,7 +114,10 @@ describe('the answer a tool records', () => {
 
   it('says so when no words were transcribed, and keeps a long argument to 500 characters', () => {
     const answer = decideToolCall('cancel_order', JSON.stringify({ reason: 'x'.repeat(900) }), { ...context, lastWords: undefined })
-    expect(answer).toMatchObject({ outcome: 'cancelled', evidence: `Cancelled on the call: ${'x'.repeat(500)}. The customer said no words were transcribed.` })
+    expect(answer).toMatchObject({
+      outcome: 'cancelled',
+      evidence: `Cancelled on the call: ${'x'.repeat(500)}. The customer said no words were transcribed.`,
+    })
   })
 
   it('moves a callback asked for outside the calling hours to their next opening', () => {
@@ -124,7 +159,15 @@ describe('settling a call that has ended', () => {
   const person: CallFacts = { status: 'completed', answeredBy: 'human' }
 
   /** The last of `calls` has just ended, at `now`, with the conversation's end reason if any. */
-  function facts(calls: CallFacts[], more: { endReason?: string; order?: Partial<NonNullable<SettlementFacts['order']>>; latestAttemptId?: string; ladder?: SettlementFacts['ladder'] } = {}): SettlementFacts {
+  function facts(
+    calls: CallFacts[],
+    more: {
+      endReason?: string
+      order?: Partial<NonNullable<SettlementFacts['order']>>
+      latestAttemptId?: string
+      ladder?: SettlementFacts['ladder']
+    } = {},
+  ): SettlementFacts {
     const last = calls.at(-1)!
     return {
       attempt: { id: 'att_last', ...last, endReason: more.endReason ?? null, endedAt: now },
@@ -138,7 +181,7 @@ describe('settling a call that has ended', () => {
 
   it.each<[string, SettlementFacts, unknown]>([
     ['a callback requested on the call leaves the order alone', facts([person], { order: { status: 'queued' } }), { action: 'leave' }],
-    ['an older attempt\'s late news leaves it alone', facts([busy], { latestAttemptId: 'att_newer' }), { action: 'leave' }],
+    ["an older attempt's late news leaves it alone", facts([busy], { latestAttemptId: 'att_newer' }), { action: 'leave' }],
     ['an order that is gone is left alone', { ...facts([busy]), order: undefined }, { action: 'leave' }],
     [
       'an answer recorded on the call closes the order with it',
@@ -155,29 +198,56 @@ describe('settling a call that has ended', () => {
       facts([person], { endReason: 'silence' }),
       close('needs_review', 'The customer answered, but the call ended before they confirmed or cancelled.'),
     ],
-    ['the customer hanging up before answering climbs the ladder', facts([person], { endReason: 'customer_hung_up' }), { action: 'requeue', at: now + 15 * MIN }],
+    [
+      'the customer hanging up before answering climbs the ladder',
+      facts([person], { endReason: 'customer_hung_up' }),
+      { action: 'requeue', at: now + 15 * MIN },
+    ],
     ['the agent failing climbs the ladder', facts([person], { endReason: 'agent_failed' }), { action: 'requeue', at: now + 15 * MIN }],
     ['a busy line climbs the ladder', facts([busy]), { action: 'requeue', at: now + 15 * MIN }],
     ['an answering machine climbs the ladder', facts([busy, machine]), { action: 'requeue', at: now + 120 * MIN }],
     // 14:00 + 18 h is 08:00, before the opening.
-    ['a rung outside the calling hours moves to their opening', facts([busy, unanswered, unanswered]), { action: 'requeue', at: Date.parse('2026-11-22T09:00:00+01:00') }],
-    ['a ladder run out on no answer closes as no_answer', facts([busy, unanswered, unanswered, unanswered]), close('no_answer', '4 calls: 1 busy, 3 not answered.', true)],
-    ['a ladder run out on a machine closes as voicemail', facts([unanswered, unanswered, unanswered, machine]), close('voicemail', '4 calls: 3 not answered, 1 reached voicemail.', true)],
-    ['a ladder run out with no call ever connected closes as failed', facts([notPlaced, notPlaced, notPlaced, notPlaced]), close('failed', '4 calls: 4 failed to connect.', true)],
+    [
+      'a rung outside the calling hours moves to their opening',
+      facts([busy, unanswered, unanswered]),
+      { action: 'requeue', at: Date.parse('2026-11-22T09:00:00+01:00') },
+    ],
+    [
+      'a ladder run out on no answer closes as no_answer',
+      facts([busy, unanswered, unanswered, unanswered]),
+      close('no_answer', '4 calls: 1 busy, 3 not answered.', true),
+    ],
+    [
+      'a ladder run out on a machine closes as voicemail',
+      facts([unanswered, unanswered, unanswered, machine]),
+      close('voicemail', '4 calls: 3 not answered, 1 reached voicemail.', true),
+    ],
+    [
+      'a ladder run out with no call ever connected closes as failed',
+      facts([notPlaced, notPlaced, notPlaced, notPlaced]),
+      close('failed', '4 calls: 4 failed to connect.', true),
+    ],
     [
       'a ladder run out after the customer did pick up asks for a person',
       facts([person, unanswered, unanswered, unanswered], { order: { evidence: null } }),
       close('needs_review', 'The customer answered but never gave an answer.', true),
     ],
     ['a store that is gone gives no more calls', facts([busy], { ladder: undefined }), close('no_answer', '1 call: 1 busy.', true)],
-    ['no retries at all: the first unanswered call closes the order', facts([unanswered], { ladder: { ...ladder, retryDelaysMinutes: [] } }), close('no_answer', '1 call: 1 not answered.', true)],
+    [
+      'no retries at all: the first unanswered call closes the order',
+      facts([unanswered], { ladder: { ...ladder, retryDelaysMinutes: [] } }),
+      close('no_answer', '1 call: 1 not answered.', true),
+    ],
   ])('%s', (_, input, settlement) => {
     expect(decideSettlement(input, now)).toEqual(settlement)
   })
 
   it('counts the retry from when the call ended, not from when it is settled', () => {
     const input = facts([busy])
-    expect(decideSettlement({ ...input, attempt: { ...input.attempt, endedAt: now - 10 * MIN } }, now)).toEqual({ action: 'requeue', at: now + 5 * MIN })
+    expect(decideSettlement({ ...input, attempt: { ...input.attempt, endedAt: now - 10 * MIN } }, now)).toEqual({
+      action: 'requeue',
+      at: now + 5 * MIN,
+    })
   })
 
   it('sums up the calls in one line for the merchant', () => {

@@ -6,10 +6,10 @@
  * (The dial policy's own refusals — not a customer's line, outside the allowed countries — are
  * decided with the rest of that policy, in dialPolicy.ts decideDial.)
  */
-import { callbackTime, type CallingHours } from './callingWindow.js'
+import { type CallingHours, callbackTime } from './callingWindow.js'
 import type { Outcome, SkipReason } from './order.js'
 import { maskPhone } from './phone.js'
-import { nextRetryAt, type LadderSettings } from './retryLadder.js'
+import { type LadderSettings, nextRetryAt } from './retryLadder.js'
 
 // — no number to call ——————————————————————————————————————————————
 
@@ -109,7 +109,11 @@ export function decideDialRefusal(refusal: DialRefusal, now: number): AfterRefus
     case 'undiallable':
       return { action: 'close', outcome: 'invalid_phone', evidence: `Twilio refused the number (${refusal.code}).` }
     case 'forbidden':
-      return { action: 'close', outcome: 'failed', evidence: `The Twilio account may not call this number (${refusal.code}); check its geo permissions.` }
+      return {
+        action: 'close',
+        outcome: 'failed',
+        evidence: `The Twilio account may not call this number (${refusal.code}); check its geo permissions.`,
+      }
     case 'refused':
       return { action: 'retry', at: now + TWILIO_UNAVAILABLE_RETRY_MS }
   }
@@ -178,7 +182,11 @@ export function decideToolCall(name: string, argumentsJson: string, context: Ans
       return { action: 'answer', outcome: 'cancelled', evidence: `Cancelled on the call${reason ? `: ${reason}` : ''}. The customer said ${words}.` }
     }
     case 'request_changes':
-      return { action: 'answer', outcome: 'needs_review', evidence: `Asked for changes: ${text('details') || 'not said'}. The customer said ${words}.` }
+      return {
+        action: 'answer',
+        outcome: 'needs_review',
+        evidence: `Asked for changes: ${text('details') || 'not said'}. The customer said ${words}.`,
+      }
     case 'wrong_number':
       return { action: 'answer', outcome: 'invalid_phone', evidence: `The person who answered said it is the wrong number: ${words}.` }
     case 'request_callback': {
@@ -290,7 +298,7 @@ export function ladderSummary(calls: readonly CallFacts[]): string {
  */
 export function decideSettlement(facts: SettlementFacts, now: number): Settlement {
   const { attempt, order, calls, ladder } = facts
-  if (!order || order.status !== 'calling' || facts.latestAttemptId !== attempt.id) return { action: 'leave' }
+  if (order?.status !== 'calling' || facts.latestAttemptId !== attempt.id) return { action: 'leave' }
   const close = (outcome: Outcome, evidence: string, ladderRanOut = false): Settlement => ({ action: 'close', outcome, evidence, ladderRanOut })
 
   const conversation = attempt.status === 'completed' && !isMachine(attempt.answeredBy)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { callbackTime, earliestCallTime, isWithinCallingHours, startOfLocalDay } from './callingWindow.js'
-import { decideDial, type DialCheck } from './dialPolicy.js'
+import { type DialCheck, decideDial } from './dialPolicy.js'
 import { maxCalls, nextRetryAt } from './retryLadder.js'
 
 const hours = { start: '09:00', end: '20:00' }
@@ -9,18 +9,18 @@ const at = (iso: string) => Date.parse(iso)
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString())
 
 describe('the calling window', () => {
-  it('lets a call through inside the store\'s hours, in the store\'s time zone', () => {
+  it("lets a call through inside the store's hours, in the store's time zone", () => {
     expect(isWithinCallingHours(at('2026-11-21T10:00:00+01:00'), hours, TIRANE)).toBe(true)
     expect(earliestCallTime(at('2026-11-21T10:00:00+01:00'), hours, TIRANE)).toBe(at('2026-11-21T10:00:00+01:00'))
   })
 
-  it('holds an early call until the opening and a late one until tomorrow\'s', () => {
+  it("holds an early call until the opening and a late one until tomorrow's", () => {
     expect(iso(earliestCallTime(at('2026-11-21T07:30:00+01:00'), hours, TIRANE))).toBe('2026-11-21T08:00:00.000Z')
     expect(iso(earliestCallTime(at('2026-11-21T20:00:00+01:00'), hours, TIRANE))).toBe('2026-11-22T08:00:00.000Z')
     expect(iso(earliestCallTime(at('2026-11-21T23:59:00+01:00'), hours, TIRANE))).toBe('2026-11-22T08:00:00.000Z')
   })
 
-  it('reads the hours in the store\'s zone, whatever the server\'s', () => {
+  it("reads the hours in the store's zone, whatever the server's", () => {
     // 08:30 UTC is 09:30 in Tirana (open) but 03:30 in New York (closed).
     expect(isWithinCallingHours(at('2026-11-21T08:30:00Z'), hours, TIRANE)).toBe(true)
     expect(isWithinCallingHours(at('2026-11-21T08:30:00Z'), hours, 'America/New_York')).toBe(false)
@@ -86,16 +86,24 @@ describe('before dialling', () => {
   })
 
   it('waits for the opening outside the hours', () => {
-    expect(decide({ now: at('2026-11-21T06:00:00+01:00') })).toEqual({ action: 'wait', until: at('2026-11-21T09:00:00+01:00'), reason: 'outside_calling_hours' })
+    expect(decide({ now: at('2026-11-21T06:00:00+01:00') })).toEqual({
+      action: 'wait',
+      until: at('2026-11-21T09:00:00+01:00'),
+      reason: 'outside_calling_hours',
+    })
   })
 
   it('waits for tomorrow once a number had its calls for the day', () => {
     expect(decide({ callsToNumberToday: 4 })).toEqual({ action: 'wait', until: at('2026-11-22T09:00:00+01:00'), reason: 'daily_limit_reached' })
   })
 
-  it('holds a store that placed its day\'s calls until its opening tomorrow', () => {
+  it("holds a store that placed its day's calls until its opening tomorrow", () => {
     expect(decide({ storeCallsToday: 19, storeCallsPast24h: 19 })).toEqual({ action: 'dial' })
-    expect(decide({ storeCallsToday: 20, storeCallsPast24h: 20 })).toEqual({ action: 'wait', until: at('2026-11-22T09:00:00+01:00'), reason: 'store_daily_limit' })
+    expect(decide({ storeCallsToday: 20, storeCallsPast24h: 20 })).toEqual({
+      action: 'wait',
+      until: at('2026-11-22T09:00:00+01:00'),
+      reason: 'store_daily_limit',
+    })
   })
 
   it('holds a store whose time zone was moved to start a new day, once it placed twice its limit in 24 hours', () => {
@@ -103,20 +111,32 @@ describe('before dialling', () => {
     expect(decide({ storeCallsToday: 0, storeCallsPast24h: 40 })).toMatchObject({ action: 'wait', reason: 'store_daily_limit' })
   })
 
-  it('holds every store once the service placed its day\'s calls or spent its day\'s budget, until the UTC day turns and the store opens', () => {
+  it("holds every store once the service placed its day's calls or spent its day's budget, until the UTC day turns and the store opens", () => {
     // Noon in Tirana: the UTC day turns at 01:00 local, before the 09:00 opening.
     expect(decide({ serviceCallsToday: 5000 })).toEqual({ action: 'wait', until: at('2026-11-22T09:00:00+01:00'), reason: 'service_daily_limit' })
-    expect(decide({ serviceSpendTodayUsd: 250.01 })).toEqual({ action: 'wait', until: at('2026-11-22T09:00:00+01:00'), reason: 'service_daily_spend' })
+    expect(decide({ serviceSpendTodayUsd: 250.01 })).toEqual({
+      action: 'wait',
+      until: at('2026-11-22T09:00:00+01:00'),
+      reason: 'service_daily_spend',
+    })
     expect(decide({ serviceSpendTodayUsd: 249.99 })).toEqual({ action: 'dial' })
     // 3 p.m. in New York is 20:00 UTC: the service's new day starts at 19:00 there, inside the hours.
-    const newYork = decideDial(check({ now: at('2026-11-21T15:00:00-05:00'), serviceCallsToday: 5000 }), { ...settings, timezone: 'America/New_York' }, limits)
+    const newYork = decideDial(
+      check({ now: at('2026-11-21T15:00:00-05:00'), serviceCallsToday: 5000 }),
+      { ...settings, timezone: 'America/New_York' },
+      limits,
+    )
     expect(newYork).toEqual({ action: 'wait', until: at('2026-11-21T19:00:00-05:00'), reason: 'service_daily_limit' })
   })
 
   it('waits for the last of several limits to lift', () => {
     // In Sydney the UTC day turns at 11:00 local, after the store's 09:00 opening.
     const sydney = { ...settings, timezone: 'Australia/Sydney' }
-    const d = decideDial(check({ now: at('2026-11-21T15:00:00+11:00'), storeCallsToday: 20, storeCallsPast24h: 20, serviceCallsToday: 5000 }), sydney, limits)
+    const d = decideDial(
+      check({ now: at('2026-11-21T15:00:00+11:00'), storeCallsToday: 20, storeCallsPast24h: 20, serviceCallsToday: 5000 }),
+      sydney,
+      limits,
+    )
     expect(d).toEqual({ action: 'wait', until: at('2026-11-22T11:00:00+11:00'), reason: 'service_daily_limit' })
   })
 })
@@ -128,7 +148,7 @@ describe('callback requests', () => {
     expect(iso(callbackTime('17:00', now, hours, TIRANE))).toBe('2026-11-21T16:00:00.000Z')
   })
 
-  it('takes a time already past as tomorrow\'s, and one outside the hours to the next opening', () => {
+  it("takes a time already past as tomorrow's, and one outside the hours to the next opening", () => {
     expect(iso(callbackTime('10:00', now, hours, TIRANE))).toBe('2026-11-22T09:00:00.000Z')
     expect(iso(callbackTime('22:00', now, hours, TIRANE))).toBe('2026-11-22T08:00:00.000Z')
   })

@@ -1,4 +1,4 @@
-import { earliestCallTime, nextDayOpening, type CallingHours } from './callingWindow.js'
+import { type CallingHours, earliestCallTime, nextDayOpening } from './callingWindow.js'
 import { lineTypeRefusal } from './phone.js'
 
 export interface DialSettings {
@@ -46,7 +46,12 @@ export type DialWaitReason = 'outside_calling_hours' | 'daily_limit_reached' | '
 export type WaitReason = DialWaitReason | 'store_awaiting_approval'
 
 /** The reasons that hold back every order of a store, not just one customer's. */
-export const STORE_HOLDS: ReadonlySet<WaitReason> = new Set(['store_daily_limit', 'service_daily_limit', 'service_daily_spend', 'store_awaiting_approval'])
+export const STORE_HOLDS: ReadonlySet<WaitReason> = new Set([
+  'store_daily_limit',
+  'service_daily_limit',
+  'service_daily_spend',
+  'store_awaiting_approval',
+])
 
 export type DialDecision =
   | { action: 'dial' }
@@ -90,12 +95,18 @@ export function decideDial(check: DialCheck, settings: DialSettings, limits: Dai
   const waits: Array<{ until: number; reason: DialWaitReason } | false> = [
     // The store's day is in the merchant's time zone, which the merchant may change: twice the
     // limit within 24 hours, which a store keeping its zone cannot reach, stops resets by moving it.
-    (check.storeCallsToday >= limits.storeDailyCalls || check.storeCallsPast24h >= 2 * limits.storeDailyCalls) && { until: storeTomorrow, reason: 'store_daily_limit' },
+    (check.storeCallsToday >= limits.storeDailyCalls || check.storeCallsPast24h >= 2 * limits.storeDailyCalls) && {
+      until: storeTomorrow,
+      reason: 'store_daily_limit',
+    },
     check.serviceCallsToday >= limits.serviceDailyCalls && { until: serviceTomorrow, reason: 'service_daily_limit' },
     check.serviceSpendTodayUsd >= limits.serviceDailySpendUsd && { until: serviceTomorrow, reason: 'service_daily_spend' },
     check.callsToNumberToday >= settings.maxCallsPerNumberPerDay && { until: storeTomorrow, reason: 'daily_limit_reached' },
   ]
   // Past several limits at once, the call waits for the last of them to lift.
-  const wait = waits.reduce<{ until: number; reason: DialWaitReason } | undefined>((latest, w) => (w && (!latest || w.until > latest.until) ? w : latest), undefined)
+  const wait = waits.reduce<{ until: number; reason: DialWaitReason } | undefined>(
+    (latest, w) => (w && (!latest || w.until > latest.until) ? w : latest),
+    undefined,
+  )
   return wait ? { action: 'wait', ...wait } : { action: 'dial' }
 }

@@ -69,30 +69,25 @@ describe('which orders are called', () => {
     expect(d.evidence).not.toMatch(/90012/)
   })
 
-  it('calls the customer\'s mobile when the first number on the order is a toll-free one', () => {
+  it("calls the customer's mobile when the first number on the order is a toll-free one", () => {
     const d = decideIntake(order({ phones: ['+355 800 1234', '069 123 4567'] }), settings, 'AL')
     expect(d).toMatchObject({ status: 'queued', phone: '+355691234567' })
   })
 })
 
 describe('recognising cash on delivery', () => {
-  it.each([
-    'Cash on Delivery (COD)',
-    'cod',
-    'Pagesë në dorëzim',
-    'PAGESA NE DOREZIM',
-    'Para në dorë',
-    'Plaćanje pouzećem',
-    'Αντικαταβολή',
-  ])('%s is cash on delivery', (name) => {
-    expect(isCashOnDelivery([name], DEFAULT_COD_PAYMENT_NAMES)).toBe(true)
-  })
+  it.each(['Cash on Delivery (COD)', 'cod', 'Pagesë në dorëzim', 'PAGESA NE DOREZIM', 'Para në dorë', 'Plaćanje pouzećem', 'Αντικαταβολή'])(
+    '%s is cash on delivery',
+    (name) => {
+      expect(isCashOnDelivery([name], DEFAULT_COD_PAYMENT_NAMES)).toBe(true)
+    },
+  )
 
   it.each(['shopify_payments', 'Discount code', 'bacs', 'PayPal', 'Kartë krediti'])('%s is not', (name) => {
     expect(isCashOnDelivery([name], DEFAULT_COD_PAYMENT_NAMES)).toBe(false)
   })
 
-  it('matches the merchant\'s own name for it', () => {
+  it("matches the merchant's own name for it", () => {
     expect(isCashOnDelivery(['Paguaj kur ta marrësh'], ['kur ta marresh'])).toBe(true)
   })
 })

@@ -36,8 +36,7 @@ export function decideIntake(order: IncomingOrder, settings: StoreSettings, stor
   })
   if (!settings.enabled) return skip('store_disabled')
   if (order.cancelled) return skip('order_cancelled')
-  if (settings.callOrders === 'cod' && !isCashOnDelivery(order.paymentMethods, settings.codPaymentNames))
-    return skip('not_cash_on_delivery')
+  if (settings.callOrders === 'cod' && !isCashOnDelivery(order.paymentMethods, settings.codPaymentNames)) return skip('not_cash_on_delivery')
 
   const countries = [order.shippingCountry, order.billingCountry, storeCountry].filter((c): c is string => !!c)
   // The first number that is valid and a customer's own line; else the first reason one was not.
@@ -63,13 +62,7 @@ const languageOfLocale = memoize((locale: string): string | undefined => {
   return tag ? new Intl.Locale(tag).language : undefined
 })
 
-const fold = (text: string) =>
-  text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim()
+const fold = (text: string) => text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim()
 
 /**
  * True when any of the order's payment methods names cash on delivery. Names match as
@@ -84,8 +77,8 @@ export function isCashOnDelivery(paymentMethods: readonly string[], codNames: re
 // One matcher per distinct list of names (in practice, one per store), compiled once.
 const codMatcher = memoize((namesJson: string): ((folded: string) => boolean) => {
   const names = (JSON.parse(namesJson) as string[]).map(fold).filter(Boolean)
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  const words = names.filter((n) => n.length <= 3).map((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escape(n)}($|[^\\p{L}\\p{N}])`, 'u'))
+  const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const words = names.filter((n) => n.length <= 3).map((n) => new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(n)}($|[^\\p{L}\\p{N}])`, 'u'))
   const phrases = names.filter((n) => n.length > 3)
   return (method) => phrases.some((p) => method.includes(p)) || words.some((w) => w.test(method))
 })

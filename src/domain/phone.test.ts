@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { lineTypeRefusal, maskPhone, parsePhone } from './phone.js'
 
-describe('reading customers\' phone numbers', () => {
+describe("reading customers' phone numbers", () => {
   it.each([
     // Kosovo mobiles as customers type them
     ['044 123 456', ['XK'], '+38344123456'],
@@ -38,7 +38,7 @@ describe('reading customers\' phone numbers', () => {
   })
 })
 
-describe('which numbers are a customer\'s own phone', () => {
+describe("which numbers are a customer's own phone", () => {
   it.each([
     ['+355691234567', 'an Albanian mobile'],
     ['+35542223333', 'a Tirana landline'],

@@ -1,4 +1,4 @@
-import { earliestCallTime, type CallingHours } from './callingWindow.js'
+import { type CallingHours, earliestCallTime } from './callingWindow.js'
 
 export interface LadderSettings {
   /** Minutes after each unanswered call before the next one: `[15, 120, 1080]`. */

@@ -49,7 +49,7 @@ describe('store settings', () => {
     ])
   })
 
-  it('read back from storage keep the merchant\'s valid choices when one stored value has become invalid', () => {
+  it("read back from storage keep the merchant's valid choices when one stored value has become invalid", () => {
     const s = readSettings({ companyName: 'Shop X', timezone: 'Mars/Olympus' }, defaults)
     expect(s.companyName).toBe('Shop X')
     expect(s.timezone).toBe('Europe/Belgrade')

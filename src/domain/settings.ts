@@ -1,13 +1,6 @@
 import { z } from 'zod'
+import { canonicalLanguageTag, defaultCallableCountries, isCountryCode, isTimeZone, languageForCountry, timezoneForCountry } from './countries.js'
 import { firstProblem } from './validation.js'
-import {
-  canonicalLanguageTag,
-  defaultCallableCountries,
-  isCountryCode,
-  isTimeZone,
-  languageForCountry,
-  timezoneForCountry,
-} from './countries.js'
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time such as 09:00')
 const tag = z

@@ -17,21 +17,36 @@ const facts = (change: Partial<WriteBackFacts> = {}): WriteBackFacts => ({
 
 describe('what lands on the store order', () => {
   it('marks a new call job pending, and holds fulfillment only when the store asked for it', () => {
-    expect(planWriteBack(facts({ kind: 'pending', outcome: null }), settings)).toMatchObject({ addTags: ['call-pending'], removeTags: [], noteLine: null, marker: 'pending', fulfillmentHold: null })
+    expect(planWriteBack(facts({ kind: 'pending', outcome: null }), settings)).toMatchObject({
+      addTags: ['call-pending'],
+      removeTags: [],
+      noteLine: null,
+      marker: 'pending',
+      fulfillmentHold: null,
+    })
     const holding = { ...settings, actions: { ...settings.actions, holdUntilConfirmed: true } }
     expect(planWriteBack(facts({ kind: 'pending', outcome: null }), holding).fulfillmentHold).toBe('place')
   })
 
   it('swaps pending for the outcome tag and appends one dated line in the store’s time zone', () => {
     const plan = planWriteBack(facts(), settings)
-    expect(plan).toMatchObject({ addTags: ['call-confirmed'], removeTags: ['call-pending'], marker: 'confirmed', cancelOrder: false, wooStatus: null })
+    expect(plan).toMatchObject({
+      addTags: ['call-confirmed'],
+      removeTags: ['call-pending'],
+      marker: 'confirmed',
+      cancelOrder: false,
+      wooStatus: null,
+    })
     expect(plan.noteLine).toBe('[callconfirm] 2026-11-21 14:05 Confirmed (call 1 min 12 s): Confirmed on the call: “Po, e konfirmoj”.')
     expect(plan.summary).toBe('2026-11-21 14:05 Confirmed (call 1 min 12 s): Confirmed on the call: “Po, e konfirmoj”.')
   })
 
   it('uses the store’s own tag names', () => {
     const renamed = { ...settings, tags: { ...settings.tags, pending: 'COD pending', noAnswer: 'COD no answer' } }
-    expect(planWriteBack(facts({ outcome: 'no_answer', callSeconds: null, evidence: '4 calls: 4 not answered.' }), renamed)).toMatchObject({ addTags: ['COD no answer'], removeTags: ['COD pending'] })
+    expect(planWriteBack(facts({ outcome: 'no_answer', callSeconds: null, evidence: '4 calls: 4 not answered.' }), renamed)).toMatchObject({
+      addTags: ['COD no answer'],
+      removeTags: ['COD pending'],
+    })
   })
 
   it('applies the store’s optional actions: cancel on decline, WooCommerce status mapping, release the hold once confirmed', () => {
@@ -43,7 +58,11 @@ describe('what lands on the store order', () => {
   })
 
   it('keeps a note line on one line and short, whatever the customer said', () => {
-    const line = outcomeNoteLine('cancelled', { evidence: `Cancelled: ${'shumë '.repeat(200)}\nnew line`, callSeconds: 5, decidedAt }, 'Europe/Tirane')
+    const line = outcomeNoteLine(
+      'cancelled',
+      { evidence: `Cancelled: ${'shumë '.repeat(200)}\nnew line`, callSeconds: 5, decidedAt },
+      'Europe/Tirane',
+    )
     expect(line).not.toContain('\n')
     expect(line.length).toBeLessThan(400)
     expect(line).toContain('(call 5 s)')

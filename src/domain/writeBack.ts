@@ -92,10 +92,24 @@ export function planWriteBack(facts: WriteBackFacts, settings: Pick<StoreSetting
   const { tags, actions } = settings
   const none = { noteLine: null, wooStatus: null, cancelOrder: false }
   if (facts.kind === 'pending')
-    return { ...none, addTags: [tags.pending], removeTags: [], marker: 'pending', summary: 'Waiting for the confirmation call.', fulfillmentHold: actions.holdUntilConfirmed ? 'place' : null }
+    return {
+      ...none,
+      addTags: [tags.pending],
+      removeTags: [],
+      marker: 'pending',
+      summary: 'Waiting for the confirmation call.',
+      fulfillmentHold: actions.holdUntilConfirmed ? 'place' : null,
+    }
   if (facts.kind === 'withdrawn' || !facts.outcome) {
     const why = (facts.skipReason && WITHDRAWN_WORDS[facts.skipReason]) ?? 'calling stopped'
-    return { ...none, addTags: [], removeTags: [tags.pending], marker: 'not_called', summary: `Not called: ${why}.`, fulfillmentHold: actions.holdUntilConfirmed ? 'release' : null }
+    return {
+      ...none,
+      addTags: [],
+      removeTags: [tags.pending],
+      marker: 'not_called',
+      summary: `Not called: ${why}.`,
+      fulfillmentHold: actions.holdUntilConfirmed ? 'release' : null,
+    }
   }
   const outcome = facts.outcome
   const noteLine = outcomeNoteLine(outcome, facts, settings.timezone)

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm'
-import { perDb, type Db } from '../db/index.js'
+import { type Db, perDb } from '../db/index.js'
 import { orders, webhookReceipts } from '../db/schema.js'
 import { decideIntake } from '../domain/intake.js'
 import type { IncomingOrder, OrderStatus, Outcome, SkipReason } from '../domain/order.js'
@@ -119,12 +119,7 @@ export interface IntakeResult {
  * Accepts a new order from a store: decides whether to call it, and stores it with its call job
  * (queued), as skipped, or closed as `invalid_phone` — before the webhook is answered.
  */
-export async function acceptOrder(
-  deps: IntakeDeps,
-  store: Store,
-  order: IncomingOrder,
-  receipt?: DeliveryReceipt,
-): Promise<IntakeResult> {
+export async function acceptOrder(deps: IntakeDeps, store: Store, order: IncomingOrder, receipt?: DeliveryReceipt): Promise<IntakeResult> {
   const decision = decideIntake(order, store.settings, store.country)
   const now = deps.now()
   // A skipped order keeps what the merchant needs to see why; not the customer's contact details.

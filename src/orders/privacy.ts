@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, notInArray, or, sql, type SQL } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, notInArray, or, type SQL, sql } from 'drizzle-orm'
 import { endCall, maskCallSid, TERMINAL_CALL_STATUSES, type TwilioClient } from '../calls/twilio.js'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders, privacyRequests, stores, transcriptLines } from '../db/schema.js'
@@ -28,7 +28,12 @@ export async function customerDataReport(db: Db, storeId: string, who: CustomerR
     ? await db
         .select()
         .from(transcriptLines)
-        .where(inArray(transcriptLines.orderId, rows.map((r) => r.id)))
+        .where(
+          inArray(
+            transcriptLines.orderId,
+            rows.map((r) => r.id),
+          ),
+        )
         .all()
     : []
   return {
@@ -66,7 +71,13 @@ const orderIdsInReport = (report: Record<string, unknown>): string[] =>
  * erased (when, and why), keeping none of the customer's data. `concerns` picks, among the rows
  * `where` matches, the reports about the customer being erased.
  */
-export function eraseDataReports(db: Db, where: SQL, because: string, now: number, concerns: (report: Record<string, unknown>) => boolean = () => true): number {
+export function eraseDataReports(
+  db: Db,
+  where: SQL,
+  because: string,
+  now: number,
+  concerns: (report: Record<string, unknown>) => boolean = () => true,
+): number {
   const reports = db
     .select({ id: privacyRequests.id, report: privacyRequests.report })
     .from(privacyRequests)
@@ -102,7 +113,9 @@ const redaction = (erased: ErasedOrders, dataReports: number): Redaction => ({
  * writes) refuse it. Runs inside the caller's transaction.
  */
 function redactOrders(db: Db, where: SQL | undefined, now: number): ErasedOrders {
-  const rows = where ? db.select({ id: orders.id, platformOrderId: orders.platformOrderId, status: orders.status }).from(orders).where(where).all() : []
+  const rows = where
+    ? db.select({ id: orders.id, platformOrderId: orders.platformOrderId, status: orders.status }).from(orders).where(where).all()
+    : []
   const platformOrderIds = new Set(rows.map((r) => r.platformOrderId))
   if (!rows.length) return { orders: 0, transcriptLines: 0, liveCalls: [], platformOrderIds }
   const ids = rows.map((r) => r.id)
@@ -111,7 +124,9 @@ function redactOrders(db: Db, where: SQL | undefined, now: number): ErasedOrders
     ? db
         .select({ callSid: callAttempts.callSid })
         .from(callAttempts)
-        .where(and(inArray(callAttempts.orderId, calling), isNotNull(callAttempts.callSid), notInArray(callAttempts.status, [...TERMINAL_CALL_STATUSES])))
+        .where(
+          and(inArray(callAttempts.orderId, calling), isNotNull(callAttempts.callSid), notInArray(callAttempts.status, [...TERMINAL_CALL_STATUSES])),
+        )
         .all()
         .map((a) => a.callSid!)
     : []

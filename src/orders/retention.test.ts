@@ -22,12 +22,27 @@ function order(daysAgo: number, status: OrderStatus = 'done') {
   const id = next++
   db.insert(orders)
     .values({
-      id, storeId: 'st_a', platformOrderId: String(id), name: `#${id}`, customerName: 'Arben Krasniqi', phone: '+38344123456', language: 'sq',
-      items: [{ title: 'Xhaketë', quantity: 1 }], total: '10.00', currency: 'EUR', paymentMethod: 'cod', status,
-      outcome: status === 'done' ? 'confirmed' : null, evidence: 'Confirmed on the call: “Po”.', createdAt: at, updatedAt: at,
+      id,
+      storeId: 'st_a',
+      platformOrderId: String(id),
+      name: `#${id}`,
+      customerName: 'Arben Krasniqi',
+      phone: '+38344123456',
+      language: 'sq',
+      items: [{ title: 'Xhaketë', quantity: 1 }],
+      total: '10.00',
+      currency: 'EUR',
+      paymentMethod: 'cod',
+      status,
+      outcome: status === 'done' ? 'confirmed' : null,
+      evidence: 'Confirmed on the call: “Po”.',
+      createdAt: at,
+      updatedAt: at,
     } as typeof orders.$inferInsert)
     .run()
-  db.insert(transcriptLines).values({ orderId: id, speaker: 'customer', text: 'Po', at: at + 60_000 }).run()
+  db.insert(transcriptLines)
+    .values({ orderId: id, speaker: 'customer', text: 'Po', at: at + 60_000 })
+    .run()
   return id
 }
 
@@ -38,7 +53,10 @@ function dataRequest(daysAgo: number, orderId: number) {
   return db
     .insert(privacyRequests)
     .values({
-      storeId: 'st_a', shopDomain: 'a.myshopify.com', topic: 'customers/data_request', receivedAt: NOW - daysAgo * DAY,
+      storeId: 'st_a',
+      shopDomain: 'a.myshopify.com',
+      topic: 'customers/data_request',
+      receivedAt: NOW - daysAgo * DAY,
       report: { orders: [{ platformOrderId: String(orderId), customerName: 'Arben Krasniqi', phone: '+38344123456', city: 'Prishtinë' }] },
     })
     .returning()
@@ -78,7 +96,10 @@ describe('erasing customer data past the retention period', () => {
   it('works through a backlog larger than one batch', async () => {
     const id = order(200)
     const backlog = Array.from({ length: 4_500 }, (_, i) => ({ orderId: id, speaker: 'agent' as const, text: `line ${i}`, at: NOW - 200 * DAY + i }))
-    for (let i = 0; i < backlog.length; i += 500) db.insert(transcriptLines).values(backlog.slice(i, i + 500)).run()
+    for (let i = 0; i < backlog.length; i += 500)
+      db.insert(transcriptLines)
+        .values(backlog.slice(i, i + 500))
+        .run()
     expect(await pruneExpiredData(db, NOW, 90)).toMatchObject({ transcriptLines: 4_501 })
     expect(lines(id)).toEqual([])
   })

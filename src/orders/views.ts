@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders, stores, transcriptLines } from '../db/schema.js'
@@ -122,12 +122,7 @@ export async function orderView(db: Db, id: number) {
   const found = await db.select(orderWithStore).from(orders).innerJoin(stores, eq(stores.id, orders.storeId)).where(eq(orders.id, id)).get()
   if (!found) throw new ApiError(404, 'order_not_found', `no order with id ${id}`)
   const row = found.order
-  const attempts = await db
-    .select()
-    .from(callAttempts)
-    .where(eq(callAttempts.orderId, id))
-    .orderBy(asc(callAttempts.number))
-    .all()
+  const attempts = await db.select().from(callAttempts).where(eq(callAttempts.orderId, id)).orderBy(asc(callAttempts.number)).all()
   const transcript = await db
     .select()
     .from(transcriptLines)
@@ -182,7 +177,13 @@ export async function storeHolds(db: Db, storeId?: string): Promise<StoreHold[]>
     .select({ storeId: stores.id, reason, waiting: count(orders.id) })
     .from(stores)
     .leftJoin(orders, and(eq(orders.storeId, stores.id), eq(orders.status, 'queued')))
-    .where(and(eq(stores.enabled, true), storeId ? eq(stores.id, storeId) : undefined, or(isNull(stores.approvedAt), inArray(orders.waitReason, [...STORE_HOLDS]))))
+    .where(
+      and(
+        eq(stores.enabled, true),
+        storeId ? eq(stores.id, storeId) : undefined,
+        or(isNull(stores.approvedAt), inArray(orders.waitReason, [...STORE_HOLDS])),
+      ),
+    )
     .groupBy(stores.id, reason)
     .orderBy(stores.id)
     .all()

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../config.js'
-import { storeWritesSettled, type OrderView } from '../dashboard/pages.js'
+import { type OrderView, storeWritesSettled } from '../dashboard/pages.js'
 import { createLogger } from '../utils/log.js'
 import { BEHAVIOURS, type CustomerBehaviour } from './customers.js'
 import { completeSandboxSecrets } from './secrets.js'
@@ -33,7 +33,8 @@ async function api<T>(path: string): Promise<T> {
 }
 
 /** A time as the sample stores' customers tell it (they are in Albania). */
-const localTime = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Tirane', hour: '2-digit', minute: '2-digit' }).format(new Date(iso))
+const localTime = (iso: string) =>
+  new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Tirane', hour: '2-digit', minute: '2-digit' }).format(new Date(iso))
 
 /** Whether an order has ended as its behaviour should; undefined while it is still on its way. */
 function verdict(order: OrderView, behaviour: CustomerBehaviour): boolean | undefined {
@@ -53,7 +54,13 @@ try {
   for (const [i, behaviour] of SCRIPT.entries()) {
     const store = stores.stores[i % stores.stores.length]!
     const order = await stores.placeTestOrder(store.id, behaviour)
-    placed.push({ ...order, store, seen: { standing: '', lines: 0 }, result: undefined as boolean | undefined, view: undefined as OrderView | undefined })
+    placed.push({
+      ...order,
+      store,
+      seen: { standing: '', lines: 0 },
+      result: undefined as boolean | undefined,
+      view: undefined as OrderView | undefined,
+    })
   }
 
   while (placed.some((p) => p.result === undefined) && Date.now() - started < GIVE_UP_MS) {
@@ -62,10 +69,16 @@ try {
       const view = await api<OrderView>(`/api/orders/${p.orderId}`)
       p.view = view
       const tag = `${view.name.padEnd(6)} ${p.store.name.padEnd(12)}`
-      const standing = view.status === 'done' ? `→ ${view.outcome}` : view.status === 'calling' ? `calling (${view.attempts.at(-1)?.status ?? 'dialing'})` : view.status
+      const standing =
+        view.status === 'done'
+          ? `→ ${view.outcome}`
+          : view.status === 'calling'
+            ? `calling (${view.attempts.at(-1)?.status ?? 'dialing'})`
+            : view.status
       if (standing !== p.seen.standing) console.log(`${clock()}  ${tag} ${standing}`)
       p.seen.standing = standing
-      for (const line of view.transcript.slice(p.seen.lines)) if (line.speaker !== 'system') console.log(`${clock()}  ${tag}   ${line.speaker === 'agent' ? 'agent:   ' : 'customer:'} ${line.text}`)
+      for (const line of view.transcript.slice(p.seen.lines))
+        if (line.speaker !== 'system') console.log(`${clock()}  ${tag}   ${line.speaker === 'agent' ? 'agent:   ' : 'customer:'} ${line.text}`)
       p.seen.lines = view.transcript.length
       p.result = verdict(view, p.behaviour)
     }
@@ -89,11 +102,17 @@ try {
   })
   const head = ['order', 'store', 'customer', 'expected', 'outcome', 'written to the store', 'call', 'cost', 'check']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   console.log(`\n${line(head)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}`)
   const good = placed.filter((p) => p.result === true).length
   const cost = placed.reduce((n, p) => n + (p.view?.costUsd ?? 0), 0)
-  console.log(`\n${good} of ${placed.length} orders ended as expected in ${((Date.now() - started) / 1000).toFixed(0)} s; estimated cost $${cost.toFixed(2)}.`)
+  console.log(
+    `\n${good} of ${placed.length} orders ended as expected in ${((Date.now() - started) / 1000).toFixed(0)} s; estimated cost $${cost.toFixed(2)}.`,
+  )
   code = good === placed.length ? 0 : 1
 } catch (error) {
   console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`)

@@ -4,8 +4,8 @@ import { orders } from '../db/schema.js'
 import type { ReadyConfig } from '../deps.js'
 import type { PlatformName } from '../stores/platform.js'
 import { BEHAVIOURS, type CustomerBehaviour } from './customers.js'
-import { SAMPLE_CUSTOMERS, shopifyOrderPayload, wooOrderPayload, type SampleCustomer } from './sampleOrders.js'
-import { startShopifyAdminSimulator, type ShopifyAdminSimulator, type ShopOrder } from './shopify-admin/simulator.js'
+import { SAMPLE_CUSTOMERS, type SampleCustomer, shopifyOrderPayload, wooOrderPayload } from './sampleOrders.js'
+import { type ShopifyAdminSimulator, type ShopOrder, startShopifyAdminSimulator } from './shopify-admin/simulator.js'
 import type { Delivery } from './storeWebhooks.js'
 import type { TwilioSimulator } from './twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from './woocommerce/simulator.js'
@@ -101,7 +101,9 @@ const newPhone = () => `069${String(Math.floor(Math.random() * 1e7)).padStart(7,
  */
 export async function startSandboxStores(options: { publicUrl: string; wooPort?: number }): Promise<SandboxStores> {
   const app = { apiKey: `sandbox-${crypto.randomUUID()}`, apiSecret: `shpss_${crypto.randomUUID().replace(/-/g, '')}` }
-  const shopify: ShopifyAdminSimulator = await startShopifyAdminSimulator({ app: { ...app, redirectUrls: [`${options.publicUrl}/shopify/callback`] } })
+  const shopify: ShopifyAdminSimulator = await startShopifyAdminSimulator({
+    app: { ...app, redirectUrls: [`${options.publicUrl}/shopify/callback`] },
+  })
   shopify.addShop(SAMPLE_SHOP.domain, undefined, undefined, { name: SAMPLE_SHOP.name, ianaTimezone: 'Europe/Tirane', country: 'AL' })
   const woo: WooCommerceSimulator = await startWooCommerceSimulator({ port: options.wooPort })
   let host: SandboxHost | undefined
@@ -116,12 +118,20 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
       body: body === undefined ? undefined : JSON.stringify(body),
     })
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`)
+    // The sandbox's own calls to its own API: the shapes are the API's, checked by its tests.
+    // biome-ignore lint/suspicious/noExplicitAny: the caller reads the fields it asked for
     return res.json() as Promise<any>
   }
-  const listStores = async () => (await api('GET', '/api/stores')).stores as Array<{ id: string; platform: string; shopDomain?: string; siteUrl?: string; companyName: string }>
+  const listStores = async () =>
+    (await api('GET', '/api/stores')).stores as Array<{ id: string; platform: string; shopDomain?: string; siteUrl?: string; companyName: string }>
 
   /** Installs through the merchant's own path; a store made now gets the sample settings. */
-  async function installOne(platform: SampleStore['platform'], begin: string, isIt: (s: Awaited<ReturnType<typeof listStores>>[number]) => boolean, settings: Record<string, unknown>) {
+  async function installOne(
+    platform: SampleStore['platform'],
+    begin: string,
+    isIt: (s: Awaited<ReturnType<typeof listStores>>[number]) => boolean,
+    settings: Record<string, unknown>,
+  ) {
     const existed = (await listStores()).some(isIt)
     const done = await click(begin)
     if (done.status >= 400) throw new Error(`installing the sample ${platform} store failed: ${done.status} ${await done.text()}`)
@@ -164,7 +174,10 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
         const outcome = order.meta_data.find((m) => m.key === '_callconfirm_outcome')?.value
         return {
           tags: outcome ? [`_callconfirm_outcome: ${String(outcome)}`] : [],
-          notes: woo.notes(order.id).filter((n) => !n.customer_note).map((n) => n.note),
+          notes: woo
+            .notes(order.id)
+            .filter((n) => !n.customer_note)
+            .map((n) => n.note),
           status: order.status,
         }
       },

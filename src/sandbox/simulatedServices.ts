@@ -1,7 +1,7 @@
 import type { Config } from '../config.js'
 import { configuredRealtime, configuredTwilio } from '../configuredServices.js'
 import type { OutsideServices } from '../service.js'
-import { startRealtimeSimulator, type RealtimeSimulator } from './realtime/simulator.js'
+import { type RealtimeSimulator, startRealtimeSimulator } from './realtime/simulator.js'
 import { startTwilioSimulator, type TwilioSimulator } from './twilio/simulator.js'
 
 export interface SimulatedServices {
@@ -38,7 +38,11 @@ export async function simulateMissingServices(config: Config): Promise<Simulated
   let account = configuredTwilio(config)
   if (!account) {
     const sandbox = { accountSid: `AC${'0'.repeat(32)}`, authToken: crypto.randomUUID(), fromNumber: '+35542000000' }
-    twilio = await startTwilioSimulator({ ...sandbox, fromNumbers: [sandbox.fromNumber], defaultBehaviour: { kind: 'human', ringMs: 3000, hangUpAfterMs: 20_000 } }).catch(async (error) => {
+    twilio = await startTwilioSimulator({
+      ...sandbox,
+      fromNumbers: [sandbox.fromNumber],
+      defaultBehaviour: { kind: 'human', ringMs: 3000, hangUpAfterMs: 20_000 },
+    }).catch(async (error) => {
       await realtime?.close()
       throw error
     })

@@ -1,11 +1,11 @@
 import type { Config } from '../config.js'
 import type { ReadyConfig } from '../deps.js'
-import { startService, type RunningService, type ServiceOptions } from '../service.js'
+import { type RunningService, type ServiceOptions, startService } from '../service.js'
 import type { Logger } from '../utils/log.js'
 import { freePort } from './loopback.js'
-import { startSandboxStores, type SandboxStores } from './sampleStores.js'
+import { type SandboxStores, startSandboxStores } from './sampleStores.js'
 import { completeSandboxSecrets } from './secrets.js'
-import { simulateMissingServices, type SimulatedServices } from './simulatedServices.js'
+import { type SimulatedServices, simulateMissingServices } from './simulatedServices.js'
 import { testOrderExtras } from './testOrders.js'
 
 export interface SandboxRun {
@@ -54,7 +54,13 @@ export async function startWithSandbox(config: ReadyConfig, log: Logger, options
   }
   const close = service.close
   return {
-    service: { ...service, close: () => close().then(() => simulated.close()).then(() => stores?.close()) },
+    service: {
+      ...service,
+      close: () =>
+        close()
+          .then(() => simulated.close())
+          .then(() => stores?.close()),
+    },
     stores,
     simulators: { twilio: simulated.twilio, realtime: simulated.realtime },
   }
@@ -74,7 +80,11 @@ export async function bootSandbox(config: Config, log: Logger): Promise<{ servic
   const { service, stores, simulators } = await startWithSandbox(ready, log)
   const why = ready.sandboxBecause.length ? `no ${ready.sandboxBecause.join(', ')}` : 'SANDBOX=1'
   const token = generatedAdminToken ? `admin token ${ready.adminToken}` : 'your ADMIN_TOKEN'
-  const simulated = [simulators.twilio && 'Twilio', simulators.realtime && 'OpenAI', stores && `the sample stores ${stores.stores.map((s) => s.name).join(' and ')}`].filter(Boolean)
+  const simulated = [
+    simulators.twilio && 'Twilio',
+    simulators.realtime && 'OpenAI',
+    stores && `the sample stores ${stores.stores.map((s) => s.name).join(' and ')}`,
+  ].filter(Boolean)
   const world = [
     `${simulated.join(', ')} simulated here`,
     simulators.twilio ? 'nobody is really called' : 'calls are real',

@@ -32,7 +32,7 @@ function TestOrderForm(props: { stores: StoreName[] }) {
             ))}
           </select>
         </label>
-        <button>Place order</button>
+        <button type="submit">Place order</button>
       </form>
     </section>
   )
@@ -50,7 +50,12 @@ function StoreSide(props: { order: StoreSideOrder }) {
             {t}
           </span>
         ))}
-        {order.status && <> · status <span class="badge">{order.status}</span></>}
+        {order.status && (
+          <>
+            {' '}
+            · status <span class="badge">{order.status}</span>
+          </>
+        )}
       </p>
       {order.notes.map((n) => (
         <p class="hint" data-note>
@@ -86,7 +91,8 @@ export function testOrderExtras(sandbox: SandboxStores): DashboardExtras {
         const form = await formBody(c)
         const store = sampleStores(await visibleStores(c.var.viewer)).find((s) => s.id === form.storeId)
         const behaviour = CUSTOMER_BEHAVIOURS.find((b) => b === form.behaviour) as CustomerBehaviour | undefined
-        if (!store || !behaviour) return problemPage(c, 400, 'No test order', 'Test orders go to a sample store, with one of the listed customers.', '/')
+        if (!store || !behaviour)
+          return problemPage(c, 400, 'No test order', 'Test orders go to a sample store, with one of the listed customers.', '/')
         const placed = await sandbox.placeTestOrder(store.id, behaviour)
         return c.redirect(`/orders/${placed.orderId}`, 303)
       }),

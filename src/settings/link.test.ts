@@ -19,7 +19,9 @@ describe('settings links', () => {
     expect(links.verify(`${store}.2.${expires}.${mac}`, now).ok).toBe(false)
     expect(links.verify(`${store}.${version}.${(now + 3600_000).toString(36)}.${mac}`, now).ok).toBe(false)
     expect(links.verify(`${store}.${version}.${expires}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`, now).ok).toBe(false)
-    expect(links.verify(createSettingsLinks(randomBytes(32), 'https://callconfirm.test').token({ id: 'st_abc', linkVersion: 1 }, now + 60_000), now).ok).toBe(false)
+    expect(
+      links.verify(createSettingsLinks(randomBytes(32), 'https://callconfirm.test').token({ id: 'st_abc', linkVersion: 1 }, now + 60_000), now).ok,
+    ).toBe(false)
     expect(links.verify('nonsense', now)).toEqual({ ok: false, reason: 'invalid' })
   })
 })

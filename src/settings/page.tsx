@@ -53,7 +53,11 @@ function Field(props: { name: string; label: string; hint?: string; problem?: Se
       <label for={props.name}>{props.label}</label>
       {props.children}
       {props.hint && <p class="hint">{props.hint}</p>}
-      {wrong && <p class="problem" id={`${props.name}-problem`}>{props.problem!.message}</p>}
+      {wrong && (
+        <p class="problem" id={`${props.name}-problem`}>
+          {props.problem!.message}
+        </p>
+      )}
     </div>
   )
 }
@@ -80,8 +84,7 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
     >
       <h1>callconfirm for {s.companyName}</h1>
       <p class="hint">
-        {store.domain} ·{' '}
-        {/* A new tab: inside Shopify's admin the dashboard's session cookie would be a third-party one. */}
+        {store.domain} · {/* A new tab: inside Shopify's admin the dashboard's session cookie would be a third-party one. */}
         <a href={`/enter?t=${token}`} target="_blank" rel="noopener">
           See your calls
         </a>
@@ -137,7 +140,12 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
         <Field name="timezone" label="Time zone" hint="IANA name, e.g. Europe/Tirane or Europe/Belgrade (Kosovo)." problem={problem}>
           <input id="timezone" name="timezone" value={s.timezone} required />
         </Field>
-        <Field name="retryDelaysMinutes" label="Call again after (minutes)" hint="One number per retry, separated by commas. Empty: call once." problem={problem}>
+        <Field
+          name="retryDelaysMinutes"
+          label="Call again after (minutes)"
+          hint="One number per retry, separated by commas. Empty: call once."
+          problem={problem}
+        >
           <input id="retryDelaysMinutes" name="retryDelaysMinutes" value={s.retryDelaysMinutes.join(', ')} inputmode="numeric" />
         </Field>
         <Field name="callOrders" label="Which orders to call" problem={problem}>

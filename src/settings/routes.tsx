@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono'
+import { type Context, Hono } from 'hono'
 import type { AppDeps } from '../deps.js'
 import { mergeSettings } from '../domain/settings.js'
 import { problemPage } from '../pages/layout.js'
@@ -6,13 +6,12 @@ import { platformOf } from '../stores/platforms.js'
 import type { Store } from '../stores/records.js'
 import { updateStoreSettings } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
-import { formBody, type FormBody } from '../utils/formBody.js'
+import { type FormBody, formBody } from '../utils/formBody.js'
 import { storeForLink } from './openLink.js'
 import { ACTION_CONTROLS, SettingsPage, type SettingsPageProps } from './page.js'
 
 /** How long the form on an opened page stays usable (a Shopify admin page gets a new one each load). */
 export const PAGE_TOKEN_TTL_MS = 3600_000
-
 
 /** The settings a submitted form asks for: the fields the page shows for the store's platform. */
 export function settingsFromForm(form: FormBody, store: Store): Record<string, unknown> {
@@ -31,7 +30,12 @@ export function settingsFromForm(form: FormBody, store: Store): Record<string, u
     callOrders: text('callOrders'),
     callingHours: { start: text('callingHours.start'), end: text('callingHours.end') },
     // "15, 120" → [15, 120]; a word is kept as it is, for the validation to name.
-    retryDelaysMinutes: retries ? retries.split(/[\s,;]+/).filter(Boolean).map((m) => (/^\d+$/.test(m) ? Number(m) : m)) : [],
+    retryDelaysMinutes: retries
+      ? retries
+          .split(/[\s,;]+/)
+          .filter(Boolean)
+          .map((m) => (/^\d+$/.test(m) ? Number(m) : m))
+      : [],
   }
   const fields = platformOf(store).settingsFields
   if (fields.tags) change.tags = Object.fromEntries(Object.keys(store.settings.tags).map((key) => [key, text(`tags.${key}`)]))
@@ -44,7 +48,13 @@ export function settingsFromForm(form: FormBody, store: Store): Record<string, u
 }
 
 /** Renders the page for a store, with a fresh token for its form. */
-export function renderSettings(c: Context, deps: AppDeps, store: Store, extra: Omit<SettingsPageProps, 'store' | 'token'> = {}, status: 200 | 400 = 200) {
+export function renderSettings(
+  c: Context,
+  deps: AppDeps,
+  store: Store,
+  extra: Omit<SettingsPageProps, 'store' | 'token'> = {},
+  status: 200 | 400 = 200,
+) {
   c.header('Cache-Control', 'no-store')
   // Who may frame the page is the platform's to say: a Shopify store's lives inside its admin.
   c.header('Content-Security-Policy', `frame-ancestors ${platformOf(store).settingsFrameAncestors(store.domain)}`)

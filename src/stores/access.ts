@@ -5,7 +5,7 @@ import type { Logger } from '../utils/log.js'
 import type { SecretBox } from '../utils/secretBox.js'
 import type { StoreCredentials } from './platform.js'
 import { platformOf } from './platforms.js'
-import { sealCredentials, storeCredentials, type Store } from './records.js'
+import { type Store, sealCredentials, storeCredentials } from './records.js'
 import type { ShopifyAdmin } from './shopify/adminApi.js'
 
 /** The credentials to reach a store with now: undefined once they were erased. */

@@ -20,7 +20,10 @@ export const INSTALL_RATE_LIMIT: InstallRateLimit = { limit: 10, windowMs: 10 * 
  * @example
  * app.use('/woocommerce/connect', installRateLimit({ clientAddress }))
  */
-export function installRateLimit(options: { clientAddress: (c: Context) => string | undefined; limits?: Partial<InstallRateLimit> }): MiddlewareHandler {
+export function installRateLimit(options: {
+  clientAddress: (c: Context) => string | undefined
+  limits?: Partial<InstallRateLimit>
+}): MiddlewareHandler {
   const { limit, windowMs } = { ...INSTALL_RATE_LIMIT, ...options.limits }
   return rateLimiter({
     limit,
@@ -28,6 +31,11 @@ export function installRateLimit(options: { clientAddress: (c: Context) => strin
     standardHeaders: 'draft-6',
     keyGenerator: (c) => addressBucket(options.clientAddress(c)),
     handler: (c) =>
-      problemPage(c, 429, 'Too many connects from here', `This address has begun ${limit} connects in the last ${Math.round(windowMs / 60_000)} minutes. Wait a few minutes, then try again.`),
+      problemPage(
+        c,
+        429,
+        'Too many connects from here',
+        `This address has begun ${limit} connects in the last ${Math.round(windowMs / 60_000)} minutes. Wait a few minutes, then try again.`,
+      ),
   })
 }

@@ -48,7 +48,13 @@ export type InstallStateCheck = { ok: true; domain: string } | { ok: false; reas
  * one conditional update, so two callbacks racing with the same state cannot both pass.
  * `pendingKeys` (sealed) are stored by the same update, for the install to finish from.
  */
-export async function spendInstallState(db: Db, platform: PlatformName, state: string, now: number, pendingKeys?: string): Promise<InstallStateCheck> {
+export async function spendInstallState(
+  db: Db,
+  platform: PlatformName,
+  state: string,
+  now: number,
+  pendingKeys?: string,
+): Promise<InstallStateCheck> {
   const stateHash = installStateHash(state)
   const spent = await db
     .update(installStates)
@@ -62,7 +68,11 @@ export async function spendInstallState(db: Db, platform: PlatformName, state: s
     if (pendingKeys) await db.update(installStates).set({ pendingKeys: null }).where(eq(installStates.stateHash, stateHash))
     return { ok: false, reason: 'expired' }
   }
-  const known = await db.select({ usedAt: installStates.usedAt }).from(installStates).where(and(eq(installStates.stateHash, stateHash), eq(installStates.platform, platform))).get()
+  const known = await db
+    .select({ usedAt: installStates.usedAt })
+    .from(installStates)
+    .where(and(eq(installStates.stateHash, stateHash), eq(installStates.platform, platform)))
+    .get()
   return { ok: false, reason: known ? 'used' : 'unknown' }
 }
 
@@ -90,7 +100,13 @@ export interface SpentInstall {
 }
 
 /** A state spent within the last `withinMs`, for its return page; undefined for any other. */
-export async function recentlySpentInstall(db: Db, platform: PlatformName, state: string, now: number, withinMs: number): Promise<SpentInstall | undefined> {
+export async function recentlySpentInstall(
+  db: Db,
+  platform: PlatformName,
+  state: string,
+  now: number,
+  withinMs: number,
+): Promise<SpentInstall | undefined> {
   const row = await db
     .select()
     .from(installStates)

@@ -7,11 +7,7 @@ import { orders, stores } from '../db/schema.js'
  * (skipped, reason `store_uninstalled`); a call already on the line finishes.
  */
 export async function uninstallStore(db: Db, storeId: string, now: number) {
-  await db
-    .update(stores)
-    .set({ enabled: false, disabledReason: 'app_uninstalled', updatedAt: now })
-    .where(eq(stores.id, storeId))
-    .run()
+  await db.update(stores).set({ enabled: false, disabledReason: 'app_uninstalled', updatedAt: now }).where(eq(stores.id, storeId)).run()
   const withdrawn = await db
     .update(orders)
     .set({ status: 'skipped', skipReason: 'store_uninstalled', nextCallAt: null, updatedAt: now })

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, lt, notInArray, sql } from 'drizzle-orm'
-import { perDb, type Db } from '../db/index.js'
+import { type Db, perDb } from '../db/index.js'
 import { orders, storeWrites } from '../db/schema.js'
 import type { WriteKind } from '../domain/writeBack.js'
 
@@ -24,7 +24,11 @@ const statements = perDb((db) => ({
       updatedAt: sql.placeholder('now'),
     } as unknown as typeof storeWrites.$inferInsert)
     .prepare(),
-  storeOf: db.select({ storeId: orders.storeId }).from(orders).where(eq(orders.id, sql.placeholder('orderId'))).prepare(),
+  storeOf: db
+    .select({ storeId: orders.storeId })
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder('orderId')))
+    .prepare(),
 }))
 
 /**
@@ -49,21 +53,23 @@ export function queueOrderWrite(db: Db, orderId: number, kind: WriteKind, now: n
 export async function dueStoreWrites(db: Db, now: number, limit: number, skipStores: string[] = []): Promise<StoreWrite[]> {
   const earlierOpen = sql`exists (select 1 from store_writes as earlier where earlier.order_id = ${storeWrites.orderId}
     and earlier.id < ${storeWrites.id} and earlier.status in ('queued', 'sending'))`
-  return db
-    .select()
-    .from(storeWrites)
-    .where(
-      and(
-        eq(storeWrites.status, 'queued'),
-        sql`${storeWrites.nextAttemptAt} <= ${now}`,
-        skipStores.length ? notInArray(storeWrites.storeId, skipStores) : undefined,
-        sql`not ${earlierOpen}`,
-      ),
-    )
-    // The (status, next_attempt_at) index yields them in this order: no sort, however long the queue.
-    .orderBy(asc(storeWrites.nextAttemptAt), asc(storeWrites.id))
-    .limit(limit)
-    .all()
+  return (
+    db
+      .select()
+      .from(storeWrites)
+      .where(
+        and(
+          eq(storeWrites.status, 'queued'),
+          sql`${storeWrites.nextAttemptAt} <= ${now}`,
+          skipStores.length ? notInArray(storeWrites.storeId, skipStores) : undefined,
+          sql`not ${earlierOpen}`,
+        ),
+      )
+      // The (status, next_attempt_at) index yields them in this order: no sort, however long the queue.
+      .orderBy(asc(storeWrites.nextAttemptAt), asc(storeWrites.id))
+      .limit(limit)
+      .all()
+  )
 }
 
 /** Takes a due write for this worker; false if another worker was quicker. */

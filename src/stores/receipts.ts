@@ -1,5 +1,5 @@
 import { and, eq, lt, sql } from 'drizzle-orm'
-import { perDb, type Db } from '../db/index.js'
+import { type Db, perDb } from '../db/index.js'
 import { webhookReceipts } from '../db/schema.js'
 
 export type DeliveryReceipt = typeof webhookReceipts.$inferInsert
@@ -25,6 +25,9 @@ export async function recordDelivery(db: Db, receipt: DeliveryReceipt): Promise<
 export const RECEIPT_RETENTION_MS = 7 * 24 * 3600 * 1000
 
 export async function pruneDeliveries(db: Db, now: number): Promise<number> {
-  const result = await db.delete(webhookReceipts).where(lt(webhookReceipts.receivedAt, now - RECEIPT_RETENTION_MS)).run()
+  const result = await db
+    .delete(webhookReceipts)
+    .where(lt(webhookReceipts.receivedAt, now - RECEIPT_RETENTION_MS))
+    .run()
   return result.changes
 }

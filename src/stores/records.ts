@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm'
-import { perDb, type Db } from '../db/index.js'
+import { type Db, perDb } from '../db/index.js'
 import { stores } from '../db/schema.js'
 import { memoize } from '../domain/memo.js'
 import { defaultSettings, readSettings, type StoreSettings } from '../domain/settings.js'
@@ -78,12 +78,7 @@ export async function findStore(db: Db, id: string, defaults: StoreDefaults): Pr
   return row && toStore(row, defaults)
 }
 
-export async function findStoreByDomain(
-  db: Db,
-  platform: PlatformName,
-  domain: string,
-  defaults: StoreDefaults,
-): Promise<Store | undefined> {
+export async function findStoreByDomain(db: Db, platform: PlatformName, domain: string, defaults: StoreDefaults): Promise<Store | undefined> {
   const row = await statements(db).byDomain.get({ platform, domain })
   return row && toStore(row, defaults)
 }
@@ -94,9 +89,7 @@ export async function storeWebhookSecret(store: Store, box: SecretBox): Promise<
 }
 
 export async function storeCredentials(store: Store, box: SecretBox): Promise<StoreCredentials | undefined> {
-  return store.row.credentials
-    ? (JSON.parse(await box.open(store.row.credentials, `${store.id}:credentials`)) as StoreCredentials)
-    : undefined
+  return store.row.credentials ? (JSON.parse(await box.open(store.row.credentials, `${store.id}:credentials`)) as StoreCredentials) : undefined
 }
 
 export const sealCredentials = (box: SecretBox, storeId: string, credentials: StoreCredentials) =>

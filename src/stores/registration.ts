@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { z } from 'zod'
-import type { AppDeps } from '../deps.js'
 import { orders, stores } from '../db/schema.js'
+import type { AppDeps } from '../deps.js'
 import { changeSettings, isPlainObject, mergeSettings } from '../domain/settings.js'
 import { firstProblem } from '../domain/validation.js'
 import { ApiError } from '../utils/errors.js'
@@ -9,23 +9,26 @@ import { newId } from '../utils/ids.js'
 import type { PlatformName, StoreCredentials } from './platform.js'
 import { PLATFORMS, platformOf } from './platforms.js'
 import {
-  READ_ONLY_STORE_FIELDS,
   findStore,
   findStoreByDomain,
+  READ_ONLY_STORE_FIELDS,
+  type Store,
   sealCredentials,
   sealWebhookSecret,
   settingsDefaultsFor,
   storeWebhookSecret,
   toStore,
   webhookUrl,
-  type Store,
 } from './records.js'
 
 const [firstSchema, ...otherSchemas] = Object.values(PLATFORMS).map((p) => p.registration.schema)
 
 /** `POST /api/stores`: each platform's own fields, told apart by `platform`. */
 const registrationSchema = z.discriminatedUnion('platform', [firstSchema!, ...otherSchemas], {
-  error: () => `must be ${Object.keys(PLATFORMS).map((name) => `"${name}"`).join(' or ')}`,
+  error: () =>
+    `must be ${Object.keys(PLATFORMS)
+      .map((name) => `"${name}"`)
+      .join(' or ')}`,
 })
 
 /** The store country assumed when registration does not name one: our first market. */
@@ -135,7 +138,10 @@ async function saveStore(deps: AppDeps, existing: Store | undefined, v: StoreVal
     // it already handed out stays.
     store = (await findStoreByDomain(deps.db, v.platform, v.domain, deps.storeDefaults))!
   }
-  await deps.db.update(stores).set(await values(store.id, store, !existing)).where(eq(stores.id, store.id))
+  await deps.db
+    .update(stores)
+    .set(await values(store.id, store, !existing))
+    .where(eq(stores.id, store.id))
   return { store: (await findStore(deps.db, store.id, deps.storeDefaults))!, created: false }
 }
 

@@ -76,9 +76,20 @@ describe('requests to a store', () => {
     for (const url of [`http://127.0.0.1:${port}/`, `http://localhost:${port}/`, 'http://10.0.0.1/', 'http://[::1]/', 'http://0x7f.1/'])
       await expect(live.fetch(new URL(url)), url).rejects.toThrow(StoreAddressRefused)
     const lan = createStoreNetwork({ allowPrivate: true })
-    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[fe80::1]/', 'http://[::ffff:169.254.169.254]/', 'http://100.100.100.200/'])
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fe80::1]/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://100.100.100.200/',
+    ])
       await expect(lan.check(new URL(url)), url).rejects.toThrow(StoreAddressRefused)
-    const multi = createStoreNetwork({ allowPrivate: false, resolve: async () => [{ address: '93.184.215.14', family: 4 }, { address: '10.0.0.1', family: 4 }] })
+    const multi = createStoreNetwork({
+      allowPrivate: false,
+      resolve: async () => [
+        { address: '93.184.215.14', family: 4 },
+        { address: '10.0.0.1', family: 4 },
+      ],
+    })
     await expect(multi.check(new URL('https://mixed.invalid/'))).rejects.toThrow('mixed.invalid resolves to 10.0.0.1')
     expect(hits).toBe(1)
   })

@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns'
 import { lookup } from 'node:dns/promises'
 import type { LookupFunction } from 'node:net'
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici'
+import { Agent, type RequestInit as UndiciRequestInit, fetch as undiciFetch } from 'undici'
 import { addressRefusal, literalAddress, StoreAddressRefused, type StoreNetwork } from './storeAddress.js'
 
 /** Every address a name resolves to (the system resolver, as the rest of Node uses). */
@@ -34,7 +34,10 @@ export function createStoreNetwork(options: { allowPrivate: boolean; resolve?: R
   const checkedAddresses = async (hostname: string): Promise<LookupAddress[]> => {
     const addresses = await resolve(hostname)
     // A name that also resolves to a forbidden address is refused whole, not just that address.
-    refuseAny(hostname, addresses.map((a) => a.address))
+    refuseAny(
+      hostname,
+      addresses.map((a) => a.address),
+    )
     return addresses
   }
 
@@ -42,7 +45,8 @@ export function createStoreNetwork(options: { allowPrivate: boolean; resolve?: R
     checkedAddresses(hostname).then(
       (all) => {
         const addresses = lookupOptions.family ? all.filter((a) => a.family === lookupOptions.family) : all
-        if (!addresses.length) return callback(Object.assign(new Error(`${hostname} has no IPv${lookupOptions.family} address`), { code: 'ENOTFOUND' }), '', 0)
+        if (!addresses.length)
+          return callback(Object.assign(new Error(`${hostname} has no IPv${lookupOptions.family} address`), { code: 'ENOTFOUND' }), '', 0)
         if (lookupOptions.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses)
         callback(null, addresses[0]!.address, addresses[0]!.family)
       },

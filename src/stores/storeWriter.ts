@@ -5,8 +5,16 @@ import { nextWriteAttempt, planWriteBack, type WriteBackFacts } from '../domain/
 import type { Metrics } from '../metrics.js'
 import type { Logger } from '../utils/log.js'
 import { createPassLoop, type PassLoop } from '../utils/passLoop.js'
-import { claimStoreWrite, dueStoreWrites, finishStoreWrite, releaseStoreWrites, renewStoreWriteLeases, type StoreWrite, type WriteResult } from './outbox.js'
 import type { StoreAccess } from './access.js'
+import {
+  claimStoreWrite,
+  dueStoreWrites,
+  finishStoreWrite,
+  releaseStoreWrites,
+  renewStoreWriteLeases,
+  type StoreWrite,
+  type WriteResult,
+} from './outbox.js'
 import { platformOf } from './platforms.js'
 import { findStore, type Store, type StoreDefaults } from './records.js'
 import type { ShopifyAdmin } from './shopify/adminApi.js'
@@ -87,7 +95,8 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
     const result = await attempt(write, store).catch((error): WriteResult => toResult(write, error))
     await finishStoreWrite(deps.db, write, result, deps.now())
     restAfter(write.storeId, result)
-    if (result.status !== 'done') deps.metrics.storeWriteFailed((await store.catch(() => undefined))?.platform ?? 'unknown', result.status === 'failed')
+    if (result.status !== 'done')
+      deps.metrics.storeWriteFailed((await store.catch(() => undefined))?.platform ?? 'unknown', result.status === 'failed')
     const fields = { storeId: write.storeId, orderId: write.orderId, kind: write.kind }
     if (result.status === 'done') deps.log.info('store write delivered', fields)
     else if (result.status === 'failed') deps.log.warn('store write failed for good', { ...fields, error: result.error })

@@ -52,4 +52,3 @@ describe('group commit batcher', () => {
     expect(sizes).toEqual([10, 10, 5])
   })
 })
-

@@ -10,10 +10,7 @@
  * const writeOrder = createBatcher((rows: OrderRow[]) => insertOrders(db, rows))
  * const result = await writeOrder(row)
  */
-export function createBatcher<T, R>(
-  runBatch: (items: T[]) => Promise<R[]>,
-  { maxBatch = 256 }: { maxBatch?: number } = {},
-): (item: T) => Promise<R> {
+export function createBatcher<T, R>(runBatch: (items: T[]) => Promise<R[]>, { maxBatch = 256 }: { maxBatch?: number } = {}): (item: T) => Promise<R> {
   type Waiting = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }
   let queue: Waiting[] = []
   let scheduled = false
@@ -34,7 +31,7 @@ export function createBatcher<T, R>(
     queue = queue.slice(batch.length)
     try {
       const results = await runBatch(batch.map((w) => w.item))
-      batch.forEach((w, i) => w.resolve(results[i] as R))
+      for (const [i, w] of batch.entries()) w.resolve(results[i] as R)
     } catch {
       for (const w of batch) {
         try {

@@ -27,11 +27,7 @@ function scrub(key: string, value: unknown): unknown {
   return value
 }
 
-export function createLogger(
-  level: LogLevel,
-  write: (line: string) => void = (line) => console.log(line),
-  base: LogFields = {},
-): Logger {
+export function createLogger(level: LogLevel, write: (line: string) => void = (line) => console.log(line), base: LogFields = {}): Logger {
   const writeRecord = (lvl: LogLevel, msg: string, fields?: LogFields) => {
     if (RANK[lvl] < RANK[level]) return
     const record = { t: new Date().toISOString(), level: lvl, msg, ...base, ...fields }

@@ -32,11 +32,7 @@ export async function createSecretBox(keyBytes: Uint8Array<ArrayBuffer>): Promis
   return {
     async seal(plaintext, context) {
       const iv = crypto.getRandomValues(new Uint8Array(12))
-      const sealed = await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv, additionalData: encoder.encode(context) },
-        key,
-        encoder.encode(plaintext),
-      )
+      const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(context) }, key, encoder.encode(plaintext))
       return `v1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`
     },
     open: (sealed, context) => opened(JSON.stringify([context, sealed])),

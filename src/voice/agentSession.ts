@@ -25,7 +25,14 @@ const READY_TIMEOUT_MS = 5_000
 export function sessionConfig(config: Pick<Config, 'openai'>, context: CallContext, voice: string): RealtimeSessionCreateRequest {
   const turnDetection =
     config.openai.turnDetection === 'server_vad'
-      ? { type: 'server_vad' as const, threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true }
+      ? {
+          type: 'server_vad' as const,
+          threshold: 0.5,
+          prefix_padding_ms: 300,
+          silence_duration_ms: 500,
+          create_response: true,
+          interrupt_response: true,
+        }
       : { type: 'semantic_vad' as const, eagerness: 'auto' as const, create_response: true, interrupt_response: true }
   return {
     type: 'realtime',
@@ -67,7 +74,8 @@ export async function openAgentSession(config: Pick<Config, 'openai'>, context: 
       const input = event.session.type === 'realtime' ? event.session.audio?.input?.format?.type : undefined
       if (input === 'audio/pcmu') confirm()
       else fail(new Error(`Realtime kept input format ${input ?? 'unknown'}`))
-    } else if (event.type === 'error' && event.error.param?.startsWith('session')) fail(new Error(`Realtime refused the session: ${event.error.message}`))
+    } else if (event.type === 'error' && event.error.param?.startsWith('session'))
+      fail(new Error(`Realtime refused the session: ${event.error.message}`))
     if (handler) handler(event)
     else held.push(event)
   })

@@ -1,14 +1,14 @@
 import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime'
+import { type CallDeps, callLog, settleAttempt } from '../calls/outcomes.js'
 import { hangUp, type TwilioAccount, type TwilioClient } from '../calls/twilio.js'
-import { callLog, settleAttempt, type CallDeps } from '../calls/outcomes.js'
 import type { Config } from '../config.js'
 import { addUsage, modelCost, NO_USAGE, type UsageTotals } from '../domain/callCost.js'
 import { decideKey, decideToolCall } from '../domain/callOutcome.js'
 import type { Outcome } from '../domain/order.js'
 import type { Logger } from '../utils/log.js'
-import { openAgentSession, type AgentSession } from './agentSession.js'
+import { type AgentSession, openAgentSession } from './agentSession.js'
+import { type CallContext, loadCallContext } from './callFacts.js'
 import { addTranscriptLine, closeStream, recordAnswer, recordCallback } from './callRecord.js'
-import { loadCallContext, type CallContext } from './callFacts.js'
 import type { RealtimePool } from './realtimePool.js'
 import { acceptStream } from './streamAdmission.js'
 import { readStreamMessage, type StreamEvent } from './twilioMediaStream.js'
@@ -188,7 +188,11 @@ export class CallBridge {
     this.interrupt(true)
     this.session?.connection.send({
       type: 'conversation.item.create',
-      item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: `The customer pressed ${digit} on the keypad${key ? ` ${key.meaning}` : ''}.` }] },
+      item: {
+        type: 'message',
+        role: 'system',
+        content: [{ type: 'input_text', text: `The customer pressed ${digit} on the keypad${key ? ` ${key.meaning}` : ''}.` }],
+      },
     })
     this.respond()
   }
@@ -278,7 +282,14 @@ export class CallBridge {
 
   private async onTool(name: string, callId: string, argumentsJson: string) {
     const settings = this.context?.settings
-    const answer = settings && decideToolCall(name, argumentsJson, { lastWords: this.lastWords, now: this.deps.now(), callingHours: settings.callingHours, timezone: settings.timezone })
+    const answer =
+      settings &&
+      decideToolCall(name, argumentsJson, {
+        lastWords: this.lastWords,
+        now: this.deps.now(),
+        callingHours: settings.callingHours,
+        timezone: settings.timezone,
+      })
     switch (answer?.action) {
       case 'answer':
         await this.answer(answer.outcome, answer.evidence)
@@ -292,7 +303,10 @@ export class CallBridge {
       case 'unknown_tool':
         this.log.warn('the model called a tool that does not exist', { name })
     }
-    this.session?.connection.send({ type: 'conversation.item.create', item: { type: 'function_call_output', call_id: callId, output: JSON.stringify({ ok: true }) } })
+    this.session?.connection.send({
+      type: 'conversation.item.create',
+      item: { type: 'function_call_output', call_id: callId, output: JSON.stringify({ ok: true }) },
+    })
     // After an answer the model says goodbye; after end_call there is nothing more to say.
     if (name !== 'end_call') this.respond()
   }
@@ -358,16 +372,25 @@ export class CallBridge {
     if (!this.context) return
     const endReason = this.ending ?? reason
     const usage = { ...this.usage }
-    await closeStream(this.deps.db, this.context.attemptId, { endReason, usage, modelCostUsd: modelCost(this.usage, this.deps.prices), greetingMs: this.greetingMs }, this.deps.now())
+    await closeStream(
+      this.deps.db,
+      this.context.attemptId,
+      { endReason, usage, modelCostUsd: modelCost(this.usage, this.deps.prices), greetingMs: this.greetingMs },
+      this.deps.now(),
+    )
     this.log.info('media stream ended', { endReason, greetingMs: this.greetingMs ?? undefined })
     await settleAttempt({ ...this.deps, log: this.log }, this.context.attemptId)
   }
 
   private transcribe(speaker: 'agent' | 'customer' | 'system', text: string) {
     if (!this.context) return Promise.resolve()
-    return addTranscriptLine(this.deps.db, { orderId: this.context.orderId, attemptId: this.context.attemptId, speaker, text, at: this.deps.now() }).catch((error) =>
-      this.log.error('could not save a transcript line', { error }),
-    )
+    return addTranscriptLine(this.deps.db, {
+      orderId: this.context.orderId,
+      attemptId: this.context.attemptId,
+      speaker,
+      text,
+      at: this.deps.now(),
+    }).catch((error) => this.log.error('could not save a transcript line', { error }))
   }
 
   private note(text: string) {

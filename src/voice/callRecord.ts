@@ -42,7 +42,14 @@ export async function addTranscriptLine(
     .select(
       db
         // Drizzle wants every column, in the table's order; a null id is the next rowid.
-        .select({ id: value(null, 'id'), orderId: orders.id, attemptId: value(line.attemptId, 'attempt_id'), speaker: value(line.speaker, 'speaker'), text: value(line.text, 'text'), at: value(line.at, 'at') })
+        .select({
+          id: value(null, 'id'),
+          orderId: orders.id,
+          attemptId: value(line.attemptId, 'attempt_id'),
+          speaker: value(line.speaker, 'speaker'),
+          text: value(line.text, 'text'),
+          at: value(line.at, 'at'),
+        })
         .from(orders)
         .where(and(eq(orders.id, line.orderId), isNull(orders.redactedAt))),
     )

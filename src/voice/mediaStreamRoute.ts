@@ -3,7 +3,7 @@ import type { UpgradeWebSocket, WSContext } from 'hono/ws'
 import { isSignedByTwilio, mediaStreamUrl } from '../calls/twilio.js'
 import type { AppDeps } from '../deps.js'
 import { addressBucket } from '../utils/clientAddress.js'
-import { CallBridge, type BridgeDeps, type StreamSocket } from './callBridge.js'
+import { type BridgeDeps, CallBridge, type StreamSocket } from './callBridge.js'
 
 /**
  * The largest message a media stream may send. Twilio's `media` messages are a few hundred bytes

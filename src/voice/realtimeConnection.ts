@@ -49,7 +49,11 @@ const CONNECT_TIMEOUT_MS = 5_000
 export function connectRealtime(endpoint: RealtimeEndpoint): Promise<RealtimeConnection> {
   const url = new URL(endpoint.url)
   url.searchParams.set('model', endpoint.model)
-  const ws = new WebSocket(url, { headers: { authorization: `Bearer ${endpoint.apiKey}` }, perMessageDeflate: false, handshakeTimeout: CONNECT_TIMEOUT_MS })
+  const ws = new WebSocket(url, {
+    headers: { authorization: `Bearer ${endpoint.apiKey}` },
+    perMessageDeflate: false,
+    handshakeTimeout: CONNECT_TIMEOUT_MS,
+  })
   let handler: ((event: RealtimeServerEvent) => void) | undefined
   const early: RealtimeServerEvent[] = []
   let closeHandler: ((code: number) => void) | undefined

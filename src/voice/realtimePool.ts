@@ -2,7 +2,7 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/index.js'
 import type { StoreDefaults } from '../stores/records.js'
 import type { Logger } from '../utils/log.js'
-import { openAgentSession, type AgentSession } from './agentSession.js'
+import { type AgentSession, openAgentSession } from './agentSession.js'
 import { loadCallContext } from './callFacts.js'
 
 export interface RealtimePool {

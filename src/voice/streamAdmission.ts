@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
-import { findAttempt, sha256Hex, type Attempt } from '../calls/attempts.js'
+import { type Attempt, findAttempt, sha256Hex } from '../calls/attempts.js'
 import type { Db } from '../db/index.js'
 import { callAttempts } from '../db/schema.js'
 

@@ -16,9 +16,17 @@ describe('reading Twilio media stream messages', () => {
   })
 
   it('reads the other events, and calls anything it does not know unknown', () => {
-    expect(readStreamMessage('{"event":"dtmf","streamSid":"MZ1","sequenceNumber":"5","dtmf":{"track":"inbound_track","digit":"1"}}')).toEqual({ kind: 'dtmf', digit: '1' })
-    expect(readStreamMessage('{"event":"mark","sequenceNumber":"4","streamSid":"MZ1","mark":{"name":"0:item_1:1000"}}')).toEqual({ kind: 'mark', name: '0:item_1:1000' })
-    expect(readStreamMessage('{"event":"stop","sequenceNumber":"9","streamSid":"MZ1","stop":{"accountSid":"AC1","callSid":"CA1"}}')).toEqual({ kind: 'stop' })
+    expect(readStreamMessage('{"event":"dtmf","streamSid":"MZ1","sequenceNumber":"5","dtmf":{"track":"inbound_track","digit":"1"}}')).toEqual({
+      kind: 'dtmf',
+      digit: '1',
+    })
+    expect(readStreamMessage('{"event":"mark","sequenceNumber":"4","streamSid":"MZ1","mark":{"name":"0:item_1:1000"}}')).toEqual({
+      kind: 'mark',
+      name: '0:item_1:1000',
+    })
+    expect(readStreamMessage('{"event":"stop","sequenceNumber":"9","streamSid":"MZ1","stop":{"accountSid":"AC1","callSid":"CA1"}}')).toEqual({
+      kind: 'stop',
+    })
     expect(readStreamMessage('{"event":"media",')).toEqual({ kind: 'unknown' })
     expect(readStreamMessage('not json')).toEqual({ kind: 'unknown' })
   })

@@ -40,6 +40,7 @@ export function readStreamMessage(text: string): StreamEvent {
     const media = fastMedia(text)
     if (media) return media
   }
+  // biome-ignore lint/suspicious/noExplicitAny: Twilio's message, read field by field with fallbacks below
   let m: Record<string, any>
   try {
     m = JSON.parse(text)
@@ -70,8 +71,7 @@ export function readStreamMessage(text: string): StreamEvent {
 }
 
 /** Audio to play (base64 µ-law). Built as text: the payload is base64, which needs no escaping. */
-export const audioMessage = (streamSid: string, payload: string) =>
-  `{"event":"media","streamSid":"${streamSid}","media":{"payload":"${payload}"}}`
+export const audioMessage = (streamSid: string, payload: string) => `{"event":"media","streamSid":"${streamSid}","media":{"payload":"${payload}"}}`
 
 /** Ask to be told when the audio sent so far has played. */
 export const markMessage = (streamSid: string, name: string) => JSON.stringify({ event: 'mark', streamSid, mark: { name } })

@@ -63,7 +63,7 @@ describe('the Twilio playout', () => {
     expect(p.sent.some((m) => m.event === 'clear')).toBe(false)
   })
 
-  it('on barge-in clears Twilio\'s queue and counts what was heard by the stream clock since the item began', () => {
+  it("on barge-in clears Twilio's queue and counts what was heard by the stream clock since the item began", () => {
     const p = playout()
     p.streamAt(4_000)
     p.out.play('item_a', audio(3_000))

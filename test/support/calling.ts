@@ -1,7 +1,7 @@
+import { startRealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
 import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../../src/sandbox/sampleOrders.js'
 import { deliverWooWebhook } from '../../src/sandbox/storeWebhooks.js'
-import { startRealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
-import { startTwilioSimulator, type PhoneBehaviour, type TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
+import { type PhoneBehaviour, startTwilioSimulator, type TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
 import type { WooCommerceSimulator, WooOrder } from '../../src/sandbox/woocommerce/simulator.js'
 import type { ServiceOptions } from '../../src/service.js'
 import { startTestService, type TestService } from './service.js'
@@ -10,7 +10,8 @@ import { freePort, zoneWhereItIs } from './wait.js'
 export const TWILIO = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'calling-test-auth-token', from: '+35542000111' }
 
 /** Twilio for the calling tests, its clock at 1/100 (rings and timeouts pass quickly). */
-export const startTestTwilio = () => startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
+export const startTestTwilio = () =>
+  startTwilioSimulator({ accountSid: TWILIO.accountSid, authToken: TWILIO.authToken, fromNumbers: [TWILIO.from], timeScale: 0.01 })
 
 /** The simulated model speaks fast (10 ms a character) and starts at once: tests measure our part. */
 export const startFastRealtime = (apiKey: string) => startRealtimeSimulator({ apiKey, msPerChar: 10, firstAudioMs: 0 })
@@ -21,7 +22,11 @@ export type CallingService = TestService & { publicUrl: string; clock: { offset:
  * callconfirm with its scheduler on, Twilio (and what else `env` names) simulated, callbacks
  * reaching it at its own loopback address, and a clock of its own that tests move forward.
  */
-export async function startCallingService(twilio: TwilioSimulator, env: Record<string, string> = {}, options: ServiceOptions = {}): Promise<CallingService> {
+export async function startCallingService(
+  twilio: TwilioSimulator,
+  env: Record<string, string> = {},
+  options: ServiceOptions = {},
+): Promise<CallingService> {
   const clock = { offset: 0, now: () => Date.now() + clock.offset }
   const port = env.PORT ?? String(await freePort())
   const publicUrl = `http://127.0.0.1:${port}`

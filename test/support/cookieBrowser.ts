@@ -7,7 +7,11 @@ export function cookieBrowser() {
   return {
     async fetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
       const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
-      const res = await fetch(url, { redirect: 'manual', ...init, headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) } })
+      const res = await fetch(url, {
+        redirect: 'manual',
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
+      })
       for (const set of res.headers.getSetCookie()) {
         const [pair] = set.split(';')
         const eq = pair!.indexOf('=')

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../../src/config.js'
+import type { RealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
 import { completeSandboxSecrets } from '../../src/sandbox/secrets.js'
 import { simulateMissingServices } from '../../src/sandbox/simulatedServices.js'
-import type { RealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
 import type { TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
-import { startService, type RunningService, type ServiceOptions } from '../../src/service.js'
+import { type RunningService, type ServiceOptions, startService } from '../../src/service.js'
 import { createLogger } from '../../src/utils/log.js'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789'
@@ -35,7 +35,12 @@ export interface TestService extends RunningService {
   /** Every log line the service wrote, as JSON text. */
   logs: string[]
   /** Calls the JSON API with the admin token; `token: null` sends none. */
-  api(method: string, path: string, body?: unknown, opts?: { token?: string | null; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any }>
+  api(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { token?: string | null; headers?: Record<string, string>; raw?: string },
+  ): Promise<{ status: number; body: any }>
   directory: string
 }
 
@@ -57,7 +62,12 @@ export async function startTestService(env: Record<string, string> = {}, options
   })
   const logs: string[] = []
   const simulated = await simulateMissingServices(config)
-  const service = await startService(completeSandboxSecrets(config).config, createLogger('debug', (l) => logs.push(l)), simulated.services, options).catch(async (error) => {
+  const service = await startService(
+    completeSandboxSecrets(config).config,
+    createLogger('debug', (l) => logs.push(l)),
+    simulated.services,
+    options,
+  ).catch(async (error) => {
     await simulated.close()
     throw error
   })

@@ -68,7 +68,10 @@ export function decide(instructions: string, responseInstructions: string | unde
   const time = said.match(/\b(\d{1,2}:\d{2})\b/)?.[1] ?? said.match(/\b(?:at|në|ora)\s+(\d{1,2})\b/i)?.[1]
   if (has(said, ['gabim', 'wrong number', 'nuk jam', 'wrong person'])) return { say: 'Më falni për shqetësimin.', calls: call('wrong_number') }
   if (has(said, ['më vonë', 'me vone', 'later', 'call me', 'më telefono', 'me telefono']))
-    return { say: 'Në rregull, do t’ju telefonojmë më vonë.', calls: call('request_callback', { when: time ? (time.includes(':') ? time : `${time.padStart(2, '0')}:00`) : 'later' }) }
+    return {
+      say: 'Në rregull, do t’ju telefonojmë më vonë.',
+      calls: call('request_callback', { when: time ? (time.includes(':') ? time : `${time.padStart(2, '0')}:00`) : 'later' }),
+    }
   if (has(said, ['ndrysho', 'ndryshoj', 'adresën', 'adresa', 'adresen', 'change']))
     return { say: 'E kuptova, do ta kalojmë kërkesën tuaj te dyqani.', calls: call('request_changes', { details: said }) }
   if (has(said, ['jo', 'no', 'anulo', 'anuloj', 'cancel']))

@@ -2,7 +2,7 @@ import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { hear, speak } from '../speech.js'
-import { startRealtimeSimulator, type RealtimeSimulator } from './simulator.js'
+import { type RealtimeSimulator, startRealtimeSimulator } from './simulator.js'
 
 let sim: RealtimeSimulator
 beforeAll(async () => {
@@ -31,7 +31,14 @@ async function connect(key = 'sk-sim') {
   return { ws, events, send, next }
 }
 
-const session = { type: 'realtime', instructions: 'x <order>{"shop":"Dyqani","order":"#7"}</order>', audio: { input: { format: { type: 'audio/pcmu' }, turn_detection: { type: 'server_vad', silence_duration_ms: 200 } }, output: { format: { type: 'audio/pcmu' } } } }
+const session = {
+  type: 'realtime',
+  instructions: 'x <order>{"shop":"Dyqani","order":"#7"}</order>',
+  audio: {
+    input: { format: { type: 'audio/pcmu' }, turn_detection: { type: 'server_vad', silence_duration_ms: 200 } },
+    output: { format: { type: 'audio/pcmu' } },
+  },
+}
 
 describe('the Realtime simulator', () => {
   it('refuses a wrong API key at the handshake', async () => {
@@ -57,7 +64,9 @@ describe('the Realtime simulator', () => {
     expect(error.error.code).toBe('conversation_already_has_active_response')
     // The greeting streams as µ-law deltas that say the shop's name, with its transcript.
     const done = (await c.next('response.done')) as Extract<RealtimeServerEvent, { type: 'response.done' }>
-    const audio = Buffer.concat(c.events.filter((e) => e.type === 'response.output_audio.delta').map((e) => Buffer.from((e as { delta: string }).delta, 'base64')))
+    const audio = Buffer.concat(
+      c.events.filter((e) => e.type === 'response.output_audio.delta').map((e) => Buffer.from((e as { delta: string }).delta, 'base64')),
+    )
     expect(hear(new Uint8Array(audio)).join(' ')).toContain('Dyqani')
     expect(c.events.some((e) => e.type === 'response.output_audio_transcript.delta')).toBe(true)
     expect(done.response.usage?.output_token_details?.audio_tokens).toBeGreaterThan(0)
@@ -72,7 +81,10 @@ describe('the Realtime simulator', () => {
     for (let i = 0; i < words.length; i += 160) c.send({ type: 'input_audio_buffer.append', audio: words.subarray(i, i + 160).toString('base64') })
     expect((await c.next('input_audio_buffer.speech_started')).type).toBeTruthy()
     expect((await c.next('input_audio_buffer.speech_stopped')).type).toBeTruthy()
-    const transcript = (await c.next('conversation.item.input_audio_transcription.completed')) as Extract<RealtimeServerEvent, { type: 'conversation.item.input_audio_transcription.completed' }>
+    const transcript = (await c.next('conversation.item.input_audio_transcription.completed')) as Extract<
+      RealtimeServerEvent,
+      { type: 'conversation.item.input_audio_transcription.completed' }
+    >
     expect(transcript.transcript).toBe('po')
     const delta = (await c.next('response.output_audio.delta')) as Extract<RealtimeServerEvent, { type: 'response.output_audio.delta' }>
     await c.next('response.done')

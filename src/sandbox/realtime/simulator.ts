@@ -6,9 +6,9 @@ import type {
   RealtimeServerEvent,
   RealtimeSessionCreateRequest,
 } from 'openai/resources/realtime/realtime'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { type WebSocket, WebSocketServer } from 'ws'
 import { frameEnergy, hear, speak } from '../speech.js'
-import { decide, type Decision, type Item } from './brain.js'
+import { type Decision, decide, type Item } from './brain.js'
 
 export interface RealtimeSimulatorOptions {
   apiKey: string
@@ -61,7 +61,13 @@ const usage = (inputAudioMs: number, inputText: number, outputAudioMs: number, o
     total_tokens: inputAudio + inputText + outputAudio + outputText,
     input_tokens: inputAudio + inputText,
     output_tokens: outputAudio + outputText,
-    input_token_details: { text_tokens: inputText, audio_tokens: inputAudio, image_tokens: 0, cached_tokens: 0, cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: 0 } },
+    input_token_details: {
+      text_tokens: inputText,
+      audio_tokens: inputAudio,
+      image_tokens: 0,
+      cached_tokens: 0,
+      cached_tokens_details: { text_tokens: 0, audio_tokens: 0, image_tokens: 0 },
+    },
     output_token_details: { text_tokens: outputText, audio_tokens: outputAudio },
   }
 }
@@ -85,13 +91,17 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
   http.on('upgrade', (req: IncomingMessage, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://x')
     const reject = (status: number, body: object) => {
-      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 400 ? 'Bad Request' : 'Service Unavailable'}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify(body)}`)
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 400 ? 'Bad Request' : 'Service Unavailable'}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n${JSON.stringify(body)}`,
+      )
     }
     if (refusing) return reject(503, { error: { message: 'The server is overloaded.', type: 'server_error', code: null } })
     if (req.headers.authorization !== `Bearer ${options.apiKey}`)
       return reject(401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } })
     if (url.pathname !== '/v1/realtime' || !url.searchParams.get('model'))
-      return reject(400, { error: { message: "Missing required parameter: 'model'.", type: 'invalid_request_error', code: 'missing_required_parameter' } })
+      return reject(400, {
+        error: { message: "Missing required parameter: 'model'.", type: 'invalid_request_error', code: 'missing_required_parameter' },
+      })
     wss.handleUpgrade(req, socket, head, (ws) => run(ws, url.searchParams.get('model')!))
   })
 
@@ -111,7 +121,17 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
       output_modalities: ['audio'],
       instructions: 'You are a helpful assistant.',
       audio: {
-        input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true } },
+        input: {
+          format: { type: 'audio/pcm', rate: 24000 },
+          turn_detection: {
+            type: 'server_vad',
+            threshold: 0.5,
+            prefix_padding_ms: 300,
+            silence_duration_ms: 500,
+            create_response: true,
+            interrupt_response: true,
+          },
+        },
         output: { format: { type: 'audio/pcm', rate: 24000 }, voice: 'alloy', speed: 1 },
       },
       tools: [],
@@ -147,9 +167,19 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
       let cancelled: 'turn_detected' | 'client_cancelled' | undefined
       const entry = { id: responseId, said: decision.say, status: 'in_progress', calls: decision.calls.map((c) => c.name) }
       record.responses.push(entry)
-      send({ type: 'response.created', event_id: id('event'), response: { object: 'realtime.response', id: responseId, status: 'in_progress', output: [], output_modalities: ['audio'] } })
+      send({
+        type: 'response.created',
+        event_id: id('event'),
+        response: { object: 'realtime.response', id: responseId, status: 'in_progress', output: [], output_modalities: ['audio'] },
+      })
       if (audio.length) {
-        send({ type: 'response.output_item.added', event_id: id('event'), response_id: responseId, output_index: 0, item: { id: itemId, type: 'message', role: 'assistant', status: 'in_progress', content: [] } })
+        send({
+          type: 'response.output_item.added',
+          event_id: id('event'),
+          response_id: responseId,
+          output_index: 0,
+          item: { id: itemId, type: 'message', role: 'assistant', status: 'in_progress', content: [] },
+        })
         audioItems.set(itemId, 0)
       }
 
@@ -158,8 +188,23 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
         const spokenMs = sent / 8
         const said = cancelled ? decision.say.slice(0, Math.floor((sent / audio.length) * decision.say.length)) : decision.say
         if (audio.length) {
-          send({ type: 'response.output_audio.done', event_id: id('event'), response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 })
-          send({ type: 'response.output_audio_transcript.done', event_id: id('event'), response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, transcript: said })
+          send({
+            type: 'response.output_audio.done',
+            event_id: id('event'),
+            response_id: responseId,
+            item_id: itemId,
+            output_index: 0,
+            content_index: 0,
+          })
+          send({
+            type: 'response.output_audio_transcript.done',
+            event_id: id('event'),
+            response_id: responseId,
+            item_id: itemId,
+            output_index: 0,
+            content_index: 0,
+            transcript: said,
+          })
           conversation.push({ kind: 'assistant', transcript: said })
         }
         const calls = cancelled ? [] : decision.calls
@@ -168,10 +213,39 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
           const item = id('item')
           const args = JSON.stringify(call.arguments)
           const index = (audio.length ? 1 : 0) + i
-          send({ type: 'response.output_item.added', event_id: id('event'), response_id: responseId, output_index: index, item: { id: item, type: 'function_call', call_id: callId, name: call.name, arguments: '', status: 'in_progress' } })
-          send({ type: 'response.function_call_arguments.delta', event_id: id('event'), response_id: responseId, item_id: item, output_index: index, call_id: callId, delta: args })
-          send({ type: 'response.function_call_arguments.done', event_id: id('event'), response_id: responseId, item_id: item, output_index: index, call_id: callId, name: call.name, arguments: args })
-          send({ type: 'response.output_item.done', event_id: id('event'), response_id: responseId, output_index: index, item: { id: item, type: 'function_call', call_id: callId, name: call.name, arguments: args, status: 'completed' } })
+          send({
+            type: 'response.output_item.added',
+            event_id: id('event'),
+            response_id: responseId,
+            output_index: index,
+            item: { id: item, type: 'function_call', call_id: callId, name: call.name, arguments: '', status: 'in_progress' },
+          })
+          send({
+            type: 'response.function_call_arguments.delta',
+            event_id: id('event'),
+            response_id: responseId,
+            item_id: item,
+            output_index: index,
+            call_id: callId,
+            delta: args,
+          })
+          send({
+            type: 'response.function_call_arguments.done',
+            event_id: id('event'),
+            response_id: responseId,
+            item_id: item,
+            output_index: index,
+            call_id: callId,
+            name: call.name,
+            arguments: args,
+          })
+          send({
+            type: 'response.output_item.done',
+            event_id: id('event'),
+            response_id: responseId,
+            output_index: index,
+            item: { id: item, type: 'function_call', call_id: callId, name: call.name, arguments: args, status: 'completed' },
+          })
           conversation.push({ kind: 'function_call', name: call.name, callId })
         })
         entry.status = cancelled ? 'cancelled' : 'completed'
@@ -206,11 +280,28 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
         const chunk = audio.subarray(sent, sent + FRAME_BYTES)
         sent += chunk.length
         audioItems.set(itemId, sent / 8)
-        send({ type: 'response.output_audio.delta', event_id: id('event'), response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: Buffer.from(chunk).toString('base64') })
+        send({
+          type: 'response.output_audio.delta',
+          event_id: id('event'),
+          response_id: responseId,
+          item_id: itemId,
+          output_index: 0,
+          content_index: 0,
+          delta: Buffer.from(chunk).toString('base64'),
+        })
         // The transcript streams alongside, in step with the audio.
         const spokenTo = Math.floor((sent / audio.length) * decision.say.length)
         const words = decision.say.slice(Math.floor(((sent - chunk.length) / audio.length) * decision.say.length), spokenTo)
-        if (words) send({ type: 'response.output_audio_transcript.delta', event_id: id('event'), response_id: responseId, item_id: itemId, output_index: 0, content_index: 0, delta: words })
+        if (words)
+          send({
+            type: 'response.output_audio_transcript.delta',
+            event_id: id('event'),
+            response_id: responseId,
+            item_id: itemId,
+            output_index: 0,
+            content_index: 0,
+            delta: words,
+          })
         later(options.deltaEveryMs ?? 5, stream)
       }
       later(options.firstAudioMs ?? 0, stream)
@@ -258,9 +349,13 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
       record.received.push(event.type)
       switch (event.type) {
         case 'session.update': {
-          if (event.session.type !== 'realtime') return error('missing_required_parameter', "Missing required parameter: 'session.type'.", 'session.type')
+          if (event.session.type !== 'realtime')
+            return error('missing_required_parameter', "Missing required parameter: 'session.type'.", 'session.type')
           const update = event.session as RealtimeSessionCreateRequest
-          Object.assign(session, { ...update, audio: { input: { ...session.audio?.input, ...update.audio?.input }, output: { ...session.audio?.output, ...update.audio?.output } } })
+          Object.assign(session, {
+            ...update,
+            audio: { input: { ...session.audio?.input, ...update.audio?.input }, output: { ...session.audio?.output, ...update.audio?.output } },
+          })
           return send({ type: 'session.updated', event_id: id('event'), session })
         }
         case 'input_audio_buffer.append': {
@@ -297,8 +392,19 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
           const accepted = generated !== undefined && event.audio_end_ms <= generated && event.audio_end_ms >= 0
           record.truncations.push({ item_id: event.item_id, audio_end_ms: event.audio_end_ms, accepted })
           if (generated === undefined) return error('item_truncate_invalid_item_id', `Item with id '${event.item_id}' not found.`, 'item_id')
-          if (!accepted) return error('invalid_value', `Audio content of ${Math.round(generated)}ms is already shorter than ${event.audio_end_ms}ms`, 'audio_end_ms')
-          return send({ type: 'conversation.item.truncated', event_id: id('event'), item_id: event.item_id, content_index: 0, audio_end_ms: event.audio_end_ms })
+          if (!accepted)
+            return error(
+              'invalid_value',
+              `Audio content of ${Math.round(generated)}ms is already shorter than ${event.audio_end_ms}ms`,
+              'audio_end_ms',
+            )
+          return send({
+            type: 'conversation.item.truncated',
+            event_id: id('event'),
+            item_id: event.item_id,
+            content_index: 0,
+            audio_end_ms: event.audio_end_ms,
+          })
         }
         default:
           return error('invalid_value', `Invalid value: '${event.type}'.`, 'type')

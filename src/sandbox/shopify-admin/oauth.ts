@@ -94,26 +94,43 @@ export function mountOAuth(app: Hono, shops: OAuthShops): { tokenRequests: Token
     if (!partner || q.client_id !== partner.apiKey) return errorPage(c, 'invalid_request: The client_id is invalid')
     if (!shops.exists(shop)) return c.html('<!DOCTYPE html><title>Store unavailable</title><h1>Sorry, this store is currently unavailable.</h1>', 404)
     const redirect = q.redirect_uri ?? ''
-    if (!partner.redirectUrls.some((allowed) => redirect.startsWith(allowed))) return errorPage(c, 'invalid_request: The redirect_uri is not whitelisted')
-    const scopes = (q.scope ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+    if (!partner.redirectUrls.some((allowed) => redirect.startsWith(allowed)))
+      return errorPage(c, 'invalid_request: The redirect_uri is not whitelisted')
+    const scopes = (q.scope ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
     const code = randomBytes(16).toString('hex')
     codes.set(code, { shop, scopes, expiresAt: Date.now() + CODE_TTL_MS })
-    const query = signedQuery({ code, host: hostParam(shop), shop, state: q.state ?? '', timestamp: String(Math.floor(Date.now() / 1000)) }, partner.apiSecret)
+    const query = signedQuery(
+      { code, host: hostParam(shop), shop, state: q.state ?? '', timestamp: String(Math.floor(Date.now() / 1000)) },
+      partner.apiSecret,
+    )
     return c.redirect(`${redirect}?${query}`, 302)
   })
 
   app.post('/admin/oauth/access_token', async (c) => {
     const type = c.req.header('content-type') ?? ''
-    const body: Record<string, string> = type.includes('json') ? await c.req.json().catch(() => ({})) : Object.fromEntries(new URLSearchParams(await c.req.text()))
+    const body: Record<string, string> = type.includes('json')
+      ? await c.req.json().catch(() => ({}))
+      : Object.fromEntries(new URLSearchParams(await c.req.text()))
     const partner = shops.app
-    const record: TokenRequest = { shop: undefined, grantType: body.grant_type === 'refresh_token' ? 'refresh_token' : 'authorization_code', status: 200 }
+    const record: TokenRequest = {
+      shop: undefined,
+      grantType: body.grant_type === 'refresh_token' ? 'refresh_token' : 'authorization_code',
+      status: 200,
+    }
     tokenRequests.push(record)
     const refuse = (status: 400 | 401, error: string, description: string) => {
       record.status = status
       return c.json({ error, error_description: description }, status)
     }
     if (!partner || body.client_id !== partner.apiKey || body.client_secret !== partner.apiSecret)
-      return refuse(401, 'invalid_client', 'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.')
+      return refuse(
+        401,
+        'invalid_client',
+        'Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.',
+      )
     const forwardedShop = c.req.header('x-forwarded-host')
     const issue = (shop: string, scopes: string[], expiring: boolean, previousRefreshToken?: string) => {
       record.shop = shop

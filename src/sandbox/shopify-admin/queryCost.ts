@@ -1,15 +1,16 @@
 import {
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLSchema,
   getNamedType,
   isCompositeType,
   isLeafType,
   Kind,
   parse,
-  valueFromASTUntyped,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type GraphQLCompositeType,
-  type GraphQLSchema,
   type SelectionSetNode,
+  valueFromASTUntyped,
 } from 'graphql'
 
 /**
@@ -20,7 +21,7 @@ import {
  * An operation that does not parse costs 0 (Shopify refuses it before charging).
  */
 export function queryCostOf(schema: GraphQLSchema, source: string, variables: Record<string, unknown>, operationName?: string): number {
-  let document
+  let document: DocumentNode
   try {
     document = parse(source)
   } catch {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { shopifyOrderPayload } from '../sampleOrders.js'
-import { startShopifyAdminSimulator, type ShopifyAdminSimulator, type ShopOrder } from './simulator.js'
+import { type ShopifyAdminSimulator, type ShopOrder, startShopifyAdminSimulator } from './simulator.js'
 
 // Shapes checked against the reference (shopify-woocommerce.md §2) and Shopify's published rules.
 let sim: ShopifyAdminSimulator
@@ -27,18 +27,30 @@ afterAll(() => sim.close())
 describe('the simulated Admin GraphQL API', () => {
   it('charges Shopify’s costs: an object 1, a connection 2 plus its page of nodes, a mutation 10 a field', async () => {
     const read = await gql('query($id: ID!) { order(id: $id) { id tags } }', { id: ORDER })
-    expect(read.body.extensions.cost).toMatchObject({ requestedQueryCost: 1, actualQueryCost: 1, throttleStatus: { maximumAvailable: 40, restoreRate: 1 } })
+    expect(read.body.extensions.cost).toMatchObject({
+      requestedQueryCost: 1,
+      actualQueryCost: 1,
+      throttleStatus: { maximumAvailable: 40, restoreRate: 1 },
+    })
     const connection = await gql('query($id: ID!) { order(id: $id) { fulfillmentOrders(first: 5) { nodes { id } } } }', { id: ORDER })
     expect(connection.body.extensions.cost.requestedQueryCost).toBe(1 + 2 + 5)
-    const write = await gql('mutation($id: ID!) { a: tagsAdd(id: $id, tags: ["x"]) { userErrors { message } } b: tagsRemove(id: $id, tags: ["x"]) { userErrors { message } } }', { id: ORDER })
+    const write = await gql(
+      'mutation($id: ID!) { a: tagsAdd(id: $id, tags: ["x"]) { userErrors { message } } b: tagsRemove(id: $id, tags: ["x"]) { userErrors { message } } }',
+      { id: ORDER },
+    )
     expect(write.body.extensions.cost.requestedQueryCost).toBe(20)
     expect(write.body.extensions.cost.throttleStatus.currentlyAvailable).toBeLessThan(40 - 28)
   })
 
   it('answers THROTTLED, changing nothing, when the bucket cannot pay', async () => {
-    const res = await gql('mutation($id: ID!) { a: tagsAdd(id: $id, tags: ["a"]) { userErrors { message } } b: tagsAdd(id: $id, tags: ["b"]) { userErrors { message } } }', { id: ORDER })
+    const res = await gql(
+      'mutation($id: ID!) { a: tagsAdd(id: $id, tags: ["a"]) { userErrors { message } } b: tagsAdd(id: $id, tags: ["b"]) { userErrors { message } } }',
+      { id: ORDER },
+    )
     expect(res.status).toBe(200)
-    expect(res.body.errors).toEqual([{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }])
+    expect(res.body.errors).toEqual([
+      { message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } },
+    ])
     expect(res.body.extensions.cost).toMatchObject({ requestedQueryCost: 20, actualQueryCost: null })
     expect(res.body.data).toBeUndefined()
     expect(sim.tags(SHOP, '820982911946154508')).toEqual(['vip'])
@@ -50,7 +62,9 @@ describe('the simulated Admin GraphQL API', () => {
     expect(sim.tags(SHOP, '820982911946154508')).toEqual(['vip', 'call-pending', 'a', 'b'])
     await gql('mutation($id: ID!) { tagsRemove(id: $id, tags: ["CALL-PENDING", "a"]) { userErrors { message } } }', { id: ORDER })
     expect(sim.tags(SHOP, '820982911946154508')).toEqual(['vip', 'b'])
-    await gql('mutation($input: OrderInput!) { orderUpdate(input: $input) { userErrors { message } } }', { input: { id: ORDER, tags: ['only-this'] } })
+    await gql('mutation($input: OrderInput!) { orderUpdate(input: $input) { userErrors { message } } }', {
+      input: { id: ORDER, tags: ['only-this'] },
+    })
     expect(sim.tags(SHOP, '820982911946154508')).toEqual(['only-this'])
   })
 

@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http'
-import { buildSchema, graphql, GraphQLError, type GraphQLSchema } from 'graphql'
-import { Hono, type Context } from 'hono'
+import { buildSchema, GraphQLError, type GraphQLSchema, graphql } from 'graphql'
+import { type Context, Hono } from 'hono'
 import { serveOnLoopback } from '../loopback.js'
-import { deliverShopifyWebhook, type Delivery } from '../storeWebhooks.js'
-import { mountOAuth, type Grant, type PartnerApp, type TokenRequest } from './oauth.js'
+import { type Delivery, deliverShopifyWebhook } from '../storeWebhooks.js'
+import { type Grant, mountOAuth, type PartnerApp, type TokenRequest } from './oauth.js'
 import { queryCostOf } from './queryCost.js'
 
 /**
@@ -104,7 +104,11 @@ const REQUIRED_SCOPE: Record<string, string> = {
 /** Topics whose payloads carry protected customer data: subscribing needs Shopify's approval. */
 const PROTECTED_TOPICS = new Set(['ORDERS_CREATE', 'ORDERS_UPDATED', 'ORDERS_CANCELLED'])
 /** The scope a topic's subscription needs. */
-const TOPIC_SCOPE: Record<string, string | undefined> = { ORDERS_CREATE: 'read_orders', ORDERS_UPDATED: 'read_orders', ORDERS_CANCELLED: 'read_orders' }
+const TOPIC_SCOPE: Record<string, string | undefined> = {
+  ORDERS_CREATE: 'read_orders',
+  ORDERS_UPDATED: 'read_orders',
+  ORDERS_CANCELLED: 'read_orders',
+}
 
 /** An order as the simulated shop holds it: the REST resource its webhook carried, kept current. */
 export type ShopOrder = Record<string, unknown> & { id: bigint | number | string; admin_graphql_api_id: string }
@@ -242,19 +246,27 @@ const fulfillmentOrderView = (fo: FulfillmentOrderState) => ({
 })
 
 /** Whether granted scopes cover `needed` (a `write_` scope includes its `read_`). */
-const covers = (granted: string[], needed: string) => granted.includes(needed) || (needed.startsWith('read_') && granted.includes(`write_${needed.slice(5)}`))
+const covers = (granted: string[], needed: string) =>
+  granted.includes(needed) || (needed.startsWith('read_') && granted.includes(`write_${needed.slice(5)}`))
 
 function requireScope(shop: Shop, field: string) {
   const scope = REQUIRED_SCOPE[field]
   if (scope && (shop.deniedScopes.has(scope) || !covers(shop.grant?.scopes ?? [], scope)))
     throw new GraphQLError(`Access denied for ${field} field. Required access: \`${scope}\` access scope.`, {
-      extensions: { code: 'ACCESS_DENIED', documentation: 'https://shopify.dev/api/usage/access-scopes', requiredAccess: `\`${scope}\` access scope.` },
+      extensions: {
+        code: 'ACCESS_DENIED',
+        documentation: 'https://shopify.dev/api/usage/access-scopes',
+        requiredAccess: `\`${scope}\` access scope.`,
+      },
     })
 }
 
 /** Shopify splits tag input on commas and keeps one of each tag, case-insensitively. */
 function splitTags(input: string[]): string[] {
-  return input.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean)
+  return input
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean)
 }
 
 let nextId = 1_000_000
@@ -281,12 +293,21 @@ function rootValue(shop: Shop) {
       const uri = webhookSubscription.uri ?? ''
       const fail = (field: string[], message: string) => ({ webhookSubscription: null, userErrors: [{ field, message }] })
       // Shopify takes https only; plain http on loopback stands in for it here.
-      if (!(uri.startsWith('https://') || LOOPBACK_URL.test(uri)) || !URL.canParse(uri)) return fail(['webhookSubscription', 'callbackUrl'], 'Address is invalid')
+      if (!(uri.startsWith('https://') || LOOPBACK_URL.test(uri)) || !URL.canParse(uri))
+        return fail(['webhookSubscription', 'callbackUrl'], 'Address is invalid')
       const scope = TOPIC_SCOPE[topic]
-      if (scope && !covers(shop.grant?.scopes ?? [], scope)) return fail(['topic'], `You do not have permission to create or update webhooks with ${topic.toLowerCase().replace('_', '/')} topic. This topic contains protected customer data.`)
+      if (scope && !covers(shop.grant?.scopes ?? [], scope))
+        return fail(
+          ['topic'],
+          `You do not have permission to create or update webhooks with ${topic.toLowerCase().replace('_', '/')} topic. This topic contains protected customer data.`,
+        )
       if (PROTECTED_TOPICS.has(topic) && !shop.protectedDataApproved)
-        return fail(['webhookSubscription'], 'This app is not approved to subscribe to webhook topics containing protected customer data. See https://shopify.dev/docs/apps/launch/protected-customer-data for more details.')
-      if (shop.webhooks.some((w) => w.topic === topic && w.uri === uri)) return fail(['webhookSubscription', 'callbackUrl'], 'Address for this topic has already been taken')
+        return fail(
+          ['webhookSubscription'],
+          'This app is not approved to subscribe to webhook topics containing protected customer data. See https://shopify.dev/docs/apps/launch/protected-customer-data for more details.',
+        )
+      if (shop.webhooks.some((w) => w.topic === topic && w.uri === uri))
+        return fail(['webhookSubscription', 'callbackUrl'], 'Address for this topic has already been taken')
       const created = { id: `gid://shopify/WebhookSubscription/${nextId++}`, topic, uri }
       shop.webhooks.push(created)
       return { webhookSubscription: { ...created, format: 'JSON' }, userErrors: [] }
@@ -328,8 +349,14 @@ function rootValue(shop: Shop) {
     orderCancel: ({ orderId, reason, staffNote }: { orderId: string; reason: string; staffNote?: string }) => {
       requireScope(shop, 'orderCancel')
       const order = findOrder(orderId)
-      if (!order) return { job: null, orderCancelUserErrors: [{ field: ['orderId'], message: 'Order does not exist', code: 'NOT_FOUND' }], userErrors: [] }
-      if (order.cancelled_at) return { job: null, orderCancelUserErrors: [{ field: ['orderId'], message: 'Cannot cancel an order that has already been cancelled', code: 'INVALID' }], userErrors: [] }
+      if (!order)
+        return { job: null, orderCancelUserErrors: [{ field: ['orderId'], message: 'Order does not exist', code: 'NOT_FOUND' }], userErrors: [] }
+      if (order.cancelled_at)
+        return {
+          job: null,
+          orderCancelUserErrors: [{ field: ['orderId'], message: 'Cannot cancel an order that has already been cancelled', code: 'INVALID' }],
+          userErrors: [],
+        }
       // Shopify cancels in a background job; here the job is done by the time anyone looks.
       order.cancelled_at = new Date().toISOString()
       order.cancel_reason = reason.toLowerCase()
@@ -342,11 +369,29 @@ function rootValue(shop: Shop) {
       const fo = findFulfillmentOrder(id)
       if (!fo) return { userErrors: [{ field: ['id'], message: 'Fulfillment order does not exist.', code: 'FULFILLMENT_ORDER_NOT_FOUND' }] }
       if (fulfillmentHold.handle && fo.holds.some((h) => h.handle === fulfillmentHold.handle))
-        return { userErrors: [{ field: ['fulfillmentHold', 'handle'], message: 'The handle provided for the fulfillment hold is already in use by this app for another hold on this fulfillment order.', code: 'DUPLICATE_FULFILLMENT_HOLD_HANDLE' }] }
-      const hold = { id: `gid://shopify/FulfillmentHold/${nextId++}`, handle: fulfillmentHold.handle ?? null, reason: fulfillmentHold.reason, reasonNotes: fulfillmentHold.reasonNotes ?? null }
+        return {
+          userErrors: [
+            {
+              field: ['fulfillmentHold', 'handle'],
+              message: 'The handle provided for the fulfillment hold is already in use by this app for another hold on this fulfillment order.',
+              code: 'DUPLICATE_FULFILLMENT_HOLD_HANDLE',
+            },
+          ],
+        }
+      const hold = {
+        id: `gid://shopify/FulfillmentHold/${nextId++}`,
+        handle: fulfillmentHold.handle ?? null,
+        reason: fulfillmentHold.reason,
+        reasonNotes: fulfillmentHold.reasonNotes ?? null,
+      }
       fo.holds.push(hold)
       fo.status = 'ON_HOLD'
-      return { fulfillmentHold: { ...hold, heldByRequestingApp: true }, fulfillmentOrder: fulfillmentOrderView(fo), remainingFulfillmentOrder: null, userErrors: [] }
+      return {
+        fulfillmentHold: { ...hold, heldByRequestingApp: true },
+        fulfillmentOrder: fulfillmentOrderView(fo),
+        remainingFulfillmentOrder: null,
+        userErrors: [],
+      }
     },
     fulfillmentOrderReleaseHold: ({ id, holdIds }: { id: string; holdIds?: string[] }) => {
       requireScope(shop, 'fulfillmentOrderReleaseHold')
@@ -413,15 +458,27 @@ export async function startShopifyAdminSimulator(options: ShopifyAdminOptions = 
       return httpFault(c, fault.status)
     }
     if (fault === 'internal_error')
-      return c.json({ errors: [{ message: 'Internal error. Looks like something went wrong on our end.', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: crypto.randomUUID() } }] })
+      return c.json({
+        errors: [
+          {
+            message: 'Internal error. Looks like something went wrong on our end.',
+            extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: crypto.randomUUID() },
+          },
+        ],
+      })
 
     const bucket = shop.bucket
     const now = Date.now()
-    bucket.available = fault === 'throttle' ? 0 : Math.min(bucket.maximumAvailable, bucket.available + ((now - bucket.at) / 1000) * bucket.restoreRate)
+    bucket.available =
+      fault === 'throttle' ? 0 : Math.min(bucket.maximumAvailable, bucket.available + ((now - bucket.at) / 1000) * bucket.restoreRate)
     bucket.at = now
     const requested = queryCostOf(schema, body.query ?? '', body.variables ?? {}, body.operationName)
     record.cost = requested
-    const throttleStatus = () => ({ maximumAvailable: bucket.maximumAvailable, currentlyAvailable: Math.floor(bucket.available), restoreRate: bucket.restoreRate })
+    const throttleStatus = () => ({
+      maximumAvailable: bucket.maximumAvailable,
+      currentlyAvailable: Math.floor(bucket.available),
+      restoreRate: bucket.restoreRate,
+    })
     if (requested > bucket.available) {
       record.throttled = true
       return c.json({
@@ -430,7 +487,13 @@ export async function startShopifyAdminSimulator(options: ShopifyAdminOptions = 
       })
     }
     bucket.available -= requested
-    const result = await graphql({ schema, source: body.query ?? '', variableValues: body.variables, operationName: body.operationName, rootValue: rootValue(shop) })
+    const result = await graphql({
+      schema,
+      source: body.query ?? '',
+      variableValues: body.variables,
+      operationName: body.operationName,
+      rootValue: rootValue(shop),
+    })
     if (fault === 'drop') {
       c.env.incoming.socket.destroy()
       return c.body(null)
@@ -438,7 +501,9 @@ export async function startShopifyAdminSimulator(options: ShopifyAdminOptions = 
     return c.json({
       ...(result.data ? { data: result.data } : {}),
       ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}),
-      extensions: { cost: { requestedQueryCost: requested, actualQueryCost: result.errors && !result.data ? null : requested, throttleStatus: throttleStatus() } },
+      extensions: {
+        cost: { requestedQueryCost: requested, actualQueryCost: result.errors && !result.data ? null : requested, throttleStatus: throttleStatus() },
+      },
     })
   })
 
@@ -463,13 +528,24 @@ export async function startShopifyAdminSimulator(options: ShopifyAdminOptions = 
     origin: server.origin,
     addShop(domain, accessToken, rateLimit = { maximumAvailable: 2000, restoreRate: 100 }, profile = {}) {
       const known = shops.get(domain)
-      const name = domain.replace(/\.myshopify\.com$/, '').split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' ')
+      const name = domain
+        .replace(/\.myshopify\.com$/, '')
+        .split('-')
+        .map((w) => w[0]!.toUpperCase() + w.slice(1))
+        .join(' ')
       shops.set(domain, {
         domain,
         profile: { name, ianaTimezone: 'Europe/Tirane', country: 'AL', ...profile },
         // A custom app holds every scope it was configured with, without expiry.
         grant: accessToken
-          ? { accessToken, expiresAt: undefined, refreshToken: undefined, refreshTokenExpiresAt: undefined, previousRefreshToken: undefined, scopes: [...new Set(Object.values(REQUIRED_SCOPE))] }
+          ? {
+              accessToken,
+              expiresAt: undefined,
+              refreshToken: undefined,
+              refreshTokenExpiresAt: undefined,
+              previousRefreshToken: undefined,
+              scopes: [...new Set(Object.values(REQUIRED_SCOPE))],
+            }
           : undefined,
         webhooks: known?.webhooks ?? [],
         protectedDataApproved: true,

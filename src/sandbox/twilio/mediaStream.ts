@@ -226,7 +226,12 @@ export class MediaStreamSession {
       this.send({
         event: 'media',
         sequenceNumber: this.nextSequence(),
-        media: { track: 'inbound', chunk: String(chunk), timestamp: String(chunk * FRAME_MS - FRAME_MS), payload: Buffer.from(frame).toString('base64') },
+        media: {
+          track: 'inbound',
+          chunk: String(chunk),
+          timestamp: String(chunk * FRAME_MS - FRAME_MS),
+          payload: Buffer.from(frame).toString('base64'),
+        },
         streamSid: this.streamSid,
       })
     }, FRAME_MS)

@@ -1,9 +1,9 @@
-import type { AddressInfo } from 'node:net'
 import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import twilio from 'twilio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { WebSocketServer, type WebSocket } from 'ws'
-import { createTwilioClient, fetchCall, hangUp, placeCall, callsTo, twilioErrorCode, type TwilioAccount } from '../../calls/twilio.js'
+import { type WebSocket, WebSocketServer } from 'ws'
+import { callsTo, createTwilioClient, fetchCall, hangUp, placeCall, type TwilioAccount, twilioErrorCode } from '../../calls/twilio.js'
 import { startTwilioSimulator, type TwilioSimulator } from './simulator.js'
 
 const ACCOUNT = `AC${'1'.repeat(32)}`
@@ -45,7 +45,13 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
   publicUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
-  sim = await startTwilioSimulator({ accountSid: ACCOUNT, authToken: TOKEN, fromNumbers: [FROM], allowedCallingCodes: ['355', '383'], timeScale: 0.01 })
+  sim = await startTwilioSimulator({
+    accountSid: ACCOUNT,
+    authToken: TOKEN,
+    fromNumbers: [FROM],
+    allowedCallingCodes: ['355', '383'],
+    timeScale: 0.01,
+  })
   account = { accountSid: ACCOUNT, authToken: TOKEN, fromNumber: FROM, apiOrigin: sim.origin }
 })
 afterAll(async () => {
@@ -86,7 +92,12 @@ describe('the Twilio simulator, driven by the twilio SDK', () => {
 
     const mine = callbacks.filter((c) => c.params.CallSid === state.sid)
     expect(mine.every((c) => c.valid)).toBe(true)
-    expect(mine.filter((c) => c.path === '/twilio/status/att_1').map((c) => c.params.CallStatus)).toEqual(['initiated', 'ringing', 'in-progress', 'completed'])
+    expect(mine.filter((c) => c.path === '/twilio/status/att_1').map((c) => c.params.CallStatus)).toEqual([
+      'initiated',
+      'ringing',
+      'in-progress',
+      'completed',
+    ])
     expect(mine.find((c) => c.path === '/twilio/amd/att_1')!.params).toMatchObject({ AnsweredBy: 'human' })
     expect(streams[0]!.messages.at(-1)).toMatchObject({ event: 'stop', stop: { callSid: state.sid } })
     const ended = await fetchCall(client, state.sid)
@@ -100,18 +111,30 @@ describe('the Twilio simulator, driven by the twilio SDK', () => {
     sim.script('+355692222222', { kind: 'no-answer' })
     sim.script('+355693333333', { kind: 'fail' })
     const placed = await Promise.all(
-      ['+355691111111', '+355692222222', '+355693333333'].map((to, i) => placeCall(client, account, { to, attemptId: `att_f${i}`, streamToken: 't', publicUrl })),
+      ['+355691111111', '+355692222222', '+355693333333'].map((to, i) =>
+        placeCall(client, account, { to, attemptId: `att_f${i}`, streamToken: 't', publicUrl }),
+      ),
     )
-    await until(() => placed.every((p) => callbacks.some((c) => c.params.CallSid === p.sid && c.params.CallStatus !== 'initiated' && c.params.CallStatus !== 'ringing')))
+    await until(() =>
+      placed.every((p) =>
+        callbacks.some((c) => c.params.CallSid === p.sid && c.params.CallStatus !== 'initiated' && c.params.CallStatus !== 'ringing'),
+      ),
+    )
     const finals = placed.map((p) => callbacks.filter((c) => c.params.CallSid === p.sid).at(-1)!.params.CallStatus)
     expect(finals).toEqual(['busy', 'no-answer', 'failed'])
   })
 
-  it('answers with Twilio\'s error bodies and codes', async () => {
+  it("answers with Twilio's error bodies and codes", async () => {
     const client = createTwilioClient(account)
-    const failure = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e)
+    const failure = async (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     expect(twilioErrorCode(await failure(placeCall(client, account, { to: '+3551', attemptId: 'x', streamToken: 't', publicUrl })))).toBe(21211)
-    expect(twilioErrorCode(await failure(placeCall(client, account, { to: '+447911123456', attemptId: 'x', streamToken: 't', publicUrl })))).toBe(21215)
+    expect(twilioErrorCode(await failure(placeCall(client, account, { to: '+447911123456', attemptId: 'x', streamToken: 't', publicUrl })))).toBe(
+      21215,
+    )
     expect(twilioErrorCode(await failure(fetchCall(client, `CA${'0'.repeat(32)}`)))).toBe(20404)
     const stranger = createTwilioClient({ ...account, authToken: 'wrong' })
     expect(twilioErrorCode(await failure(fetchCall(stranger, `CA${'0'.repeat(32)}`)))).toBe(20003)

@@ -1,8 +1,8 @@
-import { Hono, type Context } from 'hono'
+import { type Context, Hono } from 'hono'
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import twilio from 'twilio'
 import { serveOnLoopback } from '../loopback.js'
-import { MediaStreamSession, type CustomerScript } from './mediaStream.js'
+import { type CustomerScript, MediaStreamSession } from './mediaStream.js'
 import { twilioSid } from './sids.js'
 import { parseTwiml, TwimlError, type Verb } from './twiml.js'
 
@@ -226,8 +226,14 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       if (ended) return
       if (!verb) return end('completed') // nothing after </Connect>: Twilio hangs up
       if (verb.verb === 'Hangup') return end('completed')
-      if (verb.verb === 'Pause') return void (verbTimer = later(verb.seconds * 1000, () => run(queue)))
-      if (verb.verb === 'Say') return void (verbTimer = later(verb.text.length * 60, () => run(queue)))
+      if (verb.verb === 'Pause') {
+        verbTimer = later(verb.seconds * 1000, () => run(queue))
+        return
+      }
+      if (verb.verb === 'Say') {
+        verbTimer = later(verb.text.length * 60, () => run(queue))
+        return
+      }
       if (verb.verb === 'Unsupported') return run(queue)
       const { url, parameters } = verb.stream
       const stream = new MediaStreamSession({
@@ -239,12 +245,14 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
         headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(options.authToken, url, {}) },
       })
       call.stream = stream
-      void stream.open(() => run(queue)).then((opened) => {
-        if (!opened) {
-          call.errors.push(31920) // Stream - WebSocket - Handshake Error: the call moves on
-          run(queue)
-        }
-      })
+      void stream
+        .open(() => run(queue))
+        .then((opened) => {
+          if (!opened) {
+            call.errors.push(31920) // Stream - WebSocket - Handshake Error: the call moves on
+            run(queue)
+          }
+        })
     }
 
     const answer = (answeredBy: 'human' | 'machine') => {
@@ -254,7 +262,8 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       const detection = param(call, 'MachineDetection')
       if (detection) {
         const byMachine = detection === 'DetectMessageEnd' ? 'machine_end_beep' : 'machine_start'
-        const delay = answeredBy === 'human' ? 1200 : detection === 'DetectMessageEnd' ? ((behaviour.kind === 'machine' && behaviour.greetingMs) || 6000) : 1500
+        const delay =
+          answeredBy === 'human' ? 1200 : detection === 'DetectMessageEnd' ? (behaviour.kind === 'machine' && behaviour.greetingMs) || 6000 : 1500
         later(delay, () => {
           if (ended) return
           call.answeredBy = answeredBy === 'human' ? 'human' : byMachine
@@ -303,8 +312,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
   app.use('/2010-04-01/Accounts/:account/*', async (c, next) => {
     const expected = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`
     if (c.req.header('authorization') !== expected) return twilioError(c, 401, 20003, 'Authenticate')
-    if (c.req.param('account') !== options.accountSid)
-      return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
+    if (c.req.param('account') !== options.accountSid) return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
     await next()
   })
 
@@ -315,9 +323,15 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     const from = first('From') ?? ''
     const phone = parsePhoneNumberFromString(to)
     if (!to.startsWith('+') || !phone?.isValid()) return twilioError(c, 400, 21211, `Invalid 'To' Phone Number: ${to}`)
-    if (!options.fromNumbers.includes(from)) return twilioError(c, 400, 21210, `The source phone number provided, ${from}, is not yet verified for your account.`)
+    if (!options.fromNumbers.includes(from))
+      return twilioError(c, 400, 21210, `The source phone number provided, ${from}, is not yet verified for your account.`)
     if (options.allowedCallingCodes && !options.allowedCallingCodes.includes(phone.countryCallingCode))
-      return twilioError(c, 400, 21215, `Account not authorized to call ${to}. Perhaps you need to enable some international permissions: https://www.twilio.com/console/voice/calls/geo-permissions/low-risk`)
+      return twilioError(
+        c,
+        400,
+        21215,
+        `Account not authorized to call ${to}. Perhaps you need to enable some international permissions: https://www.twilio.com/console/voice/calls/geo-permissions/low-risk`,
+      )
     const twiml = first('Twiml')
     if (!twiml && !first('Url') && !first('ApplicationSid')) return twilioError(c, 400, 21205, 'Url parameter is required.')
     const fault = createFaults.shift()
@@ -350,7 +364,16 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     if (fault && !fault.placeAnyway) calls.pop()
     else place(call, verbs)
     if (late) await late
-    if (fault) return c.json({ code: 20500, message: 'An internal server error has occurred', more_info: 'https://www.twilio.com/docs/errors/20500', status: fault.status ?? 500 }, fault.status ?? 500)
+    if (fault)
+      return c.json(
+        {
+          code: 20500,
+          message: 'An internal server error has occurred',
+          more_info: 'https://www.twilio.com/docs/errors/20500',
+          status: fault.status ?? 500,
+        },
+        fault.status ?? 500,
+      )
     return c.json(callJson(call), 201)
   })
 
@@ -391,8 +414,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     const call = findCall(c)
     const hook = call && hooks.get(call.sid)
     // An ended call cannot be changed: Twilio answers 404 (pipecat #2145 relies on this).
-    if (!call || !hook || TERMINAL.has(call.status))
-      return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
+    if (!call || !hook || TERMINAL.has(call.status)) return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
     const params = (await c.req.parseBody()) as Record<string, string>
     if (params.Status === 'completed' || params.Status === 'canceled') {
       if (call.status === 'in-progress') {

@@ -47,7 +47,15 @@ export function parseTwiml(twiml: string): Verb[] {
         }
         return { verb: 'Connect', stream: { url, parameters } }
       }
-      if (name === 'Say') return { verb: 'Say', text: String(childrenOf(node).map((n) => n['#text'] ?? '').join('')) }
+      if (name === 'Say')
+        return {
+          verb: 'Say',
+          text: String(
+            childrenOf(node)
+              .map((n) => n['#text'] ?? '')
+              .join(''),
+          ),
+        }
       if (name === 'Pause') return { verb: 'Pause', seconds: Number(attrs(node).length ?? 1) }
       if (name === 'Hangup') return { verb: 'Hangup' }
       return { verb: 'Unsupported', name }

@@ -32,7 +32,10 @@ describe('the simulated WooCommerce REST API', () => {
     expect((await rest('GET', '/orders/727')).status).toBe(200)
     expect((await rest('GET', '/orders/727', undefined, 'query')).status).toBe(200)
     sim.stripAuthorizationHeader(true)
-    expect(await rest('GET', '/orders/727')).toEqual({ status: 401, body: { code: 'woocommerce_rest_authentication_error', message: 'Consumer key is invalid.', data: { status: 401 } } })
+    expect(await rest('GET', '/orders/727')).toEqual({
+      status: 401,
+      body: { code: 'woocommerce_rest_authentication_error', message: 'Consumer key is invalid.', data: { status: 401 } },
+    })
     expect((await rest('GET', '/orders/727', undefined, 'query')).status).toBe(200)
     sim.stripAuthorizationHeader(false)
   })
@@ -40,7 +43,9 @@ describe('the simulated WooCommerce REST API', () => {
   it('updates meta as update_meta_data does: a key already there changes, a new one is added', async () => {
     await rest('PUT', '/orders/727', { meta_data: [{ key: '_callconfirm_outcome', value: 'pending' }] })
     const res = await rest('PUT', '/orders/727', { status: 'processing', meta_data: [{ key: '_callconfirm_outcome', value: 'confirmed' }] })
-    expect(res.body.meta_data.filter((m: { key: string }) => m.key === '_callconfirm_outcome')).toEqual([{ id: expect.any(Number), key: '_callconfirm_outcome', value: 'confirmed' }])
+    expect(res.body.meta_data.filter((m: { key: string }) => m.key === '_callconfirm_outcome')).toEqual([
+      { id: expect.any(Number), key: '_callconfirm_outcome', value: 'confirmed' },
+    ])
   })
 
   it('refuses a status WooCommerce does not have, with its error body', async () => {
@@ -56,6 +61,10 @@ describe('the simulated WooCommerce REST API', () => {
     await rest('POST', '/orders/727/notes', { note: 'second', customer_note: false })
     expect((await rest('GET', '/orders/727/notes?type=internal')).body.map((n: { note: string }) => n.note)).toEqual(['second', 'first'])
     expect((await rest('GET', '/orders/727/notes?type=customer')).body.map((n: { note: string }) => n.note)).toEqual(['to the customer'])
-    expect((await rest('GET', '/orders/1/notes')).body).toEqual({ code: 'woocommerce_rest_order_invalid_id', message: 'Invalid order ID.', data: { status: 404 } })
+    expect((await rest('GET', '/orders/1/notes')).body).toEqual({
+      code: 'woocommerce_rest_order_invalid_id',
+      message: 'Invalid order ID.',
+      data: { status: 404 },
+    })
   })
 })

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
-import { Hono, type Context } from 'hono'
+import { type Context, Hono } from 'hono'
 import { serveOnLoopback } from '../loopback.js'
-import { deliverWooWebhook, pingWooWebhook, type Delivery } from '../storeWebhooks.js'
+import { type Delivery, deliverWooWebhook, pingWooWebhook } from '../storeWebhooks.js'
 
 /** An order as the simulated store holds it: the REST v3 order its webhook carried, kept current. */
 export type WooOrder = Record<string, unknown> & { id: number; status: string; meta_data: Array<{ id?: number; key: string; value: unknown }> }
@@ -104,7 +104,10 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
     const record = { method: c.req.method, path: c.req.path, status: 200 }
     requests.push(record)
     const basic = stripAuthorization ? undefined : c.req.header('authorization')
-    const valid = validKeys.some((k) => basic === `Basic ${btoa(`${k.key}:${k.secret}`)}` || (c.req.query('consumer_key') === k.key && c.req.query('consumer_secret') === k.secret))
+    const valid = validKeys.some(
+      (k) =>
+        basic === `Basic ${btoa(`${k.key}:${k.secret}`)}` || (c.req.query('consumer_key') === k.key && c.req.query('consumer_secret') === k.secret),
+    )
     if (revoked || !valid) {
       record.status = 401
       return wooError(c, 401, 'woocommerce_rest_authentication_error', 'Consumer key is invalid.')
@@ -118,7 +121,15 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
         return c.json({ code: 'rest_too_many_requests', message: 'Too many requests.', data: { status: 429 } }, 429)
       }
       // What WordPress answers when PHP dies mid-request.
-      return c.json({ code: 'internal_server_error', message: '<p>There has been a critical error on this website.</p>', data: { status: fault.status }, additional_errors: [] }, fault.status)
+      return c.json(
+        {
+          code: 'internal_server_error',
+          message: '<p>There has been a critical error on this website.</p>',
+          data: { status: fault.status },
+          additional_errors: [],
+        },
+        fault.status,
+      )
     }
     await next()
     record.status = c.res.status
@@ -140,7 +151,9 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
     if (missing) return missing
     const body = (await c.req.json().catch(() => ({}))) as { status?: string; meta_data?: Array<{ id?: number; key: string; value: unknown }> }
     if (body.status !== undefined && !STATUSES.includes(body.status.replace(/^wc-/, '')))
-      return wooError(c, 400, 'rest_invalid_param', 'Invalid parameter(s): status', { params: { status: `status is not one of ${STATUSES.join(', ')}.` } })
+      return wooError(c, 400, 'rest_invalid_param', 'Invalid parameter(s): status', {
+        params: { status: `status is not one of ${STATUSES.join(', ')}.` },
+      })
     if (body.status) order.status = body.status.replace(/^wc-/, '')
     // `update_meta_data`: a key already there gets the new value; a new key is added.
     for (const m of body.meta_data ?? []) {
@@ -166,7 +179,14 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
     const body = (await c.req.json().catch(() => ({}))) as { note?: string; customer_note?: boolean; added_by_user?: boolean }
     if (!body.note) return wooError(c, 400, 'rest_missing_callback_param', 'Missing parameter(s): note', { params: ['note'] })
     const now = new Date().toISOString().slice(0, 19)
-    const note: WooNote = { id: nextId++, author: body.added_by_user ? 'admin' : 'system', date_created: now, date_created_gmt: now, note: body.note, customer_note: !!body.customer_note }
+    const note: WooNote = {
+      id: nextId++,
+      author: body.added_by_user ? 'admin' : 'system',
+      date_created: now,
+      date_created_gmt: now,
+      note: body.note,
+      customer_note: !!body.customer_note,
+    }
     const id = Number(c.req.param('id'))
     notes.set(id, [...(notes.get(id) ?? []), note])
     return c.json(note, 201)
@@ -178,11 +198,12 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
     const authError = (message: string) => c.html(`<!DOCTYPE html><title>WordPress › Error</title><p>Error: ${message}.</p>`, 401)
     for (const param of ['app_name', 'scope', 'user_id', 'return_url', 'callback_url'])
       if (!q[param]) return authError(`${param} parameter is missing`)
-    if (!['read', 'write', 'read_write'].includes(q.scope!)) return authError('Invalid scope ' + q.scope)
+    if (!['read', 'write', 'read_write'].includes(q.scope!)) return authError(`Invalid scope ${q.scope}`)
     for (const param of ['return_url', 'callback_url']) if (!URL.canParse(q[param]!)) return authError(`${param} is not a valid URL`)
     // WooCommerce insists on https for the callback; plain http on loopback stands in for it here.
     if (!/^(https:|http:\/\/(127\.0\.0\.1|localhost)[:/])/.test(q.callback_url!)) return authError('callback_url must be https')
-    const returnTo = (success: 0 | 1) => `${q.return_url}${q.return_url!.includes('?') ? '&' : '?'}success=${success}&user_id=${encodeURIComponent(q.user_id!)}`
+    const returnTo = (success: 0 | 1) =>
+      `${q.return_url}${q.return_url!.includes('?') ? '&' : '?'}success=${success}&user_id=${encodeURIComponent(q.user_id!)}`
     const answer = nextAnswer
     nextAnswer = 'approve'
     if (answer === 'deny') return c.redirect(returnTo(0), 302)
@@ -193,8 +214,14 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
     validKeys.push(created)
     const res = await fetch(q.callback_url!, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json;charset=UTF-8', 'User-Agent': 'WordPress/6.8.0; ' + server.origin },
-      body: JSON.stringify({ key_id: nextId++, user_id: q.user_id, consumer_key: created.key, consumer_secret: created.secret, key_permissions: q.scope }),
+      headers: { 'Content-Type': 'application/json;charset=UTF-8', 'User-Agent': `WordPress/6.8.0; ${server.origin}` },
+      body: JSON.stringify({
+        key_id: nextId++,
+        user_id: q.user_id,
+        consumer_key: created.key,
+        consumer_secret: created.secret,
+        key_permissions: q.scope,
+      }),
       signal: AbortSignal.timeout(60_000),
     }).catch(() => undefined)
     record.callbackStatus = res?.status ?? 0
@@ -214,9 +241,17 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
   app.get('/wp-json/wc/v3/webhooks', (c) => c.json(webhooks.map(webhookView)))
 
   app.post('/wp-json/wc/v3/webhooks', async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { name?: string; topic?: string; delivery_url?: string; secret?: string; status?: WooWebhook['status'] }
-    if (!body.topic || !TOPICS.includes(body.topic)) return wooError(c, 400, 'woocommerce_rest_webhook_invalid_topic', 'Webhook topic is required and must be valid.')
-    if (!body.delivery_url || !URL.canParse(body.delivery_url)) return wooError(c, 400, 'rest_invalid_param', 'Invalid parameter(s): delivery_url', { params: { delivery_url: 'Invalid URL.' } })
+    const body = (await c.req.json().catch(() => ({}))) as {
+      name?: string
+      topic?: string
+      delivery_url?: string
+      secret?: string
+      status?: WooWebhook['status']
+    }
+    if (!body.topic || !TOPICS.includes(body.topic))
+      return wooError(c, 400, 'woocommerce_rest_webhook_invalid_topic', 'Webhook topic is required and must be valid.')
+    if (!body.delivery_url || !URL.canParse(body.delivery_url))
+      return wooError(c, 400, 'rest_invalid_param', 'Invalid parameter(s): delivery_url', { params: { delivery_url: 'Invalid URL.' } })
     const now = new Date().toISOString().slice(0, 19)
     const [resource, event] = body.topic.split('.') as [string, string]
     const hook = {
@@ -244,7 +279,9 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
   app.put('/wp-json/wc/v3/webhooks/:id', async (c) => {
     const hook = webhooks.find((w) => w.id === Number(c.req.param('id')))
     if (!hook) return wooError(c, 404, 'woocommerce_rest_webhook_invalid_id', 'Invalid ID.')
-    const body = (await c.req.json().catch(() => ({}))) as Partial<Pick<WooWebhook & { secret: string }, 'name' | 'status' | 'secret' | 'delivery_url'>>
+    const body = (await c.req.json().catch(() => ({}))) as Partial<
+      Pick<WooWebhook & { secret: string }, 'name' | 'status' | 'secret' | 'delivery_url'>
+    >
     Object.assign(hook, Object.fromEntries(Object.entries(body).filter(([k]) => ['name', 'status', 'secret', 'delivery_url'].includes(k))))
     hook.date_modified = hook.date_modified_gmt = new Date().toISOString().slice(0, 19)
     return c.json(webhookView(hook))
@@ -263,7 +300,9 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
     async placeOrder(order) {
       orders.set(order.id, order)
       const targets = webhooks.filter((w) => w.status === 'active' && w.topic === 'order.created')
-      return Promise.all(targets.map((w) => deliverWooWebhook({ url: w.delivery_url, secret: w.secret, source: server.origin, payload: order, webhookId: w.id })))
+      return Promise.all(
+        targets.map((w) => deliverWooWebhook({ url: w.delivery_url, secret: w.secret, source: server.origin, payload: order, webhookId: w.id })),
+      )
     },
     addOrder: (order) => void orders.set(order.id, order),
     order: (id) => orders.get(id),

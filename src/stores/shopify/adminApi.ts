@@ -94,7 +94,10 @@ export function createShopifyAdmin(options: ShopifyAdminOptions) {
      */
     async graphql<T>(shop: string, accessToken: string, query: string, variables?: Record<string, unknown>): Promise<T> {
       let bucket = buckets.get(shop)
-      if (!bucket) buckets.set(shop, (bucket = new CostBucket()))
+      if (!bucket) {
+        bucket = new CostBucket()
+        buckets.set(shop, bucket)
+      }
       const wait = bucket.waitFor(costs.get(query) ?? 0, Date.now())
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
       route(shop)
@@ -113,7 +116,8 @@ export function createShopifyAdmin(options: ShopifyAdminOptions) {
         return response.data as T
       } catch (error) {
         const cost = error instanceof GraphqlQueryError ? heard(error.body) : undefined
-        if (cost && graphqlErrorCodes(error).includes('THROTTLED')) throw new ShopifyThrottledError(Math.max(1000, bucket.waitFor(cost.requestedQueryCost, Date.now())))
+        if (cost && graphqlErrorCodes(error).includes('THROTTLED'))
+          throw new ShopifyThrottledError(Math.max(1000, bucket.waitFor(cost.requestedQueryCost, Date.now())))
         throw error
       }
     },

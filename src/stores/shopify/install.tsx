@@ -1,4 +1,4 @@
-import { BotActivityDetected, CookieNotFound, HttpResponseError, InvalidHmacError, InvalidOAuthError } from '@shopify/shopify-api'
+import { BotActivityDetected, CookieNotFound, HttpResponseError, InvalidHmacError, InvalidOAuthError, type Session } from '@shopify/shopify-api'
 import { Hono } from 'hono'
 import type { AppDeps } from '../../deps.js'
 import { countryCode } from '../../domain/settings.js'
@@ -28,14 +28,25 @@ export function shopifyInstallRoutes(deps: AppDeps) {
 
   app.use(async (c, next) => {
     if (!deps.config.shopify.apiKey || !deps.config.shopify.apiSecret)
-      return problemPage(c, 404, 'Shopify installs are not set up', 'The operator of this callconfirm must set SHOPIFY_API_KEY and SHOPIFY_API_SECRET (the app’s client ID and secret).')
+      return problemPage(
+        c,
+        404,
+        'Shopify installs are not set up',
+        'The operator of this callconfirm must set SHOPIFY_API_KEY and SHOPIFY_API_SECRET (the app’s client ID and secret).',
+      )
     await next()
   })
 
   app.get('/install', async (c) => {
     const given = c.req.query('shop') ?? ''
     const shop = lib.utils.sanitizeShop(given, false)
-    if (!shop) return problemPage(c, 400, 'Not a Shopify shop', `“${given.slice(0, 100)}” is not a shop’s myshopify.com domain, such as arbeni-shop.myshopify.com.`)
+    if (!shop)
+      return problemPage(
+        c,
+        400,
+        'Not a Shopify shop',
+        `“${given.slice(0, 100)}” is not a shop’s myshopify.com domain, such as arbeni-shop.myshopify.com.`,
+      )
     const begun = await lib.auth.begin({ shop, callbackPath: CALLBACK_PATH, isOnline: false, rawRequest: c.req.raw })
     const location = begun.headers.get('location')
     if (begun.status !== 302 || !location) return begun // 410 for crawlers
@@ -59,16 +70,31 @@ export function shopifyInstallRoutes(deps: AppDeps) {
       signed = await lib.utils.validateHmac(query)
     } catch (error) {
       const old = error instanceof InvalidHmacError && /timestamp/i.test(error.message)
-      return problemPage(c, 400, 'This link from Shopify is not valid', old ? 'It is too old to be trusted (or this server’s clock is off).' : 'It carries no signature.', restart(shop))
+      return problemPage(
+        c,
+        400,
+        'This link from Shopify is not valid',
+        old ? 'It is too old to be trusted (or this server’s clock is off).' : 'It carries no signature.',
+        restart(shop),
+      )
     }
     if (!signed) return problemPage(c, 401, 'This answer did not come from Shopify', 'Its signature does not match the app’s secret.', restart(shop))
 
     const state = await spendInstallState(deps.db, 'shopify', query.state ?? '', deps.now())
-    if (!state.ok && state.reason === 'used') return problemPage(c, 409, 'This install is already complete', 'This link was used once already. Open callconfirm from your Shopify admin.')
-    if (!state.ok && state.reason === 'expired') return problemPage(c, 400, 'The install took too long', 'Approving took longer than ten minutes.', restart(shop))
-    if (!state.ok || state.domain !== shop) return problemPage(c, 400, 'This install was not started here', 'Start the install from the Shopify App Store or your Shopify admin.', restart(shop))
+    if (!state.ok && state.reason === 'used')
+      return problemPage(c, 409, 'This install is already complete', 'This link was used once already. Open callconfirm from your Shopify admin.')
+    if (!state.ok && state.reason === 'expired')
+      return problemPage(c, 400, 'The install took too long', 'Approving took longer than ten minutes.', restart(shop))
+    if (!state.ok || state.domain !== shop)
+      return problemPage(
+        c,
+        400,
+        'This install was not started here',
+        'Start the install from the Shopify App Store or your Shopify admin.',
+        restart(shop),
+      )
 
-    let session
+    let session: Session
     let headers: Headers
     try {
       deps.shopify.route(shop)
@@ -77,9 +103,24 @@ export function shopifyInstallRoutes(deps: AppDeps) {
       headers = new Headers(done.headers)
     } catch (error) {
       if (error instanceof BotActivityDetected) return c.body(null, 410)
-      if (error instanceof CookieNotFound) return problemPage(c, 400, 'The install took too long', 'Approving took longer than a minute, or it finished in another browser.', restart(shop))
-      if (error instanceof InvalidOAuthError) return problemPage(c, 400, 'This answer does not belong to this install', 'Its state does not match the one this browser was given.', restart(shop))
-      if (error instanceof HttpResponseError) return problemPage(c, 502, 'Shopify did not grant access', 'Shopify refused the install code (used already, or too old).', restart(shop))
+      if (error instanceof CookieNotFound)
+        return problemPage(
+          c,
+          400,
+          'The install took too long',
+          'Approving took longer than a minute, or it finished in another browser.',
+          restart(shop),
+        )
+      if (error instanceof InvalidOAuthError)
+        return problemPage(
+          c,
+          400,
+          'This answer does not belong to this install',
+          'Its state does not match the one this browser was given.',
+          restart(shop),
+        )
+      if (error instanceof HttpResponseError)
+        return problemPage(c, 502, 'Shopify did not grant access', 'Shopify refused the install code (used already, or too old).', restart(shop))
       throw error
     }
 
@@ -94,9 +135,9 @@ export function shopifyInstallRoutes(deps: AppDeps) {
       country: country.success ? country.data : undefined,
       settings: details ? { companyName: details.name, timezone: details.timezone } : {},
     })
-    const refused = await subscribeShopWebhooks(deps.shopify, shop, credentials.accessToken, webhookUrl(deps.config.publicUrl, store)).catch((error: unknown) => [
-      `Shopify could not be asked for webhooks: ${error instanceof Error ? error.message : String(error)}`,
-    ])
+    const refused = await subscribeShopWebhooks(deps.shopify, shop, credentials.accessToken, webhookUrl(deps.config.publicUrl, store)).catch(
+      (error: unknown) => [`Shopify could not be asked for webhooks: ${error instanceof Error ? error.message : String(error)}`],
+    )
     deps.log.info('store installed', { reqId: c.var.requestId, storeId: store.id, platform: 'shopify', created, webhookProblems: refused.length })
     if (refused.length) {
       c.status(502)
@@ -111,8 +152,8 @@ export function shopifyInstallRoutes(deps: AppDeps) {
             ))}
           </ul>
           <p>
-            Reading customers’ phone numbers needs Shopify’s approval for protected customer data (Partner Dashboard → the
-            app → API access → Protected customer data: name, phone and address). Once approved, <a href={restart(shop)}>install again</a>.
+            Reading customers’ phone numbers needs Shopify’s approval for protected customer data (Partner Dashboard → the app → API access →
+            Protected customer data: name, phone and address). Once approved, <a href={restart(shop)}>install again</a>.
           </p>
         </Page>,
       )
@@ -128,9 +169,13 @@ export function shopifyInstallRoutes(deps: AppDeps) {
     const shop = lib.utils.sanitizeShop(query.shop ?? '', false)
     if (!shop) return problemPage(c, 400, 'Not a Shopify shop', 'Open callconfirm from your Shopify admin.')
     const authentic = query.id_token
-      ? await lib.session.decodeSessionToken(query.id_token).then((t) => t.dest === `https://${shop}`, () => false)
+      ? await lib.session.decodeSessionToken(query.id_token).then(
+          (t) => t.dest === `https://${shop}`,
+          () => false,
+        )
       : await lib.utils.validateHmac(query).catch(() => false)
-    if (!authentic) return problemPage(c, 401, 'Open callconfirm from your Shopify admin', 'This page could not be verified as coming from your Shopify admin.')
+    if (!authentic)
+      return problemPage(c, 401, 'Open callconfirm from your Shopify admin', 'This page could not be verified as coming from your Shopify admin.')
     const store = await findStoreByDomain(deps.db, 'shopify', shop, deps.storeDefaults)
     if (!store?.row.credentials || store.disabledReason === 'app_uninstalled') return c.redirect(restart(shop), 302)
     return renderSettings(c, deps, store, { shopifyApiKey: deps.config.shopify.apiKey })

@@ -78,7 +78,11 @@ export function normaliseShopifyOrder(payload: unknown): IncomingOrder {
     name: o.name ?? (o.order_number ? `#${o.order_number}` : platformOrderId),
     customerPlatformId: idFromGid(customer?.admin_graphql_api_id) ?? customer?.id ?? null,
     customerName:
-      ship?.name ?? fullName(ship?.first_name, ship?.last_name) ?? fullName(customer?.first_name, customer?.last_name) ?? fullName(bill?.first_name, bill?.last_name) ?? null,
+      ship?.name ??
+      fullName(ship?.first_name, ship?.last_name) ??
+      fullName(customer?.first_name, customer?.last_name) ??
+      fullName(bill?.first_name, bill?.last_name) ??
+      null,
     // The courier rings the shipping phone, so that is the one to confirm with.
     phones: distinct([ship?.phone, o.phone, bill?.phone, customer?.phone, customer?.default_address?.phone]),
     shippingCountry: ship?.country_code?.toUpperCase() ?? null,

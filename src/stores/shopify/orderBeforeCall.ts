@@ -17,7 +17,12 @@ interface OrderBeforeCall {
 }
 
 /** Reads a Shopify order through the Admin GraphQL API just before its customer is called. */
-export async function readShopifyOrder(admin: ShopifyAdmin, store: PlatformStore, accessToken: string, platformOrderId: string): Promise<StoreOrderState> {
+export async function readShopifyOrder(
+  admin: ShopifyAdmin,
+  store: PlatformStore,
+  accessToken: string,
+  platformOrderId: string,
+): Promise<StoreOrderState> {
   let data: OrderBeforeCall
   try {
     data = await admin.graphql<OrderBeforeCall>(store.domain, accessToken, ORDER_BEFORE_CALL, { id: `gid://shopify/Order/${platformOrderId}` })

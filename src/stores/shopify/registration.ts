@@ -1,12 +1,17 @@
 import { z } from 'zod'
 import { ApiError } from '../../utils/errors.js'
-import { SHARED_REGISTRATION_FIELDS, type RegistrationRules, type StoreRegistration } from '../platform.js'
+import { type RegistrationRules, SHARED_REGISTRATION_FIELDS, type StoreRegistration } from '../platform.js'
 
 const shopDomain = z
   .string()
   .trim()
-  .transform((d) => d.toLowerCase().replace(/^https?:\/\//, '').replace(/\/+$/, ''))
-  .refine((d) => /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(d), 'must be the store\'s myshopify.com domain, e.g. arbeni-shop.myshopify.com')
+  .transform((d) =>
+    d
+      .toLowerCase()
+      .replace(/^https?:\/\//, '')
+      .replace(/\/+$/, ''),
+  )
+  .refine((d) => /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(d), "must be the store's myshopify.com domain, e.g. arbeni-shop.myshopify.com")
 
 const secretText = (what: string) => z.string().trim().min(8, `${what} looks too short`).max(500)
 

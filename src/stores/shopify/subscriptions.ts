@@ -49,6 +49,10 @@ export interface ShopDetails {
 
 /** The shop's name, time zone and country: a new install's defaults, so the merchant types nothing. */
 export async function readShopDetails(shopify: ShopifyAdmin, shop: string, accessToken: string): Promise<ShopDetails> {
-  const { shop: s } = await shopify.graphql<{ shop: { name: string; ianaTimezone: string; billingAddress: { countryCodeV2: string | null } } }>(shop, accessToken, SHOP)
+  const { shop: s } = await shopify.graphql<{ shop: { name: string; ianaTimezone: string; billingAddress: { countryCodeV2: string | null } } }>(
+    shop,
+    accessToken,
+    SHOP,
+  )
   return { name: s.name, timezone: s.ianaTimezone, country: s.billingAddress.countryCodeV2 ?? undefined }
 }

@@ -2,7 +2,15 @@ import { z } from 'zod'
 import type { AppDeps } from '../../deps.js'
 import { parsePhone } from '../../domain/phone.js'
 import { acceptOrder, intakeResponse } from '../../orders/intake.js'
-import { customerDataReport, endRedactedCalls, recordPrivacyRequest, redactCustomer, redactShop, type CustomerRef, type Redaction } from '../../orders/privacy.js'
+import {
+  type CustomerRef,
+  customerDataReport,
+  endRedactedCalls,
+  type Redaction,
+  recordPrivacyRequest,
+  redactCustomer,
+  redactShop,
+} from '../../orders/privacy.js'
 import { uninstallStore } from '../lifecycle.js'
 import { id, parsePayload, text } from '../payload.js'
 import type { DeliveryReceipt } from '../receipts.js'
@@ -82,9 +90,7 @@ async function endingCalls(ctx: TopicContext, redaction: Redaction): Promise<Rec
 export const SHOPIFY_TOPICS: Record<string, TopicHandler> = {
   'orders/create': ordersCreate,
   'app/uninstalled': appUninstalled,
-  'customers/data_request': privacyTopic('customers/data_request', (ctx) =>
-    customerDataReport(ctx.deps.db, ctx.store.id, customerRef(ctx)),
-  ),
+  'customers/data_request': privacyTopic('customers/data_request', (ctx) => customerDataReport(ctx.deps.db, ctx.store.id, customerRef(ctx))),
   'customers/redact': privacyTopic('customers/redact', async (ctx) =>
     endingCalls(ctx, await redactCustomer(ctx.deps.db, ctx.store.id, customerRef(ctx), ctx.deps.now())),
   ),

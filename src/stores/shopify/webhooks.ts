@@ -22,9 +22,7 @@ export function shopifyWebhookRoutes(deps: AppDeps) {
     const store = shopDomain ? await findStoreByDomain(deps.db, 'shopify', shopDomain, deps.storeDefaults) : undefined
     // A store registered by hand is signed by its custom app's secret; an installed one by ours.
     // Both are accepted so a store can move from one to the other without lost deliveries.
-    const secrets = [store && (await storeWebhookSecret(store, deps.box)), deps.config.shopify.apiSecret].filter(
-      (s): s is string => !!s,
-    )
+    const secrets = [store && (await storeWebhookSecret(store, deps.box)), deps.config.shopify.apiSecret].filter((s): s is string => !!s)
     const hmac = c.req.header('x-shopify-hmac-sha256')
     const valid = secrets.some((secret) => verifyBase64HmacSha256(secret, body, hmac))
     if (!valid) {

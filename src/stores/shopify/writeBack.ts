@@ -1,7 +1,7 @@
 import { GraphqlQueryError, HttpThrottlingError } from '@shopify/shopify-api'
 import type { WriteBackPlan } from '../../domain/writeBack.js'
 import { firstLine, WriteBackError } from '../writeBackError.js'
-import { adminHttpStatus, graphqlErrorCodes, isAccessDenied, ShopifyThrottledError, type ShopifyAdmin } from './adminApi.js'
+import { adminHttpStatus, graphqlErrorCodes, isAccessDenied, type ShopifyAdmin, ShopifyThrottledError } from './adminApi.js'
 
 /** The handle our fulfillment holds carry, so we release only our own (Shopify allows several per order). */
 export const HOLD_HANDLE = 'callconfirm'
@@ -65,9 +65,15 @@ function stepsFor(order: NonNullable<OrderForWriteBack['order']>, plan: WriteBac
   const has = lower(order.tags)
   const steps: Step[] = []
   const add = plan.addTags.filter((t) => !has.has(t.toLowerCase()))
-  if (add.length) steps.push({ call: 'tagsAdd(id: $id, tags: $add)', errors: 'userErrors', variables: { ...id, add: { type: '[String!]!', value: add } } })
+  if (add.length)
+    steps.push({ call: 'tagsAdd(id: $id, tags: $add)', errors: 'userErrors', variables: { ...id, add: { type: '[String!]!', value: add } } })
   const remove = plan.removeTags.filter((t) => has.has(t.toLowerCase()))
-  if (remove.length) steps.push({ call: 'tagsRemove(id: $id, tags: $remove)', errors: 'userErrors', variables: { ...id, remove: { type: '[String!]!', value: remove } } })
+  if (remove.length)
+    steps.push({
+      call: 'tagsRemove(id: $id, tags: $remove)',
+      errors: 'userErrors',
+      variables: { ...id, remove: { type: '[String!]!', value: remove } },
+    })
   // The note is the buyer's too: read, then append one line; a line already there (an earlier
   // delivery whose answer was lost) is not written twice.
   const note = order.note ?? ''
@@ -108,7 +114,13 @@ function stepsFor(order: NonNullable<OrderForWriteBack['order']>, plan: WriteBac
  * cancellation and fulfillment holds). Safe to run again at any point: each step is skipped
  * when the order already shows it.
  */
-export async function writeShopifyOrder(admin: ShopifyAdmin, shop: string, accessToken: string, platformOrderId: string, plan: WriteBackPlan): Promise<void> {
+export async function writeShopifyOrder(
+  admin: ShopifyAdmin,
+  shop: string,
+  accessToken: string,
+  platformOrderId: string,
+  plan: WriteBackPlan,
+): Promise<void> {
   try {
     const { order } = await admin.graphql<OrderForWriteBack>(shop, accessToken, ORDER_FOR_WRITE_BACK, {
       id: `gid://shopify/Order/${platformOrderId}`,

@@ -1,12 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { Hono, type Context } from 'hono'
+import { type Context, Hono } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { z } from 'zod'
 import type { StoreSignup } from '../../config.js'
 import type { AppDeps } from '../../deps.js'
 import { Page, problemPage } from '../../pages/layout.js'
 import type { ConnectLinkCheck } from '../connectLinks.js'
-import { installStateHash, recentlySpentInstall, rememberInstallState, spendInstallState, type SpentInstall } from '../installStates.js'
+import { installStateHash, recentlySpentInstall, rememberInstallState, type SpentInstall, spendInstallState } from '../installStates.js'
 import { findStore, findStoreByDomain } from '../records.js'
 import { storeAddressRefusal } from '../storeAddress.js'
 import { finishWooConnect, pendingKeysContext } from './connectKeys.js'
@@ -38,8 +38,12 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export function newStoreRefusal(signup: StoreSignup, invite: ConnectLinkCheck | undefined, siteUrl: string): string | undefined {
   if (signup !== 'invite') return undefined
   if (!invite) return 'New stores are connected by invitation. Ask the operator of this callconfirm for a connect link.'
-  if (!invite.ok) return invite.reason === 'expired' ? 'This connect link has expired. Ask the operator for a new one.' : 'This connect link is not valid. Ask the operator for a new one.'
-  if (invite.storeUrl && invite.storeUrl !== siteUrl) return `This connect link is for ${invite.storeUrl}, not ${siteUrl}. Ask the operator for a link for this store.`
+  if (!invite.ok)
+    return invite.reason === 'expired'
+      ? 'This connect link has expired. Ask the operator for a new one.'
+      : 'This connect link is not valid. Ask the operator for a new one.'
+  if (invite.storeUrl && invite.storeUrl !== siteUrl)
+    return `This connect link is for ${invite.storeUrl}, not ${siteUrl}. Ask the operator for a link for this store.`
   return undefined
 }
 
@@ -52,7 +56,7 @@ function ConnectForm(props: { invite?: string }) {
         <label for="store_url">Your store’s address</label>
         <input id="store_url" name="store_url" type="url" placeholder="https://dyqani.al" required />
         <p class="hint">You will log in to WordPress and approve callconfirm there.</p>
-        <button>Connect</button>
+        <button type="submit">Connect</button>
       </form>
     </Page>
   )
@@ -80,7 +84,11 @@ export function wooConnectRoutes(deps: AppDeps) {
     const refusal = await storeAddressRefusal(deps.storeNetwork, siteUrl)
     if (refusal) return problemPage(c, 400, 'This store cannot be connected', `Its address cannot be reached from callconfirm: ${refusal}.`)
     if (!(await findStoreByDomain(deps.db, 'woocommerce', siteUrl, deps.storeDefaults))) {
-      const refused = newStoreRefusal(deps.config.security.storeSignup, invite === undefined ? undefined : deps.connectLinks.verify(invite, deps.now()), siteUrl)
+      const refused = newStoreRefusal(
+        deps.config.security.storeSignup,
+        invite === undefined ? undefined : deps.connectLinks.verify(invite, deps.now()),
+        siteUrl,
+      )
       if (refused) return problemPage(c, 403, 'Ask for a connect link', refused)
     }
 
@@ -88,7 +96,12 @@ export function wooConnectRoutes(deps: AppDeps) {
     const held = getCookie(c, BROWSER_COOKIE)
     const nonce = held && /^[A-Za-z0-9_-]{32}$/.test(held) ? held : randomBytes(24).toString('base64url')
     const state = randomBytes(24).toString('base64url')
-    const stored = await rememberInstallState(deps.db, { platform: 'woocommerce', domain: siteUrl, state, browserHash: sha256(nonce) }, deps.now(), CONNECT_STATE_TTL_MS)
+    const stored = await rememberInstallState(
+      deps.db,
+      { platform: 'woocommerce', domain: siteUrl, state, browserHash: sha256(nonce) },
+      deps.now(),
+      CONNECT_STATE_TTL_MS,
+    )
     if (!stored) {
       c.header('Retry-After', '300')
       return problemPage(c, 503, 'Too many connects under way', 'callconfirm is busy with other connects. Try again in a few minutes.')
@@ -120,12 +133,18 @@ export function wooConnectRoutes(deps: AppDeps) {
     if (!parsed.success) return c.json({ error: { code: 'invalid_keys', message: 'expected WooCommerce’s read_write key POST' } }, 400)
     const keys = parsed.data
     const stateHash = installStateHash(keys.user_id)
-    const sealed = await deps.box.seal(JSON.stringify({ consumerKey: keys.consumer_key, consumerSecret: keys.consumer_secret }), pendingKeysContext(stateHash))
+    const sealed = await deps.box.seal(
+      JSON.stringify({ consumerKey: keys.consumer_key, consumerSecret: keys.consumer_secret }),
+      pendingKeysContext(stateHash),
+    )
     const state = await spendInstallState(deps.db, 'woocommerce', keys.user_id, deps.now(), sealed)
     const reqId = c.var.requestId
     if (!state.ok) {
       deps.log.warn('WooCommerce keys refused', { reqId, reason: state.reason })
-      return c.json({ error: { code: `state_${state.reason}`, message: 'this connect was not started here, expired, or was completed already' } }, 401)
+      return c.json(
+        { error: { code: `state_${state.reason}`, message: 'this connect was not started here, expired, or was completed already' } },
+        401,
+      )
     }
     setTimeout(() => void finishWooConnect(deps, { stateHash, domain: state.domain }, reqId), 0)
     return c.json({ ok: true })
@@ -158,7 +177,12 @@ export function wooConnectRoutes(deps: AppDeps) {
     // The settings link opens the store's settings and its customers' orders: only the browser
     // that began the connect gets it, not whoever holds this URL.
     if (!sameBrowser(c, spent))
-      return problemPage(c, 403, 'Open this in the browser you connected from', 'This connect was begun in another browser, so its result is shown only there. Connect again from this browser.')
+      return problemPage(
+        c,
+        403,
+        'Open this in the browser you connected from',
+        'This connect was begun in another browser, so its result is shown only there. Connect again from this browser.',
+      )
     const done = (await outcome(state)) ?? spent
     if (done.failure) return problemPage(c, 400, 'Not connected', done.failure)
     const store = done.storeId ? await findStore(deps.db, done.storeId, deps.storeDefaults) : undefined
@@ -182,8 +206,8 @@ export function wooConnectRoutes(deps: AppDeps) {
           <p class="notice">New cash-on-delivery orders will be called from now on, within your calling hours.</p>
         )}
         <p>
-          <a href={link}>Open your callconfirm settings</a> to set your shop’s name, language, calling hours and what happens after
-          each call. Keep this link private: it opens your settings for seven days.
+          <a href={link}>Open your callconfirm settings</a> to set your shop’s name, language, calling hours and what happens after each call. Keep
+          this link private: it opens your settings for seven days.
         </p>
       </Page>,
     )

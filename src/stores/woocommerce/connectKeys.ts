@@ -4,7 +4,7 @@ import { finishInstallState, pendingKeysOf } from '../installStates.js'
 import { findStoreByDomain, storeWebhookSecret, webhookUrl } from '../records.js'
 import { installStore, updateStoreSettings } from '../registration.js'
 import { StoreAddressRefused } from '../storeAddress.js'
-import { wooRequest, WooError, type WooApi, type WooCredentials } from './restApi.js'
+import { type WooApi, type WooCredentials, WooError, wooRequest } from './restApi.js'
 
 interface WooHook {
   id: number
@@ -56,7 +56,8 @@ function keysRefusal(error: unknown): string {
   if (error instanceof StoreAddressRefused) return `This store’s address cannot be connected: ${error.message}.`
   if (error instanceof WooError && (error.status === 401 || error.status === 403))
     return `Your store did not accept the keys that came with this connect (HTTP ${error.status}), so nothing was changed. Connect again and approve callconfirm in WordPress.`
-  if (error instanceof WooError) return `Your store’s REST API answered HTTP ${error.status} when we checked the keys, so nothing was changed. Check that the WooCommerce REST API is on, then connect again.`
+  if (error instanceof WooError)
+    return `Your store’s REST API answered HTTP ${error.status} when we checked the keys, so nothing was changed. Check that the WooCommerce REST API is on, then connect again.`
   return 'We could not reach your store to check the keys, so nothing was changed. Connect again in a moment.'
 }
 
@@ -85,7 +86,10 @@ export async function finishWooConnect(deps: AppDeps, spent: { stateHash: string
     const installed = await installStore(deps, { platform: 'woocommerce', domain, credentials, webhookSecret: secret })
     const { created } = installed
     // The store is asked from now on the way its keys were proven.
-    const store = installed.store.settings.wooApiAuth === proof.wooApiAuth ? installed.store : await updateStoreSettings(deps, installed.store.id, { wooApiAuth: proof.wooApiAuth })
+    const store =
+      installed.store.settings.wooApiAuth === proof.wooApiAuth
+        ? installed.store
+        : await updateStoreSettings(deps, installed.store.id, { wooApiAuth: proof.wooApiAuth })
     await finishInstallState(deps.db, stateHash, { storeId: store.id })
     deps.log.info('store installed', { reqId, storeId: store.id, platform: 'woocommerce', created, approved: store.row.approvedAt !== null })
     await ensureWooWebhook({ store, credentials, network: deps.storeNetwork }, webhookUrl(deps.config.publicUrl, store), secret).then(
@@ -94,6 +98,8 @@ export async function finishWooConnect(deps: AppDeps, spent: { stateHash: string
     )
   } catch (error) {
     deps.log.error('WooCommerce connect could not be finished', { reqId, domain, error })
-    await finishInstallState(deps.db, stateHash, { failure: 'Something went wrong on our side while connecting, so nothing was changed. Connect again in a moment.' }).catch(() => undefined)
+    await finishInstallState(deps.db, stateHash, {
+      failure: 'Something went wrong on our side while connecting, so nothing was changed. Connect again in a moment.',
+    }).catch(() => undefined)
   }
 }

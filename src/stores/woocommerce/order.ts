@@ -2,9 +2,7 @@ import { z } from 'zod'
 import type { IncomingOrder } from '../../domain/order.js'
 import { distinct, fullName, id, parsePayload, text } from '../payload.js'
 
-const address = z
-  .object({ first_name: text, last_name: text, city: text, country: text, phone: text })
-  .nullish()
+const address = z.object({ first_name: text, last_name: text, city: text, country: text, phone: text }).nullish()
 
 /** The fields of a WooCommerce REST v3 order (the `order.created` payload) that we read. */
 const wooOrderSchema = z.object({

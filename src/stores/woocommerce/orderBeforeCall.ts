@@ -1,7 +1,7 @@
 import { OUTCOMES, type Outcome } from '../../domain/order.js'
 import type { StoreOrderState } from '../platform.js'
 import { CLOSED_STATUSES, type WooOrder } from './order.js'
-import { wooRequest, WooError, type WooApi } from './restApi.js'
+import { type WooApi, WooError, wooRequest } from './restApi.js'
 
 /** The meta key the write-back keeps callconfirm's state in: `pending`, then the outcome (or `not_called`). */
 export const OUTCOME_META_KEY = '_callconfirm_outcome'

@@ -1,7 +1,7 @@
 import type { StoreContext, StorePlatform } from '../platform.js'
 import { readWooOrder } from './orderBeforeCall.js'
 import { wooRegistration } from './registration.js'
-import { wooOnly, type WooApi } from './restApi.js'
+import { type WooApi, wooOnly } from './restApi.js'
 import { writeWooOrder } from './writeBack.js'
 
 const wooApi = (ctx: StoreContext): WooApi => ({ store: ctx.store, credentials: wooOnly(ctx.credentials), network: ctx.clients.storeNetwork })

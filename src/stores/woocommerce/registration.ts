@@ -1,16 +1,25 @@
 import { z } from 'zod'
 import { ApiError } from '../../utils/errors.js'
 import { newAlphanumericSecret } from '../../utils/ids.js'
-import { SHARED_REGISTRATION_FIELDS, type RegistrationRules, type StoreRegistration } from '../platform.js'
+import { type RegistrationRules, SHARED_REGISTRATION_FIELDS, type StoreRegistration } from '../platform.js'
 import { storeAddressRefusal } from '../storeAddress.js'
 import { keysMayTravelTo, normaliseSiteUrl } from './siteUrl.js'
 
 const schema = z
   .object({
     platform: z.literal('woocommerce'),
-    siteUrl: z.string().trim().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be the store\'s URL, e.g. https://dyqani.al'),
-    consumerKey: z.string().trim().regex(/^ck_[A-Za-z0-9]{8,}$/, 'must be a WooCommerce consumer key (starts with ck_)'),
-    consumerSecret: z.string().trim().regex(/^cs_[A-Za-z0-9]{8,}$/, 'must be a WooCommerce consumer secret (starts with cs_)'),
+    siteUrl: z
+      .string()
+      .trim()
+      .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be the store's URL, e.g. https://dyqani.al"),
+    consumerKey: z
+      .string()
+      .trim()
+      .regex(/^ck_[A-Za-z0-9]{8,}$/, 'must be a WooCommerce consumer key (starts with ck_)'),
+    consumerSecret: z
+      .string()
+      .trim()
+      .regex(/^cs_[A-Za-z0-9]{8,}$/, 'must be a WooCommerce consumer secret (starts with cs_)'),
     webhookSecret: z
       .string()
       .trim()

@@ -73,7 +73,13 @@ async function boundedText(res: Response): Promise<string> {
 function storeMessage(parsed: unknown, res: Response): { code: string; message: string } {
   const error = parsed as { code?: unknown; message?: unknown } | undefined
   if (typeof error?.code !== 'string') return { code: `http_${res.status}`, message: `HTTP ${res.status}` }
-  const text = typeof error.message === 'string' ? error.message.replace(/<[^>]*>/g, '').replace(/\s+/g, ' ').trim() : ''
+  const text =
+    typeof error.message === 'string'
+      ? error.message
+          .replace(/<[^>]*>/g, '')
+          .replace(/\s+/g, ' ')
+          .trim()
+      : ''
   return { code: error.code.slice(0, 80), message: text.slice(0, STORE_MESSAGE_CHARS) || `HTTP ${res.status}` }
 }
 

@@ -24,7 +24,7 @@ export function wooWebhookRoutes(deps: AppDeps) {
     const storeId = c.req.param('storeId')
     const log = deps.log.child({ reqId: c.var.requestId })
     const store = await findStore(deps.db, storeId, deps.storeDefaults)
-    if (!store || store.platform !== 'woocommerce') throw new ApiError(404, 'store_not_found', `no WooCommerce store with id ${storeId}`)
+    if (store?.platform !== 'woocommerce') throw new ApiError(404, 'store_not_found', `no WooCommerce store with id ${storeId}`)
     const body = await rawBody(c)
     const signature = c.req.header('x-wc-webhook-signature')
     // The ping must get exactly 200 or WooCommerce refuses to save the webhook.

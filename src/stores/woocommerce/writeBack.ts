@@ -1,9 +1,9 @@
 import type { WriteBackPlan } from '../../domain/writeBack.js'
 import { StoreAddressRefused } from '../storeAddress.js'
-import { firstLine, withStoreWords, WriteBackError } from '../writeBackError.js'
+import { firstLine, WriteBackError, withStoreWords } from '../writeBackError.js'
 import type { WooOrder } from './order.js'
 import { OUTCOME_META_KEY } from './orderBeforeCall.js'
-import { wooRequest, WooError, type WooApi } from './restApi.js'
+import { type WooApi, WooError, wooRequest } from './restApi.js'
 
 /** The meta key holding the line a person reads: what happened, when, in the customer's words. */
 export const SUMMARY_META_KEY = '_callconfirm_summary'
@@ -48,7 +48,10 @@ function asWriteBackError(error: unknown, platformOrderId: string): WriteBackErr
   if (error instanceof StoreAddressRefused) return new WriteBackError('permanent', `The store's address is refused: ${error.message}.`)
   if (!(error instanceof WooError)) return new WriteBackError('transient', `Could not reach the store: ${firstLine(error)}`)
   if (error.status === 401 || error.status === 403)
-    return new WriteBackError('permanent', withStoreWords(`WooCommerce refused the API keys (${error.status}): they were revoked or may not write orders.`, error.code))
+    return new WriteBackError(
+      'permanent',
+      withStoreWords(`WooCommerce refused the API keys (${error.status}): they were revoked or may not write orders.`, error.code),
+    )
   if (error.code === 'woocommerce_rest_shop_order_invalid_id' || error.code === 'woocommerce_rest_order_invalid_id')
     return new WriteBackError('permanent', `Order ${platformOrderId} no longer exists in the store.`)
   if (error.status === 429) return new WriteBackError('slow_down', 'The store answered 429 Too Many Requests.', error.retryAfterMs ?? 60_000)
