@@ -15,7 +15,7 @@ import { dashboardRoutes } from './dashboard/routes.js'
 import type { AppDeps } from './deps.js'
 import { problemPage } from './pages/layout.js'
 import { settingsRoutes } from './settings/routes.js'
-import { installRateLimit } from './stores/installRateLimit.js'
+import { type InstallRateLimit, installRateLimit } from './stores/installRateLimit.js'
 import { platformNamed } from './stores/platforms.js'
 import { shopifyInstallRoutes } from './stores/shopify/install.js'
 import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
@@ -45,10 +45,12 @@ export interface AppRuntime {
   upgradeWebSocket?: UpgradeWebSocket
 }
 
-/** What differs between one start of the app and another beyond its deps: tests' timings, the sandbox's pages. */
+/** What differs between one start of the app and another beyond its deps: tests' timings and limits, the sandbox's pages. */
 export interface AppOptions {
   /** Conversation timings other than the defaults (tests shorten them). */
   voiceTiming?: Partial<VoiceTiming>
+  /** How many installs one address may begin, other than the default (tests that install many stores). */
+  installRateLimit?: Partial<InstallRateLimit>
   /** What the dashboard shows and answers beyond its own pages (the sandbox's test orders). */
   dashboardExtras?: DashboardExtras
 }
@@ -116,7 +118,7 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   app.route('/webhooks/woocommerce', wooWebhookRoutes(deps))
 
   // Beginning an install stores a state and needs no account: one budget per client address for both.
-  const installStarts = installRateLimit({ clientAddress: deps.clientAddress, limits: deps.installRateLimit })
+  const installStarts = installRateLimit({ clientAddress: deps.clientAddress, limits: options.installRateLimit })
   app.use('/shopify/install', installStarts)
   app.use('/woocommerce/connect', installStarts)
   app.route('/shopify', shopifyInstallRoutes(deps))

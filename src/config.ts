@@ -78,7 +78,13 @@ export interface Config {
 export const STORE_SIGNUP_MODES = ['invite', 'approve', 'open'] as const
 export type StoreSignup = (typeof STORE_SIGNUP_MODES)[number]
 
-/** gpt-realtime list prices and Twilio's US rates (reference §5); override with CALL_PRICES. */
+/**
+ * List prices in US dollars; override with CALL_PRICES. Tokens: gpt-realtime's per million, $32 audio
+ * in, $0.40 cached, $64 out, $4 / $0.40 / $16 text (as gpt-realtime-1.5 on
+ * https://developers.openai.com/api/docs/models/gpt-realtime-1.5). Telephony: Twilio's US outbound
+ * voice, about $0.014 a minute, plus $0.0044 a minute for the media stream
+ * (https://www.twilio.com/en-us/voice/pricing/us).
+ */
 export const DEFAULT_PRICES: CallPrices = {
   audioInput: 32,
   audioCachedInput: 0.4,

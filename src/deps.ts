@@ -7,7 +7,6 @@ import type { Metrics } from './metrics.js'
 import type { SaveOrder } from './orders/intake.js'
 import type { SettingsLinks } from './settings/link.js'
 import type { ConnectLinks } from './stores/connectLinks.js'
-import type { InstallRateLimit } from './stores/installRateLimit.js'
 import type { ReadStoreOrder } from './stores/orderState.js'
 import type { StoreDefaults } from './stores/records.js'
 import type { ShopifyAdmin } from './stores/shopify/adminApi.js'
@@ -19,7 +18,7 @@ import type { RealtimePool } from './voice/realtimePool.js'
 /** A config whose generated secrets (sandbox) are filled in. */
 export type ReadyConfig = Config & { adminToken: string; encryptionKey: Uint8Array<ArrayBuffer> }
 
-/** What the HTTP app needs from its runtime; built by service.ts on Node, by worker.ts on Workers. */
+/** What the HTTP app needs from its runtime; built by service.ts on Node (another runtime's entry builds its own). */
 export interface AppDeps {
   config: ReadyConfig
   db: Db
@@ -41,8 +40,6 @@ export interface AppDeps {
   storeNetwork: StoreNetwork
   /** Who sent a request, for per-address limits: the socket's peer, or the proxy's last hop with TRUST_PROXY. */
   clientAddress: (c: Context) => string | undefined
-  /** How many installs one address may begin, other than the default (tests that install many stores). */
-  installRateLimit?: Partial<InstallRateLimit>
   /** Reads an order back from its store just before its customer is called. */
   readStoreOrder: ReadStoreOrder
   /** Tells the scheduler a call may be due now (an order was just queued). */

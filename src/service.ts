@@ -15,7 +15,6 @@ import { pruneExpiredData } from './orders/retention.js'
 import { createSettingsLinks } from './settings/link.js'
 import { createStoreAccess } from './stores/access.js'
 import { createConnectLinks } from './stores/connectLinks.js'
-import type { InstallRateLimit } from './stores/installRateLimit.js'
 import { createStoreOrderReader } from './stores/orderState.js'
 import { pruneDeliveries } from './stores/receipts.js'
 import { createShopifyAdmin } from './stores/shopify/adminApi.js'
@@ -60,8 +59,6 @@ export interface ServiceOptions extends AppOptions {
   schedule?: boolean
   /** The clock policy reads (calling hours, retries); tests move it forward. */
   now?: () => number
-  /** Installs one address may begin other than the default, for tests that install many stores. */
-  installRateLimit?: Partial<InstallRateLimit>
 }
 
 const HOUR = 3600 * 1000
@@ -113,7 +110,6 @@ export async function startService(
     connectLinks: createConnectLinks(config.encryptionKey, config.publicUrl),
     storeNetwork,
     clientAddress: clientAddressOf(config.security.trustProxy, (c) => getConnInfo(c).remote.address),
-    installRateLimit: options.installRateLimit,
     readStoreOrder: createStoreOrderReader({ access, shopify, storeNetwork }),
     wakeScheduler: () => scheduler?.wake(),
     wakeStoreWriter: () => storeWriter?.wake(),
@@ -134,7 +130,8 @@ export async function startService(
   const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono['request']>) => app!.request(...args) } as Hono })
   // node-ws takes no ws options; its server reads them at each upgrade, so the message cap is set here.
   nodeWs.wss.options.maxPayload = MAX_STREAM_MESSAGE_BYTES
-  app = createApp(deps, { upgradeWebSocket: nodeWs.upgradeWebSocket }, { voiceTiming: options.voiceTiming, dashboardExtras: options.dashboardExtras })
+  const { voiceTiming, installRateLimit, dashboardExtras } = options
+  app = createApp(deps, { upgradeWebSocket: nodeWs.upgradeWebSocket }, { voiceTiming, installRateLimit, dashboardExtras })
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app!.fetch, port: config.port, hostname: config.host }, () => resolve(s))
     s.once('error', reject)

@@ -27,7 +27,7 @@ const inviteSchema = z
  * curl -X POST -H "authorization: Bearer $ADMIN_TOKEN" -H 'content-type: application/json' \
  *   -d '{"storeUrl": "https://dyqani.al", "days": 3}' $PUBLIC_URL/api/connect-links
  */
-export function connectLinkRoutes(deps: AppDeps) {
+export function connectLinkRoutes(deps: Pick<AppDeps, 'connectLinks' | 'storeNetwork' | 'log' | 'now'>) {
   return new Hono().post('/', async (c) => {
     const body = c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : await jsonBody(c)
     const parsed = inviteSchema.safeParse(body)

@@ -5,7 +5,7 @@ import { retryFailedStoreWrites } from '../stores/outbox.js'
 import { ApiError } from '../utils/errors.js'
 
 /** `/api/orders`: the orders we received, what we decided, and how their calls went. */
-export function orderRoutes(deps: AppDeps) {
+export function orderRoutes(deps: Pick<AppDeps, 'db' | 'now' | 'wakeStoreWriter'>) {
   return new Hono()
     .get('/', async (c) => c.json(await listOrders(deps.db, c.req.query())))
     .get('/:id', async (c) => c.json(await orderView(deps.db, orderId(c.req.param('id')))))

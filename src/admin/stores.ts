@@ -3,12 +3,20 @@ import { Hono } from 'hono'
 import { privacyRequests, stores } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
 import { findStore, storeView, toStore } from '../stores/records.js'
-import { registerStore, revokeSettingsLinks, splitStoreChange, updateStoreControls, updateStoreSettings } from '../stores/registration.js'
+import {
+  type RegistrationDeps,
+  registerStore,
+  revokeSettingsLinks,
+  type StoreControlDeps,
+  splitStoreChange,
+  updateStoreControls,
+  updateStoreSettings,
+} from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
 import { jsonBody } from './body.js'
 
 /** `/api/stores`: register stores by hand, read and change their settings. */
-export function storeRoutes(deps: AppDeps) {
+export function storeRoutes(deps: RegistrationDeps & StoreControlDeps & Pick<AppDeps, 'settingsLinks' | 'log'>) {
   const view = (store: Parameters<typeof storeView>[0]) =>
     storeView(store, { publicUrl: deps.config.publicUrl, storeDailyCalls: deps.config.limits.storeDailyCalls })
   const existing = async (id: string) => {

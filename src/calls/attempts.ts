@@ -1,16 +1,14 @@
-import { createHash } from 'node:crypto'
 import { and, count, desc, eq, gte, ne, notInArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders } from '../db/schema.js'
 import { toBase64Url } from '../utils/base64.js'
+import { sha256Hex } from '../utils/digest.js'
 import { newId } from '../utils/ids.js'
 
 export type Attempt = typeof callAttempts.$inferSelect
 
 /** Attempt statuses that are not calls: recorded but never placed with Twilio, or not yet. */
 const NOT_CALLS = ['dialing', 'not-placed']
-
-export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /**
  * Records an attempt before Twilio hears of it, with the hash of the one-time token its media

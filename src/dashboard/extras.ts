@@ -1,6 +1,7 @@
 import type { Hono } from 'hono'
 import type { Child } from 'hono/jsx'
-import type { OrderView, StoreName } from './pages.js'
+import type { OrderView } from '../orders/views.js'
+import type { StoreName } from './pages.js'
 import type { DashboardEnv, Viewer } from './session.js'
 
 /** What the dashboard lends the routes added to it. */

@@ -3,13 +3,12 @@ import type { WaitReason } from '../domain/dialPolicy.js'
 import { memoize } from '../domain/memo.js'
 import type { Outcome } from '../domain/order.js'
 import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
-import type { orderView, StoreHold } from '../orders/views.js'
+import { type OrderView, type StoreHold, storeWritesSettled } from '../orders/views.js'
 import { Page } from '../pages/layout.js'
 import type { PlatformName } from '../stores/platform.js'
 import type { Viewer } from './session.js'
 import type { CallStats } from './stats.js'
 
-export type OrderView = Awaited<ReturnType<typeof orderView>>
 export interface StoreName {
   id: string
   name: string
@@ -367,10 +366,6 @@ export function isSettled(order: OrderView, now: number): boolean {
   const callSoon = order.status === 'calling' || (order.status === 'queued' && due)
   return !callSoon && storeWritesSettled(order)
 }
-
-/** Every write to the store's order delivered or given up: nothing more will land there. */
-export const storeWritesSettled = (order: Pick<OrderView, 'storeWrites'>) =>
-  order.storeWrites.every((w) => w.status === 'done' || w.status === 'failed')
 
 /** The part of an order's page that changes while the call happens; the page reloads it until it settles. */
 export function OrderLive(props: { order: OrderView; store?: StoreName | undefined; extra?: Child; now: number }) {

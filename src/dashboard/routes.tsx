@@ -27,7 +27,7 @@ import {
 } from './pages.js'
 import { createDashboardSessions, type DashboardEnv, OPERATOR_SESSION_MS, type Viewer } from './session.js'
 import { callStats, statsPeriod } from './stats.js'
-import { storeControlRoutes } from './storesPage.js'
+import { type StoreControlRouteDeps, storeControlRoutes } from './storesPage.js'
 
 /**
  * Only a path on this site is a place to go after signing in. Browsers read `//evil.example` and
@@ -50,7 +50,10 @@ export function localPath(next: unknown): string {
  * @example
  * app.route('/', dashboardRoutes(deps, testOrderExtras(sampleStores)))
  */
-export function dashboardRoutes(deps: AppDeps, extras: DashboardExtras = {}) {
+export function dashboardRoutes(
+  deps: Pick<AppDeps, 'config' | 'db' | 'storeDefaults' | 'settingsLinks' | 'log' | 'now'> & StoreControlRouteDeps,
+  extras: DashboardExtras = {},
+) {
   const sessions = createDashboardSessions({
     adminToken: deps.config.adminToken,
     encryptionKey: deps.config.encryptionKey,

@@ -5,7 +5,7 @@ import { problemPage } from '../pages/layout.js'
 import type { PlatformName } from '../stores/platform.js'
 import { PLATFORMS } from '../stores/platforms.js'
 import { findStore, storeDailyCallLimit, toStore } from '../stores/records.js'
-import { revokeSettingsLinks, updateStoreControls } from '../stores/registration.js'
+import { revokeSettingsLinks, type StoreControlDeps, updateStoreControls } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
 import { formBody } from '../utils/formBody.js'
 import { DashboardPage } from './pages.js'
@@ -98,13 +98,16 @@ export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?
   )
 }
 
+/** What the Stores page takes: the operator's controls, the service's limits (config), settings links and the log. */
+export type StoreControlRouteDeps = StoreControlDeps & Pick<AppDeps, 'config' | 'settingsLinks' | 'log'>
+
 /**
  * `/stores`: the operator's controls over each store — approve it (STORE_SIGNUP=approve), set its
  * calls a day (empty: the service default), revoke its merchant's links, open its settings with a
  * freshly made link. Mounted by dashboardRoutes behind its session and CSRF checks; a merchant's
  * session gets a 404, as for any page that is not theirs.
  */
-export function storeControlRoutes(deps: AppDeps) {
+export function storeControlRoutes(deps: StoreControlRouteDeps) {
   const app = new Hono<DashboardEnv>()
 
   app.use(async (c, next) => {

@@ -4,8 +4,10 @@ import type { OrderItem, OrderStatus, Outcome, SkipReason } from '../domain/orde
 
 /**
  * One schema for better-sqlite3 and D1. Times are Unix milliseconds. No ON DELETE CASCADE:
- * drizzle-kit's table rebuilds would cascade-delete children (see reference/stack.md §3.3), so
- * the application deletes dependants itself.
+ * drizzle-kit's table rebuilds would cascade-delete children. A rebuild turns foreign keys off
+ * with a PRAGMA, which does nothing inside the one transaction `migrate()` runs in, so dropping
+ * the parent cascades (https://github.com/drizzle-team/drizzle-orm/issues/4938). The application
+ * deletes dependants itself.
  */
 
 /** The platforms a store can run on; stores/platforms.ts has one adapter for each. */

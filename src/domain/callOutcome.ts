@@ -45,7 +45,12 @@ export function noNumberToCall(found: {
 
 // — the store, just before dialling ———————————————————————————————————
 
-/** What the store says about an order when it is read back just before the call. */
+/**
+ * What the store says about an order when it is read back just before the call: still open,
+ * cancelled, fulfilled, `answered` (it carries one of our final call tags or meta: someone got the
+ * answer already), `not_found`, `access_revoked` (the store refuses our credentials: the app was
+ * removed or the keys revoked), or `unreachable`. stores/platform.ts's StoreOrderState is built on it.
+ */
 export type OrderInStore = 'open' | 'cancelled' | 'fulfilled' | 'answered' | 'not_found' | 'access_revoked' | 'unreachable'
 
 export type BeforeDialing = { action: 'call' } | { action: 'stop'; reason: SkipReason }

@@ -159,6 +159,13 @@ export async function orderView(db: Db, id: number) {
   }
 }
 
+/** An order as `GET /api/orders/:id` answers it and the dashboard's order page shows it. */
+export type OrderView = Awaited<ReturnType<typeof orderView>>
+
+/** Every write to the store's order delivered or given up: nothing more will land there. */
+export const storeWritesSettled = (order: Pick<OrderView, 'storeWrites'>) =>
+  order.storeWrites.every((w) => w.status === 'done' || w.status === 'failed')
+
 /** A store whose calls are held back, why, and how many of its orders wait for it to lift. */
 export interface StoreHold {
   storeId: string

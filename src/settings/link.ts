@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
+import { createHmac, hkdfSync } from 'node:crypto'
+import { sameSecret } from '../utils/digest.js'
 
 /** How long a settings link handed to a merchant works. */
 export const SETTINGS_LINK_TTL_MS = 7 * 24 * 3600_000
@@ -42,9 +43,7 @@ export function createSettingsLinks(encryptionKey: Uint8Array, publicUrl: string
     verify(token, now) {
       const cut = token.lastIndexOf('.')
       const body = token.slice(0, cut)
-      const given = Buffer.from(token.slice(cut + 1))
-      const expected = Buffer.from(mac(body))
-      if (cut < 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'invalid' }
+      if (cut < 0 || !sameSecret(token.slice(cut + 1), mac(body))) return { ok: false, reason: 'invalid' }
       const [expires, version, ...id] = body.split('.').reverse()
       const expiresAt = parseInt(expires ?? '', 36)
       if (!(expiresAt > now)) return { ok: false, reason: 'expired' }

@@ -1,4 +1,7 @@
 import type { Child } from 'hono/jsx'
+import { OUTCOMES } from '../domain/order.js'
+import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
+import { OUTCOME_TAG } from '../domain/writeBack.js'
 import { Page } from '../pages/layout.js'
 import { platformOf } from '../stores/platforms.js'
 import type { Store } from '../stores/records.js'
@@ -17,15 +20,10 @@ const LANGUAGES: Array<[string, string]> = [
   ['tr', 'Türkçe'],
 ]
 const WOO_STATUSES = ['processing', 'on-hold', 'completed', 'cancelled', 'pending']
-const TAG_LABELS: Array<[keyof Store['settings']['tags'], string]> = [
+/** Each tag's field: the one set while the call waits, then one per outcome, named as the dashboard names it. */
+const TAG_LABELS: ReadonlyArray<readonly [keyof Store['settings']['tags'], string]> = [
   ['pending', 'While waiting for the call'],
-  ['confirmed', 'Confirmed'],
-  ['cancelled', 'Cancelled'],
-  ['needsReview', 'Needs review'],
-  ['noAnswer', 'No answer'],
-  ['voicemail', 'Voicemail'],
-  ['invalidPhone', 'Invalid phone number'],
-  ['failed', 'Call failed'],
+  ...OUTCOMES.map((outcome) => [OUTCOME_TAG[outcome], OUTCOME_LABELS[outcome]] as const),
 ]
 
 /** How each after-the-call action is asked for: a box to tick, or the WooCommerce status to move the order to. */

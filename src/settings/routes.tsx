@@ -4,7 +4,7 @@ import { mergeSettings } from '../domain/settings.js'
 import { problemPage } from '../pages/layout.js'
 import { platformOf } from '../stores/platforms.js'
 import type { Store } from '../stores/records.js'
-import { updateStoreSettings } from '../stores/registration.js'
+import { type StoreRowDeps, updateStoreSettings } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
 import { type FormBody, formBody } from '../utils/formBody.js'
 import { storeForLink } from './openLink.js'
@@ -47,10 +47,13 @@ export function settingsFromForm(form: FormBody, store: Store): Record<string, u
   return JSON.parse(JSON.stringify(change))
 }
 
+/** What rendering the page takes: the links its form's token is signed with, and the clock. */
+export type SettingsPageDeps = Pick<AppDeps, 'settingsLinks' | 'now'>
+
 /** Renders the page for a store, with a fresh token for its form. */
 export function renderSettings(
   c: Context,
-  deps: AppDeps,
+  deps: SettingsPageDeps,
   store: Store,
   extra: Omit<SettingsPageProps, 'store' | 'token'> = {},
   status: 200 | 400 = 200,
@@ -67,7 +70,7 @@ export function renderSettings(
  * page gives one, and the Shopify admin opens it embedded through `/shopify/app`). No cookies: the
  * token rides in the form, so a page in Shopify's iframe works the same as one in a browser tab.
  */
-export function settingsRoutes(deps: AppDeps) {
+export function settingsRoutes(deps: StoreRowDeps & SettingsPageDeps & Pick<AppDeps, 'log'>) {
   const app = new Hono()
 
   app.use(async (c, next) => {

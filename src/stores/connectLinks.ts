@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
+import { createHmac, hkdfSync } from 'node:crypto'
+import { sameSecret } from '../utils/digest.js'
 
 /** How long a connect link works when the operator does not say. */
 export const CONNECT_LINK_DAYS = 7
@@ -42,9 +43,7 @@ export function createConnectLinks(encryptionKey: Uint8Array, publicUrl: string)
       const parts = given.split('.')
       if (parts.length !== 3) return { ok: false, reason: 'invalid' }
       const [url, expires, signature] = parts as [string, string, string]
-      const expected = Buffer.from(mac(`${url}.${expires}`))
-      const actual = Buffer.from(signature)
-      if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return { ok: false, reason: 'invalid' }
+      if (!sameSecret(signature, mac(`${url}.${expires}`))) return { ok: false, reason: 'invalid' }
       const expiresAt = parseInt(expires, 36)
       if (!(expiresAt > now)) return { ok: false, reason: 'expired' }
       return { ok: true, storeUrl: Buffer.from(url, 'base64url').toString() || undefined, expiresAt }

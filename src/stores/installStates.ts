@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto'
 import { and, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { installStates } from '../db/schema.js'
+import { sha256Hex } from '../utils/digest.js'
 import type { PlatformName } from './platform.js'
 
 /** SHA-256 of a state (hex), as it is stored: a copy of the database cannot finish someone's install. */
-export const installStateHash = (state: string) => createHash('sha256').update(state).digest('hex')
+export const installStateHash = (state: string) => sha256Hex(state)
 
 /**
  * The most install states kept at once, whatever their age. Installs are begun by strangers

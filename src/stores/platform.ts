@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Config } from '../config.js'
 import type { PLATFORM_NAMES } from '../db/schema.js'
+import type { OrderInStore } from '../domain/callOutcome.js'
 import { countryCode, type StoreSettings } from '../domain/settings.js'
 import type { WriteBackPlan } from '../domain/writeBack.js'
 import type { Logger } from '../utils/log.js'
@@ -12,8 +13,11 @@ import type { WooCredentials } from './woocommerce/restApi.js'
 /**
  * The seam between callconfirm and the stores it serves: everything that differs between
  * Shopify and WooCommerce is one member of `StorePlatform`, implemented once in
- * `shopify/platform.ts` and once in `woocommerce/platform.ts`. `platforms.ts` picks the one a
- * store runs on; no other module asks which platform that is.
+ * `shopify/platform.ts` and once in `woocommerce/platform.ts`. Their registry, which picks the
+ * one a store runs on, is `platforms.ts`: it imports the adapters, and the adapters import this
+ * file (the interface, and SHARED_REGISTRATION_FIELDS at load time), so a registry here would be
+ * an import cycle, which the dependency rules in biome.jsonc refuse. No other module asks which
+ * platform a store runs on.
  */
 
 /** The platforms a store can run on, as `stores.platform` holds them: `'shopify' | 'woocommerce'`. */
@@ -42,17 +46,12 @@ export interface StoreContext {
   credentials: StoreCredentials
 }
 
-/** What the store says about an order just before we call its customer. */
-export type StoreOrderState =
-  | { state: 'open' }
-  | { state: 'cancelled' }
-  | { state: 'fulfilled' }
-  /** Already carries one of our final call tags (or meta): someone got the answer already. */
-  | { state: 'answered' }
-  | { state: 'not_found' }
-  /** The store refuses our credentials: the app was removed or the keys revoked. */
-  | { state: 'access_revoked' }
-  | { state: 'unreachable'; reason: string }
+/**
+ * What the store says about an order just before we call its customer: one of the states the
+ * domain decides on (domain/callOutcome.ts OrderInStore, which says what each means), and why, for
+ * a store that could not be reached.
+ */
+export type StoreOrderState = { state: Exclude<OrderInStore, 'unreachable'> } | { state: 'unreachable'; reason: string }
 
 /** Credentials that run out, and how they are renewed before they do (Shopify's expiring offline tokens). */
 export interface CredentialRenewal {

@@ -1,3 +1,8 @@
+/**
+ * The registry of store platforms, beside the interface (platform.ts) rather than in it: this is
+ * the one module that imports every adapter, and the adapters import platform.ts, so keeping the
+ * two apart is what keeps the imports free of cycles.
+ */
 import type { PlatformName, StorePlatform } from './platform.js'
 import { shopifyPlatform } from './shopify/platform.js'
 import { wooPlatform } from './woocommerce/platform.js'

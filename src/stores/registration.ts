@@ -34,6 +34,17 @@ const registrationSchema = z.discriminatedUnion('platform', [firstSchema!, ...ot
 /** The store country assumed when registration does not name one: our first market. */
 export const DEFAULT_STORE_COUNTRY = 'AL'
 
+/** What reading and changing a store's row takes: the database, the defaults its settings fall back on, the clock. */
+export type StoreRowDeps = Pick<AppDeps, 'db' | 'storeDefaults' | 'now'>
+/** What saving a store takes: its row, and the box its credentials and webhook secret are sealed with. */
+type SaveStoreDeps = StoreRowDeps & Pick<AppDeps, 'box'>
+/** What installing a store through its platform's own flow takes: saving it, and the config that says how it is admitted. */
+export type InstallDeps = SaveStoreDeps & Pick<AppDeps, 'config'>
+/** What registering a store by hand takes: an install's, and the network its address is checked against. */
+export type RegistrationDeps = InstallDeps & Pick<AppDeps, 'storeNetwork'>
+/** What the operator's controls take: the store's row, and waking the scheduler for the orders a new daily limit lets through. */
+export type StoreControlDeps = StoreRowDeps & Pick<AppDeps, 'wakeScheduler'>
+
 export interface RegistrationResult {
   store: Store
   created: boolean
@@ -44,7 +55,7 @@ export interface RegistrationResult {
  * Registers a store by hand (or updates the one already registered for that domain: new
  * credentials, re-enabled after an uninstall) and says how to point its webhooks at us.
  */
-export async function registerStore(deps: AppDeps, body: unknown): Promise<RegistrationResult> {
+export async function registerStore(deps: RegistrationDeps, body: unknown): Promise<RegistrationResult> {
   const parsed = registrationSchema.safeParse(body)
   if (!parsed.success) {
     const { field, message } = firstProblem(parsed.error)
@@ -110,7 +121,7 @@ export function selfServeAdmission(config: AppDeps['config'], platform: Platform
 }
 
 /** Creates the store for its (platform, domain), or updates the one there, keeping its id. */
-async function saveStore(deps: AppDeps, existing: Store | undefined, v: StoreValues): Promise<{ store: Store; created: boolean }> {
+async function saveStore(deps: SaveStoreDeps, existing: Store | undefined, v: StoreValues): Promise<{ store: Store; created: boolean }> {
   const now = deps.now()
   // Secrets are sealed with the store's id as associated data, so they are sealed for the row they go in.
   const values = async (id: string, current: Store | undefined, keepSecret: boolean) => ({
@@ -162,7 +173,7 @@ export interface Installation {
  * and daily limit and turns calling back on, unless the merchant had paused it. A new store starts
  * as `selfServeAdmission` says.
  */
-export async function installStore(deps: AppDeps, install: Installation): Promise<{ store: Store; created: boolean }> {
+export async function installStore(deps: InstallDeps, install: Installation): Promise<{ store: Store; created: boolean }> {
   const existing = await findStoreByDomain(deps.db, install.platform, install.domain, deps.storeDefaults)
   const country = existing?.country ?? install.country ?? DEFAULT_STORE_COUNTRY
   return saveStore(deps, existing, {
@@ -181,7 +192,7 @@ export async function installStore(deps: AppDeps, install: Installation): Promis
  * Changes a store's settings (`PATCH /api/stores/:id`). Only the fields the merchant sends
  * change; the stored overrides keep later defaults flowing to everything not overridden.
  */
-export async function updateStoreSettings(deps: AppDeps, id: string, change: unknown): Promise<Store> {
+export async function updateStoreSettings(deps: StoreRowDeps, id: string, change: unknown): Promise<Store> {
   const store = await findStore(deps.db, id, deps.storeDefaults)
   if (!store) throw new ApiError(404, 'store_not_found', `no store with id ${id}`)
   if (!isPlainObject(change)) throw new ApiError(400, 'invalid_body', 'the body must be a JSON object of settings')
@@ -256,7 +267,7 @@ export function splitStoreChange(body: unknown): { controls?: StoreControls; set
  * operator's routes call this; the settings page cannot reach these fields (they are read-only
  * to updateStoreSettings).
  */
-export async function updateStoreControls(deps: AppDeps, id: string, controls: StoreControls): Promise<Store> {
+export async function updateStoreControls(deps: StoreControlDeps, id: string, controls: StoreControls): Promise<Store> {
   const store = await findStore(deps.db, id, deps.storeDefaults)
   if (!store) throw new ApiError(404, 'store_not_found', `no store with id ${id}`)
   const { approved, dailyCallLimit } = controls

@@ -1,16 +1,14 @@
-import { timingSafeEqual } from 'node:crypto'
 import { and, eq } from 'drizzle-orm'
-import { type Attempt, findAttempt, sha256Hex } from '../calls/attempts.js'
+import { type Attempt, findAttempt } from '../calls/attempts.js'
 import type { Db } from '../db/index.js'
 import { callAttempts } from '../db/schema.js'
+import { sameSecret, sha256Hex } from '../utils/digest.js'
 
 /** Twilio's `start` message, the part we check. */
 export interface StartMessage {
   event: 'start'
   start: { callSid?: string; customParameters?: Record<string, string> }
 }
-
-const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b))
 
 /**
  * Lets a media stream in only as the call it claims to be: its `start` must name an attempt and
@@ -25,7 +23,7 @@ export async function acceptStream(deps: { db: Db; now: () => number }, message:
   const { attemptId, token } = message.start.customParameters ?? {}
   if (!attemptId || !token) return undefined
   const attempt = await findAttempt(deps.db, attemptId)
-  if (!attempt?.streamTokenHash || !sameHash(attempt.streamTokenHash, sha256Hex(token))) return undefined
+  if (!attempt?.streamTokenHash || !sameSecret(sha256Hex(token), attempt.streamTokenHash)) return undefined
   if (attempt.callSid && attempt.callSid !== message.start.callSid) return undefined
   const used = await deps.db
     .update(callAttempts)

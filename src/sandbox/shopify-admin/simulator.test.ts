@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { shopifyOrderPayload } from '../sampleOrders.js'
 import { type ShopifyAdminSimulator, type ShopOrder, startShopifyAdminSimulator } from './simulator.js'
 
-// Shapes checked against the reference (shopify-woocommerce.md §2) and Shopify's published rules.
+// Shapes checked against Shopify's Admin GraphQL API (https://shopify.dev/docs/api/admin-graphql) and its
+// published rate limits (https://shopify.dev/docs/api/usage/limits).
 let sim: ShopifyAdminSimulator
 const SHOP = 'sim-test.myshopify.com'
 const TOKEN = 'shpat_sim_test'

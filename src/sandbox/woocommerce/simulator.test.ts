@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { wooOrderPayload } from '../sampleOrders.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from './simulator.js'
 
-// Shapes checked against the reference (shopify-woocommerce.md §4.6–4.7) and WooCommerce's controllers.
+// Shapes checked against WooCommerce's REST API v3 (https://woocommerce.github.io/woocommerce-rest-api-docs/), and in
+// github.com/woocommerce/woocommerce against its controllers (plugins/woocommerce/includes/rest-api/Controllers/Version3/)
+// and its key authentication, HTTP Basic or the query string (plugins/woocommerce/includes/class-wc-rest-authentication.php).
 let sim: WooCommerceSimulator
 let basic: string
 

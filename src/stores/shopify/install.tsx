@@ -3,10 +3,10 @@ import { Hono } from 'hono'
 import type { AppDeps } from '../../deps.js'
 import { countryCode } from '../../domain/settings.js'
 import { Page, problemPage } from '../../pages/layout.js'
-import { renderSettings } from '../../settings/routes.js'
+import { renderSettings, type SettingsPageDeps } from '../../settings/routes.js'
 import { rememberInstallState, spendInstallState } from '../installStates.js'
 import { findStoreByDomain, webhookUrl } from '../records.js'
-import { installStore } from '../registration.js'
+import { type InstallDeps, installStore } from '../registration.js'
 import { shopifyCredentialsOf } from './credentials.js'
 import { readShopDetails, subscribeShopWebhooks } from './subscriptions.js'
 
@@ -21,7 +21,7 @@ const INSTALL_STATE_TTL_MS = 10 * 60_000
  * with the token sealed, its name, time zone and country as defaults, and `orders/create` and
  * `app/uninstalled` subscribed; then the merchant lands on the app inside their Shopify admin.
  */
-export function shopifyInstallRoutes(deps: AppDeps) {
+export function shopifyInstallRoutes(deps: InstallDeps & SettingsPageDeps & Pick<AppDeps, 'shopify' | 'log'>) {
   const app = new Hono()
   const lib = deps.shopify.library
   const restart = (shop: string) => `/shopify/install?shop=${encodeURIComponent(shop)}`

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { AppDeps } from '../../deps.js'
 import { parsePhone } from '../../domain/phone.js'
-import { acceptOrder, intakeResponse } from '../../orders/intake.js'
+import { acceptOrder, type IntakeDeps, intakeResponse } from '../../orders/intake.js'
 import {
   type CustomerRef,
   customerDataReport,
@@ -17,8 +17,11 @@ import type { DeliveryReceipt } from '../receipts.js'
 import type { Store } from '../records.js'
 import { normaliseShopifyOrder } from './order.js'
 
+/** What the topics take: taking an order in, the database, and Twilio (a redaction hangs up its customers' calls). */
+export type TopicDeps = IntakeDeps & Pick<AppDeps, 'db' | 'twilio'>
+
 export interface TopicContext {
-  deps: AppDeps
+  deps: TopicDeps
   /** Undefined when the shop is not registered with us (its webhook was signed with the app secret). */
   store: Store | undefined
   shopDomain: string

@@ -6,14 +6,14 @@ import { alreadyDelivered, recordDelivery } from '../receipts.js'
 import { findStoreByDomain, storeWebhookSecret } from '../records.js'
 import { parseJsonBody, rawBody, requireJsonContent } from '../webhookRequest.js'
 import { parseShopifyJson } from './json.js'
-import { SHOPIFY_TOPICS } from './topics.js'
+import { SHOPIFY_TOPICS, type TopicDeps } from './topics.js'
 
 /**
  * `POST /webhooks/shopify`: every topic of every shop. The HMAC is checked over the raw bytes
  * before anything else is believed; a delivery already handled (same `X-Shopify-Webhook-Id`)
  * is answered 200 and not handled again.
  */
-export function shopifyWebhookRoutes(deps: AppDeps) {
+export function shopifyWebhookRoutes(deps: TopicDeps & Pick<AppDeps, 'storeDefaults' | 'box' | 'config'>) {
   return new Hono().post('/', async (c) => {
     const log = deps.log.child({ reqId: c.var.requestId })
     requireJsonContent(c)

@@ -1,15 +1,16 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { type Context, Hono } from 'hono'
 import { getCookie, setCookie } from 'hono/cookie'
 import { z } from 'zod'
 import type { StoreSignup } from '../../config.js'
 import type { AppDeps } from '../../deps.js'
 import { Page, problemPage } from '../../pages/layout.js'
+import { sameSecret, sha256Hex } from '../../utils/digest.js'
 import type { ConnectLinkCheck } from '../connectLinks.js'
 import { installStateHash, recentlySpentInstall, rememberInstallState, type SpentInstall, spendInstallState } from '../installStates.js'
 import { findStore, findStoreByDomain } from '../records.js'
 import { storeAddressRefusal } from '../storeAddress.js'
-import { finishWooConnect, pendingKeysContext } from './connectKeys.js'
+import { type FinishWooConnectDeps, finishWooConnect, pendingKeysContext } from './connectKeys.js'
 import { wooSiteUrl } from './siteUrl.js'
 
 /** How long a merchant may take to log in to WordPress and approve. */
@@ -27,8 +28,6 @@ const keysSchema = z.object({
   consumer_secret: z.string().regex(/^cs_[A-Za-z0-9]{8,200}$/),
   key_permissions: z.literal('read_write'),
 })
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /**
  * Who may connect a store that is not here yet (STORE_SIGNUP); a store already here may always
@@ -70,7 +69,7 @@ function ConnectForm(props: { invite?: string }) {
  * single-use state we put in `user_id`; the result (a settings link) is shown only to the browser
  * that began the connect, which holds the cookie whose hash is on the state.
  */
-export function wooConnectRoutes(deps: AppDeps) {
+export function wooConnectRoutes(deps: FinishWooConnectDeps & Pick<AppDeps, 'connectLinks' | 'settingsLinks'>) {
   const app = new Hono()
   const publicUrl = deps.config.publicUrl
 
@@ -98,7 +97,7 @@ export function wooConnectRoutes(deps: AppDeps) {
     const state = randomBytes(24).toString('base64url')
     const stored = await rememberInstallState(
       deps.db,
-      { platform: 'woocommerce', domain: siteUrl, state, browserHash: sha256(nonce) },
+      { platform: 'woocommerce', domain: siteUrl, state, browserHash: sha256Hex(nonce) },
       deps.now(),
       CONNECT_STATE_TTL_MS,
     )
@@ -162,10 +161,7 @@ export function wooConnectRoutes(deps: AppDeps) {
 
   const sameBrowser = (c: Context, spent: SpentInstall) => {
     const nonce = getCookie(c, BROWSER_COOKIE)
-    if (!nonce || !spent.browserHash) return false
-    const given = Buffer.from(sha256(nonce))
-    const expected = Buffer.from(spent.browserHash)
-    return given.length === expected.length && timingSafeEqual(given, expected)
+    return !!nonce && !!spent.browserHash && sameSecret(sha256Hex(nonce), spent.browserHash)
   }
 
   app.get('/return', async (c) => {

@@ -2,7 +2,7 @@ import type { AppDeps } from '../../deps.js'
 import { newAlphanumericSecret } from '../../utils/ids.js'
 import { finishInstallState, pendingKeysOf } from '../installStates.js'
 import { findStoreByDomain, storeWebhookSecret, webhookUrl } from '../records.js'
-import { installStore, updateStoreSettings } from '../registration.js'
+import { type InstallDeps, installStore, updateStoreSettings } from '../registration.js'
 import { StoreAddressRefused } from '../storeAddress.js'
 import { type WooApi, type WooCredentials, WooError, wooRequest } from './restApi.js'
 
@@ -61,6 +61,9 @@ function keysRefusal(error: unknown): string {
   return 'We could not reach your store to check the keys, so nothing was changed. Connect again in a moment.'
 }
 
+/** What finishing a connect takes: installing the store, the network its keys are proven on, and the log. */
+export type FinishWooConnectDeps = InstallDeps & Pick<AppDeps, 'storeNetwork' | 'log'>
+
 /**
  * Finishes a WooCommerce connect after its key POST was answered (WooCommerce keeps the keys only
  * on an exact 200, and a store is often not serving its own REST API while it waits for that
@@ -69,7 +72,7 @@ function keysRefusal(error: unknown): string {
  * credentials or connect a store that is not theirs. The state records the store it went into, or
  * why not, for the return page; then the store's webhook is pointed at us.
  */
-export async function finishWooConnect(deps: AppDeps, spent: { stateHash: string; domain: string }, reqId: string): Promise<void> {
+export async function finishWooConnect(deps: FinishWooConnectDeps, spent: { stateHash: string; domain: string }, reqId: string): Promise<void> {
   const { stateHash, domain } = spent
   try {
     const sealed = await pendingKeysOf(deps.db, stateHash)

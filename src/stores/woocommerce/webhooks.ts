@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { AppDeps } from '../../deps.js'
-import { acceptOrder, intakeResponse } from '../../orders/intake.js'
+import { acceptOrder, type IntakeDeps, intakeResponse } from '../../orders/intake.js'
 import { ApiError } from '../../utils/errors.js'
 import { verifyBase64HmacSha256 } from '../../utils/hmac.js'
 import { findStore, storeWebhookSecret } from '../records.js'
@@ -19,7 +19,7 @@ function isCreationPing(body: Uint8Array): boolean {
  * (`X-WC-Webhook-Signature`, base64 HMAC-SHA256 of the body). WooCommerce does not retry
  * failed deliveries, so every answer here is final for it.
  */
-export function wooWebhookRoutes(deps: AppDeps) {
+export function wooWebhookRoutes(deps: IntakeDeps & Pick<AppDeps, 'db' | 'storeDefaults' | 'box'>) {
   return new Hono().post('/:storeId', async (c) => {
     const storeId = c.req.param('storeId')
     const log = deps.log.child({ reqId: c.var.requestId })
