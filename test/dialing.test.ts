@@ -149,6 +149,18 @@ describe('dialling an order', () => {
     expect(callsTo(phone).every((c) => c.endedAt! - c.answeredAt! < 5_000)).toBe(true)
   })
 
+  it('an answering machine whose call Twilio has just ended (21220 on hang-up) is still answered 204', async () => {
+    // One call only, so the later tests' clock moves call nobody again.
+    const once = await wooStore(svc, { retryDelaysMinutes: [] })
+    const { orderId, phone } = await placeWooOrderHere(svc, once, [{ kind: 'machine', ringMs: 100 }])
+    twilioSim.failNextUpdate(21220, { to: phone })
+    await until(async () => (await view(svc, orderId)).status === 'done', 'the machine call to be settled')
+    await twilioSim.settled()
+    const amd = callsTo(phone)[0]!.callbacks.find((c) => c.url.includes('/twilio/amd/'))
+    expect(amd?.status).toBe(204)
+    expect((await view(svc, orderId)).outcome).toBe('voicemail')
+  })
+
   it('closes as no_answer when nobody picks up on any rung', async () => {
     const short = await wooStore(svc, { retryDelaysMinutes: [1] })
     const { orderId } = await placeWooOrderHere(svc, short, [{ kind: 'no-answer' }, { kind: 'busy', ringMs: 100 }])

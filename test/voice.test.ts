@@ -93,6 +93,25 @@ describe('the voice agent', () => {
     expect(order.transcript.some((t: { text: string }) => t.text === 'Pressed 1 on the keypad')).toBe(true)
   })
 
+  it('after a key press, none of the interrupted greeting still arriving from the model reaches the phone', async () => {
+    realtime.sendDeltasAfterCancel(5)
+    try {
+      const before = realtime.sessions.length
+      // Early in the greeting, while the model is still sending it.
+      const { order, simulated } = await call({ dtmf: [{ atMs: 200, digit: '1' }] })
+      expect(order.outcome).toBe('confirmed')
+      const session = realtime.sessions.slice(before).find((s) => s.responses.length > 0)!
+      expect(session.responses[0]).toMatchObject({ status: 'cancelled' })
+      // After Twilio cleared the greeting, it was sent the audio of the later responses and nothing else.
+      const messages = simulated.stream!.received
+      const afterClear = messages.slice(messages.findIndex((m) => m.event === 'clear')).filter((m) => m.event === 'media')
+      const later = session.responses.slice(1).reduce((n, r) => n + r.deltas, 0)
+      expect(afterClear.length).toBe(later)
+    } finally {
+      realtime.sendDeltasAfterCancel(0)
+    }
+  })
+
   it('2 on the keypad cancels', async () => {
     const { order } = await call({ dtmf: [{ atMs: AFTER_GREETING, digit: '2' }] })
     expect(order).toMatchObject({ outcome: 'cancelled', evidence: 'Pressed 2 on the keypad to cancel.' })
@@ -131,6 +150,18 @@ describe('the voice agent', () => {
     expect(session.received.filter((t) => t === 'response.create').length).toBeGreaterThanOrEqual(3)
   })
 
+  it("asks whether the customer is there and says goodbye in the customer's language, never replacing the agent's instructions", async () => {
+    const before = realtime.sessions.length
+    const { order, simulated } = await call({})
+    expect(order.outcome).toBe('needs_review')
+    expect(heard(simulated)).toContain('A më dëgjoni?')
+    expect(heard(simulated)).toContain('Mirupafshim!')
+    expect(heard(simulated)).not.toContain('Goodbye')
+    const session = realtime.sessions.slice(before).find((s) => s.responseCreates.length > 0)!
+    expect(session.responseCreates.length).toBeGreaterThanOrEqual(3)
+    for (const create of session.responseCreates) expect(create.instructions).toBeUndefined()
+  })
+
   it('when the customer hangs up mid-call, closes the agent and calls again later', async () => {
     const { order } = await call({}, { hangUpAfterMs: 1_000 })
     expect(order).toMatchObject({ status: 'queued', outcome: null })
@@ -158,6 +189,36 @@ describe('the voice agent', () => {
     } finally {
       realtime.dropSessionsAfter(undefined)
     }
+  })
+
+  it('asks again when a response fails, and the call goes on', async () => {
+    realtime.failNextResponses(1, { status: 'failed', error: { type: 'server_error' } })
+    const { order, simulated } = await call({ speech: [says('Po', AFTER_GREETING)] })
+    expect(order).toMatchObject({ status: 'done', outcome: 'confirmed' })
+    expect(heard(simulated)).toContain('Dyqani Lule')
+    const session = realtime.sessions.find((s) => s.responses[0]?.status === 'failed')!
+    expect(session.responses[1]).toMatchObject({ status: 'completed' })
+  })
+
+  it('when the model is rate limited twice, hangs up at once, names the rate limit and calls again later', async () => {
+    realtime.failNextResponses(2, { error: 'rate_limit_exceeded' })
+    const { order, simulated } = await call({})
+    expect(order).toMatchObject({ status: 'queued', outcome: null })
+    expect(order.attempts[0]).toMatchObject({ endReason: 'agent_failed', status: 'completed' })
+    expect(order.attempts[0].error).toContain('rate_limit_exceeded')
+    expect(simulated.endedAt! - simulated.answeredAt!).toBeLessThan(5_000)
+  })
+
+  it('when responses keep failing after the customer answered, the answer stands', async () => {
+    const before = realtime.sessions.length
+    const calling = call({ dtmf: [{ atMs: 800, digit: '1' }] })
+    // The greeting is under way; what follows the key press (the goodbye, and its retry) fails.
+    await until(() => (realtime.sessions[before]?.responses.length ?? 0) > 0, 'the greeting')
+    realtime.failNextResponses(2, { status: 'incomplete', reason: 'content_filter' })
+    const { order } = await calling
+    expect(order).toMatchObject({ status: 'done', outcome: 'confirmed' })
+    expect(order.attempts[0]).toMatchObject({ endReason: 'agent_failed' })
+    expect(order.attempts[0].error).toContain('content_filter')
   })
 
   it('leaves no Realtime socket open after its calls', async () => {

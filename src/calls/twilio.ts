@@ -132,14 +132,20 @@ export async function callsTo(client: TwilioClient, to: string, since: number): 
 }
 
 /**
+ * What Twilio answers when asked to change a call that has already ended: 404 (20404) once the end
+ * is recorded, 21220 ("Call is not in-progress. Cannot redirect.") in the moment just after it.
+ */
+const CALL_ALREADY_ENDED = new Set([20404, 21220])
+
+/**
  * Ends a call: `completed` if it was answered, `canceled` while it still rings. A call that has
- * already ended answers 404 (code 20404); that is the outcome we wanted, so it is not an error.
+ * already ended (CALL_ALREADY_ENDED) is the outcome we wanted, so it is not an error.
  */
 export async function hangUp(client: TwilioClient, sid: string, answered: boolean): Promise<void> {
   try {
     await client.calls(sid).update({ status: answered ? 'completed' : 'canceled' })
   } catch (error) {
-    if (twilioErrorCode(error) !== 20404) throw error
+    if (!CALL_ALREADY_ENDED.has(twilioErrorCode(error) ?? 0)) throw error
   }
 }
 

@@ -1,4 +1,4 @@
-import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime'
+import type { RealtimeResponseStatus, RealtimeServerEvent } from 'openai/resources/realtime/realtime'
 import { type CallDeps, callLog, settleAttempt } from '../calls/outcomes.js'
 import { hangUp, type TwilioAccount, type TwilioClient } from '../calls/twilio.js'
 import type { Config } from '../config.js'
@@ -9,6 +9,7 @@ import type { Logger } from '../utils/log.js'
 import { type AgentSession, openAgentSession } from './agentSession.js'
 import { type CallContext, loadCallContext } from './callFacts.js'
 import { addTranscriptLine, closeStream, recordAnswer, recordCallback } from './callRecord.js'
+import type { AudioDelta } from './realtimeConnection.js'
 import type { RealtimePool } from './realtimePool.js'
 import { acceptStream } from './streamAdmission.js'
 import { readStreamMessage, type StreamEvent } from './twilioMediaStream.js'
@@ -34,6 +35,13 @@ export interface VoiceTiming {
 }
 
 export const VOICE_TIMING: VoiceTiming = { maxConversationMs: 240_000, silenceMs: 8_000, goodbyeGraceMs: 15_000, startTimeoutMs: 5_000 }
+
+/** Why a finished response said nothing usable (`failed`, `incomplete`), named by its error code or reason; undefined when it completed or was cancelled. */
+export function responseFailure(response: { status?: string; status_details?: RealtimeResponseStatus | null }): string | undefined {
+  if (response.status !== 'failed' && response.status !== 'incomplete') return undefined
+  const details = response.status_details
+  return `${response.status}: ${details?.error?.code ?? details?.error?.type ?? details?.reason ?? 'no reason given'}`
+}
 
 /** The Twilio side of the bridge: the media stream's socket. */
 export interface StreamSocket {
@@ -69,12 +77,18 @@ export class CallBridge {
   private playout: TwilioPlayout | undefined
   // The model's responses.
   private responding = false
-  private nextResponse: { instructions?: string } | undefined
+  /** The response being generated; once interrupted, its id joins `discarded` and its audio still arriving is dropped. */
+  private currentResponse: string | undefined
+  private discarded = new Set<string>()
+  private nextResponse: { guidance?: string } | undefined
+  private failedResponses = 0
   private lastWords: string | undefined
   private usage: UsageTotals = NO_USAGE
   // The end.
   private ending: string | undefined
   private hungUp = false
+  /** Why the agent failed, for the attempt's `error`. */
+  private failure: string | undefined
   private promptedSilence = false
   private timers = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly timing: VoiceTiming
@@ -148,7 +162,7 @@ export class CallBridge {
     try {
       this.session = (await this.deps.realtimePool.take(attempt.id)) ?? (await openAgentSession(this.deps.config, context, context.settings.voice))
       this.session.attach((event) => this.onRealtime(event))
-      this.session.connection.onAudioDelta((itemId, delta, receivedAt) => this.playAudio(itemId, delta, receivedAt))
+      this.session.connection.onAudioDelta((delta, receivedAt) => this.playAudio(delta, receivedAt))
       this.session.connection.onClose(() => {
         if (this.phase === 'live' && !this.hungUp) this.agentFailed('the Realtime connection dropped')
       })
@@ -203,9 +217,10 @@ export class CallBridge {
     switch (event.type) {
       case 'response.created':
         this.responding = true
+        this.currentResponse = event.response.id
         return
       case 'response.output_audio.delta':
-        return this.playAudio(event.item_id, event.delta)
+        return this.playAudio({ responseId: event.response_id, itemId: event.item_id, delta: event.delta })
       case 'response.output_audio.done':
         return this.playout?.endOfItem(event.item_id)
       case 'response.output_audio_transcript.done':
@@ -223,26 +238,36 @@ export class CallBridge {
         return this.interrupt(false)
       case 'response.function_call_arguments.done':
         return void this.onTool(event.name, event.call_id, event.arguments)
-      case 'response.done':
+      case 'response.done': {
         this.responding = false
+        if (this.currentResponse === event.response.id) this.currentResponse = undefined
         this.usage = addUsage(this.usage, event.response.usage)
+        const failure = responseFailure(event.response)
+        if (failure) return this.onResponseFailed(failure)
+        this.failedResponses = 0
         if (this.nextResponse && !this.hungUp) {
           const next = this.nextResponse
           this.nextResponse = undefined
-          this.respond(next.instructions)
+          this.respond(next.guidance)
         } else if (this.ending && this.playout?.endMarksPending === 0) this.hangUpNow()
         return
+      }
       case 'error':
         // Most errors leave the session usable (OpenAI says so); the call goes on.
         this.log.warn('Realtime error', { code: event.error.code ?? undefined, message: event.error.message })
         if (event.error.code === 'session_expired') this.agentFailed('the Realtime session expired')
+        // A refused `response.create`: no response will come.
+        if (event.error.code === 'rate_limit_exceeded' && this.responding) {
+          this.responding = false
+          this.onResponseFailed('rate_limit_exceeded')
+        }
         return
     }
   }
 
   /** The model's audio on to Twilio; `receivedAt` (`performance.now()`) when it came by the fast path, for the latency metric. */
-  private playAudio(itemId: string, delta: string, receivedAt?: number) {
-    if (this.hungUp || !this.playout) return
+  private playAudio({ responseId, itemId, delta }: AudioDelta, receivedAt?: number) {
+    if (this.hungUp || !this.playout || this.discarded.has(responseId)) return
     if (this.greetingMs === null) this.greetingMs = this.deps.now() - this.startedAt
     this.playout.play(itemId, delta)
     if (receivedAt !== undefined) this.deps.metrics.frameToCaller(receivedAt)
@@ -262,20 +287,40 @@ export class CallBridge {
    * model is told, so its record of the conversation ends where the caller stopped listening.
    */
   private interrupt(cancelResponse: boolean) {
+    if (this.currentResponse) this.discarded.add(this.currentResponse)
     const cut = this.playout?.clear()
     if (cut) this.session?.connection.send({ type: 'conversation.item.truncate', item_id: cut.itemId, content_index: 0, audio_end_ms: cut.heardMs })
     if (cancelResponse && this.responding) this.session?.connection.send({ type: 'response.cancel' })
   }
 
-  /** Asks the model to speak; if it is speaking already, right after this response. */
-  private respond(instructions?: string) {
+  /** A response failed without speaking: it is asked for once more; a second failure ends the call as the agent's. */
+  private onResponseFailed(why: string) {
+    this.log.warn('a model response failed', { why })
+    if (++this.failedResponses > 1) return this.agentFailed(`the model's response failed twice (${why})`)
+    const next = this.nextResponse
+    this.nextResponse = undefined
+    // Any guidance of the failed response is in the conversation already.
+    this.respond(next?.guidance)
+  }
+
+  /**
+   * Asks the model to speak; if it is speaking already, right after this response. `guidance` goes
+   * in as a system item before a plain `response.create`: a response's own `instructions` would
+   * replace the session's (language, persona, order) for that response.
+   */
+  private respond(guidance?: string) {
     if (!this.session || this.hungUp) return
     if (this.responding) {
-      this.nextResponse = instructions === undefined ? (this.nextResponse ?? {}) : { instructions }
+      this.nextResponse = guidance === undefined ? (this.nextResponse ?? {}) : { guidance }
       return
     }
     this.responding = true
-    this.session.connection.send(instructions === undefined ? { type: 'response.create' } : { type: 'response.create', response: { instructions } })
+    if (guidance !== undefined)
+      this.session.connection.send({
+        type: 'conversation.item.create',
+        item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: guidance }] },
+      })
+    this.session.connection.send({ type: 'response.create' })
   }
 
   // — answers ———————————————————————————————————————————————————
@@ -347,6 +392,7 @@ export class CallBridge {
     if (this.hungUp || this.phase === 'closed') return
     this.log.error('the agent failed; ending the call', { why })
     this.ending = 'agent_failed'
+    this.failure = why
     this.hangUpNow()
   }
 
@@ -375,7 +421,7 @@ export class CallBridge {
     await closeStream(
       this.deps.db,
       this.context.attemptId,
-      { endReason, usage, modelCostUsd: modelCost(this.usage, this.deps.prices), greetingMs: this.greetingMs },
+      { endReason, usage, modelCostUsd: modelCost(this.usage, this.deps.prices), greetingMs: this.greetingMs, error: this.failure },
       this.deps.now(),
     )
     this.log.info('media stream ended', { endReason, greetingMs: this.greetingMs ?? undefined })

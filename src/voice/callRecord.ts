@@ -62,6 +62,8 @@ export interface StreamSummary {
   usage: Record<string, number>
   modelCostUsd: number
   greetingMs: number | null
+  /** Why the agent failed, when it did. */
+  error?: string
 }
 
 /** The media stream has ended: how, what it used, what its model time cost. */
@@ -74,6 +76,7 @@ export async function closeStream(db: Db, attemptId: string, summary: StreamSumm
       usage: summary.usage,
       costUsd: summary.modelCostUsd,
       greetingMs: summary.greetingMs,
+      ...(summary.error ? { error: summary.error } : {}),
       updatedAt: now,
     })
     .where(eq(callAttempts.id, attemptId))

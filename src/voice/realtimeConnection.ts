@@ -16,10 +16,18 @@ export interface RealtimeConnection {
    * per call), with `performance.now()` when its message arrived. Until set, audio deltas arrive
    * through `onEvent` like any other event.
    */
-  onAudioDelta(handler: (itemId: string, delta: string, receivedAt: number) => void): void
+  onAudioDelta(handler: (delta: AudioDelta, receivedAt: number) => void): void
   onClose(handler: (code: number) => void): void
   readonly open: boolean
   close(): void
+}
+
+/** One `response.output_audio.delta`, as far as the call needs it. */
+export interface AudioDelta {
+  responseId: string
+  itemId: string
+  /** Base64 audio. */
+  delta: string
 }
 
 export interface RealtimeEndpoint {
@@ -57,14 +65,15 @@ export function connectRealtime(endpoint: RealtimeEndpoint): Promise<RealtimeCon
   let handler: ((event: RealtimeServerEvent) => void) | undefined
   const early: RealtimeServerEvent[] = []
   let closeHandler: ((code: number) => void) | undefined
-  let audioHandler: ((itemId: string, delta: string, receivedAt: number) => void) | undefined
+  let audioHandler: ((delta: AudioDelta, receivedAt: number) => void) | undefined
   ws.on('message', (data) => {
     const receivedAt = performance.now()
     const text = data.toString()
     if (audioHandler && text.includes('"type":"response.output_audio.delta"')) {
+      const responseId = stringField(text, 'response_id')
       const itemId = stringField(text, 'item_id')
       const delta = stringField(text, 'delta')
-      if (itemId && delta) return audioHandler(itemId, delta, receivedAt)
+      if (responseId && itemId && delta) return audioHandler({ responseId, itemId, delta }, receivedAt)
     }
     let event: RealtimeServerEvent
     try {

@@ -42,16 +42,21 @@ const has = (text: string, words: string[]) => {
   return words.some((w) => t.includes(` ${w} `))
 }
 
-const goodbye = (tools: Set<string>): Decision => ({
-  say: 'Faleminderit. Mirupafshim!',
-  calls: tools.has('end_call') ? [{ name: 'end_call', arguments: {} }] : [],
-})
+const endCall = (tools: Set<string>): Decision['calls'] => (tools.has('end_call') ? [{ name: 'end_call', arguments: {} }] : [])
 
-/** What the model does next, given the conversation so far. */
+/**
+ * What the model does next, given the conversation so far. A response's own `instructions`
+ * replace the session's for that response, as OpenAI's do: without the session's language rule
+ * the model falls back to English.
+ */
 export function decide(instructions: string, responseInstructions: string | undefined, conversation: Item[], tools: Set<string>): Decision {
-  const facts = orderFacts(instructions)
+  const rules = responseInstructions ?? instructions
+  const english = !/speak only/i.test(rules)
+  const goodbye = (tools: Set<string>): Decision => ({ say: english ? 'Thank you. Goodbye!' : 'Faleminderit. Mirupafshim!', calls: endCall(tools) })
+  const facts = orderFacts(rules)
   const call = (name: string, args: Record<string, unknown> = {}): Decision['calls'] => (tools.has(name) ? [{ name, arguments: args }] : [])
   if (responseInstructions && /goodbye|mirupafshim|end the call/i.test(responseInstructions)) return goodbye(tools)
+  if (responseInstructions) return { say: english ? 'Can you hear me?' : 'A më dëgjoni?', calls: [] }
 
   const last = conversation.at(-1)
   const spoken = conversation.some((i) => i.kind === 'assistant')
@@ -61,7 +66,10 @@ export function decide(instructions: string, responseInstructions: string | unde
       calls: [],
     }
   if (last.kind === 'function_output') return goodbye(tools)
-  if (last.kind === 'user_text') return /pressed|shtyp/i.test(last.text) ? goodbye(tools) : { say: 'Po.', calls: [] }
+  if (last.kind === 'user_text') {
+    if (/pressed|shtyp|goodbye|end the call/i.test(last.text)) return goodbye(tools)
+    return /hear you/i.test(last.text) ? { say: 'A më dëgjoni?', calls: [] } : { say: 'Po.', calls: [] }
+  }
   if (last.kind !== 'user_audio') return { say: 'A e konfirmoni porosinë?', calls: [] }
 
   const said = last.transcript

@@ -10,6 +10,16 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import { frameEnergy, hear, speak } from '../speech.js'
 import { type Decision, decide, type Item } from './brain.js'
 
+/**
+ * How a response fails, as OpenAI reports it: `response.done` with status `failed` (a server error,
+ * a rate limit: `status_details.error`) or `incomplete` (`status_details.reason`), or an `error`
+ * event (`rate_limit_exceeded`) in place of the response.
+ */
+export type ResponseFailure =
+  | { status: 'failed'; error: { type: string; code?: string } }
+  | { status: 'incomplete'; reason: 'max_output_tokens' | 'content_filter' }
+  | { error: 'rate_limit_exceeded' }
+
 export interface RealtimeSimulatorOptions {
   apiKey: string
   /** How fast the simulated model speaks: milliseconds of audio per character (default 60). */
@@ -26,6 +36,8 @@ export interface SimulatedSession {
   session: RealtimeSessionCreateRequest
   /** Every client event type received, in order. */
   received: string[]
+  /** The `response` parameters of each `response.create` received (`{}` for a plain one). */
+  responseCreates: Array<NonNullable<Extract<RealtimeClientEvent, { type: 'response.create' }>['response']>>
   /** Truncations asked for, and whether they were valid. */
   truncations: Array<{ item_id: string; audio_end_ms: number; accepted: boolean }>
   /** Error codes sent. */
@@ -33,7 +45,7 @@ export interface SimulatedSession {
   /** Texts the customer said (as transcribed). */
   heard: string[]
   /** What the model said in each response, and how that response ended. */
-  responses: Array<{ id: string; said: string; status: string; calls: string[] }>
+  responses: Array<{ id: string; said: string; status: string; calls: string[]; deltas: number }>
   closed: boolean
 }
 
@@ -45,6 +57,10 @@ export interface RealtimeSimulator {
   refuseConnections(refuse: boolean): void
   /** Close each new session's socket this long after it opens, as a dropped connection. */
   dropSessionsAfter(ms: number | undefined): void
+  /** A cancelled response (by the client or by a barge-in) still sends this many deltas before its `response.done`. */
+  sendDeltasAfterCancel(count: number): void
+  /** The next `count` responses, in any session, fail as `failure` says, with no audio. */
+  failNextResponses(count: number, failure: ResponseFailure): void
   close(): Promise<void>
 }
 
@@ -85,6 +101,8 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
   const sockets = new Set<WebSocket>()
   let refusing = false
   let dropAfter: number | undefined
+  let deltasAfterCancel = 0
+  const failures: ResponseFailure[] = []
   const http = createServer((_req, res) => res.writeHead(404).end())
   const wss = new WebSocketServer({ noServer: true })
 
@@ -138,7 +156,17 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
       tool_choice: 'auto',
       max_output_tokens: 'inf',
     }
-    const record: SimulatedSession = { model, session, received: [], truncations: [], errors: [], heard: [], responses: [], closed: false }
+    const record: SimulatedSession = {
+      model,
+      session,
+      received: [],
+      responseCreates: [],
+      truncations: [],
+      errors: [],
+      heard: [],
+      responses: [],
+      closed: false,
+    }
     sessions.push(record)
     const conversation: Item[] = []
     const audioItems = new Map<string, number>() // assistant item → generated audio ms
@@ -158,14 +186,45 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
     const turnDetection = () => session.audio?.input?.turn_detection
     const tools = () => new Set((session.tools ?? []).flatMap((t) => ('name' in t && t.name ? [t.name] : [])))
 
+    /** A response that fails before it says anything. */
+    function fail(failure: ResponseFailure) {
+      if (!('status' in failure)) {
+        record.errors.push(failure.error)
+        return send({
+          type: 'error',
+          event_id: id('event'),
+          error: {
+            type: 'invalid_request_error',
+            code: 'rate_limit_exceeded',
+            message: 'Rate limit reached for gpt-realtime on tokens per min (TPM): Limit 40000, Used 40000, Requested 1200.',
+            param: null,
+            event_id: null,
+          },
+        })
+      }
+      const responseId = id('resp')
+      record.responses.push({ id: responseId, said: '', status: failure.status, calls: [], deltas: 0 })
+      const response = { object: 'realtime.response' as const, id: responseId, output_modalities: ['audio' as const], output: [] }
+      send({ type: 'response.created', event_id: id('event'), response: { ...response, status: 'in_progress' } })
+      const status_details =
+        failure.status === 'failed' ? { type: 'failed' as const, error: failure.error } : { type: 'incomplete' as const, reason: failure.reason }
+      send({
+        type: 'response.done',
+        event_id: id('event'),
+        response: { ...response, status: failure.status, status_details, usage: usage(0, 0, 0, 0) },
+      })
+    }
+
     function respond(instructions?: string) {
+      const failure = failures.shift()
+      if (failure) return fail(failure)
       const decision: Decision = decide(session.instructions ?? '', instructions, conversation, tools())
       const responseId = id('resp')
       const itemId = id('item')
       const audio = decision.say ? speak(decision.say, options.msPerChar ?? 60) : new Uint8Array(0)
       let sent = 0
       let cancelled: 'turn_detected' | 'client_cancelled' | undefined
-      const entry = { id: responseId, said: decision.say, status: 'in_progress', calls: decision.calls.map((c) => c.name) }
+      const entry = { id: responseId, said: decision.say, status: 'in_progress', calls: decision.calls.map((c) => c.name), deltas: 0 }
       record.responses.push(entry)
       send({
         type: 'response.created',
@@ -269,14 +328,14 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
       active = {
         id: responseId,
         cancel: (reason) => {
+          // Deltas already on the wire when the cancel arrived still reach the client.
+          for (let i = 0; i < deltasAfterCancel && sent < audio.length; i++) sendDelta()
           cancelled = reason
           finish()
         },
       }
       // Stream the audio in 20 ms deltas, faster than it plays, after the model's own latency.
-      const stream = () => {
-        if (cancelled || !active || active.id !== responseId) return
-        if (sent >= audio.length) return finish()
+      const sendDelta = () => {
         const chunk = audio.subarray(sent, sent + FRAME_BYTES)
         sent += chunk.length
         audioItems.set(itemId, sent / 8)
@@ -302,6 +361,12 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
             content_index: 0,
             delta: words,
           })
+        entry.deltas++
+      }
+      const stream = () => {
+        if (cancelled || !active || active.id !== responseId) return
+        if (sent >= audio.length) return finish()
+        sendDelta()
         later(options.deltaEveryMs ?? 5, stream)
       }
       later(options.firstAudioMs ?? 0, stream)
@@ -378,6 +443,7 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
           return send({ type: 'conversation.item.done', event_id: id('event'), previous_item_id: null, item: created } as RealtimeServerEvent)
         }
         case 'response.create':
+          record.responseCreates.push(event.response ?? {})
           if (active)
             return error(
               'conversation_already_has_active_response',
@@ -438,6 +504,12 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
     },
     dropSessionsAfter(ms) {
       dropAfter = ms
+    },
+    sendDeltasAfterCancel(count) {
+      deltasAfterCancel = count
+    },
+    failNextResponses(count, failure) {
+      failures.push(...Array.from({ length: count }, () => failure))
     },
     async close() {
       for (const ws of sockets) ws.terminate()

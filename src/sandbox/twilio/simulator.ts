@@ -68,6 +68,12 @@ export interface TwilioSimulator {
    * callbacks reach us no sooner (a slow path between Twilio and us).
    */
   slowNextCreate(ms: number): void
+  /**
+   * The next update of a call (to `to`, or any) finds it just ended on its own: the callee hung up
+   * as the request arrived, so Twilio answers 400 with 21220 ("Call is not in-progress. Cannot
+   * redirect.") and the call ends as completed.
+   */
+  failNextUpdate(code: 21220, filter?: { to?: string }): void
   /** Resolves when every callback the simulator has sent so far has been answered. */
   settled(): Promise<void>
   close(): Promise<void>
@@ -93,6 +99,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
   const scripts = new Map<string, PhoneBehaviour[]>()
   const createFaults: Array<{ status?: 500 | 503; placeAnyway?: boolean }> = []
   const slowCreates: number[] = []
+  const updateFaults: Array<{ code: 21220; to?: string }> = []
   const calls: SimulatedCall[] = []
   const timers = new Set<ReturnType<typeof setTimeout>>()
   const inFlight = new Set<Promise<unknown>>()
@@ -416,6 +423,12 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     // An ended call cannot be changed: Twilio answers 404 (pipecat #2145 relies on this).
     if (!call || !hook || TERMINAL.has(call.status)) return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
     const params = (await c.req.parseBody()) as Record<string, string>
+    const fault = updateFaults.findIndex((f) => f.to === undefined || f.to === call.to)
+    if (fault >= 0) {
+      updateFaults.splice(fault, 1)
+      hook.stop('completed')
+      return twilioError(c, 400, 21220, 'Call is not in-progress. Cannot redirect.')
+    }
     if (params.Status === 'completed' || params.Status === 'canceled') {
       if (call.status === 'in-progress') {
         if (params.Status === 'completed') hook.stop('completed')
@@ -446,6 +459,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     },
     slowNextCreate(ms) {
       slowCreates.push(ms)
+    },
+    failNextUpdate(code, filter = {}) {
+      updateFaults.push({ code, to: filter.to })
     },
     async settled() {
       while (inFlight.size) await Promise.allSettled([...inFlight])
