@@ -79,6 +79,33 @@ describe('the voice agent', () => {
     expect(order.costUsd).toBeGreaterThan(0)
   })
 
+  it("hangs up after the goodbye's last audio when the model never calls end_call, without asking whether the customer is there", async () => {
+    realtime.setHabits({ neverEndCall: true })
+    try {
+      const before = realtime.sessions.length
+      const { order, simulated } = await call({ speech: [says('Po, e konfirmoj', AFTER_GREETING)] })
+      expect(order).toMatchObject({ status: 'done', outcome: 'confirmed' })
+      const session = realtime.sessions.slice(before).find((s) => s.heard.includes('Po, e konfirmoj'))!
+      // The model said goodbye and never called end_call; nothing was asked of it after the goodbye.
+      expect(session.responses.flatMap((r) => r.calls)).toEqual(['confirm_order'])
+      expect(session.responses.at(-1)).toMatchObject({ said: 'Faleminderit. Mirupafshim!', status: 'completed' })
+      // The customer heard the whole goodbye and was never asked whether they were there.
+      expect(heard(simulated)).toContain('Mirupafshim!')
+      expect(heard(simulated)).not.toContain('A më dëgjoni?')
+      // We hung up (the goodbye's end, not the silence guard nor the goodbye backstop).
+      expect(order.attempts[0]).toMatchObject({ status: 'completed', endReason: 'agent_ended' })
+      expect(simulated.stream!.closedBy).toBe('twilio')
+      expect(simulated.stream!.clears).toBe(0)
+      // The goodbye's last end mark was echoed (its audio played) before the line dropped, and the hang-up followed it at once.
+      const lastEnd = simulated.stream!.marks.filter((m) => m.name.endsWith(':end')).at(-1)!
+      expect(lastEnd.echoedAt).toEqual(expect.any(Number))
+      expect(lastEnd.echoedAt!).toBeLessThanOrEqual(simulated.stream!.endedAtMs!)
+      expect(simulated.stream!.endedAtMs! - lastEnd.echoedAt!).toBeLessThan(1_000)
+    } finally {
+      realtime.setHabits({})
+    }
+  })
+
   it('records a cancellation with the reason the customer gave', async () => {
     const { order } = await call({ speech: [says('Jo, nuk e dua më', AFTER_GREETING)] })
     expect(order).toMatchObject({ status: 'done', outcome: 'cancelled' })

@@ -49,6 +49,12 @@ export interface StreamSocket {
   close(code?: number, reason?: string): void
 }
 
+/** The tools whose call is a final answer (decideToolCall's `answer` and `call_back`). */
+const FINAL_TOOLS = new Set(['confirm_order', 'cancel_order', 'request_changes', 'wrong_number', 'request_callback'])
+
+/** What the model is told once the customer's answer is recorded: its next response is the goodbye. */
+const AFTER_ANSWER = "The customer's answer is recorded. Say a short, polite goodbye now, in the customer's language, and call end_call."
+
 /** Caller audio kept, once the stream is verified, while the agent's session gets ready (2 s of 20 ms frames). */
 const MAX_HELD_FRAMES = 100
 
@@ -85,6 +91,8 @@ export class CallBridge {
   private lastWords: string | undefined
   private usage: UsageTotals = NO_USAGE
   // The end.
+  /** The customer has given a final answer: the goodbye is ours to ask for, and the silence prompt is never asked. */
+  private answered = false
   private ending: string | undefined
   private hungUp = false
   /** Why the agent failed, for the attempt's `error`. */
@@ -198,7 +206,10 @@ export class CallBridge {
     if (!this.context || this.phase !== 'live') return
     const key = decideKey(digit)
     void this.note(`Pressed ${digit} on the keypad`)
-    if (key) void this.answer(key.outcome, key.evidence)
+    if (key) {
+      this.answered = true
+      void this.answer(key.outcome, key.evidence)
+    }
     this.interrupt(true)
     this.session?.connection.send({
       type: 'conversation.item.create',
@@ -208,7 +219,8 @@ export class CallBridge {
         content: [{ type: 'input_text', text: `The customer pressed ${digit} on the keypad${key ? ` ${key.meaning}` : ''}.` }],
       },
     })
-    this.respond()
+    if (key) this.sayGoodbye('agent_ended', AFTER_ANSWER)
+    else this.respond()
   }
 
   // — agent → caller ——————————————————————————————————————————————
@@ -278,6 +290,8 @@ export class CallBridge {
   private onMarkPlayed(name: string) {
     if (!this.playout?.markPlayed(name) || this.responding) return
     if (this.ending) return this.hangUpNow()
+    // After a final answer the goodbye is on its way: nobody is asked whether they are there.
+    if (this.answered) return
     this.later('silence', this.timing.silenceMs, () => this.onSilence())
   }
 
@@ -327,6 +341,8 @@ export class CallBridge {
 
   private async onTool(name: string, callId: string, argumentsJson: string) {
     const settings = this.context?.settings
+    // A final answer: from now on the call only ends (set before the answer is written, so no silence prompt slips in meanwhile).
+    if (FINAL_TOOLS.has(name)) this.answered = true
     const answer =
       settings &&
       decideToolCall(name, argumentsJson, {
@@ -352,8 +368,10 @@ export class CallBridge {
       type: 'conversation.item.create',
       item: { type: 'function_call_output', call_id: callId, output: JSON.stringify({ ok: true }) },
     })
-    // After an answer the model says goodbye; after end_call there is nothing more to say.
-    if (name !== 'end_call') this.respond()
+    // After a final answer the next response is the goodbye, and the call ends when its audio has
+    // played, whether or not the model calls end_call; after end_call there is nothing more to say.
+    if (answer?.action === 'answer' || answer?.action === 'call_back') this.sayGoodbye('agent_ended', AFTER_ANSWER)
+    else if (name !== 'end_call') this.respond()
   }
 
   private async answer(outcome: Outcome, evidence: string) {
@@ -371,7 +389,7 @@ export class CallBridge {
   // — the end ———————————————————————————————————————————————————
 
   private onSilence() {
-    if (this.ending || this.hungUp) return
+    if (this.ending || this.hungUp || this.answered) return
     if (!this.promptedSilence) {
       this.promptedSilence = true
       return this.respond('The customer has said nothing for a while. Ask briefly whether they can hear you.')
@@ -381,9 +399,18 @@ export class CallBridge {
 
   /** The conversation must end: a short goodbye, then the line drops (or drops anyway soon after). */
   private endPolitely(reason: string) {
+    this.sayGoodbye(reason, 'The call must end now. Say a short, polite goodbye and call end_call.')
+  }
+
+  /**
+   * The next response is the goodbye: once it is over and its last audio mark is back from Twilio
+   * the line drops (onMarkPlayed, or response.done when nothing is left playing), and in any case
+   * `goodbyeGraceMs` later. Nothing if the call is already ending (end_call let the model end sooner).
+   */
+  private sayGoodbye(reason: string, guidance: string) {
     if (this.ending || this.hungUp) return
     this.ending = reason
-    this.respond('The call must end now. Say a short, polite goodbye and call end_call.')
+    this.respond(guidance)
     this.later('goodbye', this.timing.goodbyeGraceMs, () => this.hangUpNow())
   }
 

@@ -42,14 +42,26 @@ const has = (text: string, words: string[]) => {
   return words.some((w) => t.includes(` ${w} `))
 }
 
-const endCall = (tools: Set<string>): Decision['calls'] => (tools.has('end_call') ? [{ name: 'end_call', arguments: {} }] : [])
+/** How this simulated model departs from the ideal one. */
+export interface BrainHabits {
+  /** Says goodbye but never calls `end_call`, as the real model often does. */
+  neverEndCall?: boolean
+}
 
 /**
  * What the model does next, given the conversation so far. A response's own `instructions`
  * replace the session's for that response, as OpenAI's do: without the session's language rule
  * the model falls back to English.
  */
-export function decide(instructions: string, responseInstructions: string | undefined, conversation: Item[], tools: Set<string>): Decision {
+export function decide(
+  instructions: string,
+  responseInstructions: string | undefined,
+  conversation: Item[],
+  tools: Set<string>,
+  habits: BrainHabits = {},
+): Decision {
+  const endCall = (tools: Set<string>): Decision['calls'] =>
+    tools.has('end_call') && !habits.neverEndCall ? [{ name: 'end_call', arguments: {} }] : []
   const rules = responseInstructions ?? instructions
   const english = !/speak only/i.test(rules)
   const goodbye = (tools: Set<string>): Decision => ({ say: english ? 'Thank you. Goodbye!' : 'Faleminderit. Mirupafshim!', calls: endCall(tools) })

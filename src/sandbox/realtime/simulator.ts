@@ -8,7 +8,7 @@ import type {
 } from 'openai/resources/realtime/realtime'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { frameEnergy, hear, speak } from '../speech.js'
-import { type Decision, decide, type Item } from './brain.js'
+import { type BrainHabits, type Decision, decide, type Item } from './brain.js'
 
 /**
  * How a response fails, as OpenAI reports it: `response.done` with status `failed` (a server error,
@@ -61,6 +61,8 @@ export interface RealtimeSimulator {
   sendDeltasAfterCancel(count: number): void
   /** The next `count` responses, in any session, fail as `failure` says, with no audio. */
   failNextResponses(count: number, failure: ResponseFailure): void
+  /** How the simulated model departs from the ideal one from now on (`neverEndCall`: it says goodbye but never calls `end_call`). */
+  setHabits(habits: BrainHabits): void
   close(): Promise<void>
 }
 
@@ -103,6 +105,7 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
   let dropAfter: number | undefined
   let deltasAfterCancel = 0
   const failures: ResponseFailure[] = []
+  let habits: BrainHabits = {}
   const http = createServer((_req, res) => res.writeHead(404).end())
   const wss = new WebSocketServer({ noServer: true })
 
@@ -218,7 +221,7 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
     function respond(instructions?: string) {
       const failure = failures.shift()
       if (failure) return fail(failure)
-      const decision: Decision = decide(session.instructions ?? '', instructions, conversation, tools())
+      const decision: Decision = decide(session.instructions ?? '', instructions, conversation, tools(), habits)
       const responseId = id('resp')
       const itemId = id('item')
       const audio = decision.say ? speak(decision.say, options.msPerChar ?? 60) : new Uint8Array(0)
@@ -510,6 +513,9 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
     },
     failNextResponses(count, failure) {
       failures.push(...Array.from({ length: count }, () => failure))
+    },
+    setHabits(next) {
+      habits = { ...next }
     },
     async close() {
       for (const ws of sockets) ws.terminate()
