@@ -31,7 +31,8 @@ beforeAll(async () => {
   svc = await startCallingService(
     twilio,
     { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url },
-    { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 3_000 } },
+    // Greeting at pickup: these scripts speak at fixed times after it (test/pickup.test.ts waits for the callee's "Alo?").
+    { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 3_000, helloWaitMs: 0 } },
   )
   store = await registerWooStore(svc, woo, { retryDelaysMinutes: [30] })
 })

@@ -8,6 +8,7 @@ import {
   decideToolCall,
   isMachine,
   ladderSummary,
+  laterAnswer,
   noNumberToCall,
   type OrderInStore,
   type SettlementFacts,
@@ -133,6 +134,23 @@ describe('the answer a key records', () => {
     ['constructor', undefined],
   ])('key %s', (digit, answer) => {
     expect(decideKey(digit)).toEqual(answer)
+  })
+})
+
+describe('a later answer in the same call', () => {
+  const confirmed = { outcome: 'confirmed' as const, evidence: 'Confirmed on the call: “Po”.' }
+  const cancelled = { outcome: 'cancelled' as const, evidence: 'Cancelled on the call. The customer said “Jo, anuloje”.' }
+  it.each([
+    ['the first answer stands as given', undefined, confirmed, confirmed],
+    ['the same answer again changes nothing', confirmed, { ...confirmed, evidence: 'Confirmed on the call: “Po, po”.' }, undefined],
+    [
+      'a different answer replaces it, both quoted',
+      confirmed,
+      cancelled,
+      { outcome: 'cancelled', evidence: 'Cancelled on the call. The customer said “Jo, anuloje”. Before that: Confirmed on the call: “Po”.' },
+    ],
+  ])('%s', (_name, earlier, answer, expected) => {
+    expect(laterAnswer(earlier, answer)).toEqual(expected)
   })
 })
 

@@ -229,6 +229,22 @@ export function decideKey(digit: string): KeyAnswer | undefined {
   return Object.hasOwn(KEYS, digit) ? KEYS[digit] : undefined
 }
 
+/**
+ * A later answer in the same call replaces an earlier one ("Po… jo, anuloje" ends cancelled),
+ * with both in the evidence so the merchant sees the change of mind. The same answer again (a
+ * model that calls the tool twice, a customer who repeats "po") changes nothing: undefined.
+ *
+ * @example
+ * laterAnswer({ outcome: 'confirmed', evidence: 'Confirmed on the call: “Po”.' },
+ *   { outcome: 'cancelled', evidence: 'Cancelled on the call. The customer said “Jo, anuloje”.' })
+ * // → { outcome: 'cancelled', evidence: 'Cancelled on the call. The customer said “Jo, anuloje”. Before that: Confirmed on the call: “Po”.' }
+ */
+export function laterAnswer(earlier: ClosedWith | undefined, answer: ClosedWith): ClosedWith | undefined {
+  if (!earlier) return answer
+  if (earlier.outcome === answer.outcome) return undefined
+  return { outcome: answer.outcome, evidence: `${answer.evidence} Before that: ${earlier.evidence}` }
+}
+
 // — a call that has ended ———————————————————————————————————————————
 
 /** True when Twilio's `AnsweredBy` says a machine (or a fax) picked up, not a person. */

@@ -10,6 +10,8 @@ import type { PhoneBehaviour } from './twilio/simulator.js'
 export const CUSTOMER_BEHAVIOURS = [
   'confirms',
   'cancels',
+  'says_alo',
+  'changes_mind',
   'interrupts',
   'presses_1',
   'no_answer',
@@ -37,6 +39,18 @@ const confirmsWhenCalled = person({ turns: [says('Po, e konfirmoj porosinë.')] 
 export const BEHAVIOURS: Record<CustomerBehaviour, BehaviourPlay> = {
   confirms: { label: 'Confirms ("Po, e konfirmoj")', calls: [confirmsWhenCalled], expect: 'confirmed' },
   cancels: { label: 'Cancels ("Jo, nuk e dua më")', calls: [person({ turns: [says('Jo, nuk e dua më, faleminderit.')] })], expect: 'cancelled' },
+  says_alo: {
+    label: 'Says "Alo?" on picking up, then confirms',
+    // As people here answer the phone: the greeting waits for it and answers it, whole.
+    calls: [person({ speech: [{ atMs: 400, audio: speak('Alo?') }], turns: [says('Po, e konfirmoj.')] })],
+    expect: 'confirmed',
+  },
+  changes_mind: {
+    label: 'Confirms, then changes their mind ("Po… jo, anuloje")',
+    // Speaks over the agent's thanks: the later answer is the one that counts.
+    calls: [person({ turns: [says('Po, e konfirmoj.'), { say: speak('Jo, prit, anuloje!'), bargeInMs: 600 }] })],
+    expect: 'cancelled',
+  },
   interrupts: {
     label: 'Interrupts the greeting, then confirms',
     // Breaks in two seconds into the greeting; the agent stops, answers, and asks again.

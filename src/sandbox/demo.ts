@@ -14,7 +14,18 @@ import { BEHAVIOURS, type CustomerBehaviour } from './customers.js'
 import { completeSandboxSecrets } from './secrets.js'
 import { startWithSandbox } from './start.js'
 
-const SCRIPT: CustomerBehaviour[] = ['confirms', 'cancels', 'interrupts', 'presses_1', 'no_answer', 'voicemail', 'wrong_number', 'asks_callback']
+const SCRIPT: CustomerBehaviour[] = [
+  'confirms',
+  'cancels',
+  'says_alo',
+  'changes_mind',
+  'interrupts',
+  'presses_1',
+  'no_answer',
+  'voicemail',
+  'wrong_number',
+  'asks_callback',
+]
 const GIVE_UP_MS = 180_000
 
 const directory = mkdtempSync(join(tmpdir(), 'callconfirm-demo-'))

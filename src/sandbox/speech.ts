@@ -35,19 +35,44 @@ export function frameEnergy(frame: Uint8Array): number {
 const START = [0x01, 0x02, 0x03, 0x04]
 const END = [0x04, 0x03, 0x02, 0x01]
 const FILLER = [0x20, 0xa0]
+/** Filler codes, 0x20–0x2F and 0xA0–0xAF: at least 4,092 in magnitude, never a marker byte nor a nibble. */
+const isFiller = (b: number) => (b & 0x70) === 0x20
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-/** Audio of `text` being said, `msPerChar` milliseconds a character (8 bytes a millisecond). */
-export function speak(text: string, msPerChar = 60): Uint8Array {
-  const bytes = encoder.encode(text)
+/** A seeded pseudo-random generator (mulberry32): numbers in [0, 1), the same for the same seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = Math.imul(state ^ (state >>> 15), state | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * Audio of `text` being said, `msPerChar` milliseconds a character (8 bytes a millisecond). With a
+ * `seed` the filler is drawn from the filler codes, after the text and between its characters,
+ * so no 20 ms frame of it is like a frame of audio with another seed, even where the text is the same.
+ */
+export function speak(text: string, msPerChar = 60, seed?: number): Uint8Array {
+  const random = seed === undefined ? undefined : seededRandom(seed)
+  const filler = (i: number) => {
+    if (!random) return FILLER[i % 2]!
+    const code = Math.floor(random() * 32)
+    return (code & 0x10 ? 0xa0 : 0x20) | (code & 0x0f)
+  }
   const payload = [...START]
-  for (const b of bytes) payload.push(0x10 | (b >> 4), 0x10 | (b & 0x0f))
+  for (const b of encoder.encode(text)) {
+    payload.push(0x10 | (b >> 4), 0x10 | (b & 0x0f))
+    if (random) payload.push(filler(payload.length))
+  }
   payload.push(...END)
   const length = Math.max(payload.length, Math.round(text.length * msPerChar * 8))
   const audio = new Uint8Array(length)
   audio.set(payload)
-  for (let i = payload.length; i < length; i++) audio[i] = FILLER[i % 2]!
+  for (let i = payload.length; i < length; i++) audio[i] = filler(i)
   return audio
 }
 
@@ -58,15 +83,20 @@ export function hear(audio: Uint8Array): string[] {
     if (!START.every((b, k) => audio[i + k] === b)) continue
     const bytes: number[] = []
     let j = i + START.length
-    for (; j + 1 < audio.length; j += 2) {
+    while (j + 1 < audio.length) {
       if (END.every((b, k) => audio[j + k] === b)) break
+      if (isFiller(audio[j]!)) {
+        j++
+        continue
+      }
       const hi = audio[j]!
       const lo = audio[j + 1]!
       if ((hi & 0xf0) !== 0x10 || (lo & 0xf0) !== 0x10) break
       bytes.push(((hi & 0x0f) << 4) | (lo & 0x0f))
+      j += 2
     }
     heard.push(decoder.decode(new Uint8Array(bytes)))
-    i = j
+    i = j - 1 // another START may begin right where this text was cut
   }
   return heard
 }

@@ -3,12 +3,12 @@ import { type CallDeps, callLog, settleAttempt } from '../calls/outcomes.js'
 import { hangUp, type TwilioAccount, type TwilioClient } from '../calls/twilio.js'
 import type { Config } from '../config.js'
 import { addUsage, modelCost, NO_USAGE, type UsageTotals } from '../domain/callCost.js'
-import { decideKey, decideToolCall } from '../domain/callOutcome.js'
-import type { Outcome } from '../domain/order.js'
+import { type Answer, type ClosedWith, decideKey, decideToolCall, laterAnswer } from '../domain/callOutcome.js'
 import type { Logger } from '../utils/log.js'
 import { type AgentSession, openAgentSession } from './agentSession.js'
 import { type CallContext, loadCallContext } from './callFacts.js'
 import { addTranscriptLine, closeStream, recordAnswer, recordCallback } from './callRecord.js'
+import { CustomerTurns } from './customerTurns.js'
 import type { AudioDelta } from './realtimeConnection.js'
 import type { RealtimePool } from './realtimePool.js'
 import { acceptStream } from './streamAdmission.js'
@@ -32,9 +32,23 @@ export interface VoiceTiming {
   goodbyeGraceMs: number
   /** A stream that has not proved which call it is (a valid `start`) this long after opening is closed. */
   startTimeoutMs: number
+  /**
+   * Callees here answer "Alo?": the greeting waits for their first words (and answers them), but
+   * no longer than this after pickup for a callee who says nothing (bench/pickup.ts measures it).
+   */
+  helloWaitMs: number
+  /** How long an answer waits for the transcription of the words that led to it. */
+  transcriptWaitMs: number
 }
 
-export const VOICE_TIMING: VoiceTiming = { maxConversationMs: 240_000, silenceMs: 8_000, goodbyeGraceMs: 15_000, startTimeoutMs: 5_000 }
+export const VOICE_TIMING: VoiceTiming = {
+  maxConversationMs: 240_000,
+  silenceMs: 8_000,
+  goodbyeGraceMs: 15_000,
+  startTimeoutMs: 5_000,
+  helloWaitMs: 1_200,
+  transcriptWaitMs: 2_000,
+}
 
 /** Why a finished response said nothing usable (`failed`, `incomplete`), named by its error code or reason; undefined when it completed or was cancelled. */
 export function responseFailure(response: { status?: string; status_details?: RealtimeResponseStatus | null }): string | undefined {
@@ -54,6 +68,15 @@ const FINAL_TOOLS = new Set(['confirm_order', 'cancel_order', 'request_changes',
 
 /** What the model is told once the customer's answer is recorded: its next response is the goodbye. */
 const AFTER_ANSWER = "The customer's answer is recorded. Say a short, polite goodbye now, in the customer's language, and call end_call."
+
+/** Asked when the goodbye did not come: the model called a tool or end_call without a word. */
+const GOODBYE_AGAIN = 'Say a short, polite goodbye to the customer now, in their language.'
+
+/** How often the goodbye is asked for before the line is dropped without one. */
+const MAX_GOODBYE_ASKS = 4
+
+/** After the callee's first words ("Alo?"), how long the model has to answer them before the greeting is asked for. */
+const HELLO_ANSWER_MS = 800
 
 /** Caller audio kept, once the stream is verified, while the agent's session gets ready (2 s of 20 ms frames). */
 const MAX_HELD_FRAMES = 100
@@ -78,7 +101,10 @@ export class CallBridge {
   private held: string[] = []
   private startedAt = 0
   private greetingMs: number | null = null
+  /** The first response has been asked for (or the model answered the callee's "Alo?" itself). */
   private greeted = false
+  /** The callee spoke before the greeting: the model's answer to their words is the greeting. */
+  private heardHello = false
   /** The agent's audio in Twilio's queue; there from the moment the stream is live. */
   private playout: TwilioPlayout | undefined
   // The model's responses.
@@ -88,12 +114,20 @@ export class CallBridge {
   private discarded = new Set<string>()
   private nextResponse: { guidance?: string } | undefined
   private failedResponses = 0
-  private lastWords: string | undefined
+  private turns = new CustomerTurns()
   private usage: UsageTotals = NO_USAGE
   // The end.
   /** The customer has given a final answer: the goodbye is ours to ask for, and the silence prompt is never asked. */
   private answered = false
+  /** The answer written so far, replaced by a different later one. */
+  private lastAnswer: ClosedWith | undefined
+  /** Answers being written (each waits for its words); the stream's end is written after them. */
+  private writing: Promise<void> = Promise.resolve()
   private ending: string | undefined
+  /** The agent has spoken since the ending began (or in the response that called end_call): the goodbye is said. */
+  private saidGoodbye = false
+  private spokeInResponse = false
+  private goodbyeAsks = 0
   private hungUp = false
   /** Why the agent failed, for the attempt's `error`. */
   private failure: string | undefined
@@ -183,9 +217,10 @@ export class CallBridge {
     if (this.phase !== 'live') return this.session?.connection.close()
     this.ready = true
     for (const payload of this.held.splice(0)) this.session.connection.appendAudio(payload)
-    this.greet()
+    if (!this.heardHello) this.later('hello', this.timing.helloWaitMs - (this.deps.now() - this.startedAt), () => this.greet())
   }
 
+  /** The greeting, unless it is under way: the model may have answered the callee's "Alo?" by itself. */
   private greet() {
     if (this.greeted || !this.ready) return
     this.greeted = true
@@ -206,10 +241,7 @@ export class CallBridge {
     if (!this.context || this.phase !== 'live') return
     const key = decideKey(digit)
     void this.note(`Pressed ${digit} on the keypad`)
-    if (key) {
-      this.answered = true
-      void this.answer(key.outcome, key.evidence)
-    }
+    if (key) this.takeAnswer(async () => ({ action: 'answer', ...key }))
     this.interrupt(true)
     this.session?.connection.send({
       type: 'conversation.item.create',
@@ -219,7 +251,7 @@ export class CallBridge {
         content: [{ type: 'input_text', text: `The customer pressed ${digit} on the keypad${key ? ` ${key.meaning}` : ''}.` }],
       },
     })
-    if (key) this.sayGoodbye('agent_ended', AFTER_ANSWER)
+    if (key) this.endAfterAnswer()
     else this.respond()
   }
 
@@ -229,7 +261,11 @@ export class CallBridge {
     switch (event.type) {
       case 'response.created':
         this.responding = true
+        this.spokeInResponse = false
         this.currentResponse = event.response.id
+        if (event.response.id) this.turns.responseCreated(event.response.id)
+        this.greeted = true
+        this.clearTimer('hello')
         return
       case 'response.output_audio.delta':
         return this.playAudio({ responseId: event.response_id, itemId: event.item_id, delta: event.delta })
@@ -238,18 +274,33 @@ export class CallBridge {
       case 'response.output_audio_transcript.done':
         if (event.transcript) void this.transcribe('agent', event.transcript)
         return
+      case 'input_audio_buffer.committed':
+        return this.turns.committed(event.item_id)
       case 'conversation.item.input_audio_transcription.completed':
-        if (event.transcript.trim()) {
-          this.lastWords = event.transcript.trim()
-          void this.transcribe('customer', this.lastWords)
-        }
+        this.turns.transcribed(event.item_id, event.transcript)
+        if (event.transcript.trim()) void this.transcribe('customer', event.transcript.trim())
         return
+      case 'conversation.item.input_audio_transcription.failed':
+        return this.turns.transcribed(event.item_id, '')
       case 'input_audio_buffer.speech_started':
         this.clearTimer('silence')
         this.promptedSilence = false
+        if (!this.greeted) {
+          this.heardHello = true
+          return this.clearTimer('hello')
+        }
+        // The customer speaks over the goodbye (to change their answer, say): a goodbye is owed again once they are heard.
+        if (this.ending && !this.hungUp) {
+          this.saidGoodbye = false
+          this.later('goodbye', this.timing.goodbyeGraceMs, () => this.hangUpNow())
+        }
         return this.interrupt(false)
+      case 'input_audio_buffer.speech_stopped':
+        // The callee's "Alo?": the model answers it with the greeting, or we ask for it if it does not.
+        if (!this.greeted && this.ready) this.later('hello', HELLO_ANSWER_MS, () => this.greet())
+        return
       case 'response.function_call_arguments.done':
-        return void this.onTool(event.name, event.call_id, event.arguments)
+        return this.onTool(event.name, event.call_id, event.arguments, event.response_id)
       case 'response.done': {
         this.responding = false
         if (this.currentResponse === event.response.id) this.currentResponse = undefined
@@ -261,7 +312,7 @@ export class CallBridge {
           const next = this.nextResponse
           this.nextResponse = undefined
           this.respond(next.guidance)
-        } else if (this.ending && this.playout?.endMarksPending === 0) this.hangUpNow()
+        } else if (this.ending) this.goodbyeOrHangUp()
         return
       }
       case 'error':
@@ -281,6 +332,8 @@ export class CallBridge {
   private playAudio({ responseId, itemId, delta }: AudioDelta, receivedAt?: number) {
     if (this.hungUp || !this.playout || this.discarded.has(responseId)) return
     if (this.greetingMs === null) this.greetingMs = this.deps.now() - this.startedAt
+    this.spokeInResponse = true
+    if (this.ending) this.saidGoodbye = true
     this.playout.play(itemId, delta)
     if (receivedAt !== undefined) this.deps.metrics.frameToCaller(receivedAt)
     this.clearTimer('silence')
@@ -289,7 +342,10 @@ export class CallBridge {
   /** Twilio has played a mark; once all the agent said has been heard, the call ends or the silence is timed. */
   private onMarkPlayed(name: string) {
     if (!this.playout?.markPlayed(name) || this.responding) return
-    if (this.ending) return this.hangUpNow()
+    if (this.ending) {
+      if (this.saidGoodbye && !this.nextResponse) this.hangUpNow()
+      return
+    }
     // After a final answer the goodbye is on its way: nobody is asked whether they are there.
     if (this.answered) return
     this.later('silence', this.timing.silenceMs, () => this.onSilence())
@@ -339,45 +395,59 @@ export class CallBridge {
 
   // — answers ———————————————————————————————————————————————————
 
-  private async onTool(name: string, callId: string, argumentsJson: string) {
-    const settings = this.context?.settings
-    // A final answer: from now on the call only ends (set before the answer is written, so no silence prompt slips in meanwhile).
-    if (FINAL_TOOLS.has(name)) this.answered = true
-    const answer =
-      settings &&
-      decideToolCall(name, argumentsJson, {
-        lastWords: this.lastWords,
-        now: this.deps.now(),
-        callingHours: settings.callingHours,
-        timezone: settings.timezone,
-      })
-    switch (answer?.action) {
-      case 'answer':
-        await this.answer(answer.outcome, answer.evidence)
-        break
-      case 'call_back':
-        await this.callBack(answer.at, answer.evidence)
-        break
-      case 'end_call':
-        this.ending ??= 'agent_ended'
-        break
-      case 'unknown_tool':
-        this.log.warn('the model called a tool that does not exist', { name })
-    }
+  /**
+   * A function the model called. Its output goes back at once, so the conversation goes on; a
+   * final answer is written once the words of the turn it answers are in (answers are written in
+   * order, and the stream's end after them), and the next response is the goodbye.
+   */
+  private onTool(name: string, callId: string, argumentsJson: string, responseId: string) {
     this.session?.connection.send({
       type: 'conversation.item.create',
       item: { type: 'function_call_output', call_id: callId, output: JSON.stringify({ ok: true }) },
     })
-    // After a final answer the next response is the goodbye, and the call ends when its audio has
-    // played, whether or not the model calls end_call; after end_call there is nothing more to say.
-    if (answer?.action === 'answer' || answer?.action === 'call_back') this.sayGoodbye('agent_ended', AFTER_ANSWER)
-    else if (name !== 'end_call') this.respond()
+    if (FINAL_TOOLS.has(name)) {
+      this.takeAnswer(async () => {
+        const settings = this.context?.settings
+        if (!settings) return undefined
+        const lastWords = await this.turns.wordsFor(responseId, this.timing.transcriptWaitMs)
+        return decideToolCall(name, argumentsJson, {
+          lastWords,
+          now: this.deps.now(),
+          callingHours: settings.callingHours,
+          timezone: settings.timezone,
+        })
+      })
+      return this.endAfterAnswer()
+    }
+    if (name === 'end_call') {
+      this.ending ??= 'agent_ended'
+      // A goodbye said in the same response as end_call is the goodbye.
+      if (this.spokeInResponse) this.saidGoodbye = true
+      return
+    }
+    this.log.warn('the model called a tool that does not exist', { name })
+    this.respond()
   }
 
-  private async answer(outcome: Outcome, evidence: string) {
+  /** The customer answered (by voice or key): from now on the call only ends; the answer is written in turn. */
+  private takeAnswer(decide: () => Promise<Answer | undefined>) {
+    this.answered = true
+    this.writing = this.writing
+      .then(async () => {
+        const answer = await decide()
+        if (answer?.action === 'answer') await this.answer(answer)
+        else if (answer?.action === 'call_back') await this.callBack(answer.at, answer.evidence)
+      })
+      .catch((error) => this.log.error('could not record the answer', { error }))
+  }
+
+  private async answer(given: ClosedWith) {
     if (!this.context) return
-    await recordAnswer(this.deps.db, this.context.orderId, outcome, evidence, this.deps.now())
-    await this.note(`Recorded: ${outcome}`)
+    const answer = laterAnswer(this.lastAnswer, given)
+    if (!answer) return
+    this.lastAnswer = answer
+    await recordAnswer(this.deps.db, this.context.orderId, answer.outcome, answer.evidence, this.deps.now())
+    await this.note(`Recorded: ${answer.outcome}`)
   }
 
   private async callBack(at: number, evidence: string) {
@@ -397,21 +467,40 @@ export class CallBridge {
     this.endPolitely('silence')
   }
 
-  /** The conversation must end: a short goodbye, then the line drops (or drops anyway soon after). */
+  /** The conversation must end: a short goodbye, then the line drops (or drops anyway soon after). Nothing if it is ending already. */
   private endPolitely(reason: string) {
-    this.sayGoodbye(reason, 'The call must end now. Say a short, polite goodbye and call end_call.')
+    if (this.ending || this.hungUp) return
+    this.ending = reason
+    this.askGoodbye('The call must end now. Say a short, polite goodbye and call end_call.')
+  }
+
+  /** A final answer (a new one replaces an earlier one): the next response is the goodbye, whatever was said before it. */
+  private endAfterAnswer() {
+    if (this.hungUp) return
+    this.ending ??= 'agent_ended'
+    this.askGoodbye(AFTER_ANSWER)
   }
 
   /**
    * The next response is the goodbye: once it is over and its last audio mark is back from Twilio
    * the line drops (onMarkPlayed, or response.done when nothing is left playing), and in any case
-   * `goodbyeGraceMs` later. Nothing if the call is already ending (end_call let the model end sooner).
+   * `goodbyeGraceMs` later.
    */
-  private sayGoodbye(reason: string, guidance: string) {
-    if (this.ending || this.hungUp) return
-    this.ending = reason
+  private askGoodbye(guidance: string) {
+    this.saidGoodbye = false
+    this.goodbyeAsks++
     this.respond(guidance)
     this.later('goodbye', this.timing.goodbyeGraceMs, () => this.hangUpNow())
+  }
+
+  /**
+   * A response ended while the call is ending: hang up once the goodbye has played; if the model
+   * said nothing since the ending began (a tool call or end_call alone), ask for the goodbye once
+   * more, so the customer always hears one.
+   */
+  private goodbyeOrHangUp() {
+    if (!this.saidGoodbye) return this.goodbyeAsks < MAX_GOODBYE_ASKS ? this.askGoodbye(GOODBYE_AGAIN) : this.hangUpNow()
+    if (this.playout?.endMarksPending === 0) this.hangUpNow()
   }
 
   /** The agent cannot go on (Realtime unreachable, dropped, expired): end the call and call again later. */
@@ -435,14 +524,17 @@ export class CallBridge {
     const wasLive = this.phase === 'live'
     this.phase = 'closed'
     for (const timer of this.timers.values()) clearTimeout(timer)
-    this.session?.connection.close()
+    // An answer may still be waiting for its words: the session stays open until it has them (transcriptWaitMs at most).
+    const session = this.session
     this.session = undefined
+    void this.writing.finally(() => session?.connection.close())
     if (wasLive) await this.recordEnd(reason)
   }
 
   /** Writes the stream's end on the attempt, and settles the attempt if Twilio has already ended the call. */
   private async recordEnd(reason: string) {
     if (!this.context) return
+    await this.writing
     const endReason = this.ending ?? reason
     const usage = { ...this.usage }
     await closeStream(

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type {
+  ConversationItem,
   RealtimeClientEvent,
   RealtimeResponseUsage,
   RealtimeServerEvent,
@@ -8,7 +9,10 @@ import type {
 } from 'openai/resources/realtime/realtime'
 import { type WebSocket, WebSocketServer } from 'ws'
 import { frameEnergy, hear, speak } from '../speech.js'
-import { type BrainHabits, type Decision, decide, type Item } from './brain.js'
+import { type BrainHabits, type Call, decide, type Item } from './brain.js'
+import { inOrder, type ModelDeviation, type ModelFailure, type RealModel, RealModelSession } from './realModel.js'
+
+export { MODEL_DEVIATIONS, type ModelDeviation, type RealModel } from './realModel.js'
 
 /**
  * How a response fails, as OpenAI reports it: `response.done` with status `failed` (a server error,
@@ -20,14 +24,23 @@ export type ResponseFailure =
   | { status: 'incomplete'; reason: 'max_output_tokens' | 'content_filter' }
   | { error: 'rate_limit_exceeded' }
 
+/** How the real model's failures look on the wire. */
+const REAL_FAILURES: Record<ModelFailure, ResponseFailure> = {
+  failed_response: { status: 'failed', error: { type: 'server_error' } },
+  incomplete_response: { status: 'incomplete', reason: 'max_output_tokens' },
+  rate_limited: { error: 'rate_limit_exceeded' },
+}
+
 export interface RealtimeSimulatorOptions {
   apiKey: string
   /** How fast the simulated model speaks: milliseconds of audio per character (default 60). */
   msPerChar?: number
-  /** The model's own latency before a response's first audio (default 0). */
+  /** The model's own latency before a response's first audio (default 0; a real model draws its own). */
   firstAudioMs?: number
   /** How often a 20 ms delta is sent: faster than real time, as OpenAI streams (default 5 ms). */
   deltaEveryMs?: number
+  /** Sessions behave like gpt-realtime, seeded (see `behaveLikeRealModel`); without it, like the ideal model. */
+  realModel?: RealModel
 }
 
 /** One Realtime session as the simulator holds it; tests read it to see what OpenAI saw. */
@@ -44,8 +57,10 @@ export interface SimulatedSession {
   errors: string[]
   /** Texts the customer said (as transcribed). */
   heard: string[]
-  /** What the model said in each response, and how that response ended. */
-  responses: Array<{ id: string; said: string; status: string; calls: string[]; deltas: number }>
+  /** What the model said in each response (all its speech, as generated), the tools it called, how it ended, and how many output items and audio deltas it sent. */
+  responses: Array<{ id: string; said: string; status: string; calls: string[]; deltas: number; items: number }>
+  /** How the real model departed from the ideal one, in order (none without a real model). */
+  deviations: ModelDeviation[]
   closed: boolean
 }
 
@@ -57,12 +72,22 @@ export interface RealtimeSimulator {
   refuseConnections(refuse: boolean): void
   /** Close each new session's socket this long after it opens, as a dropped connection. */
   dropSessionsAfter(ms: number | undefined): void
-  /** A cancelled response (by the client or by a barge-in) still sends this many deltas before its `response.done`. */
+  /** A cancelled response (by the client or by a barge-in) still sends this many deltas before its `response.done` (a real model draws its own, 0–4). */
   sendDeltasAfterCancel(count: number): void
   /** The next `count` responses, in any session, fail as `failure` says, with no audio. */
   failNextResponses(count: number, failure: ResponseFailure): void
   /** How the simulated model departs from the ideal one from now on (`neverEndCall`: it says goodbye but never calls `end_call`). */
+  /** From now on each turn's transcription is sent `ms` after the response that answers it, as a late transcription (undefined: at once). */
+  transcribeLate(ms: number | undefined): void
   setHabits(habits: BrainHabits): void
+  /**
+   * Sessions opened from now on behave like gpt-realtime is reported to (realModel.ts), each with
+   * its own generator drawn from the seed and its ordinal since this call, so the same client sees
+   * the same model again; `undefined` brings back the ideal model.
+   */
+  behaveLikeRealModel(model: RealModel | undefined): void
+  /** Which response sent this `response.output_audio.delta` payload, and whether it went out after that response was cancelled. */
+  audioOwner(base64Payload: string): { responseId: string; afterCancel: boolean } | undefined
   close(): Promise<void>
 }
 
@@ -70,6 +95,19 @@ const FRAME_BYTES = 160 // 20 ms of µ-law
 const SPEECH_ENERGY = 1000
 let counter = 0
 const id = (prefix: string) => `${prefix}_${(++counter).toString(36).padStart(8, '0')}${Math.random().toString(36).slice(2, 10)}`
+
+/** An assistant audio item being streamed: its audio, how much of it was sent, and its item in the conversation. */
+interface AudioItem {
+  itemId: string
+  index: number
+  text: string
+  audio: Uint8Array
+  sent: number
+  item: { transcript: string }
+}
+
+/** How many characters of its text `bytes` of an audio item have said: the words keep pace with the audio. */
+const spokenChars = (speech: AudioItem, bytes: number) => Math.floor((bytes / speech.audio.length) * speech.text.length)
 
 const usage = (inputAudioMs: number, inputText: number, outputAudioMs: number, outputText: number): RealtimeResponseUsage => {
   // OpenAI's accounting: 1 token per 100 ms of input audio, 1 per 50 ms of output audio.
@@ -96,7 +134,8 @@ const usage = (inputAudioMs: number, inputText: number, outputAudioMs: number, o
  * `speech_stopped`, `committed`), transcriptions, responses streamed as 20 ms µ-law deltas with
  * their transcript, function calls, `response.done` with usage, truncation checked against the
  * audio actually generated, barge-in cancelling the active response, and the real error codes
- * (`conversation_already_has_active_response`…). What the "model" says comes from brain.ts.
+ * (`conversation_already_has_active_response`…). What the "model" says comes from brain.ts; in
+ * real-model mode (realModel.ts) it also departs from the ideal stream, seeded, as gpt-realtime does.
  */
 export async function startRealtimeSimulator(options: RealtimeSimulatorOptions): Promise<RealtimeSimulator> {
   const sessions: SimulatedSession[] = []
@@ -105,7 +144,12 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
   let dropAfter: number | undefined
   let deltasAfterCancel = 0
   const failures: ResponseFailure[] = []
+  let transcribeLateMs: number | undefined
   let habits: BrainHabits = {}
+  let realModel = options.realModel
+  let realSessions = 0
+  let audioSeed = 0 // seeds each audio item, so no two items' deltas are alike
+  const owners = new Map<string, { responseId: string; afterCancel: boolean }>()
   const http = createServer((_req, res) => res.writeHead(404).end())
   const wss = new WebSocketServer({ noServer: true })
 
@@ -168,9 +212,11 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
       errors: [],
       heard: [],
       responses: [],
+      deviations: [],
       closed: false,
     }
     sessions.push(record)
+    const real = realModel && new RealModelSession(realModel, realSessions++, record.deviations)
     const conversation: Item[] = []
     const audioItems = new Map<string, number>() // assistant item → generated audio ms
     let audioMs = 0
@@ -178,6 +224,9 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
     let pending = new Uint8Array(0)
     let active: { id: string; cancel: (reason: 'turn_detected' | 'client_cancelled') => void } | undefined
     let userAudioMs = 0
+    let lastFailed = false
+    /** Transcriptions held back until the response that answers their turn is over. */
+    let lateTranscripts: Array<{ afterMs: number; send: () => void }> = []
 
     const send = (event: RealtimeServerEvent) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event))
@@ -206,7 +255,7 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
         })
       }
       const responseId = id('resp')
-      record.responses.push({ id: responseId, said: '', status: failure.status, calls: [], deltas: 0 })
+      record.responses.push({ id: responseId, said: '', status: failure.status, calls: [], deltas: 0, items: 0 })
       const response = { object: 'realtime.response' as const, id: responseId, output_modalities: ['audio' as const], output: [] }
       send({ type: 'response.created', event_id: id('event'), response: { ...response, status: 'in_progress' } })
       const status_details =
@@ -218,99 +267,118 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
       })
     }
 
+    /**
+     * A response: the brain's decision as a sequence of parts (audio items and function calls),
+     * streamed in order after the model's latency. A cancel stops the sequence: the audio item
+     * under way ends with the transcript of what was generated, calls not yet emitted are dropped.
+     */
     function respond(instructions?: string) {
-      const failure = failures.shift()
+      // The real model never fails twice running: the client retries once, and the retry should go through.
+      const drawn = real && !lastFailed && !failures.length ? real.failure() : undefined
+      const failure = failures.shift() ?? (drawn && REAL_FAILURES[drawn])
+      lastFailed = failure !== undefined
+      // A failed response answers nothing: the turn's late transcription waits for the retry.
       if (failure) return fail(failure)
-      const decision: Decision = decide(session.instructions ?? '', instructions, conversation, tools(), habits)
+      // The turns this response answers: their late transcriptions follow it.
+      const held = lateTranscripts
+      lateTranscripts = []
+      const decision = decide(session.instructions ?? '', instructions, conversation, tools(), {
+        neverEndCall: habits.neverEndCall || real?.skipsEndCall,
+        repeatsAnswer: real?.repeatsAnswer(conversation),
+      })
+      const parts = real ? real.arrange(decision) : inOrder(decision)
       const responseId = id('resp')
-      const itemId = id('item')
-      const audio = decision.say ? speak(decision.say, options.msPerChar ?? 60) : new Uint8Array(0)
-      let sent = 0
-      let cancelled: 'turn_detected' | 'client_cancelled' | undefined
-      const entry = { id: responseId, said: decision.say, status: 'in_progress', calls: decision.calls.map((c) => c.name), deltas: 0 }
+      const entry = { id: responseId, said: '', status: 'in_progress', calls: [] as string[], deltas: 0, items: 0 }
       record.responses.push(entry)
+      const output: ConversationItem[] = []
+      const spoken: string[] = []
+      let audioBytes = 0
+      let speaking: AudioItem | undefined
+      let cancelled: 'turn_detected' | 'client_cancelled' | undefined
       send({
         type: 'response.created',
         event_id: id('event'),
         response: { object: 'realtime.response', id: responseId, status: 'in_progress', output: [], output_modalities: ['audio'] },
       })
-      if (audio.length) {
+
+      const startSpeech = (text: string) => {
+        const itemId = id('item')
+        const index = entry.items++
         send({
           type: 'response.output_item.added',
           event_id: id('event'),
           response_id: responseId,
-          output_index: 0,
+          output_index: index,
           item: { id: itemId, type: 'message', role: 'assistant', status: 'in_progress', content: [] },
         })
+        // In the conversation from the moment it is added, as OpenAI's items are.
+        const item = { kind: 'assistant' as const, transcript: '' }
+        conversation.push(item)
         audioItems.set(itemId, 0)
+        speaking = { itemId, index, text, audio: speak(text, options.msPerChar ?? 60, ++audioSeed), sent: 0, item }
       }
-
+      // One 20 ms delta of the item under way, with the words it carries.
+      const sendDelta = (afterCancel: boolean) => {
+        const s = speaking!
+        const chunk = s.audio.subarray(s.sent, s.sent + FRAME_BYTES)
+        s.sent += chunk.length
+        audioBytes += chunk.length
+        audioItems.set(s.itemId, s.sent / 8)
+        const delta = Buffer.from(chunk).toString('base64')
+        owners.set(delta, { responseId, afterCancel })
+        const at = { response_id: responseId, item_id: s.itemId, output_index: s.index, content_index: 0 }
+        send({ type: 'response.output_audio.delta', event_id: id('event'), ...at, delta })
+        // The transcript streams alongside, in step with the audio.
+        const words = s.text.slice(spokenChars(s, s.sent - chunk.length), spokenChars(s, s.sent))
+        if (words) send({ type: 'response.output_audio_transcript.delta', event_id: id('event'), ...at, delta: words })
+        entry.deltas++
+      }
+      const endSpeech = () => {
+        const s = speaking!
+        speaking = undefined
+        const transcript = s.text.slice(0, spokenChars(s, s.sent))
+        s.item.transcript = transcript
+        spoken.push(transcript)
+        const at = { response_id: responseId, item_id: s.itemId, output_index: s.index, content_index: 0 }
+        send({ type: 'response.output_audio.done', event_id: id('event'), ...at })
+        send({ type: 'response.output_audio_transcript.done', event_id: id('event'), ...at, transcript })
+        const item: ConversationItem = {
+          id: s.itemId,
+          object: 'realtime.item',
+          type: 'message',
+          role: 'assistant',
+          status: s.sent < s.audio.length ? 'incomplete' : 'completed',
+          content: [{ type: 'output_audio', transcript }],
+        }
+        output.push(item)
+        send({ type: 'response.output_item.done', event_id: id('event'), response_id: responseId, output_index: s.index, item })
+      }
+      const emitCall = (call: Call) => {
+        const callId = id('call')
+        const itemId = id('item')
+        const index = entry.items++
+        const args = JSON.stringify(call.arguments)
+        const at = { response_id: responseId, item_id: itemId, output_index: index, call_id: callId }
+        send({
+          type: 'response.output_item.added',
+          event_id: id('event'),
+          response_id: responseId,
+          output_index: index,
+          item: { id: itemId, type: 'function_call', call_id: callId, name: call.name, arguments: '', status: 'in_progress' },
+        })
+        send({ type: 'response.function_call_arguments.delta', event_id: id('event'), ...at, delta: args })
+        send({ type: 'response.function_call_arguments.done', event_id: id('event'), ...at, name: call.name, arguments: args })
+        const item: ConversationItem = { id: itemId, type: 'function_call', call_id: callId, name: call.name, arguments: args, status: 'completed' }
+        output.push(item)
+        send({ type: 'response.output_item.done', event_id: id('event'), response_id: responseId, output_index: index, item })
+        conversation.push({ kind: 'function_call', callId, ...call })
+        entry.calls.push(call.name)
+      }
       const finish = () => {
         active = undefined
-        const spokenMs = sent / 8
-        const said = cancelled ? decision.say.slice(0, Math.floor((sent / audio.length) * decision.say.length)) : decision.say
-        if (audio.length) {
-          send({
-            type: 'response.output_audio.done',
-            event_id: id('event'),
-            response_id: responseId,
-            item_id: itemId,
-            output_index: 0,
-            content_index: 0,
-          })
-          send({
-            type: 'response.output_audio_transcript.done',
-            event_id: id('event'),
-            response_id: responseId,
-            item_id: itemId,
-            output_index: 0,
-            content_index: 0,
-            transcript: said,
-          })
-          conversation.push({ kind: 'assistant', transcript: said })
-        }
-        const calls = cancelled ? [] : decision.calls
-        calls.forEach((call, i) => {
-          const callId = id('call')
-          const item = id('item')
-          const args = JSON.stringify(call.arguments)
-          const index = (audio.length ? 1 : 0) + i
-          send({
-            type: 'response.output_item.added',
-            event_id: id('event'),
-            response_id: responseId,
-            output_index: index,
-            item: { id: item, type: 'function_call', call_id: callId, name: call.name, arguments: '', status: 'in_progress' },
-          })
-          send({
-            type: 'response.function_call_arguments.delta',
-            event_id: id('event'),
-            response_id: responseId,
-            item_id: item,
-            output_index: index,
-            call_id: callId,
-            delta: args,
-          })
-          send({
-            type: 'response.function_call_arguments.done',
-            event_id: id('event'),
-            response_id: responseId,
-            item_id: item,
-            output_index: index,
-            call_id: callId,
-            name: call.name,
-            arguments: args,
-          })
-          send({
-            type: 'response.output_item.done',
-            event_id: id('event'),
-            response_id: responseId,
-            output_index: index,
-            item: { id: item, type: 'function_call', call_id: callId, name: call.name, arguments: args, status: 'completed' },
-          })
-          conversation.push({ kind: 'function_call', name: call.name, callId })
-        })
-        entry.status = cancelled ? 'cancelled' : 'completed'
+        const status = cancelled ? 'cancelled' : 'completed'
+        entry.status = status
+        entry.said = spoken.join(' ')
         const inputText = Math.ceil((session.instructions ?? '').length / 4)
         send({
           type: 'response.done',
@@ -318,61 +386,43 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
           response: {
             object: 'realtime.response',
             id: responseId,
-            status: cancelled ? 'cancelled' : 'completed',
-            status_details: cancelled ? { type: 'cancelled', reason: cancelled } : null,
+            status,
+            status_details: cancelled ? { type: 'cancelled', reason: cancelled } : undefined,
             output_modalities: ['audio'],
-            output: [],
-            usage: usage(userAudioMs, inputText, spokenMs, Math.ceil(said.length / 4)),
+            output,
+            usage: usage(userAudioMs, inputText, audioBytes / 8, Math.ceil(entry.said.length / 4)),
           },
-        } as RealtimeServerEvent)
+        })
         userAudioMs = 0
+        for (const late of held) later(late.afterMs, late.send)
+      }
+      // The sequence: the item under way streams its deltas faster than they play, then the next part.
+      const next = () => {
+        if (cancelled) return
+        if (speaking && speaking.sent < speaking.audio.length) {
+          sendDelta(false)
+          return later(options.deltaEveryMs ?? 5, next)
+        }
+        if (speaking) endSpeech()
+        const part = parts.shift()
+        if (!part) return finish()
+        if (part.kind === 'call') emitCall(part.call)
+        else startSpeech(part.text)
+        next()
       }
 
       active = {
         id: responseId,
         cancel: (reason) => {
           // Deltas already on the wire when the cancel arrived still reach the client.
-          for (let i = 0; i < deltasAfterCancel && sent < audio.length; i++) sendDelta()
+          const inFlight = real ? real.deltasAfterCancel() : deltasAfterCancel
+          for (let i = 0; i < inFlight && speaking && speaking.sent < speaking.audio.length; i++) sendDelta(true)
           cancelled = reason
+          if (speaking) endSpeech()
           finish()
         },
       }
-      // Stream the audio in 20 ms deltas, faster than it plays, after the model's own latency.
-      const sendDelta = () => {
-        const chunk = audio.subarray(sent, sent + FRAME_BYTES)
-        sent += chunk.length
-        audioItems.set(itemId, sent / 8)
-        send({
-          type: 'response.output_audio.delta',
-          event_id: id('event'),
-          response_id: responseId,
-          item_id: itemId,
-          output_index: 0,
-          content_index: 0,
-          delta: Buffer.from(chunk).toString('base64'),
-        })
-        // The transcript streams alongside, in step with the audio.
-        const spokenTo = Math.floor((sent / audio.length) * decision.say.length)
-        const words = decision.say.slice(Math.floor(((sent - chunk.length) / audio.length) * decision.say.length), spokenTo)
-        if (words)
-          send({
-            type: 'response.output_audio_transcript.delta',
-            event_id: id('event'),
-            response_id: responseId,
-            item_id: itemId,
-            output_index: 0,
-            content_index: 0,
-            delta: words,
-          })
-        entry.deltas++
-      }
-      const stream = () => {
-        if (cancelled || !active || active.id !== responseId) return
-        if (sent >= audio.length) return finish()
-        sendDelta()
-        later(options.deltaEveryMs ?? 5, stream)
-      }
-      later(options.firstAudioMs ?? 0, stream)
+      later(real ? real.firstOutputMs() : (options.firstAudioMs ?? 0), next)
     }
 
     /** Server VAD over 20 ms frames of the incoming µ-law. */
@@ -400,16 +450,23 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
       const transcript = hear(new Uint8Array(done.bytes)).join(' ')
       record.heard.push(transcript)
       conversation.push({ kind: 'user_audio', transcript })
-      later(30, () => {
+      const seconds = (audioMs - done.startMs) / 1000
+      const transcribed = () =>
         send({
           type: 'conversation.item.input_audio_transcription.completed',
           event_id: id('event'),
           item_id: done.itemId,
           content_index: 0,
           transcript,
-          usage: { type: 'duration', seconds: (audioMs - done.startMs) / 1000 },
+          usage: { type: 'duration', seconds },
         } as RealtimeServerEvent)
-        if (detection.create_response !== false && !active) respond()
+      const creates = detection.create_response !== false
+      // Only held back when a response is sure to follow (it answers the turn, then the transcription comes).
+      const lateMs = creates ? (transcribeLateMs ?? real?.lateTranscriptMs()) : undefined
+      if (lateMs !== undefined) lateTranscripts.push({ afterMs: lateMs, send: transcribed })
+      later(30, () => {
+        if (lateMs === undefined) transcribed()
+        if (creates && !active) respond()
       })
     }
 
@@ -514,8 +571,18 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
     failNextResponses(count, failure) {
       failures.push(...Array.from({ length: count }, () => failure))
     },
+    transcribeLate(ms) {
+      transcribeLateMs = ms
+    },
     setHabits(next) {
       habits = { ...next }
+    },
+    behaveLikeRealModel(model) {
+      realModel = model
+      realSessions = 0
+    },
+    audioOwner(base64Payload) {
+      return owners.get(base64Payload)
     },
     async close() {
       for (const ws of sockets) ws.terminate()

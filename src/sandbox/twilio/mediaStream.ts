@@ -22,8 +22,12 @@ export interface CustomerScript {
   turns?: CustomerTurn[]
 }
 
-/** One answer: words (µ-law audio, see speech.ts) or a key pressed. */
-export type CustomerTurn = ({ say: Uint8Array } | { press: string }) & { pauseMs?: number }
+/**
+ * One answer: words (µ-law audio, see speech.ts) or a key pressed. `bargeInMs` makes it a
+ * customer who does not wait: they speak this long after the agent starts answering them, over
+ * the agent's words (someone changing their mind during the goodbye).
+ */
+export type CustomerTurn = ({ say: Uint8Array } | { press: string }) & { pauseMs?: number; bargeInMs?: number }
 
 export interface MarkRecord {
   name: string
@@ -85,6 +89,10 @@ export class MediaStreamSession {
   private pendingMarks: Array<{ record: MarkRecord; timer: ReturnType<typeof setTimeout> }> = []
   /** The server's audio with the stream time it starts playing; cut where a clear stopped it. */
   private playback: Array<{ startsAt: number; audio: Uint8Array }> = []
+  /** How much of the agent's audio had arrived when the customer last spoke or pressed a key: the next turn answers what comes after. */
+  private agentBytesThen = 0
+  /** When (stream time) the agent's audio after the customer's last words started playing. */
+  private replyStartsAt: number | undefined
   private onEnd: (() => void) | undefined
 
   constructor(private readonly options: StreamOptions) {}
@@ -199,13 +207,15 @@ export class MediaStreamSession {
     let chunk = 0
     const clips = (this.options.script.speech ?? []).map((c) => ({ start: c.atMs * BYTES_PER_MS, audio: c.audio }))
     const turns = [...(this.options.script.turns ?? [])]
-    // How much of the agent's audio had arrived when the customer last spoke or pressed a key:
-    // the next turn waits for the agent to answer that.
-    let agentBytesThen = 0
     this.frameTimer = setInterval(() => {
       const offset = chunk * FRAME_BYTES
       const turn = turns[0]
-      if (turn && this.receivedAudioBytes > agentBytesThen && this.elapsed() - this.queueEndsAt >= (turn.pauseMs ?? 700)) {
+      const answered = this.receivedAudioBytes > this.agentBytesThen
+      const due =
+        turn?.bargeInMs === undefined
+          ? this.elapsed() - this.queueEndsAt >= (turn?.pauseMs ?? 700)
+          : this.replyStartsAt !== undefined && this.elapsed() - this.replyStartsAt >= turn.bargeInMs
+      if (turn && answered && due) {
         turns.shift()
         if ('press' in turn) this.press(turn.press)
         else clips.push({ start: offset, audio: turn.say })
@@ -221,7 +231,10 @@ export class MediaStreamSession {
           if (b !== undefined && from + i >= 0) frame[i] = b
         }
       }
-      if (speaking || turn !== turns[0]) agentBytesThen = this.receivedAudioBytes
+      if (speaking || turn !== turns[0]) {
+        this.agentBytesThen = this.receivedAudioBytes
+        this.replyStartsAt = undefined
+      }
       chunk++
       this.send({
         event: 'media',
@@ -265,9 +278,10 @@ export class MediaStreamSession {
       const payload = (message.media as { payload?: string } | undefined)?.payload ?? ''
       const audio = new Uint8Array(Buffer.from(payload, 'base64'))
       const bytes = audio.length
-      this.receivedAudioBytes += bytes
       this.settlePlayback(now)
       const startsAt = Math.max(this.queueEndsAt, now)
+      this.replyStartsAt ??= startsAt
+      this.receivedAudioBytes += bytes
       this.firstAudioAt ??= startsAt
       this.playback.push({ startsAt, audio })
       this.queueEndsAt = startsAt + bytes / BYTES_PER_MS
