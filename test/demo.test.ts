@@ -4,19 +4,25 @@ import { describe, expect, it } from 'vitest'
 
 const root = join(import.meta.dirname, '..')
 
+/** `npm run demo`'s command, with no credentials in the environment (a .env would not matter: the demo is always simulated). */
+async function demo(env: Record<string, string> = {}) {
+  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/sandbox/demo.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (out += d))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  return { code, out }
+}
+
 describe('npm run demo', () => {
-  it('calls eight customers who behave differently, prints each call as it happens and a table, and exits 0 when every outcome is right', async () => {
-    // `npm run demo`'s command, with no credentials in the environment (a .env would not matter: the demo is always simulated).
-    const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/sandbox/demo.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (out += d))
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
-    expect(code, out).toBe(0)
+  it('calls ten customers who behave differently, prints each call as it happens and a table, and exits 0 when every outcome is right; with a model that behaves like the real one too', async () => {
+    const [ideal, real] = await Promise.all([demo(), demo({ DEMO_MODEL: 'real' })])
+    expect(ideal.code, ideal.out).toBe(0)
+    const { out } = ideal
     // Progress as it happened: the greeting and the customer's own words.
     expect(out).toMatch(/agent: +Përshëndetje, ju flet asistenti automatik i Dyqani Demo/)
     expect(out).toMatch(/customer: Po, e konfirmoj porosinë\./)
@@ -24,8 +30,14 @@ describe('npm run demo', () => {
     const row = (behaviour: string) => out.split('\n').find((l) => l.includes(` ${behaviour} `)) ?? ''
     expect(row('confirms')).toMatch(/confirmed +confirmed +call-confirmed +\d+ s +\$0\.\d{3} +ok$/)
     expect(row('cancels')).toMatch(/_callconfirm_outcome: cancelled, status cancelled/)
+    expect(row('says_alo')).toMatch(/confirmed +confirmed .* ok$/)
+    expect(row('changes_mind')).toMatch(/cancelled +cancelled .* ok$/)
     expect(row('voicemail')).toMatch(/voicemail +voicemail/)
     expect(row('asks_callback')).toMatch(/callback +callback at 18:00/)
-    expect(out).toContain('8 of 8 orders ended as expected')
+    expect(out).toContain('10 of 10 orders ended as expected')
+    // The same customers with the seeded real-model mode (it skips end_call, fails responses, transcribes late…).
+    expect(real.code, real.out).toBe(0)
+    expect(real.out).toContain('a model that behaves like the real one (DEMO_SEED=14)')
+    expect(real.out).toContain('10 of 10 orders ended as expected')
   }, 240_000)
 })

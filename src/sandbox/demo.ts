@@ -33,7 +33,9 @@ const directory = mkdtempSync(join(tmpdir(), 'callconfirm-demo-'))
 const config = loadConfig({ SANDBOX: '1', PORT: '0', DATABASE_PATH: join(directory, 'demo.db'), LOG_LEVEL: 'warn' })
 const ready = completeSandboxSecrets(config).config
 const log = createLogger(ready.logLevel, (line) => process.stderr.write(`${line}\n`))
-const { service, stores } = await startWithSandbox(ready, log)
+// DEMO_MODEL=real: the simulated model behaves as gpt-realtime is reported to (DEMO_SEED picks which of its bad days).
+const realModel = process.env.DEMO_MODEL === 'real' ? { seed: Number(process.env.DEMO_SEED ?? 14) } : undefined
+const { service, stores } = await startWithSandbox(ready, log, {}, { realModel })
 const started = Date.now()
 const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`
 
@@ -60,7 +62,10 @@ function verdict(order: OrderView, behaviour: CustomerBehaviour): boolean | unde
 let code = 1
 try {
   if (!stores) throw new Error('the sample stores did not start')
-  console.log(`callconfirm demo: ${SCRIPT.length} orders in ${stores.stores.map((s) => s.name).join(' and ')} (simulated: nobody is called)\n`)
+  const model = realModel ? `a model that behaves like the real one (DEMO_SEED=${realModel.seed})` : 'an ideal model'
+  console.log(
+    `callconfirm demo: ${SCRIPT.length} orders in ${stores.stores.map((s) => s.name).join(' and ')}, ${model} (simulated: nobody is called)\n`,
+  )
   const placed = []
   for (const [i, behaviour] of SCRIPT.entries()) {
     const store = stores.stores[i % stores.stores.length]!

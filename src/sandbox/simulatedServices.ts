@@ -1,7 +1,7 @@
 import type { Config } from '../config.js'
 import { configuredRealtime, configuredTwilio } from '../configuredServices.js'
 import type { OutsideServices } from '../service.js'
-import { type RealtimeSimulator, startRealtimeSimulator } from './realtime/simulator.js'
+import { type RealModel, type RealtimeSimulator, startRealtimeSimulator } from './realtime/simulator.js'
 import { startTwilioSimulator, type TwilioSimulator } from './twilio/simulator.js'
 
 export interface SimulatedServices {
@@ -19,19 +19,20 @@ export interface SimulatedServices {
  * The outside services for a sandbox or test run: each one the config names, and in this process
  * a simulator for each one it does not. The simulated Twilio's phones answer after three rings
  * and, with nobody to talk to them yet, hang up after twenty seconds; the simulated model starts
- * speaking 300 ms after it is asked.
+ * speaking 300 ms after it is asked, or, given `realModel`, behaves as the real one is reported
+ * to (seeded: see realtime/realModel.ts).
  *
  * @example
  * const simulated = await simulateMissingServices(config)
  * const service = await startService(config, log, simulated.services)
  * await service.close(); await simulated.close()
  */
-export async function simulateMissingServices(config: Config): Promise<SimulatedServices> {
+export async function simulateMissingServices(config: Config, simulation: { realModel?: RealModel } = {}): Promise<SimulatedServices> {
   let realtime: RealtimeSimulator | undefined
   let endpoint = configuredRealtime(config)
   if (!endpoint) {
     const apiKey = `sk-sandbox-${crypto.randomUUID()}`
-    realtime = await startRealtimeSimulator({ apiKey, firstAudioMs: 300 })
+    realtime = await startRealtimeSimulator({ apiKey, firstAudioMs: 300, ...(simulation.realModel && { realModel: simulation.realModel }) })
     endpoint = { url: realtime.url, apiKey }
   }
   let twilio: TwilioSimulator | undefined

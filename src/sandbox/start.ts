@@ -3,6 +3,7 @@ import type { ReadyConfig } from '../deps.js'
 import { type RunningService, type ServiceOptions, startService } from '../service.js'
 import type { Logger } from '../utils/log.js'
 import { freePort } from './loopback.js'
+import type { RealModel } from './realtime/simulator.js'
 import { type SandboxStores, startSandboxStores } from './sampleStores.js'
 import { completeSandboxSecrets } from './secrets.js'
 import { type SimulatedServices, simulateMissingServices } from './simulatedServices.js'
@@ -29,14 +30,19 @@ export interface SandboxRun {
  * const { service, stores } = await startWithSandbox(completeSandboxSecrets(config).config, log)
  * await stores?.placeTestOrder(stores.stores[0]!.id, 'confirms')
  */
-export async function startWithSandbox(config: ReadyConfig, log: Logger, options: ServiceOptions = {}): Promise<SandboxRun> {
+export async function startWithSandbox(
+  config: ReadyConfig,
+  log: Logger,
+  options: ServiceOptions = {},
+  simulation: { realModel?: RealModel } = {},
+): Promise<SandboxRun> {
   const simulateStores = config.sandbox && !config.twilio.accountSid && !config.shopify.apiKey && !config.shopify.adminApiOrigin
   // The Shopify simulator must know our callback's address before we listen: settle the port now.
   if (simulateStores && config.port === 0) {
     const port = await freePort()
     config = { ...config, port, publicUrl: config.publicUrl.replace(/:0$/, `:${port}`) }
   }
-  const simulated = await simulateMissingServices(config)
+  const simulated = await simulateMissingServices(config, simulation)
   let stores: SandboxStores | undefined
   let service: RunningService | undefined
   try {

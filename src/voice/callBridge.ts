@@ -67,7 +67,7 @@ export interface StreamSocket {
 const FINAL_TOOLS = new Set(['confirm_order', 'cancel_order', 'request_changes', 'wrong_number', 'request_callback'])
 
 /** What the model is told once the customer's answer is recorded: its next response is the goodbye. */
-const AFTER_ANSWER = "The customer's answer is recorded. Say a short, polite goodbye now, in the customer's language, and call end_call."
+const AFTER_ANSWER = "The customer's answer is recorded. Say a short, polite goodbye now, in the customer's language."
 
 /** Asked when the goodbye did not come: the model called a tool or end_call without a word. */
 const GOODBYE_AGAIN = 'Say a short, polite goodbye to the customer now, in their language.'
@@ -75,8 +75,8 @@ const GOODBYE_AGAIN = 'Say a short, polite goodbye to the customer now, in their
 /** How often the goodbye is asked for before the line is dropped without one. */
 const MAX_GOODBYE_ASKS = 4
 
-/** After the callee's first words ("Alo?"), how long the model has to answer them before the greeting is asked for. */
-const HELLO_ANSWER_MS = 800
+/** After the customer stops speaking, how long turn detection has to start the model's answer before we ask for what waited (the greeting, after "Alo?"). */
+const ANSWER_WAIT_MS = 800
 
 /** Caller audio kept, once the stream is verified, while the agent's session gets ready (2 s of 20 ms frames). */
 const MAX_HELD_FRAMES = 100
@@ -105,6 +105,8 @@ export class CallBridge {
   private greeted = false
   /** The callee spoke before the greeting: the model's answer to their words is the greeting. */
   private heardHello = false
+  /** Between turn detection's speech_started and speech_stopped. */
+  private customerSpeaking = false
   /** The agent's audio in Twilio's queue; there from the moment the stream is live. */
   private playout: TwilioPlayout | undefined
   // The model's responses.
@@ -112,7 +114,10 @@ export class CallBridge {
   /** The response being generated; once interrupted, its id joins `discarded` and its audio still arriving is dropped. */
   private currentResponse: string | undefined
   private discarded = new Set<string>()
-  private nextResponse: { guidance?: string } | undefined
+  private nextResponse: { guidance?: string | undefined; speakOnly?: boolean } | undefined
+  /** The response.create we sent that has not begun yet, and whether the response now under way was a speak-only one of ours. */
+  private requested: { speakOnly: boolean } | undefined
+  private speakOnlyResponse = false
   private failedResponses = 0
   private turns = new CustomerTurns()
   private usage: UsageTotals = NO_USAGE
@@ -242,7 +247,7 @@ export class CallBridge {
     const key = decideKey(digit)
     void this.note(`Pressed ${digit} on the keypad`)
     if (key) this.takeAnswer(async () => ({ action: 'answer', ...key }))
-    this.interrupt(true)
+    this.interrupt()
     this.session?.connection.send({
       type: 'conversation.item.create',
       item: {
@@ -261,6 +266,10 @@ export class CallBridge {
     switch (event.type) {
       case 'response.created':
         this.responding = true
+        // Ours if we asked for one; else turn detection's, answering the customer.
+        this.speakOnlyResponse = this.requested?.speakOnly ?? false
+        this.requested = undefined
+        this.clearTimer('reply')
         this.spokeInResponse = false
         this.currentResponse = event.response.id
         if (event.response.id) this.turns.responseCreated(event.response.id)
@@ -283,6 +292,7 @@ export class CallBridge {
       case 'conversation.item.input_audio_transcription.failed':
         return this.turns.transcribed(event.item_id, '')
       case 'input_audio_buffer.speech_started':
+        this.customerSpeaking = true
         this.clearTimer('silence')
         this.promptedSilence = false
         if (!this.greeted) {
@@ -294,10 +304,15 @@ export class CallBridge {
           this.saidGoodbye = false
           this.later('goodbye', this.timing.goodbyeGraceMs, () => this.hangUpNow())
         }
-        return this.interrupt(false)
+        // Turn detection cancels the response under way; but one we asked for while this speech_started was on
+        // its way began after it, and would talk over the customer and keep their words from being answered.
+        return this.interrupt()
       case 'input_audio_buffer.speech_stopped':
+        this.customerSpeaking = false
         // The callee's "Alo?": the model answers it with the greeting, or we ask for it if it does not.
-        if (!this.greeted && this.ready) this.later('hello', HELLO_ANSWER_MS, () => this.greet())
+        if (!this.greeted && this.ready) this.later('hello', ANSWER_WAIT_MS, () => this.greet())
+        // What waited for the customer to finish goes ahead if the model does not answer them by itself.
+        else if (this.nextResponse) this.later('reply', ANSWER_WAIT_MS, () => this.askNext())
         return
       case 'response.function_call_arguments.done':
         return this.onTool(event.name, event.call_id, event.arguments, event.response_id)
@@ -306,23 +321,24 @@ export class CallBridge {
         if (this.currentResponse === event.response.id) this.currentResponse = undefined
         this.usage = addUsage(this.usage, event.response.usage)
         const failure = responseFailure(event.response)
-        if (failure) return this.onResponseFailed(failure)
+        if (failure) return this.onResponseFailed(failure, this.speakOnlyResponse)
         this.failedResponses = 0
-        if (this.nextResponse && !this.hungUp) {
-          const next = this.nextResponse
-          this.nextResponse = undefined
-          this.respond(next.guidance)
-        } else if (this.ending) this.goodbyeOrHangUp()
+        if (this.nextResponse) this.askNext()
+        else if (this.ending) this.goodbyeOrHangUp()
         return
       }
       case 'error':
+        // The barge-in's cancel found turn detection had cancelled the response already: as it should be.
+        if (event.error.code === 'response_cancel_not_active') return
         // Most errors leave the session usable (OpenAI says so); the call goes on.
         this.log.warn('Realtime error', { code: event.error.code ?? undefined, message: event.error.message })
         if (event.error.code === 'session_expired') this.agentFailed('the Realtime session expired')
-        // A refused `response.create`: no response will come.
-        if (event.error.code === 'rate_limit_exceeded' && this.responding) {
+        // A response refused (ours, or the one turn detection would have made): none will come, so it is asked for again.
+        if (event.error.code === 'rate_limit_exceeded') {
+          const refused = this.requested
+          this.requested = undefined
           this.responding = false
-          this.onResponseFailed('rate_limit_exceeded')
+          this.onResponseFailed('rate_limit_exceeded', refused?.speakOnly ?? false)
         }
         return
     }
@@ -354,23 +370,31 @@ export class CallBridge {
   /**
    * Barge-in: the caller speaks (or presses a key) while the agent's audio is still queued at
    * Twilio. The playout drops what Twilio holds and says how much of the answer was heard; the
-   * model is told, so its record of the conversation ends where the caller stopped listening.
+   * model is told, so its record of the conversation ends where the caller stopped listening, and
+   * the response under way is cancelled.
    */
-  private interrupt(cancelResponse: boolean) {
+  private interrupt() {
     if (this.currentResponse) this.discarded.add(this.currentResponse)
     const cut = this.playout?.clear()
     if (cut) this.session?.connection.send({ type: 'conversation.item.truncate', item_id: cut.itemId, content_index: 0, audio_end_ms: cut.heardMs })
-    if (cancelResponse && this.responding) this.session?.connection.send({ type: 'response.cancel' })
+    if (this.responding) this.session?.connection.send({ type: 'response.cancel' })
+  }
+
+  /** The response that waited (for the last one to end, or for the customer to finish), unless the model is speaking again. */
+  private askNext() {
+    const next = this.nextResponse
+    if (!next || this.responding || this.customerSpeaking) return
+    this.nextResponse = undefined
+    this.respond(next.guidance, next.speakOnly)
   }
 
   /** A response failed without speaking: it is asked for once more; a second failure ends the call as the agent's. */
-  private onResponseFailed(why: string) {
+  private onResponseFailed(why: string, speakOnly: boolean) {
     this.log.warn('a model response failed', { why })
     if (++this.failedResponses > 1) return this.agentFailed(`the model's response failed twice (${why})`)
-    const next = this.nextResponse
-    this.nextResponse = undefined
-    // Any guidance of the failed response is in the conversation already.
-    this.respond(next?.guidance)
+    // The same response again (its guidance is in the conversation already): a goodbye stays speak-only, the
+    // answer to the customer's turn may call its tool. What waited behind it still waits.
+    this.respond(undefined, speakOnly)
   }
 
   /**
@@ -378,10 +402,11 @@ export class CallBridge {
    * in as a system item before a plain `response.create`: a response's own `instructions` would
    * replace the session's (language, persona, order) for that response.
    */
-  private respond(guidance?: string) {
+  private respond(guidance?: string, speakOnly = false) {
     if (!this.session || this.hungUp) return
-    if (this.responding) {
-      this.nextResponse = guidance === undefined ? (this.nextResponse ?? {}) : { guidance }
+    // While the customer speaks the model will answer them; what we ask for comes after that answer.
+    if (this.responding || this.customerSpeaking) {
+      this.nextResponse = guidance === undefined && !speakOnly ? (this.nextResponse ?? {}) : { guidance, speakOnly }
       return
     }
     this.responding = true
@@ -390,7 +415,9 @@ export class CallBridge {
         type: 'conversation.item.create',
         item: { type: 'message', role: 'system', content: [{ type: 'input_text', text: guidance }] },
       })
-    this.session.connection.send({ type: 'response.create' })
+    this.requested = { speakOnly }
+    // A goodbye may only speak: a model that answers it with a tool call alone (end_call, the answer again) says nothing.
+    this.session.connection.send(speakOnly ? { type: 'response.create', response: { tool_choice: 'none' } } : { type: 'response.create' })
   }
 
   // — answers ———————————————————————————————————————————————————
@@ -471,7 +498,7 @@ export class CallBridge {
   private endPolitely(reason: string) {
     if (this.ending || this.hungUp) return
     this.ending = reason
-    this.askGoodbye('The call must end now. Say a short, polite goodbye and call end_call.')
+    this.askGoodbye("The call must end now. Say a short, polite goodbye, in the customer's language.")
   }
 
   /** A final answer (a new one replaces an earlier one): the next response is the goodbye, whatever was said before it. */
@@ -489,7 +516,7 @@ export class CallBridge {
   private askGoodbye(guidance: string) {
     this.saidGoodbye = false
     this.goodbyeAsks++
-    this.respond(guidance)
+    this.respond(guidance, true)
     this.later('goodbye', this.timing.goodbyeGraceMs, () => this.hangUpNow())
   }
 

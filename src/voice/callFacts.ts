@@ -9,6 +9,8 @@ export interface CallContext {
   attemptId: string
   orderId: number
   callSid: string | null
+  /** The media stream has started (or ended): a session opened for the call now would never be used. */
+  streamBegun: boolean
   facts: CallFacts
   settings: StoreSettings
 }
@@ -32,6 +34,7 @@ export async function loadCallContext(deps: { db: Db; storeDefaults: StoreDefaul
     attemptId,
     orderId: row.order.id,
     callSid: row.attempt.callSid,
+    streamBegun: row.attempt.streamState !== null,
     settings: store.settings,
     facts: {
       shop: store.settings.companyName,

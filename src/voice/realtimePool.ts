@@ -31,10 +31,15 @@ export function createRealtimePool(deps: { config: Pick<Config, 'openai'>; db: D
       let orderId: number | undefined
       const session = (async () => {
         const context = await loadCallContext(deps, attemptId)
-        if (!context) return undefined
+        // Twilio's `ringing` can arrive after pickup: the call has opened its own session by then.
+        if (!context || context.streamBegun) return undefined
         orderId = context.orderId
         const opened = await openAgentSession(deps.config, context, context.settings.voice)
-        await opened.ready
+        // A session that never became ready is closed here: nobody else holds it.
+        await opened.ready.catch((error) => {
+          opened.connection.close()
+          throw error
+        })
         return opened
       })().catch((error) => {
         deps.log.warn('could not open the agent ahead of the call; the call will open it', { callId: attemptId, orderId, error })

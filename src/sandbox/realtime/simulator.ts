@@ -272,7 +272,7 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
      * streamed in order after the model's latency. A cancel stops the sequence: the audio item
      * under way ends with the transcript of what was generated, calls not yet emitted are dropped.
      */
-    function respond(instructions?: string) {
+    function respond(instructions?: string, toolChoice?: unknown) {
       // The real model never fails twice running: the client retries once, and the retry should go through.
       const drawn = real && !lastFailed && !failures.length ? real.failure() : undefined
       const failure = failures.shift() ?? (drawn && REAL_FAILURES[drawn])
@@ -282,9 +282,11 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
       // The turns this response answers: their late transcriptions follow it.
       const held = lateTranscripts
       lateTranscripts = []
-      const decision = decide(session.instructions ?? '', instructions, conversation, tools(), {
+      // `tool_choice: 'none'` for this response: it can only speak (and so cannot call the answer's tool again).
+      const available = toolChoice === 'none' ? new Set<string>() : tools()
+      const decision = decide(session.instructions ?? '', instructions, conversation, available, {
         neverEndCall: habits.neverEndCall || real?.skipsEndCall,
-        repeatsAnswer: real?.repeatsAnswer(conversation),
+        repeatsAnswer: available.size > 0 && real?.repeatsAnswer(conversation),
       })
       const parts = real ? real.arrange(decision) : inOrder(decision)
       const responseId = id('resp')
@@ -509,7 +511,7 @@ export async function startRealtimeSimulator(options: RealtimeSimulatorOptions):
               'conversation_already_has_active_response',
               `Conversation already has an active response in progress: ${active.id}. Wait until the response is finished before creating a new one.`,
             )
-          return respond(event.response?.instructions ?? undefined)
+          return respond(event.response?.instructions ?? undefined, event.response?.tool_choice)
         case 'response.cancel':
           if (!active) return error('response_cancel_not_active', 'Cancellation failed: no active response found.')
           return active.cancel('client_cancelled')
