@@ -60,7 +60,11 @@ const config = loadConfig({
   OPENAI_REALTIME_URL: realtime.url,
   SANDBOX: '1',
 })
-const service = await startService(completeSandboxSecrets(config).config, createLogger('warn'), configuredServices(config))
+// The greeting at pickup, as if the callee had said "Alo?" at once: our part of the wait, not the
+// wait for a callee who says nothing (bench/pickup.ts measures that).
+const service = await startService(completeSandboxSecrets(config).config, createLogger('warn'), configuredServices(config), {
+  voiceTiming: { helloWaitMs: 0 },
+})
 
 try {
   const reg = await fetch(`${service.url}/api/stores`, {
