@@ -249,6 +249,19 @@ describe('the voice agent', () => {
     expect(order.attempts[0].error).toContain('content_filter')
   })
 
+  it('when responses keep failing after the customer spoke, before an answer was recorded, a person looks instead of a second call', async () => {
+    const before = realtime.sessions.length
+    const calling = call({ speech: [says('Po, e konfirmoj', AFTER_GREETING)] })
+    // The greeting plays whole; the answer to the customer's words, and its retry, fail.
+    await until(() => realtime.sessions[before]?.responses[0]?.status === 'completed', 'the greeting')
+    realtime.failNextResponses(2, { status: 'failed', error: { type: 'server_error' } })
+    const { order } = await calling
+    expect(order).toMatchObject({ status: 'done', outcome: 'needs_review' })
+    expect(order.evidence).toBe('The customer answered, but the agent failed before recording it: “Po, e konfirmoj”.')
+    expect(order.attempts).toHaveLength(1)
+    expect(order.attempts[0]).toMatchObject({ endReason: 'agent_failed' })
+  })
+
   it('leaves no Realtime socket open after its calls', async () => {
     await until(() => realtime.sessions.every((s) => s.closed), 'every session to close')
     const attempts = svc.deps.db.select().from(callAttempts).all()

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  afterAgentFailure,
   type CallFacts,
   decideBeforeDialing,
   decideDialRefusal,
@@ -151,6 +152,24 @@ describe('a later answer in the same call', () => {
     ],
   ])('%s', (_name, earlier, answer, expected) => {
     expect(laterAnswer(earlier, answer)).toEqual(expected)
+  })
+})
+
+describe('an agent that failed mid-call', () => {
+  it.each([
+    ['before the customer spoke: the ladder calls again', { spoke: false, words: undefined }, undefined],
+    [
+      'after they spoke: a person looks, with their words',
+      { spoke: true, words: 'Po, e konfirmoj' },
+      { outcome: 'needs_review', evidence: 'The customer answered, but the agent failed before recording it: “Po, e konfirmoj”.' },
+    ],
+    [
+      'after they spoke, words not yet transcribed',
+      { spoke: true, words: undefined },
+      { outcome: 'needs_review', evidence: 'The customer answered, but the agent failed before recording it: no words were transcribed.' },
+    ],
+  ])('%s', (_name, customer, expected) => {
+    expect(afterAgentFailure(customer)).toEqual(expected)
   })
 })
 

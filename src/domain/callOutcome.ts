@@ -245,6 +245,21 @@ export function laterAnswer(earlier: ClosedWith | undefined, answer: ClosedWith)
   return { outcome: answer.outcome, evidence: `${answer.evidence} Before that: ${earlier.evidence}` }
 }
 
+/**
+ * The agent failed (the model's responses failed twice, the Realtime connection dropped) after the
+ * customer had spoken to it, with no answer recorded: calling again would ask a second time what
+ * they may have answered, so a person looks, with their words. Before they spoke: undefined, and
+ * the retry ladder calls again.
+ *
+ * @example
+ * afterAgentFailure({ spoke: true, words: 'Po, e konfirmoj' })
+ * // → { outcome: 'needs_review', evidence: 'The customer answered, but the agent failed before recording it: “Po, e konfirmoj”.' }
+ */
+export function afterAgentFailure(customer: { spoke: boolean; words: string | undefined }): ClosedWith | undefined {
+  if (!customer.spoke) return undefined
+  return { outcome: 'needs_review', evidence: `The customer answered, but the agent failed before recording it: ${quote(customer.words)}.` }
+}
+
 // — a call that has ended ———————————————————————————————————————————
 
 /** True when Twilio's `AnsweredBy` says a machine (or a fax) picked up, not a person. */

@@ -3,7 +3,7 @@ import { type CallDeps, callLog, settleAttempt } from '../calls/outcomes.js'
 import { hangUp, type TwilioAccount, type TwilioClient } from '../calls/twilio.js'
 import type { Config } from '../config.js'
 import { addUsage, modelCost, NO_USAGE, type UsageTotals } from '../domain/callCost.js'
-import { type Answer, type ClosedWith, decideKey, decideToolCall, laterAnswer } from '../domain/callOutcome.js'
+import { type Answer, afterAgentFailure, type ClosedWith, decideKey, decideToolCall, laterAnswer } from '../domain/callOutcome.js'
 import type { Logger } from '../utils/log.js'
 import { type AgentSession, openAgentSession } from './agentSession.js'
 import { type CallContext, loadCallContext } from './callFacts.js'
@@ -107,6 +107,8 @@ export class CallBridge {
   private heardHello = false
   /** Between turn detection's speech_started and speech_stopped. */
   private customerSpeaking = false
+  /** The customer's latest turn since the agent began speaking, if they have said anything. */
+  private spokeTurn: string | undefined
   /** The agent's audio in Twilio's queue; there from the moment the stream is live. */
   private playout: TwilioPlayout | undefined
   // The model's responses.
@@ -284,6 +286,8 @@ export class CallBridge {
         if (event.transcript) void this.transcribe('agent', event.transcript)
         return
       case 'input_audio_buffer.committed':
+        // Words after the greeting began are an answer of sorts ("Alo?" before it is not).
+        if (this.greetingMs !== null) this.spokeTurn = event.item_id
         return this.turns.committed(event.item_id)
       case 'conversation.item.input_audio_transcription.completed':
         this.turns.transcribed(event.item_id, event.transcript)
@@ -536,6 +540,10 @@ export class CallBridge {
     this.log.error('the agent failed; ending the call', { why })
     this.ending = 'agent_failed'
     this.failure = why
+    // Nothing recorded yet, but the customer had spoken: a person looks rather than calling them again.
+    const last = this.turns.last()
+    const review = !this.answered && afterAgentFailure({ spoke: this.spokeTurn !== undefined, words: last?.words })
+    if (review) this.takeAnswer(async () => ({ action: 'answer', ...review }))
     this.hangUpNow()
   }
 

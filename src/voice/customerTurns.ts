@@ -23,6 +23,11 @@ export class CustomerTurns {
     this.latest = itemId
   }
 
+  /** The latest committed turn, and its words if they are in: what the customer said last. */
+  last(): { itemId: string; words: string | undefined } | undefined {
+    return this.latest === undefined ? undefined : { itemId: this.latest, words: this.words.get(this.latest) || undefined }
+  }
+
   /** A turn's transcription arrived (or failed: no words). */
   transcribed(itemId: string, text: string): void {
     this.words.set(itemId, text.trim())
