@@ -1,62 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { storeWritesSettled } from '../src/orders/views.js'
-import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { hear, speak } from '../src/sandbox/speech.js'
 import type { CustomerScript } from '../src/sandbox/twilio/mediaStream.js'
-import type { SimulatedCall, TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
-import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
+import type { SimulatedCall } from '../src/sandbox/twilio/simulator.js'
 import { VOICE_TIMING } from '../src/voice/callBridge.js'
-import {
-  type CallingService,
-  orderView,
-  placeWooOrder,
-  registerWooStore,
-  startCallingService,
-  startFastRealtime,
-  startTestTwilio,
-  type WooStore,
-} from './support/calling.js'
+import { callThrough, orderView, startVoiceWorld, type VoiceWorld } from './support/calling.js'
 import { until } from './support/wait.js'
 
 /** Real callers and a real model's timing: the greeting at pickup, the words behind an answer, a change of mind. */
 
-const OPENAI_KEY = 'sk-test-turns'
-let twilio: TwilioSimulator
-let realtime: RealtimeSimulator
-let woo: WooCommerceSimulator
-let svc: CallingService
-let store: WooStore
-
+let world: VoiceWorld
 beforeAll(async () => {
-  twilio = await startTestTwilio()
-  realtime = await startFastRealtime(OPENAI_KEY)
-  woo = await startWooCommerceSimulator()
-  // The production timings, but for the silence prompt and the goodbye backstop.
-  svc = await startCallingService(
-    twilio,
-    { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url },
-    { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 3_000 } },
-  )
-  store = await registerWooStore(svc, woo, { retryDelaysMinutes: [30] })
+  // The production timings, but for the silence prompt and the goodbye backstop; the model fast (10 ms a character).
+  world = await startVoiceWorld({
+    realtime: { msPerChar: 10, firstAudioMs: 0 },
+    service: { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 3_000 } },
+    store: { retryDelaysMinutes: [30] },
+  })
 })
-afterAll(async () => {
-  await svc.close()
-  await realtime.close()
-  await twilio.close()
-  await woo.close()
-})
+afterAll(() => world.close())
 
 const words = (text: string) => ({ say: speak(text, 40) })
-
-async function call(script: CustomerScript) {
-  const before = realtime.sessions.length
-  const placed = await placeWooOrder(svc, { woo, twilio }, store, [{ kind: 'human', ringMs: 100, script }])
-  await until(() => twilio.calls.some((c) => c.to === placed.phone && c.endedAt !== null), 'the call to end', 20_000)
-  const simulated = twilio.calls.find((c) => c.to === placed.phone)!
-  await until(async () => (await orderView(svc, placed.orderId)).status !== 'calling', 'the call to be settled', 10_000)
-  const session = realtime.sessions.slice(before).find((s) => s.responses.length > 0)!
-  return { simulated, session, platformOrderId: placed.platformOrderId, order: await orderView(svc, placed.orderId) }
-}
+const call = (script: CustomerScript) => callThrough(world, script)
 
 const heard = (c: SimulatedCall) => hear(c.stream!.heardAudio()).join(' | ')
 const GREETING_END = 'Shtypni 1 për ta konfirmuar ose 2 për ta anuluar.'
@@ -69,7 +34,7 @@ describe('picking up', () => {
     expect(simulated.stream!.clears).toBe(0)
     expect(heard(simulated)).toContain(GREETING_END)
     // "Alo?" is a hello: the model's first response was the greeting, and the answer came from the customer's next words.
-    expect(session.responses[0]!.said).toMatch(/^Përshëndetje/)
+    expect(session!.responses[0]!.said).toMatch(/^Përshëndetje/)
     expect(order).toMatchObject({ status: 'done', outcome: 'confirmed' })
     expect(order.evidence).toContain('Po, e konfirmoj')
   })
@@ -84,18 +49,18 @@ describe('picking up', () => {
 
 describe('the words behind an answer', () => {
   it('quotes the words that led to the answer when their transcription arrives after the tool call', async () => {
-    realtime.transcribeLate(600)
+    world.realtime.transcribeLate(600)
     try {
       const { order, session } = await call({ turns: [words('Po, e konfirmoj')] })
-      expect(session.responses.flatMap((r) => r.calls)).toContain('confirm_order')
+      expect(session!.responses.flatMap((r) => r.calls)).toContain('confirm_order')
       expect(order).toMatchObject({ status: 'done', outcome: 'confirmed', evidence: 'Confirmed on the call: “Po, e konfirmoj”.' })
     } finally {
-      realtime.transcribeLate(undefined)
+      world.realtime.transcribeLate(undefined)
     }
   })
 
   it('quotes the turn the answer came from, not the words before it', async () => {
-    realtime.transcribeLate(600)
+    world.realtime.transcribeLate(600)
     try {
       // "Prit pak" is heard and answered first; the cancellation's own words arrive after its tool call.
       const { order } = await call({ turns: [words('Prit pak, kush është?'), words('Jo, nuk e dua më')] })
@@ -103,7 +68,7 @@ describe('the words behind an answer', () => {
       expect(order.evidence).toContain('The customer said “Jo, nuk e dua më”.')
       expect(order.evidence).not.toContain('Prit pak')
     } finally {
-      realtime.transcribeLate(undefined)
+      world.realtime.transcribeLate(undefined)
     }
   })
 })
@@ -113,7 +78,7 @@ describe('a change of mind', () => {
     const { order, simulated, session, platformOrderId } = await call({
       turns: [words('Po, e konfirmoj'), { ...words('Jo, prit, anuloje!'), bargeInMs: 400 }],
     })
-    expect(session.responses.flatMap((r) => r.calls)).toEqual(expect.arrayContaining(['confirm_order', 'cancel_order']))
+    expect(session!.responses.flatMap((r) => r.calls)).toEqual(expect.arrayContaining(['confirm_order', 'cancel_order']))
     expect(order).toMatchObject({ status: 'done', outcome: 'cancelled' })
     expect(order.evidence).toContain('Jo, prit, anuloje!')
     expect(order.evidence).toContain('Before that: Confirmed on the call: “Po, e konfirmoj”.')
@@ -121,8 +86,8 @@ describe('a change of mind', () => {
     expect(heard(simulated)).toMatch(/Mirupafshim!$/)
     expect(order.attempts[0]).toMatchObject({ endReason: 'agent_ended' })
     // The store was told once, with the final answer.
-    await until(async () => storeWritesSettled(await orderView(svc, order.id)), 'the store write', 10_000)
-    expect(woo.order(platformOrderId)!.meta_data.find((m) => m.key === '_callconfirm_outcome')!.value).toBe('cancelled')
-    expect(woo.notes(platformOrderId)).toEqual([expect.objectContaining({ note: expect.stringContaining('Jo, prit, anuloje!') })])
+    await until(async () => storeWritesSettled(await orderView(world.svc, order.id)), 'the store write', 10_000)
+    expect(world.woo.order(platformOrderId)!.meta_data.find((m) => m.key === '_callconfirm_outcome')!.value).toBe('cancelled')
+    expect(world.woo.notes(platformOrderId)).toEqual([expect.objectContaining({ note: expect.stringContaining('Jo, prit, anuloje!') })])
   })
 })

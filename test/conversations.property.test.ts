@@ -1,20 +1,12 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { storeWritesSettled } from '../src/orders/views.js'
-import { MODEL_DEVIATIONS, type RealtimeSimulator, type SimulatedSession, startRealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
+import { MODEL_DEVIATIONS, type RealtimeSimulator, type SimulatedSession } from '../src/sandbox/realtime/simulator.js'
 import { hear, speak } from '../src/sandbox/speech.js'
 import type { CustomerScript, CustomerTurn, MediaStreamSession } from '../src/sandbox/twilio/mediaStream.js'
 import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
-import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
-import {
-  type CallingService,
-  orderView,
-  placeWooOrder,
-  registerWooStore,
-  startCallingService,
-  startTestTwilio,
-  type WooStore,
-} from './support/calling.js'
+import type { WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
+import { type CallingService, orderView, placeWooOrder, startVoiceWorld, type VoiceWorld, type WooStore } from './support/calling.js'
 import { until } from './support/wait.js'
 
 /**
@@ -27,7 +19,6 @@ import { until } from './support/wait.js'
 const SEED = Number(process.env.CONVERSATION_SEED ?? 20261201)
 const CONVERSATIONS = Number(process.env.CONVERSATIONS ?? 200)
 const AT_ONCE = 20
-const OPENAI_KEY = 'sk-test-conversations'
 
 const said = (text: string): CustomerTurn => ({ say: speak(text, 40) })
 
@@ -57,6 +48,7 @@ const conversations = fc.sample(
   { seed: SEED, numRuns: CONVERSATIONS },
 )
 
+let world: VoiceWorld
 let twilio: TwilioSimulator
 let realtime: RealtimeSimulator
 let woo: WooCommerceSimulator
@@ -64,23 +56,16 @@ let svc: CallingService
 let store: WooStore
 
 beforeAll(async () => {
-  twilio = await startTestTwilio()
-  realtime = await startRealtimeSimulator({ apiKey: OPENAI_KEY, msPerChar: 10, realModel: { seed: SEED, latencyScale: 0.5 } })
-  woo = await startWooCommerceSimulator()
-  svc = await startCallingService(
-    twilio,
-    { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url, MAX_CONCURRENT_CALLS: String(AT_ONCE) },
-    { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 4_000 } },
-  )
-  // One call an order: each conversation's outcome is its own.
-  store = await registerWooStore(svc, woo, { retryDelaysMinutes: [], maxConcurrentCalls: AT_ONCE })
+  world = await startVoiceWorld({
+    realtime: { msPerChar: 10, realModel: { seed: SEED, latencyScale: 0.5 } },
+    env: { MAX_CONCURRENT_CALLS: String(AT_ONCE) },
+    service: { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 4_000 } },
+    // One call an order: each conversation's outcome is its own.
+    store: { retryDelaysMinutes: [], maxConcurrentCalls: AT_ONCE },
+  })
+  ;({ twilio, realtime, woo, svc, store } = world)
 })
-afterAll(async () => {
-  await svc.close()
-  await realtime.close()
-  await twilio.close()
-  await woo.close()
-})
+afterAll(() => world.close())
 
 /** What broke an invariant in one conversation, if anything. */
 function violations(c: {

@@ -3,56 +3,29 @@ import { callAttempts } from '../src/db/schema.js'
 import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
 import { hear, speak } from '../src/sandbox/speech.js'
 import type { CustomerScript } from '../src/sandbox/twilio/mediaStream.js'
-import type { SimulatedCall, TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
-import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
-import {
-  type CallingService,
-  orderView,
-  placeWooOrder,
-  registerWooStore,
-  startCallingService,
-  startFastRealtime,
-  startTestTwilio,
-  type WooStore,
-} from './support/calling.js'
+import type { SimulatedCall } from '../src/sandbox/twilio/simulator.js'
+import { type CallingService, callThrough, startVoiceWorld, type VoiceWorld } from './support/calling.js'
 import { until } from './support/wait.js'
 
-const OPENAI_KEY = 'sk-test-voice'
-let twilio: TwilioSimulator
+let world: VoiceWorld
 let realtime: RealtimeSimulator
-let woo: WooCommerceSimulator
 let svc: CallingService
-let store: WooStore
 
 beforeAll(async () => {
-  twilio = await startTestTwilio()
-  realtime = await startFastRealtime(OPENAI_KEY)
-  woo = await startWooCommerceSimulator()
-  svc = await startCallingService(
-    twilio,
-    { OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url },
-    // Greeting at pickup: these scripts speak at fixed times after it (test/pickup.test.ts waits for the callee's "Alo?").
-    { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 3_000, helloWaitMs: 0 } },
-  )
-  store = await registerWooStore(svc, woo, { retryDelaysMinutes: [30] })
+  world = await startVoiceWorld({
+    realtime: { msPerChar: 10, firstAudioMs: 0 },
+    // Greeting at pickup: these scripts speak at fixed times after it (test/call-turns.test.ts waits for the callee's "Alo?").
+    service: { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 3_000, helloWaitMs: 0 } },
+    store: { retryDelaysMinutes: [30] },
+  })
+  ;({ realtime, svc } = world)
 })
-afterAll(async () => {
-  await svc.close()
-  await realtime.close()
-  await twilio.close()
-  await woo.close()
-})
+afterAll(() => world.close())
 
 /** The customer says `text` this many milliseconds into the call (after the greeting, typically). */
 const says = (text: string, atMs: number) => ({ atMs, audio: speak(text, 40) })
 
-async function call(script: CustomerScript, extra: { hangUpAfterMs?: number } = {}) {
-  const placed = await placeWooOrder(svc, { woo, twilio }, store, [{ kind: 'human', ringMs: 100, script, ...extra }])
-  await until(() => twilio.calls.some((c) => c.to === placed.phone && c.endedAt !== null), 'the call to end', 20_000)
-  const simulated = twilio.calls.find((c) => c.to === placed.phone)!
-  await until(async () => (await orderView(svc, placed.orderId)).status !== 'calling', 'the call to be settled', 10_000)
-  return { ...placed, simulated, order: await orderView(svc, placed.orderId) }
-}
+const call = (script: CustomerScript, extra: { hangUpAfterMs?: number } = {}) => callThrough(world, script, extra)
 
 /** What the customer heard, as the simulated phone decodes it. */
 const heard = (c: SimulatedCall) => hear(c.stream!.heardAudio()).join(' | ')

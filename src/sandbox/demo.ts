@@ -10,22 +10,12 @@ import { join } from 'node:path'
 import { loadConfig } from '../config.js'
 import { type OrderView, storeWritesSettled } from '../orders/views.js'
 import { createLogger } from '../utils/log.js'
-import { BEHAVIOURS, type CustomerBehaviour } from './customers.js'
+import { BEHAVIOURS, CUSTOMER_BEHAVIOURS, type CustomerBehaviour } from './customers.js'
 import { completeSandboxSecrets } from './secrets.js'
 import { startWithSandbox } from './start.js'
 
-const SCRIPT: CustomerBehaviour[] = [
-  'confirms',
-  'cancels',
-  'says_alo',
-  'changes_mind',
-  'interrupts',
-  'presses_1',
-  'no_answer',
-  'voicemail',
-  'wrong_number',
-  'asks_callback',
-]
+/** Every customer the sandbox can play, once each. */
+const SCRIPT = CUSTOMER_BEHAVIOURS
 const GIVE_UP_MS = 180_000
 
 const directory = mkdtempSync(join(tmpdir(), 'callconfirm-demo-'))

@@ -1,11 +1,12 @@
-import { startRealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
+import { type RealtimeSimulator, type RealtimeSimulatorOptions, startRealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
 import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../../src/sandbox/sampleOrders.js'
 import { deliverWooWebhook } from '../../src/sandbox/storeWebhooks.js'
+import type { CustomerScript } from '../../src/sandbox/twilio/mediaStream.js'
 import { type PhoneBehaviour, startTwilioSimulator, type TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
-import type { WooCommerceSimulator, WooOrder } from '../../src/sandbox/woocommerce/simulator.js'
+import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../../src/sandbox/woocommerce/simulator.js'
 import type { ServiceOptions } from '../../src/service.js'
 import { startTestService, type TestService } from './service.js'
-import { freePort, zoneWhereItIs } from './wait.js'
+import { freePort, until, zoneWhereItIs } from './wait.js'
 
 export const TWILIO = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'calling-test-auth-token', from: '+35542000111' }
 
@@ -94,3 +95,52 @@ export async function placeWooOrder(
 
 /** The order as the API shows it. */
 export const orderView = async (svc: TestService, orderId: number) => (await svc.api('GET', `/api/orders/${orderId}`)).body
+
+/** What a voice test calls through: Twilio (its clock at 1/100), OpenAI Realtime and a WooCommerce store, all simulated, and callconfirm. */
+export interface VoiceWorld {
+  twilio: TwilioSimulator
+  realtime: RealtimeSimulator
+  woo: WooCommerceSimulator
+  svc: CallingService
+  store: WooStore
+  close(): Promise<void>
+}
+
+export async function startVoiceWorld(setup: {
+  realtime: Omit<RealtimeSimulatorOptions, 'apiKey'>
+  env?: Record<string, string>
+  service?: ServiceOptions
+  store?: Record<string, unknown>
+}): Promise<VoiceWorld> {
+  const apiKey = `sk-test-${crypto.randomUUID()}`
+  const twilio = await startTestTwilio()
+  const realtime = await startRealtimeSimulator({ apiKey, ...setup.realtime })
+  const woo = await startWooCommerceSimulator()
+  const svc = await startCallingService(twilio, { OPENAI_API_KEY: apiKey, OPENAI_REALTIME_URL: realtime.url, ...setup.env }, setup.service)
+  const store = await registerWooStore(svc, woo, setup.store)
+  return {
+    twilio,
+    realtime,
+    woo,
+    svc,
+    store,
+    async close() {
+      await svc.close()
+      await realtime.close()
+      await twilio.close()
+      await woo.close()
+    },
+  }
+}
+
+/** One order whose customer does what `script` says, called and settled: the order, the simulated call and the model's session. */
+export async function callThrough(world: VoiceWorld, script: CustomerScript, extra: { hangUpAfterMs?: number } = {}) {
+  const { svc, woo, twilio, realtime, store } = world
+  const before = realtime.sessions.length
+  const placed = await placeWooOrder(svc, { woo, twilio }, store, [{ kind: 'human', ringMs: 100, script, ...extra }])
+  await until(() => twilio.calls.some((c) => c.to === placed.phone && c.endedAt !== null), 'the call to end', 20_000)
+  const simulated = twilio.calls.find((c) => c.to === placed.phone)!
+  await until(async () => (await orderView(svc, placed.orderId)).status !== 'calling', 'the call to be settled', 10_000)
+  const session = realtime.sessions.slice(before).find((s) => s.responses.length > 0)
+  return { ...placed, simulated, session, order: await orderView(svc, placed.orderId) }
+}
