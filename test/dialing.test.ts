@@ -212,6 +212,24 @@ describe('dialling an order', () => {
       .sort((a, b) => a[0] - b[0])
     for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1])
   })
+
+  it("does not let one store's backlog at its limit hold another store's call back", async () => {
+    const busy = await wooStore(svc, { maxConcurrentCalls: 1 })
+    const otherSite = await startWooCommerceSimulator()
+    try {
+      const other = await registerWooStore(svc, otherSite)
+      // A hundred orders that each ring a while, one at a time (more than the old scheduler looked at); then one in another store.
+      const backlog = await Promise.all(Array.from({ length: 100 }, () => placeWooOrderHere(svc, busy, [{ kind: 'busy', ringMs: 40_000 }])))
+      await until(() => backlog.some((p) => callsTo(p.phone).length > 0), "the backlog's first call")
+      const next = await placeWooOrder(svc, { woo: otherSite, twilio: twilioSim }, other, [{ kind: 'busy', ringMs: 4000 }])
+      await until(() => callsTo(next.phone).length > 0, "the other store's call", 20_000)
+      // The other store's customer was called while the backlog still waited, not after it.
+      const calledAt = callsTo(next.phone)[0]!.createdAt
+      expect(backlog.filter((p) => callsTo(p.phone).some((c) => c.createdAt <= calledAt)).length).toBeLessThanOrEqual(3)
+    } finally {
+      await otherSite.close()
+    }
+  })
 })
 
 describe('reading the order again before dialling', () => {

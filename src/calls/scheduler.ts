@@ -76,22 +76,12 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     const perStore = new Map(calling.map((r) => [r.storeId, r.n]))
     let capacity = deps.maxConcurrent - calling.reduce((sum, r) => sum + r.n, 0)
     if (capacity <= 0) return []
-    const due = await deps.db
-      .select({ id: orders.id, storeId: orders.storeId })
-      .from(orders)
-      .innerJoin(stores, eq(stores.id, orders.storeId))
-      // A store awaiting the operator's approval places no calls: its orders stay queued.
-      .where(and(eq(orders.status, 'queued'), lte(orders.nextCallAt, now), eq(stores.enabled, true), isNotNull(stores.approvedAt)))
-      .orderBy(asc(orders.nextCallAt), asc(orders.id))
-      .limit(capacity * 4)
-      .all()
-    const limits = new Map<string, number>()
+    // Round-robin across stores: each store with room offers its oldest due orders, and they are
+    // taken one store at a time, so one store's backlog at its limit never holds another's back.
+    const candidates = await dueByStore(now, perStore, capacity)
     const claimed: number[] = []
-    for (const job of due) {
+    for (const job of candidates) {
       if (capacity <= 0) break
-      if (!limits.has(job.storeId))
-        limits.set(job.storeId, (await findStore(deps.db, job.storeId, deps.storeDefaults))?.settings.maxConcurrentCalls ?? 0)
-      if ((perStore.get(job.storeId) ?? 0) >= limits.get(job.storeId)!) continue
       const won = await deps.db
         .update(orders)
         .set({ status: 'calling', waitReason: null, leaseOwner: deps.owner, leaseExpiresAt: now + LEASE_MS, updatedAt: now })
@@ -100,9 +90,40 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (won.changes !== 1) continue // another worker was quicker
       claimed.push(job.id)
       capacity--
-      perStore.set(job.storeId, (perStore.get(job.storeId) ?? 0) + 1)
     }
     return claimed
+  }
+
+  /** Due orders, at most `capacity` from each store and no more than its room, interleaved store by store (oldest store first). */
+  async function dueByStore(now: number, perStore: Map<string, number>, capacity: number): Promise<Array<{ id: number; storeId: string }>> {
+    const due = and(eq(orders.status, 'queued'), lte(orders.nextCallAt, now))
+    const waiting = await deps.db
+      .select({ storeId: orders.storeId })
+      .from(orders)
+      .innerJoin(stores, eq(stores.id, orders.storeId))
+      // A store awaiting the operator's approval places no calls: its orders stay queued.
+      .where(and(due, eq(stores.enabled, true), isNotNull(stores.approvedAt)))
+      .groupBy(orders.storeId)
+      .orderBy(sql`min(${orders.nextCallAt})`)
+      .all()
+    const offers: Array<Array<{ id: number; storeId: string }>> = []
+    for (const { storeId } of waiting) {
+      if (offers.length >= capacity) break // enough stores to fill every free line
+      const limit = (await findStore(deps.db, storeId, deps.storeDefaults))?.settings.maxConcurrentCalls ?? 0
+      const room = Math.min(limit - (perStore.get(storeId) ?? 0), capacity)
+      if (room <= 0) continue
+      offers.push(
+        await deps.db
+          .select({ id: orders.id, storeId: orders.storeId })
+          .from(orders)
+          .where(and(due, eq(orders.storeId, storeId)))
+          .orderBy(asc(orders.nextCallAt), asc(orders.id))
+          .limit(room)
+          .all(),
+      )
+    }
+    const longest = Math.max(0, ...offers.map((o) => o.length))
+    return Array.from({ length: longest }, (_, rank) => offers.flatMap((o) => (o[rank] ? [o[rank]] : []))).flat()
   }
 
   const loop = createPassLoop({ name: 'scheduler', pollMs: POLL_MS, log: deps.log, pass, inFlight: () => dials })
