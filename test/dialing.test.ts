@@ -27,7 +27,7 @@ import {
   TWILIO,
   type WooStore,
 } from './support/calling.js'
-import { until, zoneWhereItIs } from './support/wait.js'
+import { freePort, until, zoneWhereItIs } from './support/wait.js'
 
 const MINUTE = 60_000
 
@@ -442,6 +442,47 @@ describe('recovery after a crash', () => {
       const recovered = await view(second, orderId)
       expect(recovered.attempts).toEqual([expect.objectContaining({ id: attempt.id, callSid: call.sid, status: 'busy' })])
       expect(recovered.status).toBe('queued') // the next rung of the ladder
+      expect(callsTo(phone)).toHaveLength(1)
+    } finally {
+      await second.close()
+    }
+  })
+
+  it("does not call again when the lost call is still waiting in Twilio's queue (no start time yet)", async () => {
+    // The same PUBLIC_URL before and after the restart, as in production: the queued call's callbacks reach the new process.
+    const env = {
+      WORKER_ID: 'worker-q',
+      PORT: String(await freePort()),
+      DATABASE_PATH: join(dir, 'queued.db'),
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    }
+    const first = await dialingService(env, false)
+    const store = await wooStore(first)
+    const { orderId, phone } = await placeWooOrderHere(first, store, [{ kind: 'busy', ringMs: 100 }])
+    first.deps.db
+      .update(orders)
+      .set({ status: 'calling', leaseOwner: 'worker-q', leaseExpiresAt: first.clock.now() + MINUTE })
+      .where(eq(orders.id, orderId))
+      .run()
+    const { attempt, streamToken } = await recordAttempt(first.deps.db, orderId, first.clock.now())
+    const dead = first.publicUrl
+    await first.close()
+    // Placed, SID never stored, and held in Twilio's queue past the restart.
+    twilioSim.holdNextInQueue(3_000)
+    const call = await placeCall(first.deps.twilio.client, first.deps.twilio.account, {
+      to: phone,
+      attemptId: attempt.id,
+      streamToken,
+      publicUrl: dead,
+    })
+    expect(twilioSim.calls.find((c) => c.sid === call.sid)).toMatchObject({ status: 'queued', startedAt: null })
+
+    const second = await dialingService(env)
+    try {
+      await until(async () => (await view(second, orderId)).attempts[0]?.callSid === call.sid, 'recovery to adopt the queued call')
+      await until(() => twilioSim.calls.find((c) => c.sid === call.sid)!.status === 'busy', 'the queued call to run its course', 10_000)
+      await until(async () => (await view(second, orderId)).status === 'queued', 'the next rung')
+      expect((await view(second, orderId)).attempts).toEqual([expect.objectContaining({ id: attempt.id, callSid: call.sid, status: 'busy' })])
       expect(callsTo(phone)).toHaveLength(1)
     } finally {
       await second.close()

@@ -126,9 +126,16 @@ export async function fetchCall(client: TwilioClient, sid: string): Promise<Call
   return toState(await client.calls(sid).fetch())
 }
 
-/** Calls to `to` that Twilio started at or after `since`, newest first. */
+/**
+ * Calls to `to` that Twilio created at or after `since` (to the second), newest first. By creation, not by
+ * Twilio's `StartTime` filter: a call still waiting in Twilio's queue has no start time yet, and
+ * a filter on it would miss the very call we are looking for.
+ */
 export async function callsTo(client: TwilioClient, to: string, since: number): Promise<CallState[]> {
-  return (await client.calls.list({ to, startTimeAfter: new Date(since), limit: 20 })).map(toState)
+  const recent = await client.calls.list({ to, limit: 20 })
+  // Twilio's dates are to the second.
+  const from = Math.floor(since / 1000) * 1000
+  return recent.filter((call) => call.dateCreated.getTime() >= from).map(toState)
 }
 
 /**

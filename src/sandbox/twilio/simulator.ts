@@ -68,6 +68,8 @@ export interface TwilioSimulator {
    * callbacks reach us no sooner (a slow path between Twilio and us).
    */
   slowNextCreate(ms: number): void
+  /** The next call waits in Twilio's queue (status `queued`, no start time) this many real milliseconds before it starts, as when the account's queue is long. */
+  holdNextInQueue(ms: number): void
   /**
    * The next update of a call (to `to`, or any) finds it just ended on its own: the callee hung up
    * as the request arrived, so Twilio answers 400 with 21220 ("Call is not in-progress. Cannot
@@ -99,6 +101,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
   const scripts = new Map<string, PhoneBehaviour[]>()
   const createFaults: Array<{ status?: 500 | 503; placeAnyway?: boolean }> = []
   const slowCreates: number[] = []
+  const queueHolds: number[] = []
   const updateFaults: Array<{ code: 21220; to?: string }> = []
   const calls: SimulatedCall[] = []
   const timers = new Set<ReturnType<typeof setTimeout>>()
@@ -298,7 +301,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     }
 
     hooks.set(call.sid, { stop: end, redirect: () => undefined })
-    later(20, () => {
+    // A hold is in real time (the test's restart must happen within it); the rest keeps the clock's scale.
+    const held = queueHolds.shift()
+    later(held === undefined ? 20 : held / scale, () => {
       call.startedAt = Date.now()
       statusEvent(call, 'initiated', sequence)
       if (behaviour.kind === 'fail') return void later(200, () => end('failed'))
@@ -392,7 +397,8 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
         (!q.To || call.to === q.To) &&
         (!q.From || call.from === q.From) &&
         (!q.Status || call.status === q.Status) &&
-        (after === undefined || (call.startedAt ?? call.createdAt) >= after),
+        // As Twilio's: a call still queued has no start time, so a StartTime filter leaves it out.
+        (after === undefined || (call.startedAt !== null && call.startedAt >= after)),
     )
     const pageSize = Number(q.PageSize ?? 50)
     const uri = `/2010-04-01/Accounts/${options.accountSid}/Calls.json`
@@ -459,6 +465,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     },
     slowNextCreate(ms) {
       slowCreates.push(ms)
+    },
+    holdNextInQueue(ms) {
+      queueHolds.push(ms)
     },
     failNextUpdate(code, filter = {}) {
       updateFaults.push({ code, to: filter.to })
