@@ -19,6 +19,7 @@ import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } f
 import {
   type CallingService,
   customer,
+  nextCustomerPhone,
   nextOrderId,
   orderView,
   placeWooOrder,
@@ -229,6 +230,59 @@ describe('dialling an order', () => {
     } finally {
       await otherSite.close()
     }
+  })
+})
+
+describe('Twilio refusing to place a call', () => {
+  // A service of its own: these tests move its clock by hours.
+  let svc: DialingService
+  let store: { id: string; secret: string }
+  beforeAll(async () => {
+    svc = await dialingService()
+    store = await wooStore(svc)
+  })
+  afterAll(() => svc.close())
+
+  it('tries a call Twilio keeps refusing after 1, 2, 4, 8 and 16 minutes, then closes it as failed with the code', async () => {
+    const next = nextCustomerPhone()
+    twilioSim.refuseNextCreates(6, { status: 400, code: 21205, message: 'Url parameter is required.', to: next })
+    const { orderId, phone } = await placeWooOrderHere(svc, store, [{ kind: 'busy', ringMs: 100 }])
+    expect(phone).toBe(next)
+    const waits: number[] = []
+    for (let refused = 1; refused <= 6; refused++) {
+      await until(
+        async () => (await view(svc, orderId)).attempts.length === refused && (await view(svc, orderId)).status !== 'calling',
+        `refusal ${refused}`,
+      )
+      const order = await view(svc, orderId)
+      if (refused < 6) {
+        waits.push(Math.round((Date.parse(order.nextCallAt) - svc.clock.now()) / MINUTE))
+        svc.clock.offset += Date.parse(order.nextCallAt) - svc.clock.now() + 1_000
+      }
+    }
+    expect(waits).toEqual([1, 2, 4, 8, 16])
+    const order = await view(svc, orderId)
+    expect(order).toMatchObject({ status: 'done', outcome: 'failed' })
+    expect(order.evidence).toBe('Twilio refused to place the call 6 times (21205); check the Twilio account.')
+    expect(callsTo(phone)).toHaveLength(0)
+  })
+
+  it('never closes an order over a refusal about the Twilio account, and calls it once the account is right', async () => {
+    const next = nextCustomerPhone()
+    twilioSim.refuseNextCreates(7, { status: 401, code: 20003, message: 'Authenticate', to: next })
+    const { orderId, phone } = await placeWooOrderHere(svc, store, [{ kind: 'busy', ringMs: 100 }])
+    expect(phone).toBe(next)
+    for (let refused = 1; refused <= 7; refused++) {
+      await until(
+        async () => (await view(svc, orderId)).attempts.length === refused && (await view(svc, orderId)).status !== 'calling',
+        `refusal ${refused}`,
+      )
+      const order = await view(svc, orderId)
+      expect(order.status).toBe('queued')
+      expect(Date.parse(order.nextCallAt) - svc.clock.now()).toBeLessThanOrEqual(60 * MINUTE)
+      svc.clock.offset += Date.parse(order.nextCallAt) - svc.clock.now() + 1_000
+    }
+    await until(() => callsTo(phone).length === 1, 'the call, once Twilio takes it')
   })
 })
 

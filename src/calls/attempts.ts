@@ -133,3 +133,12 @@ export function callsSoFar(db: Db, at: { phone: string; storeId: string; storeDa
     serviceSpendTodayUsd: byService?.spend ?? 0,
   }
 }
+
+/** How many of an order's attempts Twilio refused to place (`not-placed`). */
+export function refusedAttempts(db: Db, orderId: number): number {
+  return db
+    .select({ n: count() })
+    .from(callAttempts)
+    .where(and(eq(callAttempts.orderId, orderId), eq(callAttempts.status, 'not-placed')))
+    .get()!.n
+}

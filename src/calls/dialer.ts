@@ -7,7 +7,7 @@ import { type DailyLimits, type DialDecision, decideDial, STORE_HOLDS, startOfUt
 import { maskPhone } from '../domain/phone.js'
 import type { ReadStoreOrder } from '../stores/orderState.js'
 import { findStore, type Store, storeDailyCallLimit } from '../stores/records.js'
-import { callsSoFar, recordAttempt, storeCallSid, updateAttempt } from './attempts.js'
+import { callsSoFar, recordAttempt, refusedAttempts, storeCallSid, updateAttempt } from './attempts.js'
 import { type CallDeps, callLog, closeOrder, releaseForRecovery, requeueOrder, stopCalling } from './outcomes.js'
 import { endCall, maskCallSid, placeCall, type TwilioAccount, type TwilioClient, twilioErrorCode, twilioHttpStatus } from './twilio.js'
 
@@ -23,14 +23,20 @@ export interface DialerDeps extends CallDeps {
 const UNDIALLABLE_NUMBER = new Set([21211, 21214, 21217, 21401, 21407])
 /** Twilio's geo permissions or the account's settings forbid calling it. */
 const FORBIDDEN_NUMBER = new Set([21215, 21216, 13227])
+/**
+ * Refusals about the account, not the call: credentials (20003), an inactive or suspended account
+ * (10001, 20005), a `From` number not verified or not ours (21210, 21212), a trial account's
+ * unverified destination (21219), the account's request rate (20429).
+ */
+const ACCOUNT_REFUSAL = new Set([10001, 20003, 20005, 21210, 21212, 21219, 20429])
 
 /** Twilio's answer to a `calls.create` that failed, in the words callOutcome decides on. */
-function dialRefusal(status: number | undefined, code: number | undefined): DialRefusal {
+function dialRefusal(status: number | undefined, code: number | undefined, times: number): DialRefusal {
   // No clear answer (a timeout, a 5xx): the call may exist.
   if (status === undefined || status >= 500) return { kind: 'no_clear_answer' }
   if (code !== undefined && UNDIALLABLE_NUMBER.has(code)) return { kind: 'undiallable', code }
   if (code !== undefined && FORBIDDEN_NUMBER.has(code)) return { kind: 'forbidden', code }
-  return { kind: 'refused', code }
+  return { kind: 'refused', code, account: code !== undefined && ACCOUNT_REFUSAL.has(code), times }
 }
 
 /**
@@ -103,7 +109,8 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
     const code = twilioErrorCode(error)
     const status = twilioHttpStatus(error)
     const message = error instanceof Error ? error.message : String(error)
-    const refusal = dialRefusal(status, code)
+    // This refusal is one more than those before it (its attempt is marked not placed just below).
+    const refusal = dialRefusal(status, code, refusedAttempts(deps.db, orderId) + 1)
     // With no clear answer the attempt is left as it is (the call may exist); otherwise it was not placed.
     if (refusal.kind === 'no_clear_answer') await updateAttempt(deps.db, attempt.id, { error: message, updatedAt: deps.now() })
     else await updateAttempt(deps.db, attempt.id, { status: 'not-placed', error: code ? `${code}: ${message}` : message, updatedAt: deps.now() })

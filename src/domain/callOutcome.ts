@@ -84,7 +84,15 @@ export function decideBeforeDialing(state: OrderInStore): BeforeDialing {
  * a 5xx: the call may exist), a number it will never dial, a number the account may not call,
  * or a refusal for now (429, other 4xx). `code` is Twilio's error code, when it gave one.
  */
-export type DialRefusal = { kind: 'no_clear_answer' } | { kind: 'undiallable' | 'forbidden' | 'refused'; code: number | undefined }
+export type DialRefusal =
+  | { kind: 'no_clear_answer' }
+  | { kind: 'undiallable' | 'forbidden'; code: number | undefined }
+  /**
+   * Refused for now: `account` when the refusal is about the Twilio account, not this call
+   * (credentials, the `From` number, a suspended or trial account, its rate); `times`: how often
+   * Twilio has now refused this order's call, this refusal included.
+   */
+  | { kind: 'refused'; code: number | undefined; account: boolean; times: number }
 
 export type AfterRefusal =
   | { action: 'close'; outcome: 'invalid_phone' | 'failed'; evidence: string }
@@ -95,13 +103,19 @@ export type AfterRefusal =
 
 /** How long before recovery looks for a call whose creation went unanswered. */
 const RECOVERY_DELAY_MS = 60_000
-/** How long to wait before trying again when Twilio refused to place a call for now. */
+/** How long to wait before trying again when Twilio refused to place a call for now; it doubles with each refusal, up to an hour. */
 const TWILIO_UNAVAILABLE_RETRY_MS = 60_000
+const LONGEST_REFUSAL_WAIT_MS = 3600_000
+/** Refusals of one order's call before it is closed as `failed`: Twilio will not place it. */
+const MAX_REFUSALS = 6
 
 /**
  * What a refused dial means for the order: an undiallable number closes it as `invalid_phone`,
  * a forbidden one as `failed` (the operator must check the geo permissions); no clear answer
- * leaves it to recovery, and any other refusal tries again shortly.
+ * leaves it to recovery; any other refusal tries again after 1, 2, 4… minutes (at most an hour).
+ * A refusal about this call closes the order as `failed` the sixth time, naming Twilio's code,
+ * rather than retrying for ever; one about the account never does: every order would fail with it,
+ * and they go out once the operator has put the account right.
  *
  * @example
  * decideDialRefusal({ kind: 'undiallable', code: 21211 }, now)
@@ -120,7 +134,13 @@ export function decideDialRefusal(refusal: DialRefusal, now: number): AfterRefus
         evidence: `The Twilio account may not call this number (${refusal.code}); check its geo permissions.`,
       }
     case 'refused':
-      return { action: 'retry', at: now + TWILIO_UNAVAILABLE_RETRY_MS }
+      if (!refusal.account && refusal.times >= MAX_REFUSALS)
+        return {
+          action: 'close',
+          outcome: 'failed',
+          evidence: `Twilio refused to place the call ${refusal.times} times (${refusal.code ?? 'no error code'}); check the Twilio account.`,
+        }
+      return { action: 'retry', at: now + Math.min(TWILIO_UNAVAILABLE_RETRY_MS * 2 ** (refusal.times - 1), LONGEST_REFUSAL_WAIT_MS) }
   }
 }
 

@@ -70,6 +70,9 @@ let nextOrder = 5000
 /** A fresh order id (and so a fresh customer number). */
 export const nextOrderId = () => nextOrder++
 
+/** The phone of the next order placed here (to script Twilio for it beforehand). */
+export const nextCustomerPhone = () => customer(nextOrder).phone
+
 /** A customer with their own Albanian mobile number, so per-number limits stay out of the way. */
 export function customer(n: number) {
   const local = `069${String(10_000_000 + n).slice(1)}`

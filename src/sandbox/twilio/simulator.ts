@@ -68,6 +68,8 @@ export interface TwilioSimulator {
    * callbacks reach us no sooner (a slow path between Twilio and us).
    */
   slowNextCreate(ms: number): void
+  /** The next `count` calls.create (to `to`, or any) are refused with Twilio's error body (20003 bad credentials, 21210 an unverified From…). */
+  refuseNextCreates(count: number, refusal: { status: 400 | 401; code: number; message: string; to?: string }): void
   /** The next call waits in Twilio's queue (status `queued`, no start time) this many real milliseconds before it starts, as when the account's queue is long. */
   holdNextInQueue(ms: number): void
   /**
@@ -102,6 +104,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
   const createFaults: Array<{ status?: 500 | 503; placeAnyway?: boolean }> = []
   const slowCreates: number[] = []
   const queueHolds: number[] = []
+  const refusals: Array<{ status: 400 | 401; code: number; message: string; to?: string | undefined }> = []
   const updateFaults: Array<{ code: 21220; to?: string }> = []
   const calls: SimulatedCall[] = []
   const timers = new Set<ReturnType<typeof setTimeout>>()
@@ -333,6 +336,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     const first = (k: string) => (Array.isArray(params[k]) ? params[k][0] : params[k]) as string | undefined
     const to = first('To') ?? ''
     const from = first('From') ?? ''
+    const refused = refusals.findIndex((r) => r.to === undefined || r.to === to)
+    const refusal = refused === -1 ? undefined : refusals.splice(refused, 1)[0]
+    if (refusal) return twilioError(c, refusal.status, refusal.code, refusal.message)
     const phone = parsePhoneNumberFromString(to)
     if (!to.startsWith('+') || !phone?.isValid()) return twilioError(c, 400, 21211, `Invalid 'To' Phone Number: ${to}`)
     if (!options.fromNumbers.includes(from))
@@ -465,6 +471,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     },
     slowNextCreate(ms) {
       slowCreates.push(ms)
+    },
+    refuseNextCreates(count, refusal) {
+      refusals.push(...Array.from({ length: count }, () => refusal))
     },
     holdNextInQueue(ms) {
       queueHolds.push(ms)
