@@ -47,6 +47,17 @@ describe('picking up', () => {
   })
 })
 
+describe('a change of mind after asking for a callback', () => {
+  it('"Call me at 18:00… no, wait, I confirm": the confirmation counts, and the order is not called again', async () => {
+    const { order } = await call({
+      turns: [words('Jam në punë, më telefononi më vonë në 18:00'), { ...words('Jo, prit, e konfirmoj'), bargeInMs: 400 }],
+    })
+    expect(order).toMatchObject({ status: 'done', outcome: 'confirmed', nextCallAt: null })
+    expect(order.evidence).toContain('“Jo, prit, e konfirmoj”')
+    expect(order.evidence).toContain('Before that: Asked to be called back (18:00)')
+  })
+})
+
 describe('the words behind an answer', () => {
   it('quotes the words that led to the answer when their transcription arrives after the tool call', async () => {
     world.realtime.transcribeLate(600)

@@ -128,6 +128,8 @@ export class CallBridge {
   private answered = false
   /** The answer written so far, replaced by a different later one. */
   private lastAnswer: ClosedWith | undefined
+  /** A callback asked for and not yet replaced by an answer; written as the stream ends. */
+  private callbackAsked: { at: number; evidence: string } | undefined
   /** Answers being written (each waits for its words); the stream's end is written after them. */
   private writing: Promise<void> = Promise.resolve()
   private ending: string | undefined
@@ -466,8 +468,12 @@ export class CallBridge {
     this.writing = this.writing
       .then(async () => {
         const answer = await decide()
-        if (answer?.action === 'answer') await this.answer(answer)
-        else if (answer?.action === 'call_back') await this.callBack(answer.at, answer.evidence)
+        if (answer?.action === 'answer') await this.answer(this.afterCallback(answer))
+        else if (answer?.action === 'call_back') {
+          // Written when the stream ends, so that an answer after it ("no, wait, I confirm") can still take its place.
+          this.callbackAsked = { at: answer.at, evidence: answer.evidence }
+          await this.note(`Call back at ${new Date(answer.at).toISOString()}`)
+        }
       })
       .catch((error) => this.log.error('could not record the answer', { error }))
   }
@@ -481,10 +487,19 @@ export class CallBridge {
     await this.note(`Recorded: ${answer.outcome}`)
   }
 
-  private async callBack(at: number, evidence: string) {
-    if (!this.context) return
-    if (await recordCallback(this.deps.db, this.context.orderId, at, evidence, this.deps.now())) this.deps.metrics.callbackScheduled()
-    await this.note(`Call back at ${new Date(at).toISOString()}`)
+  /** An answer given after a callback was asked for replaces it; the evidence keeps both. */
+  private afterCallback(answer: ClosedWith): ClosedWith {
+    const asked = this.callbackAsked
+    this.callbackAsked = undefined
+    return asked ? { ...answer, evidence: `${answer.evidence} Before that: ${asked.evidence}` } : answer
+  }
+
+  /** The callback the customer asked for last, if no answer came after it: the order waits in the queue for that time. */
+  private async recordCallbackAsked() {
+    const asked = this.callbackAsked
+    if (!asked || !this.context) return
+    const evidence = this.lastAnswer ? `${asked.evidence} Before that: ${this.lastAnswer.evidence}` : asked.evidence
+    if (await recordCallback(this.deps.db, this.context.orderId, asked.at, evidence, this.deps.now())) this.deps.metrics.callbackScheduled()
   }
 
   // — the end ———————————————————————————————————————————————————
@@ -570,6 +585,7 @@ export class CallBridge {
   private async recordEnd(reason: string) {
     if (!this.context) return
     await this.writing
+    await this.recordCallbackAsked()
     const endReason = this.ending ?? reason
     const usage = { ...this.usage }
     await closeStream(
