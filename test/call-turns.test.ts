@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { storeWritesSettled } from '../src/orders/views.js'
-import { hear, speak } from '../src/sandbox/speech.js'
+import { speak } from '../src/sandbox/speech.js'
 import type { CustomerScript } from '../src/sandbox/twilio/mediaStream.js'
-import type { SimulatedCall } from '../src/sandbox/twilio/simulator.js'
 import { VOICE_TIMING } from '../src/voice/callBridge.js'
-import { callThrough, orderView, startVoiceWorld, type VoiceWorld } from './support/calling.js'
+import { callThrough, heardOn, orderView, startVoiceWorld, type VoiceWorld } from './support/calling.js'
 import { until } from './support/wait.js'
 
 /** Real callers and a real model's timing: the greeting at pickup, the words behind an answer, a change of mind. */
@@ -23,7 +22,6 @@ afterAll(() => world.close())
 const words = (text: string) => ({ say: speak(text, 40) })
 const call = (script: CustomerScript) => callThrough(world, script)
 
-const heard = (c: SimulatedCall) => hear(c.stream!.heardAudio()).join(' | ')
 const GREETING_END = 'Shtypni 1 për ta konfirmuar ose 2 për ta anuluar.'
 
 describe('picking up', () => {
@@ -32,7 +30,7 @@ describe('picking up', () => {
     // The greeting began after "Alo?" and nothing cut it short.
     expect(simulated.stream!.firstAudioAt!).toBeGreaterThan(300 + 'Alo?'.length * 40)
     expect(simulated.stream!.clears).toBe(0)
-    expect(heard(simulated)).toContain(GREETING_END)
+    expect(heardOn(simulated)).toContain(GREETING_END)
     // "Alo?" is a hello: the model's first response was the greeting, and the answer came from the customer's next words.
     expect(session!.responses[0]!.said).toMatch(/^Përshëndetje/)
     expect(order).toMatchObject({ status: 'done', outcome: 'confirmed' })
@@ -42,7 +40,7 @@ describe('picking up', () => {
   it('greets a callee who says nothing once the wait for their hello is over', async () => {
     const { order, simulated } = await call({ turns: [words('Po, e konfirmoj')] })
     expect(simulated.stream!.firstAudioAt!).toBeGreaterThanOrEqual(VOICE_TIMING.helloWaitMs - 100)
-    expect(heard(simulated)).toContain(GREETING_END)
+    expect(heardOn(simulated)).toContain(GREETING_END)
     expect(order.outcome).toBe('confirmed')
   })
 })
@@ -94,7 +92,7 @@ describe('a change of mind', () => {
     expect(order.evidence).toContain('Jo, prit, anuloje!')
     expect(order.evidence).toContain('Before that: Confirmed on the call: “Po, e konfirmoj”.')
     // After the new answer, a goodbye again, heard to its end before the line dropped.
-    expect(heard(simulated)).toMatch(/Mirupafshim!$/)
+    expect(heardOn(simulated)).toMatch(/Mirupafshim!$/)
     expect(order.attempts[0]).toMatchObject({ endReason: 'agent_ended' })
     // The store was told once, with the final answer.
     await until(async () => storeWritesSettled(await orderView(world.svc, order.id)), 'the store write', 10_000)

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { callAttempts } from '../src/db/schema.js'
 import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
-import { hear, speak } from '../src/sandbox/speech.js'
+import { speak } from '../src/sandbox/speech.js'
 import type { CustomerScript } from '../src/sandbox/twilio/mediaStream.js'
-import type { SimulatedCall } from '../src/sandbox/twilio/simulator.js'
-import { type CallingService, callThrough, startVoiceWorld, type VoiceWorld } from './support/calling.js'
+import { type CallingService, callThrough, heardOn, startVoiceWorld, type VoiceWorld } from './support/calling.js'
 import { until } from './support/wait.js'
 
 let world: VoiceWorld
@@ -27,8 +26,6 @@ const says = (text: string, atMs: number) => ({ atMs, audio: speak(text, 40) })
 
 const call = (script: CustomerScript, extra: { hangUpAfterMs?: number } = {}) => callThrough(world, script, extra)
 
-/** What the customer heard, as the simulated phone decodes it. */
-const heard = (c: SimulatedCall) => hear(c.stream!.heardAudio()).join(' | ')
 // The greeting lasts about 2.5 s at the simulated model's pace; answers come after it.
 const AFTER_GREETING = 3_000
 
@@ -42,9 +39,9 @@ describe('the voice agent', () => {
     // How soon the greeting starts is recorded per call; `npm run bench:dial` measures it (no timed assertions here).
     expect(attempt.greetingMs).toEqual(expect.any(Number))
     // The customer heard the shop's name and the order number, and the whole goodbye.
-    expect(heard(simulated)).toContain('Dyqani Lule')
-    expect(heard(simulated)).toContain(`porosinë ${order.name}`)
-    expect(heard(simulated)).toContain('Mirupafshim!')
+    expect(heardOn(simulated)).toContain('Dyqani Lule')
+    expect(heardOn(simulated)).toContain(`porosinë ${order.name}`)
+    expect(heardOn(simulated)).toContain('Mirupafshim!')
     // We hung up (the stream ended from Twilio's side after our REST call), not the customer.
     expect(simulated.stream!.closedBy).toBe('twilio')
     expect(order.transcript.map((t: { speaker: string }) => t.speaker)).toEqual(expect.arrayContaining(['agent', 'customer', 'system']))
@@ -64,8 +61,8 @@ describe('the voice agent', () => {
       expect(session.responses.flatMap((r) => r.calls)).toEqual(['confirm_order'])
       expect(session.responses.at(-1)).toMatchObject({ said: 'Faleminderit. Mirupafshim!', status: 'completed' })
       // The customer heard the whole goodbye and was never asked whether they were there.
-      expect(heard(simulated)).toContain('Mirupafshim!')
-      expect(heard(simulated)).not.toContain('A më dëgjoni?')
+      expect(heardOn(simulated)).toContain('Mirupafshim!')
+      expect(heardOn(simulated)).not.toContain('A më dëgjoni?')
       // We hung up (the goodbye's end, not the silence guard nor the goodbye backstop).
       expect(order.attempts[0]).toMatchObject({ status: 'completed', endReason: 'agent_ended' })
       expect(simulated.stream!.closedBy).toBe('twilio')
@@ -155,9 +152,9 @@ describe('the voice agent', () => {
     const before = realtime.sessions.length
     const { order, simulated } = await call({})
     expect(order.outcome).toBe('needs_review')
-    expect(heard(simulated)).toContain('A më dëgjoni?')
-    expect(heard(simulated)).toContain('Mirupafshim!')
-    expect(heard(simulated)).not.toContain('Goodbye')
+    expect(heardOn(simulated)).toContain('A më dëgjoni?')
+    expect(heardOn(simulated)).toContain('Mirupafshim!')
+    expect(heardOn(simulated)).not.toContain('Goodbye')
     const session = realtime.sessions.slice(before).find((s) => s.responseCreates.length > 0)!
     expect(session.responseCreates.length).toBeGreaterThanOrEqual(3)
     for (const create of session.responseCreates) expect(create.instructions).toBeUndefined()
@@ -196,7 +193,7 @@ describe('the voice agent', () => {
     realtime.failNextResponses(1, { status: 'failed', error: { type: 'server_error' } })
     const { order, simulated } = await call({ speech: [says('Po', AFTER_GREETING)] })
     expect(order).toMatchObject({ status: 'done', outcome: 'confirmed' })
-    expect(heard(simulated)).toContain('Dyqani Lule')
+    expect(heardOn(simulated)).toContain('Dyqani Lule')
     const session = realtime.sessions.find((s) => s.responses[0]?.status === 'failed')!
     expect(session.responses[1]).toMatchObject({ status: 'completed' })
   })

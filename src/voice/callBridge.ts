@@ -107,8 +107,8 @@ export class CallBridge {
   private heardHello = false
   /** Between turn detection's speech_started and speech_stopped. */
   private customerSpeaking = false
-  /** The customer's latest turn since the agent began speaking, if they have said anything. */
-  private spokeTurn: string | undefined
+  /** The customer has said something since the agent began speaking ("Alo?" before the greeting does not count). */
+  private spokeSinceGreeting = false
   /** The agent's audio in Twilio's queue; there from the moment the stream is live. */
   private playout: TwilioPlayout | undefined
   // The model's responses.
@@ -289,7 +289,7 @@ export class CallBridge {
         return
       case 'input_audio_buffer.committed':
         // Words after the greeting began are an answer of sorts ("Alo?" before it is not).
-        if (this.greetingMs !== null) this.spokeTurn = event.item_id
+        if (this.greetingMs !== null) this.spokeSinceGreeting = true
         return this.turns.committed(event.item_id)
       case 'conversation.item.input_audio_transcription.completed':
         this.turns.transcribed(event.item_id, event.transcript)
@@ -557,7 +557,7 @@ export class CallBridge {
     this.failure = why
     // Nothing recorded yet, but the customer had spoken: a person looks rather than calling them again.
     const last = this.turns.last()
-    const review = !this.answered && afterAgentFailure({ spoke: this.spokeTurn !== undefined, words: last?.words })
+    const review = !this.answered && afterAgentFailure({ spoke: this.spokeSinceGreeting, words: last?.words })
     if (review) this.takeAnswer(async () => ({ action: 'answer', ...review }))
     this.hangUpNow()
   }

@@ -1,8 +1,9 @@
 import { type RealtimeSimulator, type RealtimeSimulatorOptions, startRealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
 import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../../src/sandbox/sampleOrders.js'
+import { hear } from '../../src/sandbox/speech.js'
 import { deliverWooWebhook } from '../../src/sandbox/storeWebhooks.js'
 import type { CustomerScript } from '../../src/sandbox/twilio/mediaStream.js'
-import { type PhoneBehaviour, startTwilioSimulator, type TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
+import { type PhoneBehaviour, type SimulatedCall, startTwilioSimulator, type TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../../src/sandbox/woocommerce/simulator.js'
 import type { ServiceOptions } from '../../src/service.js'
 import { startTestService, type TestService } from './service.js'
@@ -147,3 +148,6 @@ export async function callThrough(world: VoiceWorld, script: CustomerScript, ext
   const session = realtime.sessions.slice(before).find((s) => s.responses.length > 0)
   return { ...placed, simulated, session, order: await orderView(svc, placed.orderId) }
 }
+
+/** What the customer heard on a call, as the simulated phone decodes it, phrase by phrase. */
+export const heardOn = (call: SimulatedCall) => hear(call.stream!.heardAudio()).join(' | ')
