@@ -39,6 +39,11 @@ export const stores = sqliteTable(
     dailyCallLimit: integer('daily_call_limit'),
     /** Settings links and merchant sessions carry this; raising it revokes every one handed out. */
     linkVersion: integer('link_version').notNull().default(1),
+    /** When the last reconciliation pass finished asking this store for the orders we may have missed. */
+    reconciledAt: integer('reconciled_at'),
+    /** When the store's webhooks last needed repair (found switched off, turned back on), and what was done. */
+    webhooksRepairedAt: integer('webhooks_repaired_at'),
+    webhooksRepair: text('webhooks_repair'),
   },
   (t) => [uniqueIndex('stores_platform_domain_uq').on(t.platform, t.domain)],
 )
@@ -230,4 +235,23 @@ export const installStates = sqliteTable('install_states', {
   storeId: text('store_id'),
   /** Why a completed callback did not install (keys that do not work on the store, a refused address). */
   failure: text('failure'),
+})
+
+/**
+ * Problems that hold back the whole service rather than one order, shared by every worker on the
+ * database: while a row is here nothing of its kind happens (for `twilio_account`, no call is
+ * dialled), and a probe at `nextProbeAt` checks whether it has gone away.
+ */
+export const serviceHolds = sqliteTable('service_holds', {
+  /** What is held back: `twilio_account` (Twilio refused calls for a reason about the account). */
+  kind: text('kind').primaryKey(),
+  /** The vendor's error code, when it gave one. */
+  code: integer('code'),
+  /** What went wrong, in words for the operator. */
+  problem: text('problem').notNull(),
+  since: integer('since').notNull(),
+  nextProbeAt: integer('next_probe_at').notNull(),
+  /** Probes that found the problem still there. */
+  probes: integer('probes').notNull().default(0),
+  updatedAt: integer('updated_at').notNull(),
 })
