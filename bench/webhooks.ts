@@ -16,7 +16,6 @@
  *
  * Prints throughput, latency percentiles and CPU, then checks every order is stored.
  */
-import { spawn } from 'node:child_process'
 import { createHmac, randomBytes } from 'node:crypto'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { Agent, createServer, request } from 'node:http'
@@ -26,6 +25,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { SAMPLE_CUSTOMERS, shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
 import { payloadJson } from '../src/sandbox/storeWebhooks.js'
+import { spawnServer } from '../test/support/spawnServer.js'
 
 const ORDERS = Number(process.env.ORDERS ?? 20_000)
 const WARMUP = 2_000
@@ -35,7 +35,6 @@ const SHOP = 'bench-shop.myshopify.com'
 const SECRET = 'shpss_bench_secret_0123456789'
 const ADMIN = 'bench-admin-token-0123456789'
 
-const root = join(import.meta.dirname, '..')
 const dir = mkdtempSync(join(tmpdir(), 'callconfirm-bench-'))
 const dbPath = join(dir, 'callconfirm.db')
 
@@ -65,9 +64,8 @@ async function startServer(): Promise<{ url: string; pid: number; stop: () => Pr
   const port = await freePort()
   // SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server under this load.
   const flags = (process.env.SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean)
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: {
+  const child = spawnServer(
+    {
       PATH: process.env.PATH ?? '',
       PORT: String(port),
       DATABASE_PATH: dbPath,
@@ -75,8 +73,8 @@ async function startServer(): Promise<{ url: string; pid: number; stop: () => Pr
       ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     },
-    stdio: ['ignore', log, 'inherit'],
-  })
+    { nodeArgs: flags, stdio: ['ignore', log, 'inherit'] },
+  )
   closeSync(log)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const url = `http://127.0.0.1:${port}`

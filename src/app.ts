@@ -9,6 +9,7 @@ import { connectLinkRoutes } from './admin/connectLinks.js'
 import { orderRoutes } from './admin/orders.js'
 import { statsRoutes } from './admin/stats.js'
 import { storeRoutes } from './admin/stores.js'
+import { serviceProblems } from './calls/accountHold.js'
 import { requireTwilioSignature, twilioCallbackRoutes } from './calls/callbacks.js'
 import type { DashboardExtras } from './dashboard/extras.js'
 import { dashboardRoutes } from './dashboard/routes.js'
@@ -98,8 +99,14 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   const formBodyLimit = bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: (c) => bodyTooLarge(c, FORM_BODY_LIMIT) })
   app.use((c, next) => (OWN_BODY_LIMIT.test(c.req.path) ? next() : formBodyLimit(c, next)))
 
+  // Still 200 while something holds the service back (a load balancer must keep routing callbacks
+  // and webhooks here): `degraded`, naming the problem as far as a stranger may see it (SECURITY.md).
   app.get('/healthz', async (c) => {
     await deps.db.run(sql`select 1`)
+    // Draining (SIGTERM): the calls here run to their end, but new connections belong elsewhere.
+    if (deps.draining()) return c.json({ status: 'draining', sandbox: deps.config.sandbox }, 503)
+    const problems = serviceProblems(deps.db)
+    if (problems.length) return c.json({ status: 'degraded', problems, sandbox: deps.config.sandbox })
     return c.json({ status: 'ok', sandbox: deps.config.sandbox })
   })
   // Prometheus: `authorization: { credentials: <ADMIN_TOKEN> }` in its scrape config.

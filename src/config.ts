@@ -28,7 +28,15 @@ export interface Config {
     maxConcurrent: number
     /** Twilio's outbound rate for the account (1 per second unless raised with Twilio). */
     perSecond: number
+    /**
+     * How long an order being called stays this worker's without its heartbeat (every scheduler
+     * pass, each second); past it another worker takes the call over. LEASE_SECONDS, for tests and
+     * the soak: with real phones a minute is right, and it is not a user's setting.
+     */
+    leaseMs: number
   }
+  /** On SIGTERM, how long calls in flight may run on before the process exits anyway (DRAIN_SECONDS). */
+  drainMs: number
   shopify: {
     apiKey: string | undefined
     apiSecret: string | undefined
@@ -73,6 +81,13 @@ export interface Config {
   }
   /** Transcripts, evidence and data-request reports are erased this many days after they were made. */
   retentionDays: number
+  /** Asking each store for the orders no webhook brought (stores/reconciliation.ts). */
+  reconcile: {
+    /** How often each store is asked. */
+    everySeconds: number
+    /** How far back a store is ever asked: orders older than this are not called. */
+    lookbackHours: number
+  }
 }
 
 export const STORE_SIGNUP_MODES = ['invite', 'approve', 'open'] as const
@@ -195,6 +210,9 @@ const envSchema = z.object({
   ),
   MAX_CONCURRENT_CALLS: optional(z.coerce.number().int().min(1).max(1000)),
   TWILIO_CALLS_PER_SECOND: optional(z.coerce.number().positive().max(100)),
+  // A lease must outlast several heartbeats (one a second), or a busy worker would lose its calls.
+  LEASE_SECONDS: optional(z.coerce.number().int().min(3).max(3600)),
+  DRAIN_SECONDS: optional(z.coerce.number().int().min(0).max(3600)),
   STORE_SIGNUP: optional(z.enum(STORE_SIGNUP_MODES)),
   ALLOW_PRIVATE_STORE_ADDRESSES: optional(flag),
   TRUST_PROXY: optional(flag),
@@ -203,6 +221,9 @@ const envSchema = z.object({
   SERVICE_DAILY_CALLS: optional(z.coerce.number().int().min(1).max(10_000_000)),
   SERVICE_DAILY_SPEND_USD: optional(z.coerce.number().positive().max(1_000_000)),
   RETENTION_DAYS: optional(z.coerce.number().int().min(1).max(3650)),
+  RECONCILE_SECONDS: optional(z.coerce.number().int().min(10).max(86_400)),
+  // At most 60 days (1,440 hours): Shopify shows an app no older orders without read_all_orders.
+  RECONCILE_LOOKBACK_HOURS: optional(z.coerce.number().int().min(1).max(1440)),
 })
 
 /** The credentials without which real calls cannot be placed; any one missing means sandbox. */
@@ -248,7 +269,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       workerId: e.WORKER_ID ?? 'main',
       maxConcurrent: e.MAX_CONCURRENT_CALLS ?? 10,
       perSecond: e.TWILIO_CALLS_PER_SECOND ?? 1,
+      leaseMs: (e.LEASE_SECONDS ?? 60) * 1000,
     },
+    drainMs: (e.DRAIN_SECONDS ?? 300) * 1000,
     shopify: {
       apiKey: e.SHOPIFY_API_KEY,
       apiSecret: e.SHOPIFY_API_SECRET,
@@ -285,5 +308,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       serviceDailySpendUsd: e.SERVICE_DAILY_SPEND_USD ?? 250,
     },
     retentionDays: e.RETENTION_DAYS ?? 90,
+    // 72 hours: a weekend's outage is still made good; an order older than that has been seen to by
+    // hand, and a call about it would surprise the customer.
+    reconcile: { everySeconds: e.RECONCILE_SECONDS ?? 300, lookbackHours: e.RECONCILE_LOOKBACK_HOURS ?? 72 },
   }
 }

@@ -13,6 +13,7 @@ import type { ShopifyAdmin } from './stores/shopify/adminApi.js'
 import type { StoreNetwork } from './stores/storeAddress.js'
 import type { Logger } from './utils/log.js'
 import type { SecretBox } from './utils/secretBox.js'
+import type { LiveStreams } from './voice/liveStreams.js'
 import type { RealtimePool } from './voice/realtimePool.js'
 
 /** A config whose generated secrets (sandbox) are filled in. */
@@ -52,4 +53,8 @@ export interface AppDeps {
   realtimePool: RealtimePool
   /** What `GET /metrics` shows Prometheus (this service's own registry). */
   metrics: Metrics
+  /** The media streams this process bridges, until each has written its call's end (the drain waits for them). */
+  liveStreams: LiveStreams
+  /** The process is draining (SIGTERM): it finishes its calls and takes no new work, and `/healthz` says so. */
+  draining: () => boolean
 }

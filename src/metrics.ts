@@ -30,6 +30,8 @@ export type WebhookPlatform = PlatformName | 'unknown'
 export interface MetricsOptions {
   /** Orders being called now, as the database has them (see `callconfirm_calls_in_flight`). */
   callsInFlight: () => Promise<number>
+  /** Whether every call is held back because Twilio refuses the account (see `callconfirm_dialling_paused`). */
+  diallingPaused: () => boolean
 }
 
 /** Sub-millisecond to tens of milliseconds: passing a frame on should take well under one. */
@@ -41,7 +43,7 @@ export const FRAME_LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.
  * prom-client's defaults, named `callconfirm_…` like ours.
  *
  * @example
- * const metrics = createMetrics({ callsInFlight: () => callsInFlight(db) })
+ * const metrics = createMetrics({ callsInFlight: () => callsInFlight(db), diallingPaused: () => currentHold(db) !== undefined })
  * metrics.outcomeDecided('confirmed')
  * const text = await metrics.registry.metrics()
  */
@@ -61,6 +63,16 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registers,
     async collect() {
       this.set(await options.callsInFlight())
+    },
+  })
+
+  // Read from the database at each scrape, as the gauge above: the hold is shared by every worker.
+  new Gauge({
+    name: 'callconfirm_dialling_paused',
+    help: 'Whether every call is held back because Twilio refuses the account (1), as the database says for every worker; the dashboard and /healthz say why.',
+    registers,
+    collect() {
+      this.set(options.diallingPaused() ? 1 : 0)
     },
   })
 

@@ -35,8 +35,25 @@ const { service, announcement } = config.sandbox ? await (await import('./sandbo
 log.info('listening', { url: service.url, publicUrl: service.deps.config.publicUrl, database: config.databasePath })
 if (announcement) console.log(announcement)
 
+// The first signal drains: the calls under way end (DRAIN_SECONDS at most) before the process does.
+// A second one is someone who will not wait: the process exits at once, its calls left to recovery.
+let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => {
-    log.info('shutting down', { signal })
-    void service.close().then(() => process.exit(0))
+  process.on(signal, () => {
+    if (stopping) {
+      log.warn('stopping at once: calls under way are left for another worker (or the next start) to settle', { signal })
+      process.exit(1)
+    }
+    stopping = true
+    log.info('shutting down: draining first (signal again to stop at once)', { signal })
+    service
+      .drain()
+      .then(() => service.close())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          log.error('shutting down failed', { error })
+          process.exit(1)
+        },
+      )
   })

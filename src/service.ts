@@ -4,6 +4,8 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { createNodeWebSocket } from '@hono/node-ws'
 import type { Hono } from 'hono'
 import { type AppOptions, createApp } from './app.js'
+import { currentHold } from './calls/accountHold.js'
+import { type DrainReport, drainCalls } from './calls/drain.js'
 import { callsInFlight } from './calls/outcomes.js'
 import { createScheduler, type Scheduler } from './calls/scheduler.js'
 import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
@@ -16,7 +18,9 @@ import { createSettingsLinks } from './settings/link.js'
 import { createStoreAccess } from './stores/access.js'
 import { createConnectLinks } from './stores/connectLinks.js'
 import { createStoreOrderReader } from './stores/orderState.js'
+import { deliveryUrlProblems } from './stores/platforms.js'
 import { pruneDeliveries } from './stores/receipts.js'
+import { createReconciler, type Reconciler } from './stores/reconciliation.js'
 import { createShopifyAdmin } from './stores/shopify/adminApi.js'
 import { createStoreNetwork } from './stores/storeNetwork.js'
 import { createStoreWriter, type StoreWriter } from './stores/storeWriter.js'
@@ -24,6 +28,7 @@ import { createBatcher } from './utils/batcher.js'
 import { clientAddressOf } from './utils/clientAddress.js'
 import type { Logger } from './utils/log.js'
 import { createSecretBox } from './utils/secretBox.js'
+import { createLiveStreams } from './voice/liveStreams.js'
 import { MAX_STREAM_MESSAGE_BYTES } from './voice/mediaStreamRoute.js'
 import { createRealtimePool } from './voice/realtimePool.js'
 
@@ -33,6 +38,16 @@ export interface RunningService {
   deps: AppDeps
   scheduler: Scheduler
   storeWriter: StoreWriter
+  /** Asks each store for the orders no webhook brought, and repairs its webhooks. */
+  reconciler: Reconciler
+  /**
+   * Lets the calls under way end (SIGTERM): claims no new call, keeps serving callbacks, media
+   * streams and store writes, and `/healthz` answers 503 draining; resolves once this worker's
+   * calls have ended and their outcomes reached the stores, or after DRAIN_SECONDS with the rest
+   * handed to the next worker. `close()` comes after it.
+   */
+  drain(): Promise<DrainReport>
+  /** Stops at once: background workers, the HTTP server, the database. */
   close(): Promise<void>
 }
 
@@ -95,6 +110,7 @@ export async function startService(
   const storeNetwork = createStoreNetwork({ allowPrivate: config.security.allowPrivateStoreAddresses })
   let scheduler: Scheduler | undefined
   let storeWriter: StoreWriter | undefined
+  let draining = false
   const deps: AppDeps = {
     config,
     db,
@@ -115,7 +131,9 @@ export async function startService(
     wakeStoreWriter: () => storeWriter?.wake(),
     prices: config.prices,
     realtimePool: createRealtimePool({ config, db, storeDefaults: { voice: config.openai.voice }, log }),
-    metrics: createMetrics({ callsInFlight: () => callsInFlight(db) }),
+    metrics: createMetrics({ callsInFlight: () => callsInFlight(db), diallingPaused: () => currentHold(db) !== undefined }),
+    liveStreams: createLiveStreams(),
+    draining: () => draining,
   }
   scheduler = createScheduler({
     ...deps,
@@ -125,6 +143,14 @@ export async function startService(
     perSecond: config.calls.perSecond,
   })
   storeWriter = createStoreWriter({ ...deps, access, owner: config.calls.workerId })
+  const reconciler = createReconciler({
+    ...deps,
+    access,
+    publicUrl: config.publicUrl,
+    everyMs: config.reconcile.everySeconds * 1000,
+    lookbackMs: config.reconcile.lookbackHours * HOUR,
+  })
+  for (const problem of deliveryUrlProblems(config.publicUrl)) log.warn(problem)
   // node-ws routes upgrades through the app, which needs its upgrader to be built: tie the knot.
   let app: ReturnType<typeof createApp> | undefined
   const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono['request']>) => app!.request(...args) } as Hono })
@@ -141,6 +167,7 @@ export async function startService(
   if (options.schedule !== false) {
     scheduler.start()
     storeWriter.start()
+    reconciler.start()
   }
   // Hourly, and once now: delivery receipts past their week, customers' data past RETENTION_DAYS.
   const maintain = async () => {
@@ -158,12 +185,20 @@ export async function startService(
     deps,
     scheduler,
     storeWriter,
+    reconciler,
+    drain() {
+      draining = true
+      return drainCalls({ ...deps, owner: config.calls.workerId, scheduler }, config.drainMs)
+    },
     async close() {
       clearInterval(maintenance)
       await maintaining
       await scheduler.stop()
       await storeWriter.stop()
+      await reconciler.stop()
       deps.realtimePool.close()
+      // The server would wait for open media streams: they end now, each written down first.
+      await deps.liveStreams.cutAll('the service stopped')
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         // Idle keep-alive connections would hold close() open; nothing is in flight on them.

@@ -172,6 +172,21 @@ describe('dialling an order', () => {
     expect(await view(svc, orderId)).toMatchObject({ outcome: 'no_answer', evidence: '2 calls: 1 not answered, 1 busy.' })
   })
 
+  it('settles a call whose last status callback never arrived, by asking Twilio once it has gone quiet', async () => {
+    const once = await wooStore(svc, { retryDelaysMinutes: [] })
+    const phone = nextCustomerPhone()
+    // Twilio's `no-answer` callback meets a load balancer's 503: Twilio does not send it again.
+    twilioSim.loseNextCallback({ to: phone, callStatus: 'no-answer' })
+    const { orderId } = await placeWooOrderHere(svc, once, [{ kind: 'no-answer' }])
+    await until(() => callsTo(phone)[0]?.status === 'no-answer', 'the call to ring out at Twilio')
+    await svc.scheduler.tick()
+    expect((await view(svc, orderId)).status).toBe('calling')
+    svc.clock.offset += MINUTE
+    await svc.scheduler.tick()
+    expect(await view(svc, orderId)).toMatchObject({ status: 'done', outcome: 'no_answer' })
+    expect(callsTo(phone)).toHaveLength(1)
+  })
+
   it("never dials a number outside the store's allowed countries", async () => {
     const id = nextOrderId()
     const uk = { ...SAMPLE_CUSTOMERS[1]!, phone: '+44 7400 123456', country: 'GB' }

@@ -1,25 +1,20 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ADMIN_TOKEN, LIVE_ENV, PUBLIC_URL } from './support/service.js'
+import { ROOT, spawnServer } from './support/spawnServer.js'
 
-const root = join(import.meta.dirname, '..')
 const work = mkdtempSync(join(tmpdir(), 'callconfirm-start-'))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 /** Runs `npm start`'s command with only the given environment, as on a fresh machine; `nodeArgs` go to Node. */
 function start(env: Record<string, string>, nodeArgs: string[] = []) {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [...nodeArgs, 'src/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: work, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawnServer({ PATH: process.env.PATH ?? '', HOME: work, ...env }, { nodeArgs })
   let stdout = ''
   let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => (stderr += d))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   return { child, exited, out: () => stdout, err: () => stderr }
 }
@@ -89,8 +84,8 @@ describe('starting callconfirm', () => {
     expect(await app.exited).toBe(0)
     const ours = readFileSync(moduleLog, 'utf8')
       .split('\n')
-      .filter((url) => url.startsWith(`file://${root}/src/`))
-      .map((url) => url.slice(`file://${root}/`.length))
+      .filter((url) => url.startsWith(`file://${ROOT}/src/`))
+      .map((url) => url.slice(`file://${ROOT}/`.length))
     // The log saw the boot: the entry, the service and the dashboard were loaded.
     expect(ours).toEqual(expect.arrayContaining(['src/server.ts', 'src/service.ts', 'src/dashboard/routes.tsx']))
     expect(ours.filter((path) => path.startsWith('src/sandbox/'))).toEqual([])

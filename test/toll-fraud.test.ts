@@ -17,7 +17,7 @@ import {
   startTestTwilio,
   type WooStore,
 } from './support/calling.js'
-import { ADMIN_TOKEN } from './support/service.js'
+import { operatorPage } from './support/service.js'
 import { until } from './support/wait.js'
 
 const DAY = 86_400_000
@@ -51,18 +51,6 @@ async function forgedOrder(svc: CallingService, store: WooStore, phone: string, 
   woo.addOrder(payload)
   const res = await deliverWooWebhook({ url: `${svc.url}/webhooks/woocommerce/${store.id}`, secret: store.secret, source: woo.siteUrl, payload })
   return (res.body as { orderId: number }).orderId
-}
-
-/** The operator's dashboard page at `path`, as HTML. */
-async function dashboardPage(svc: CallingService, path: string): Promise<string> {
-  const signIn = await fetch(`${svc.url}/login`, {
-    method: 'POST',
-    headers: { origin: svc.url },
-    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/' }),
-    redirect: 'manual',
-  })
-  const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!
-  return (await fetch(`${svc.url}${path}`, { headers: { cookie } })).text()
 }
 
 describe("only a customer's own phone is called", () => {
@@ -166,10 +154,10 @@ describe("a store's daily limit", () => {
 
   it("shows on the order, the calls list and the overview why the store's orders wait", async () => {
     const [first] = await waiting()
-    const orderPage = await dashboardPage(svc, `/orders/${first!.id}`)
+    const orderPage = await operatorPage(svc, `/orders/${first!.id}`)
     expect(orderPage).toMatch(/Waiting: the store reached its limit of 2 calls today; next try \w{3} 09:00/)
-    expect(await dashboardPage(svc, '/orders')).toContain('Waiting: the store reached its limit of 2 calls today')
-    const overview = await dashboardPage(svc, '/')
+    expect(await operatorPage(svc, '/orders')).toContain('Waiting: the store reached its limit of 2 calls today')
+    const overview = await operatorPage(svc, '/')
     const notice = overview.match(new RegExp(`<p class="notice" data-hold="store_daily_limit" data-store="${store.id}">(.*?)</p>`))?.[1]
     expect(notice).toContain('the store reached its limit of 2 calls today')
     expect(notice).toContain('4 orders wait')
@@ -219,7 +207,7 @@ describe("the service's daily limits", () => {
       const timezone = (await svc.api('GET', `/api/stores/${b.id}`)).body.timezone as string
       expect(Date.parse(held.nextCallAt)).toBe(earliestCallTime(startOfUtcDay(svc.clock.now()) + DAY, HOURS, timezone))
       expect(callsTo(phone)).toHaveLength(0)
-      expect(await dashboardPage(svc, `/orders/${orderId}`)).toContain('Waiting: calls across the service reached today')
+      expect(await operatorPage(svc, `/orders/${orderId}`)).toContain('Waiting: calls across the service reached today')
     } finally {
       await svc.close()
     }
@@ -252,8 +240,8 @@ describe("a store awaiting the operator's approval", () => {
       await svc.scheduler.tick()
       expect(await view(svc, orderId)).toMatchObject({ status: 'queued', attempts: [], waitReason: 'store_awaiting_approval' })
       expect(callsTo(phone)).toHaveLength(0)
-      expect(await dashboardPage(svc, `/orders/${orderId}`)).toContain('Waiting for the operator to approve this store')
-      expect(await dashboardPage(svc, '/')).toMatch(
+      expect(await operatorPage(svc, `/orders/${orderId}`)).toContain('Waiting for the operator to approve this store')
+      expect(await operatorPage(svc, '/')).toMatch(
         new RegExp(`data-store="${store.id}">.*?waiting for the operator to approve this store — 1 order waits`),
       )
 

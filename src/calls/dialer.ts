@@ -5,8 +5,10 @@ import { startOfLocalDay } from '../domain/callingWindow.js'
 import { type DialRefusal, decideBeforeDialing, decideDialRefusal, noNumberToCall } from '../domain/callOutcome.js'
 import { type DailyLimits, type DialDecision, decideDial, STORE_HOLDS, startOfUtcDay } from '../domain/dialPolicy.js'
 import { maskPhone } from '../domain/phone.js'
+import { accountProblemOf } from '../domain/twilioAccount.js'
 import type { ReadStoreOrder } from '../stores/orderState.js'
 import { findStore, type Store, storeDailyCallLimit } from '../stores/records.js'
+import { currentHold, holdDialling } from './accountHold.js'
 import { callsSoFar, recordAttempt, refusedAttempts, storeCallSid, updateAttempt } from './attempts.js'
 import { type CallDeps, callLog, closeOrder, releaseForRecovery, requeueOrder, stopCalling } from './outcomes.js'
 import { endCall, maskCallSid, placeCall, type TwilioAccount, type TwilioClient, twilioErrorCode, twilioHttpStatus } from './twilio.js'
@@ -23,20 +25,13 @@ export interface DialerDeps extends CallDeps {
 const UNDIALLABLE_NUMBER = new Set([21211, 21214, 21217, 21401, 21407])
 /** Twilio's geo permissions or the account's settings forbid calling it. */
 const FORBIDDEN_NUMBER = new Set([21215, 21216, 13227])
-/**
- * Refusals about the account, not the call: credentials (20003), an inactive or suspended account
- * (10001, 20005), a `From` number not verified or not ours (21210, 21212), a trial account's
- * unverified destination (21219), the account's request rate (20429).
- */
-const ACCOUNT_REFUSAL = new Set([10001, 20003, 20005, 21210, 21212, 21219, 20429])
-
 /** Twilio's answer to a `calls.create` that failed, in the words callOutcome decides on. */
 function dialRefusal(status: number | undefined, code: number | undefined, times: number): DialRefusal {
   // No clear answer (a timeout, a 5xx): the call may exist.
   if (status === undefined || status >= 500) return { kind: 'no_clear_answer' }
   if (code !== undefined && UNDIALLABLE_NUMBER.has(code)) return { kind: 'undiallable', code }
   if (code !== undefined && FORBIDDEN_NUMBER.has(code)) return { kind: 'forbidden', code }
-  return { kind: 'refused', code, account: code !== undefined && ACCOUNT_REFUSAL.has(code), times }
+  return { kind: 'refused', code, account: accountProblemOf(code), times }
 }
 
 /**
@@ -79,10 +74,11 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
 
   // Decided again in the transaction that records the attempt (immediate: it holds the write lock
   // from its first read), so dials side by side, in one process or two, or waiting on a slow
-  // store, cannot both take the day's last call.
+  // store, cannot both take the day's last call, nor dial once Twilio has refused the account.
   const recordedAt = deps.now()
   const recorded = deps.db.transaction(
     () => {
+      if (currentHold(deps.db)) return { action: 'wait', until: recordedAt, reason: 'twilio_account' } as const
       const final = decide(recordedAt)
       return final.action === 'dial' ? recordAttempt(deps.db, orderId, recordedAt) : final
     },
@@ -125,6 +121,11 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
       case 'retry':
         log.error('Twilio did not place the call; trying again shortly', { code, status, error: message })
         return requeueOrder(deps.db, orderId, next.at, deps.now())
+      case 'hold':
+        // Not Twilio's message: for some codes (21219) it names the customer's number.
+        if (holdDialling(deps, next, deps.now()))
+          log.error('Twilio refused the account; every call waits until the hold lifts', { code, status, problem: next.problem })
+        return requeueOrder(deps.db, orderId, next.at, deps.now(), 'twilio_account')
     }
   }
 }

@@ -52,6 +52,50 @@ export async function releaseForRecovery(db: Db, orderId: number, at: number): P
   await db.update(orders).set({ leaseOwner: null, leaseExpiresAt: at }).where(beingCalled(orderId)).run()
 }
 
+/** Who holds the calls: a worker, and how long its lease runs without a heartbeat (config.calls). */
+export interface LeaseHolder {
+  workerId: string
+  leaseMs: number
+}
+
+/**
+ * The lease follows the stream: the worker whose bridge a call's media stream reached holds the
+ * order from now on, whoever dialled it (behind a load balancer the stream may reach either
+ * worker), and its scheduler renews the lease while the order is being called. So only the death
+ * of the process that talks to the customer lets the lease lapse, and recovery hangs up no call
+ * that is alive elsewhere. Synchronous: it runs in the transaction that lets the stream in.
+ */
+export function holdCall(db: Db, orderId: number, holder: LeaseHolder, now: number): void {
+  db.update(orders)
+    .set({ leaseOwner: holder.workerId, leaseExpiresAt: now + holder.leaseMs })
+    .where(beingCalled(orderId))
+    .run()
+}
+
+/** The orders being called that a worker holds: claimed, dialled, ringing, or bridged there. */
+export async function callsHeldBy(db: Db, workerId: string): Promise<number[]> {
+  const held = await db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(eq(orders.status, 'calling'), eq(orders.leaseOwner, workerId)))
+    .all()
+  return held.map((o) => o.id)
+}
+
+/**
+ * Hands a worker's calls to whichever worker passes next, at once rather than when their leases
+ * would lapse: for a process about to exit, whose bridges end with it.
+ */
+export async function handBackCalls(db: Db, workerId: string, now: number): Promise<number[]> {
+  const handed = await db
+    .update(orders)
+    .set({ leaseOwner: null, leaseExpiresAt: now })
+    .where(and(eq(orders.status, 'calling'), eq(orders.leaseOwner, workerId)))
+    .returning({ id: orders.id })
+    .all()
+  return handed.map((o) => o.id)
+}
+
 /**
  * Gives an order being called its final outcome, and queues telling the store (in one
  * transaction: the outcome is never recorded without the write that reports it). The outcome is
@@ -102,7 +146,7 @@ export const callLog = (log: Logger, attempt: Pick<Attempt, 'id' | 'orderId' | '
 
 /**
  * Records that Twilio ended a call, then settles the attempt and its order — unless a media
- * stream still bridges the call here: then the bridge settles it when it closes, with what the
+ * stream still bridges the call: then the bridge settles it when it closes, with what the
  * conversation produced (recovery settles it if the bridge's process died).
  */
 export async function callEnded(
@@ -119,7 +163,6 @@ export async function callEnded(
       durationSeconds: call.durationSeconds,
       updatedAt: now,
     })
-  if (attempt.streamState === 'open') return
   await settleAttempt(deps, attempt.id)
 }
 
@@ -132,8 +175,10 @@ export async function callEnded(
 export async function settleAttempt(deps: CallDeps, attemptId: string): Promise<void> {
   const now = deps.now()
   const attempt = await findAttempt(deps.db, attemptId)
-  // Twilio has not ended the call yet: its last callback settles it.
-  if (!attempt || !TERMINAL_CALL_STATUSES.has(attempt.status)) return
+  // Twilio has not ended the call yet: its last callback settles it. A stream still open: the
+  // bridge settles it as it closes. Both are read here, after the write that called this, so
+  // whichever of the two ends comes last (in this process or another) sees the other's.
+  if (!attempt || !TERMINAL_CALL_STATUSES.has(attempt.status) || attempt.streamState === 'open') return
   const order = await deps.db.select().from(orders).where(eq(orders.id, attempt.orderId)).get()
   const latest = await latestAttempt(deps.db, attempt.orderId)
   const store = order && (await findStore(deps.db, order.storeId, deps.storeDefaults))

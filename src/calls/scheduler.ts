@@ -2,11 +2,12 @@ import { and, asc, eq, isNotNull, lte, sql } from 'drizzle-orm'
 import { orders, stores } from '../db/schema.js'
 import { findStore } from '../stores/records.js'
 import { createPassLoop } from '../utils/passLoop.js'
+import { diallingHeld } from './accountHold.js'
 import { dialOrder } from './dialer.js'
 import { requeueOrder } from './outcomes.js'
-import { type RecoveryDeps, recoverOrphans } from './recovery.js'
+import { checkQuietCalls, type RecoveryDeps, recoverOrphans } from './recovery.js'
 
-export interface SchedulerDeps extends Omit<RecoveryDeps, 'leaseMs'> {
+export interface SchedulerDeps extends RecoveryDeps {
   /** Calls in flight at once across all stores (each store also has its own limit). */
   maxConcurrent: number
   /** Twilio's rate for the account: calls.create requests per second. */
@@ -21,34 +22,51 @@ export interface Scheduler {
   tick(): Promise<void>
   /** Stops looking; waits for dials already under way. */
   stop(): Promise<void>
+  /**
+   * From now on a pass only renews this worker's leases: it claims no call and takes over no
+   * other worker's, while the calls it holds run to their end (the drain on SIGTERM).
+   */
+  drain(): void
 }
 
-/** How long a claimed order stays ours without a heartbeat; the heartbeat is every pass. */
-export const LEASE_MS = 60_000
 /** How often to look for due calls when nothing wakes the scheduler. */
 const POLL_MS = 1_000
 
 /**
  * The durable call scheduler. Jobs are orders in `queued` whose `next_call_at` has come. A
  * pass claims them one by one with a conditional update (`queued` → `calling`, leased to this
- * worker): two workers, or two passes, can never both claim one order. Leases are renewed every
- * pass while a call lives; a worker that dies lets them lapse and another recovers its calls.
+ * worker): two workers, or two passes, can never both claim one order. Leases (config.calls.leaseMs)
+ * are renewed every second while a call lives; a worker that dies lets them lapse and another
+ * recovers its calls.
  */
 export function createScheduler(deps: SchedulerDeps): Scheduler {
-  const recovery: RecoveryDeps = { ...deps, leaseMs: LEASE_MS }
+  const { leaseMs } = deps.config.calls
   const dials = new Set<Promise<void>>()
   let firstPass = true
+  let draining = false
   let nextDialAt = 0
+
+  let renewedAt = Number.NEGATIVE_INFINITY
+
+  /** This worker's calls stay its own for another lease. */
+  async function renewLeases(now: number): Promise<void> {
+    renewedAt = now
+    await deps.db
+      .update(orders)
+      .set({ leaseExpiresAt: now + leaseMs })
+      .where(and(eq(orders.status, 'calling'), eq(orders.leaseOwner, deps.owner)))
+      .run()
+  }
 
   async function pass(): Promise<void> {
     const now = deps.now()
-    await deps.db
-      .update(orders)
-      .set({ leaseExpiresAt: now + LEASE_MS })
-      .where(and(eq(orders.status, 'calling'), eq(orders.leaseOwner, deps.owner)))
-      .run()
+    await renewLeases(now)
+    // Calls whose last callback never came are asked about, draining or not (a drain waits for them).
+    await checkQuietCalls(deps)
+    // Draining, the calls this worker holds stay leased, and nothing more is taken on.
+    if (draining) return
     // On the first pass, calls this worker held before a restart are orphans too.
-    await recoverOrphans(recovery, { includeOwn: firstPass })
+    await recoverOrphans(deps, { includeOwn: firstPass })
     firstPass = false
     for (const orderId of await claimDue(now)) {
       if (loop.stopped) return
@@ -67,6 +85,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   }
 
   async function claimDue(now: number): Promise<number[]> {
+    // Twilio refuses the account: nothing is claimed, by any worker, until the hold lifts (accountHold.ts).
+    if (await diallingHeld(deps, now)) return []
     const calling = await deps.db
       .select({ storeId: orders.storeId, n: sql<number>`count(*)` })
       .from(orders)
@@ -84,7 +104,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (capacity <= 0) break
       const won = await deps.db
         .update(orders)
-        .set({ status: 'calling', waitReason: null, leaseOwner: deps.owner, leaseExpiresAt: now + LEASE_MS, updatedAt: now })
+        .set({ status: 'calling', waitReason: null, leaseOwner: deps.owner, leaseExpiresAt: now + leaseMs, updatedAt: now })
         .where(and(eq(orders.id, job.id), eq(orders.status, 'queued')))
         .run()
       if (won.changes !== 1) continue // another worker was quicker
@@ -127,5 +147,26 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
   }
 
   const loop = createPassLoop({ name: 'scheduler', pollMs: POLL_MS, log: deps.log, pass, inFlight: () => dials })
-  return loop
+  let heartbeat: ReturnType<typeof setInterval> | undefined
+  return {
+    start() {
+      loop.start()
+      // A heartbeat besides the passes: one can outlast a lease (dials paced to Twilio's rate, a slow
+      // Twilio answering recovery), and the calls held here must not look orphaned meanwhile. It
+      // writes only when no pass has renewed them for a third of a lease (each write is an fsync).
+      heartbeat = setInterval(() => {
+        const now = deps.now()
+        if (now - renewedAt >= leaseMs / 3) void renewLeases(now).catch((error) => deps.log.error('renewing leases failed', { error }))
+      }, POLL_MS)
+    },
+    wake: loop.wake,
+    tick: loop.tick,
+    async stop() {
+      clearInterval(heartbeat)
+      await loop.stop()
+    },
+    drain() {
+      draining = true
+    },
+  }
 }

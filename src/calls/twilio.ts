@@ -1,4 +1,5 @@
 import twilio from 'twilio'
+import type { AccountFacts } from '../domain/twilioAccount.js'
 
 /**
  * Everything callconfirm says to Twilio, through the official SDK. Twilio's own knowledge
@@ -163,6 +164,31 @@ export async function hangUp(client: TwilioClient, sid: string, answered: boolea
 export async function endCall(client: TwilioClient, sid: string): Promise<void> {
   const call = await fetchCall(client, sid)
   if (!TERMINAL_CALL_STATUSES.has(call.status)) await hangUp(client, sid, call.status === 'in-progress')
+}
+
+/**
+ * What Twilio says about the account, asked without calling anyone (a held service's probe,
+ * accountHold.ts): the Account resource (`GET /2010-04-01/Accounts/{AccountSid}.json`: its
+ * `status` and `type`) and whether the `From` number is one of its IncomingPhoneNumbers or
+ * verified OutgoingCallerIds (each list filtered by `PhoneNumber`). A 4xx is a refusal of the
+ * request (401 with 20003: the credentials); a 5xx or no answer taught us nothing.
+ */
+export async function accountFacts(client: TwilioClient, account: TwilioAccount): Promise<AccountFacts> {
+  const ours = client.api.v2010.accounts(account.accountSid)
+  try {
+    const found = await ours.fetch()
+    // Twilio's PhoneNumber filter also matches part of a number: only the number itself counts.
+    const [owned, verified] = await Promise.all([
+      ours.incomingPhoneNumbers.list({ phoneNumber: account.fromNumber, limit: 20 }),
+      ours.outgoingCallerIds.list({ phoneNumber: account.fromNumber, limit: 20 }),
+    ])
+    const fromNumberOnAccount = [...owned, ...verified].some((n) => n.phoneNumber === account.fromNumber)
+    return { answer: 'account', status: found.status, type: found.type, fromNumberOnAccount }
+  } catch (error) {
+    const status = twilioHttpStatus(error)
+    if (status === undefined || status >= 500) return { answer: 'none', error: error instanceof Error ? error.message : String(error) }
+    return { answer: 'refused', code: twilioErrorCode(error) ?? status }
+  }
 }
 
 /** Twilio's error code (21211 invalid number, 20404 not found…) of a failed REST call. */

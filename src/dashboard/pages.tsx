@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx'
+import type { AccountHold } from '../calls/accountHold.js'
 import type { WaitReason } from '../domain/dialPolicy.js'
 import { memoize } from '../domain/memo.js'
 import type { Outcome } from '../domain/order.js'
@@ -57,6 +58,8 @@ const WAIT_WORDS: Record<WaitReason, (store: StoreName | undefined) => string> =
   service_daily_spend: () => "the service reached today's spending limit",
   daily_limit_reached: () => 'this number had its calls for today',
   outside_calling_hours: () => "outside the store's calling hours",
+  // A merchant reads this too: the service's account is none of their business, nor theirs to fix.
+  twilio_account: () => 'calls are paused for the whole service for now; they resume by themselves',
 }
 
 const weekdayTime = memoize(
@@ -66,6 +69,8 @@ const weekdayTime = memoize(
 /** "Waiting: the store reached its limit of 20 calls today; next try Sun 09:00" (the store's time). */
 export function waitingText(reason: WaitReason, nextCallAt: string | null, store: StoreName | undefined): string {
   if (reason === 'store_awaiting_approval') return 'Waiting for the operator to approve this store'
+  // Due already: it goes out when the pause lifts, not at a time of its own.
+  if (reason === 'twilio_account') return `Waiting: ${WAIT_WORDS[reason](store)}`
   const next = nextCallAt && store ? `; next try ${weekdayTime(store.timezone).format(Date.parse(nextCallAt))}` : ''
   return `Waiting: ${WAIT_WORDS[reason](store)}${next}`
 }
@@ -259,6 +264,33 @@ export function OutcomeTable(props: { stats: CallStats; query: Record<string, st
         })}
       </tbody>
     </table>
+  )
+}
+
+const utc = (ms: number) => `${when(new Date(ms).toISOString())} UTC`
+
+/**
+ * The banner while Twilio refuses the account and no call goes out. The operator reads what is
+ * wrong, since when, what to do, and when it was and will be checked; a merchant only that calls
+ * are paused by the service and resume by themselves (the account is not theirs to see).
+ */
+export function ServiceHoldBanner(props: { hold: AccountHold | undefined; viewer: Viewer }) {
+  const { hold } = props
+  if (!hold) return null
+  if (props.viewer.kind === 'merchant')
+    return (
+      <p class="notice" data-service-hold="paused">
+        <b>Calls are paused by the service for now.</b> Your orders wait and are called as soon as it resumes; nothing needs doing on your side.
+      </p>
+    )
+  const checks =
+    hold.problem === 'rate'
+      ? `Calls resume by themselves at ${utc(hold.nextProbeAt)}.`
+      : `${hold.probes === 0 ? 'Not checked yet' : `Last checked ${utc(hold.checkedAt)}: not right yet (${hold.probes} ${hold.probes === 1 ? 'check' : 'checks'})`}; next check ${utc(hold.nextProbeAt)}. Calls resume by themselves once a check finds the account right.`
+  return (
+    <p class="notice" data-service-hold={hold.problem}>
+      <b>Calls are paused for every store.</b> {hold.words} Since {utc(hold.since)}. {checks}
+    </p>
   )
 }
 

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { currentHold } from '../calls/accountHold.js'
 import { stores as storesTable } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
 import { listOrders, orderView, storeHolds } from '../orders/views.js'
@@ -22,6 +23,7 @@ import {
   OrderPage,
   OrdersTable,
   OutcomeTable,
+  ServiceHoldBanner,
   StatCards,
   type StoreName,
 } from './pages.js'
@@ -145,6 +147,7 @@ export function dashboardRoutes(
     return c.html(
       <DashboardPage title="Overview" viewer={viewer}>
         <h1>Overview</h1>
+        <ServiceHoldBanner hold={currentHold(deps.db)} viewer={viewer} />
         <HeldBackNotices holds={holds} stores={stores} viewer={viewer} />
         <Filters action="/" stores={stores} viewer={viewer} query={query} />
         <p class="hint">
@@ -172,6 +175,7 @@ export function dashboardRoutes(
     return c.html(
       <DashboardPage title="Calls" viewer={viewer}>
         <h1>Calls</h1>
+        <ServiceHoldBanner hold={currentHold(deps.db)} viewer={viewer} />
         <Filters action="/orders" stores={stores} viewer={viewer} query={query} outcome />
         <OrdersTable orders={page.orders} stores={stores} />
         {more && (

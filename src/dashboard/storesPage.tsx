@@ -21,7 +21,15 @@ export interface StoreLine {
   dailyCallLimit: number
   dailyCallLimitIsDefault: boolean
   disabledReason: string | null
+  /** How far the store was last asked for orders no webhook brought (stores/reconciliation.ts). */
+  reconciledAt: number | null
+  /** When its webhooks last needed putting right, and what was done. */
+  webhooksRepairedAt: number | null
+  webhooksRepair: string | null
 }
+
+/** A time to the minute, in UTC: the operator's page serves stores in every time zone. */
+const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 
 /** The operator's stores: who may call, how much a day, and their merchants' links. */
 export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?: string }) {
@@ -52,6 +60,15 @@ export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?
                   <span class="hint">
                     {PLATFORMS[s.platform].label} · {s.domain}
                   </span>
+                  <br />
+                  <span class="hint" data-reconciled>
+                    {s.reconciledAt ? `Orders last reconciled ${utcMinute(s.reconciledAt)}` : 'Orders not reconciled yet'}
+                  </span>
+                  {s.webhooksRepairedAt !== null && (
+                    <p class="notice" data-webhooks-repaired>
+                      Webhooks repaired {utcMinute(s.webhooksRepairedAt)}: {s.webhooksRepair}
+                    </p>
+                  )}
                 </td>
                 <td>
                   {s.approved ? (
@@ -126,6 +143,9 @@ export function storeControlRoutes(deps: StoreControlRouteDeps) {
       dailyCallLimit: storeDailyCallLimit(r, deps.config.limits.storeDailyCalls),
       dailyCallLimitIsDefault: r.dailyCallLimit === null,
       disabledReason: r.disabledReason,
+      reconciledAt: r.reconciledAt,
+      webhooksRepairedAt: r.webhooksRepairedAt,
+      webhooksRepair: r.webhooksRepair,
     }))
   }
   const store = async (c: Context) => {

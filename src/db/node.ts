@@ -47,7 +47,14 @@ export function openDatabase(path: string, migrationsFolder = MIGRATIONS_DIR): {
   if (path !== ':memory:') makeDatabaseFilesPrivate(path)
   const { db, sqlite } = connectDatabase(path)
   sqlite.pragma('foreign_keys = OFF')
-  migrate(db, { migrationsFolder })
+  try {
+    migrate(db, { migrationsFolder })
+  } catch {
+    // Two workers starting together both find the same migrations to apply: the second waits for
+    // the first's transaction (busy_timeout), then fails on a table the first created. Looked at
+    // again, nothing is left to apply; a migration that is itself broken fails again, and is thrown.
+    migrate(db, { migrationsFolder })
+  }
   const broken = sqlite.pragma('foreign_key_check') as unknown[]
   if (broken.length) {
     sqlite.close()

@@ -66,17 +66,17 @@ describe('Twilio refusing to place the call', () => {
       { action: 'close', outcome: 'failed', evidence: 'The Twilio account may not call this number (21215); check its geo permissions.' },
     ],
     ['no clear answer leaves it to recovery in a minute', { kind: 'no_clear_answer' }, { action: 'recover', at: now + MIN }],
-    ['any other refusal tries again in a minute', { kind: 'refused', code: 13999, account: false, times: 1 }, { action: 'retry', at: now + MIN }],
-    ['and then after 2, 4… minutes', { kind: 'refused', code: 13999, account: false, times: 3 }, { action: 'retry', at: now + 4 * MIN }],
+    ['any other refusal tries again in a minute', { kind: 'refused', code: 13999, account: undefined, times: 1 }, { action: 'retry', at: now + MIN }],
+    ['and then after 2, 4… minutes', { kind: 'refused', code: 13999, account: undefined, times: 3 }, { action: 'retry', at: now + 4 * MIN }],
     [
       'the sixth refusal of this call closes the order as failed',
-      { kind: 'refused', code: 13999, account: false, times: 6 },
+      { kind: 'refused', code: 13999, account: undefined, times: 6 },
       { action: 'close', outcome: 'failed', evidence: 'Twilio refused to place the call 6 times (13999); check the Twilio account.' },
     ],
     [
-      'a refusal about the account never closes the order, and waits at most an hour',
-      { kind: 'refused', code: 20003, account: true, times: 9 },
-      { action: 'retry', at: now + 60 * MIN },
+      'a refusal about the account never closes the order: it holds back every call, and the order waits at most an hour',
+      { kind: 'refused', code: 20003, account: 'credentials', times: 9 },
+      { action: 'hold', problem: 'credentials', code: 20003, at: now + 60 * MIN },
     ],
   ])('%s', (_, refusal, decision) => {
     expect(decideDialRefusal(refusal, now)).toEqual(decision)

@@ -10,6 +10,7 @@ import { type CallingHours, callbackTime } from './callingWindow.js'
 import type { Outcome, SkipReason } from './order.js'
 import { maskPhone } from './phone.js'
 import { type LadderSettings, nextRetryAt } from './retryLadder.js'
+import type { AccountProblem } from './twilioAccount.js'
 
 // — no number to call ——————————————————————————————————————————————
 
@@ -88,11 +89,12 @@ export type DialRefusal =
   | { kind: 'no_clear_answer' }
   | { kind: 'undiallable' | 'forbidden'; code: number | undefined }
   /**
-   * Refused for now: `account` when the refusal is about the Twilio account, not this call
-   * (credentials, the `From` number, a suspended or trial account, its rate); `times`: how often
-   * Twilio has now refused this order's call, this refusal included.
+   * Refused for now: `account` names the problem when the refusal is about the Twilio account,
+   * not this call (twilioAccount.ts accountProblemOf: credentials, the `From` number, a suspended
+   * or trial account, its rate); `times`: how often Twilio has now refused this order's call,
+   * this refusal included.
    */
-  | { kind: 'refused'; code: number | undefined; account: boolean; times: number }
+  | { kind: 'refused'; code: number | undefined; account: AccountProblem | undefined; times: number }
 
 export type AfterRefusal =
   | { action: 'close'; outcome: 'invalid_phone' | 'failed'; evidence: string }
@@ -100,6 +102,11 @@ export type AfterRefusal =
   | { action: 'recover'; at: number }
   /** Try again at `at`; the refused attempt is not counted as a call. */
   | { action: 'retry'; at: number }
+  /**
+   * Hold back every call, whichever order or store, until the account's `problem` (Twilio's
+   * `code`) is put right (calls/accountHold.ts); this order goes back in the queue for `at`.
+   */
+  | { action: 'hold'; problem: AccountProblem; code: number; at: number }
 
 /** How long before recovery looks for a call whose creation went unanswered. */
 const RECOVERY_DELAY_MS = 60_000
@@ -114,8 +121,8 @@ const MAX_REFUSALS = 6
  * a forbidden one as `failed` (the operator must check the geo permissions); no clear answer
  * leaves it to recovery; any other refusal tries again after 1, 2, 4… minutes (at most an hour).
  * A refusal about this call closes the order as `failed` the sixth time, naming Twilio's code,
- * rather than retrying for ever; one about the account never does: every order would fail with it,
- * and they go out once the operator has put the account right.
+ * rather than retrying for ever; one about the account never does: every order would fail with it.
+ * It holds back every call instead, and they go out once the account is right again.
  *
  * @example
  * decideDialRefusal({ kind: 'undiallable', code: 21211 }, now)
@@ -133,14 +140,18 @@ export function decideDialRefusal(refusal: DialRefusal, now: number): AfterRefus
         outcome: 'failed',
         evidence: `The Twilio account may not call this number (${refusal.code}); check its geo permissions.`,
       }
-    case 'refused':
+    case 'refused': {
       if (!refusal.account && refusal.times >= MAX_REFUSALS)
         return {
           action: 'close',
           outcome: 'failed',
           evidence: `Twilio refused to place the call ${refusal.times} times (${refusal.code ?? 'no error code'}); check the Twilio account.`,
         }
-      return { action: 'retry', at: now + Math.min(TWILIO_UNAVAILABLE_RETRY_MS * 2 ** (refusal.times - 1), LONGEST_REFUSAL_WAIT_MS) }
+      const at = now + Math.min(TWILIO_UNAVAILABLE_RETRY_MS * 2 ** (refusal.times - 1), LONGEST_REFUSAL_WAIT_MS)
+      return refusal.account && refusal.code !== undefined
+        ? { action: 'hold', problem: refusal.account, code: refusal.code, at }
+        : { action: 'retry', at }
+    }
   }
 }
 

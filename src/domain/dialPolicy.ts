@@ -39,8 +39,17 @@ export interface DialCheck {
   serviceSpendTodayUsd: number
 }
 
-/** Why a call that may be placed waits; the order keeps it (`wait_reason`) for the dashboard. */
-export type DialWaitReason = 'outside_calling_hours' | 'daily_limit_reached' | 'store_daily_limit' | 'service_daily_limit' | 'service_daily_spend'
+/**
+ * Why a call that may be placed waits; the order keeps it (`wait_reason`) for the dashboard.
+ * `twilio_account`: Twilio refuses the service's account, and every call waits for it (calls/accountHold.ts).
+ */
+export type DialWaitReason =
+  | 'outside_calling_hours'
+  | 'daily_limit_reached'
+  | 'store_daily_limit'
+  | 'service_daily_limit'
+  | 'service_daily_spend'
+  | 'twilio_account'
 
 /** Why a queued order waits past its time: a dial decision's, or its store not yet approved. */
 export type WaitReason = DialWaitReason | 'store_awaiting_approval'

@@ -8,12 +8,18 @@ import { signBase64HmacSha256 } from '../utils/hmac.js'
  */
 
 export interface Delivery {
+  /** The answer's HTTP status; 0 when none came (nothing listening, the connection dropped). */
   status: number
   body: unknown
 }
 
 async function post(url: string, body: string, headers: Record<string, string>): Promise<Delivery> {
-  const res = await fetch(url, { method: 'POST', body, headers, redirect: 'manual' })
+  let res: Response
+  try {
+    res = await fetch(url, { method: 'POST', body, headers, redirect: 'manual' })
+  } catch (error) {
+    return { status: 0, body: error instanceof Error ? (error.cause ?? error).toString() : String(error) }
+  }
   const text = await res.text()
   let parsed: unknown = text
   try {

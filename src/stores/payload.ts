@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { IncomingOrder } from '../domain/order.js'
 import { firstProblem } from '../domain/validation.js'
 import { ApiError } from '../utils/errors.js'
 
@@ -37,4 +38,27 @@ export function fullName(first: string | undefined, last: string | undefined): s
 /** Distinct non-empty values in their first order. */
 export function distinct(values: Array<string | undefined>): string[] {
   return [...new Set(values.filter((v): v is string => !!v))]
+}
+
+/**
+ * A page of orders from what a store listed: each item read with `read` (undefined: not an order
+ * yet, left out), or, when it is not an order we can read, named in `unreadable` with what is
+ * wrong, so one odd order never holds back the rest.
+ */
+export function readOrdersPage<T>(
+  items: readonly T[],
+  read: (item: T) => IncomingOrder | undefined,
+): { orders: IncomingOrder[]; unreadable: string[] } {
+  const page = { orders: [] as IncomingOrder[], unreadable: [] as string[] }
+  for (const item of items) {
+    try {
+      const order = read(item)
+      if (order) page.orders.push(order)
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      const id = (item as { id?: unknown } | null)?.id
+      page.unreadable.push(`order ${typeof id === 'string' || typeof id === 'number' ? id : '(no id)'}: ${error.message}`)
+    }
+  }
+  return page
 }

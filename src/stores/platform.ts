@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { Config } from '../config.js'
 import type { PLATFORM_NAMES } from '../db/schema.js'
 import type { OrderInStore } from '../domain/callOutcome.js'
+import type { IncomingOrder } from '../domain/order.js'
 import { countryCode, type StoreSettings } from '../domain/settings.js'
 import type { WriteBackPlan } from '../domain/writeBack.js'
 import type { Logger } from '../utils/log.js'
@@ -52,6 +53,20 @@ export interface StoreContext {
  * a store that could not be reached.
  */
 export type StoreOrderState = { state: Exclude<OrderInStore, 'unreachable'> } | { state: 'unreachable'; reason: string }
+
+/** One page of a store's orders, as reconciliation reads them from the store. */
+export interface OrdersPage {
+  /** The orders, oldest first, as intake takes them. */
+  orders: IncomingOrder[]
+  /** What was wrong with each order on the page that could not be read (never its contents): it is left out. */
+  unreadable: string[]
+}
+
+/** Where a store's webhooks should reach us, and the secret they are signed with (undefined: the service's app secret). */
+export interface WebhookTarget {
+  url: string
+  secret: string | undefined
+}
 
 /** Credentials that run out, and how they are renewed before they do (Shopify's expiring offline tokens). */
 export interface CredentialRenewal {
@@ -141,4 +156,16 @@ export interface StorePlatform {
   readOrder(ctx: StoreContext, platformOrderId: string): Promise<StoreOrderState>
   /** Brings the store's order to what the plan says; safe to repeat. Throws WriteBackError. */
   writeOrder(ctx: StoreContext, platformOrderId: string, plan: WriteBackPlan): Promise<void>
+  /**
+   * The store's orders created at or after `since` (Unix ms), page by page, oldest first, leaving
+   * out drafts the customer has not placed. Throws what the platform's client throws.
+   */
+  ordersCreatedSince(ctx: StoreContext, since: number): AsyncIterable<OrdersPage>
+  /**
+   * Makes sure the store still sends its new orders to `target`, putting right what it can: what
+   * was put right, in words for the merchant, or undefined when nothing needed it.
+   */
+  repairWebhooks(ctx: StoreContext, target: WebhookTarget): Promise<string | undefined>
+  /** Why the platform's stores would refuse to deliver webhooks to PUBLIC_URL, if they would (absent: they never do). */
+  deliveryUrlProblem?(publicUrl: string): string | undefined
 }

@@ -38,3 +38,14 @@ export function platformOf(store: { platform: PlatformName }): StorePlatform {
 export function platformNamed(name: string): StorePlatform | undefined {
   return Object.hasOwn(PLATFORMS, name) ? PLATFORMS[name as PlatformName] : undefined
 }
+
+/**
+ * What would keep each platform's stores from delivering webhooks to PUBLIC_URL (a port WordPress
+ * refuses): warned about at start-up.
+ *
+ * @example
+ * deliveryUrlProblems('https://callconfirm.example.com:8443') // → ['PUBLIC_URL … is on port 8443: …']
+ */
+export function deliveryUrlProblems(publicUrl: string): string[] {
+  return Object.values(PLATFORMS).flatMap((p) => p.deliveryUrlProblem?.(publicUrl) ?? [])
+}

@@ -107,10 +107,15 @@ export function storeDailyCallLimit(row: Pick<StoreRow, 'dailyCallLimit'>, servi
   return row.dailyCallLimit ?? serviceDefault
 }
 
+/** A time the store row holds, as the API shows times: ISO 8601, or null when there is none. */
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
 /**
  * The store as `GET /api/stores/:id` shows it: metadata and settings, never a secret.
  * `approved` and `dailyCallLimit` are the operator's (PATCH takes them from the operator only);
  * `dailyCallLimitIsDefault` says the limit is the service's STORE_DAILY_CALLS, not the store's own.
+ * `reconciledAt` is how far the store has been asked for orders no webhook brought;
+ * `webhooksRepairedAt` and `webhooksRepair` when its webhooks last needed putting right, and what was done.
  */
 export function storeView(store: Store, options: { publicUrl: string; storeDailyCalls: number }) {
   const publicUrl = options.publicUrl
@@ -127,6 +132,9 @@ export function storeView(store: Store, options: { publicUrl: string; storeDaily
     dailyCallLimitIsDefault: store.row.dailyCallLimit === null,
     createdAt: new Date(store.row.createdAt).toISOString(),
     updatedAt: new Date(store.row.updatedAt).toISOString(),
+    reconciledAt: isoOrNull(store.row.reconciledAt),
+    webhooksRepairedAt: isoOrNull(store.row.webhooksRepairedAt),
+    webhooksRepair: store.row.webhooksRepair,
     ...store.settings,
   }
 }
@@ -146,4 +154,7 @@ export const READ_ONLY_STORE_FIELDS = [
   'dailyCallLimitIsDefault',
   'createdAt',
   'updatedAt',
+  'reconciledAt',
+  'webhooksRepairedAt',
+  'webhooksRepair',
 ] as const

@@ -16,7 +16,8 @@ import { readStreamMessage, type StreamEvent } from './twilioMediaStream.js'
 import { TwilioPlayout } from './twilioPlayout.js'
 
 export interface BridgeDeps extends CallDeps {
-  config: Pick<Config, 'openai'>
+  /** The agent's model, and this worker as the holder of the calls it bridges (the lease follows the stream). */
+  config: Pick<Config, 'openai' | 'calls'>
   twilio: { client: TwilioClient; account: TwilioAccount }
   realtimePool: RealtimePool
   /** Overrides of the conversation's timings (tests shorten them). */
@@ -132,6 +133,9 @@ export class CallBridge {
   private callbackAsked: { at: number; evidence: string } | undefined
   /** Answers being written (each waits for its words); the stream's end is written after them. */
   private writing: Promise<void> = Promise.resolve()
+  /** The check of `start` and what follows it; then the writing of the stream's end. What onClose waits for. */
+  private began: Promise<void> = Promise.resolve()
+  private recorded: Promise<void> = Promise.resolve()
   private ending: string | undefined
   /** The agent has spoken since the ending began (or in the response that called end_call): the goodbye is said. */
   private saidGoodbye = false
@@ -172,16 +176,31 @@ export class CallBridge {
     if (this.phase === 'checking' || event.kind === 'connected') return
     if (event.kind !== 'start') return this.refuse(`${event.kind} before start`)
     this.phase = 'checking'
-    void this.begin(event).catch((error) => {
+    this.began = this.begin(event).catch((error) => {
       this.log.error('media stream could not begin', { error })
       if (this.context) this.agentFailed('the call could not begin')
       else this.refuse('check failed')
     })
   }
 
-  /** Twilio's socket closed (after `stop`, or without one). */
-  onClose(): void {
+  /**
+   * Twilio's socket closed (after `stop`, or without one). Resolves once everything the bridge
+   * writes about the call is written: a process that stops waits for it (the drain).
+   */
+  onClose(): Promise<void> {
     void this.finish('customer_hung_up')
+    return Promise.allSettled([this.began, this.recorded]).then(() => undefined)
+  }
+
+  /**
+   * The process is stopping with this call still on (the drain's bound passed): the agent goes as
+   * when it fails (a customer who spoke is looked at by a person, not called again), and the stream
+   * closes. The next worker settles the call against Twilio (recovery.ts).
+   */
+  cut(why: string): void {
+    if (this.phase === 'closed') return
+    if (this.phase === 'live') this.agentFailed(why)
+    this.socket.close(1001, 'the service is stopping')
   }
 
   private refuse(reason: string) {
@@ -578,7 +597,9 @@ export class CallBridge {
     const session = this.session
     this.session = undefined
     void this.writing.finally(() => session?.connection.close())
-    if (wasLive) await this.recordEnd(reason)
+    if (!wasLive) return
+    this.recorded = this.recordEnd(reason).catch((error) => this.log.error('could not write the end of the call', { error }))
+    await this.recorded
   }
 
   /** Writes the stream's end on the attempt, and settles the attempt if Twilio has already ended the call. */

@@ -69,12 +69,13 @@ function streamSocket(ws: WSContext): StreamSocket {
  * @example
  * app.get('/twilio/media-stream', mediaStreamRoute(deps, upgradeWebSocket))
  */
-export function mediaStreamRoute(deps: BridgeDeps & Pick<AppDeps, 'clientAddress'>, upgradeWebSocket: UpgradeWebSocket) {
+export function mediaStreamRoute(deps: BridgeDeps & Pick<AppDeps, 'clientAddress' | 'liveStreams'>, upgradeWebSocket: UpgradeWebSocket) {
   let unverified = 0
   const unverifiedFrom = new Map<string, number>()
   return upgradeWebSocket((c) => {
     const from = addressBucket(deps.clientAddress(c))
     let bridge: CallBridge | undefined
+    let ended: ((end: Promise<void>) => void) | undefined
     // The stream's place among the unverified, given up once it is verified, refused or closed.
     let waiting = false
     const leaveWaiting = () => {
@@ -96,7 +97,9 @@ export function mediaStreamRoute(deps: BridgeDeps & Pick<AppDeps, 'clientAddress
         unverified++
         unverifiedFrom.set(from, fromHere + 1)
         waiting = true
-        bridge = new CallBridge(deps, socket, leaveWaiting)
+        const opened = new CallBridge(deps, socket, leaveWaiting)
+        bridge = opened
+        ended = deps.liveStreams.opened((why) => opened.cut(why))
       },
       onMessage(event) {
         const receivedAt = performance.now()
@@ -104,7 +107,7 @@ export function mediaStreamRoute(deps: BridgeDeps & Pick<AppDeps, 'clientAddress
       },
       onClose() {
         leaveWaiting()
-        bridge?.onClose()
+        if (bridge) ended?.(bridge.onClose())
       },
     }
   })

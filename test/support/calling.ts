@@ -55,7 +55,11 @@ export interface WooStore {
   secret: string
 }
 
-export async function registerWooStore(svc: TestService, woo: WooCommerceSimulator, settings: Record<string, unknown> = {}): Promise<WooStore> {
+export async function registerWooStore(
+  svc: Pick<TestService, 'api'>,
+  woo: WooCommerceSimulator,
+  settings: Record<string, unknown> = {},
+): Promise<WooStore> {
   const res = await svc.api('POST', '/api/stores', {
     platform: 'woocommerce',
     siteUrl: woo.siteUrl,
@@ -64,6 +68,16 @@ export async function registerWooStore(svc: TestService, woo: WooCommerceSimulat
     settings: { timezone: zoneWhereItIs(12), companyName: 'Dyqani Lule', ...settings },
   })
   return { id: res.body.store.id, secret: res.body.webhook.secret }
+}
+
+/** The merchant pastes our URL and secret into WooCommerce → Settings → Advanced → Webhooks. */
+export async function pasteWooWebhook(woo: WooCommerceSimulator, url: string, secret: string): Promise<void> {
+  const res = await fetch(`${woo.siteUrl}/wp-json/wc/v3/webhooks`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${btoa(`${woo.consumerKey}:${woo.consumerSecret}`)}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'callconfirm', topic: 'order.created', delivery_url: url, secret, status: 'active' }),
+  })
+  if (res.status !== 201) throw new Error(`pasting the webhook failed: ${res.status} ${await res.text()}`)
 }
 
 let nextOrder = 5000
@@ -82,7 +96,7 @@ export function customer(n: number) {
 
 /** A new order placed in the simulated WooCommerce store, its phone scripted, and delivered. */
 export async function placeWooOrder(
-  svc: TestService,
+  svc: Pick<TestService, 'url'>,
   sims: { woo: WooCommerceSimulator; twilio: TwilioSimulator },
   store: WooStore,
   behaviours: PhoneBehaviour[],
@@ -98,7 +112,7 @@ export async function placeWooOrder(
 }
 
 /** The order as the API shows it. */
-export const orderView = async (svc: TestService, orderId: number) => (await svc.api('GET', `/api/orders/${orderId}`)).body
+export const orderView = async (svc: Pick<TestService, 'api'>, orderId: number) => (await svc.api('GET', `/api/orders/${orderId}`)).body
 
 /** What a voice test calls through: Twilio (its clock at 1/100), OpenAI Realtime and a WooCommerce store, all simulated, and callconfirm. */
 export interface VoiceWorld {

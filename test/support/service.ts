@@ -27,6 +27,30 @@ export const LIVE_ENV = {
   OPENAI_REALTIME_URL: 'ws://127.0.0.1:9/v1/realtime',
 }
 
+/** Calls a callconfirm's JSON API with the admin token; `token: null` sends none. */
+export type AdminApi = (
+  method: string,
+  path: string,
+  body?: unknown,
+  opts?: { token?: string | null; headers?: Record<string, string>; raw?: string },
+) => Promise<{ status: number; body: any }>
+
+/** The JSON API of the callconfirm at `url`, as the operator calls it. */
+export function adminApi(url: string): AdminApi {
+  return async (method, path, body, opts = {}) => {
+    const token = opts.token === undefined ? ADMIN_TOKEN : opts.token
+    const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}) }
+    if (body !== undefined || opts.raw !== undefined) headers['content-type'] = 'application/json'
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: { ...headers, ...opts.headers },
+      body: opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+    })
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : undefined }
+  }
+}
+
 export interface TestService extends RunningService {
   /** The simulated Twilio calls go to, when `env` gives no Twilio credentials. */
   twilioSimulator: TwilioSimulator | undefined
@@ -34,13 +58,7 @@ export interface TestService extends RunningService {
   realtimeSimulator: RealtimeSimulator | undefined
   /** Every log line the service wrote, as JSON text. */
   logs: string[]
-  /** Calls the JSON API with the admin token; `token: null` sends none. */
-  api(
-    method: string,
-    path: string,
-    body?: unknown,
-    opts?: { token?: string | null; headers?: Record<string, string>; raw?: string },
-  ): Promise<{ status: number; body: any }>
+  api: AdminApi
   directory: string
 }
 
@@ -77,18 +95,7 @@ export async function startTestService(env: Record<string, string> = {}, options
     realtimeSimulator: simulated.realtime,
     logs,
     directory,
-    async api(method, path, body, opts = {}) {
-      const token = opts.token === undefined ? ADMIN_TOKEN : opts.token
-      const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}) }
-      if (body !== undefined || opts.raw !== undefined) headers['content-type'] = 'application/json'
-      const res = await fetch(`${service.url}${path}`, {
-        method,
-        headers: { ...headers, ...opts.headers },
-        body: opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)),
-      })
-      const text = await res.text()
-      return { status: res.status, body: text ? JSON.parse(text) : undefined }
-    },
+    api: adminApi(service.url),
     async close() {
       await service.close()
       await simulated.close()
@@ -126,4 +133,16 @@ export async function registerWoo(svc: TestService, extra: Record<string, unknow
   })
   if (res.status !== 201) throw new Error(`registering failed: ${JSON.stringify(res.body)}`)
   return { id: res.body.store.id as string, secret: res.body.webhook.secret as string, url: res.body.webhook.url as string }
+}
+
+/** A dashboard page at `path` as the operator sees it, signed in with ADMIN_TOKEN: its HTML. */
+export async function operatorPage(svc: TestService, path: string): Promise<string> {
+  const signIn = await fetch(`${svc.url}/login`, {
+    method: 'POST',
+    headers: { origin: svc.url },
+    body: new URLSearchParams({ token: ADMIN_TOKEN, next: '/' }),
+    redirect: 'manual',
+  })
+  const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!
+  return (await fetch(`${svc.url}${path}`, { headers: { cookie } })).text()
 }

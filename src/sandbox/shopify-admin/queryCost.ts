@@ -17,7 +17,7 @@ import {
  * The requested cost of an Admin GraphQL operation, by Shopify's published rules
  * (shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits): scalars and enums cost 0, an
  * object 1, a connection 2 plus its page size (`first`/`last`) times the cost of one of its
- * nodes, and a mutation 10 for each root field. Fields skipped by `@include`/`@skip` cost nothing.
+ * nodes (and its `pageInfo` once), and a mutation 10 for each root field. Fields skipped by `@include`/`@skip` cost nothing.
  * An operation that does not parse costs 0 (Shopify refuses it before charging).
  */
 export function queryCostOf(schema: GraphQLSchema, source: string, variables: Record<string, unknown>, operationName?: string): number {
@@ -57,14 +57,20 @@ export function queryCostOf(schema: GraphQLSchema, source: string, variables: Re
       if (!definition) return sum
       const named = getNamedType(definition.type)
       if (isLeafType(named) || !isCompositeType(named) || !field.selectionSet) return sum
-      const inner = selectionCost(named, field.selectionSet)
-      if (named.name.endsWith('Connection')) {
+      if (named.name.endsWith('Connection') && 'getFields' in named) {
         const size = Number(argument(field, 'first') ?? argument(field, 'last') ?? 0)
-        // The connection's own fields hold the nodes; one node costs 1 plus what is asked of it.
-        const perNode = Math.max(1, inner)
-        return sum + 2 + size * perNode
+        // What is asked of the nodes (`nodes`, or `edges`' node) is paid once a node, at least 1;
+        // the connection's other fields (`pageInfo`) once.
+        let perNode = 0
+        let once = 0
+        for (const part of fieldsOf(field.selectionSet)) {
+          const cost = selectionCost(named, { kind: Kind.SELECTION_SET, selections: [part] })
+          if (part.name.value === 'nodes' || part.name.value === 'edges') perNode += cost
+          else once += cost
+        }
+        return sum + 2 + size * Math.max(1, perNode) + once
       }
-      return sum + 1 + inner
+      return sum + 1 + selectionCost(named, field.selectionSet)
     }, 0)
 
   if (operation.operation === 'mutation') return fieldsOf(operation.selectionSet).length * 10

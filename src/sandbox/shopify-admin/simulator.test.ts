@@ -88,3 +88,49 @@ describe('the simulated Admin GraphQL API', () => {
     expect(refused).toEqual({ status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } })
   })
 })
+
+describe('the simulated orders connection', () => {
+  const LIST = `query($query: String, $after: String) {
+    orders(first: 2, after: $after, query: $query, sortKey: CREATED_AT) {
+      nodes { id createdAt totalPriceSet { presentmentMoney { amount currencyCode } } lineItems(first: 5) { nodes { name quantity } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`
+
+  it('pages orders by creation with Shopify’s cursors, keeping those its created_at filter lets through', async () => {
+    const shop = 'orders-list.myshopify.com'
+    sim.addShop(shop, 'shpat_orders_list')
+    const now = Date.now()
+    for (const [id, ago] of [
+      [1n, 50],
+      [2n, 40],
+      [3n, 30],
+      [4n, 20],
+    ] as const)
+      sim.addOrder(shop, shopifyOrderPayload({ id, createdAt: new Date(now - ago * 60_000).toISOString() }) as unknown as ShopOrder)
+    const since = `created_at:>='${new Date(now - 45 * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z')}'`
+    const first = await gql(LIST, { query: since }, 'shpat_orders_list')
+    expect(first.body.data.orders.nodes.map((o: { id: string }) => o.id)).toEqual(['gid://shopify/Order/2', 'gid://shopify/Order/3'])
+    expect(first.body.data.orders.nodes[0]).toMatchObject({
+      totalPriceSet: { presentmentMoney: { amount: '8100.00', currencyCode: 'ALL' } },
+      lineItems: {
+        nodes: [
+          { name: 'Atlete vrapimi - 42 / E zezë', quantity: 1 },
+          { name: 'Çantë shpine', quantity: 2 },
+        ],
+      },
+    })
+    expect(first.body.data.orders.pageInfo.hasNextPage).toBe(true)
+    const rest = await gql(LIST, { query: since, after: first.body.data.orders.pageInfo.endCursor }, 'shpat_orders_list')
+    expect(rest.body.data.orders).toMatchObject({ nodes: [{ id: 'gid://shopify/Order/4' }], pageInfo: { hasNextPage: false } })
+    // Two orders, each 1 + its money (2) + a connection of 5 line items (2 + 5): 2 + 2 × 10, and pageInfo 1.
+    expect(first.body.extensions.cost.requestedQueryCost).toBe(23)
+  })
+
+  it('refuses a query dearer than 1,000 points before charging for it', async () => {
+    sim.addShop(SHOP, TOKEN)
+    const res = await gql('{ orders(first: 250) { nodes { id lineItems(first: 10) { nodes { name } } } } }')
+    expect(res.body.errors[0]).toMatchObject({ extensions: { code: 'MAX_COST_EXCEEDED', maxCost: 1000 } })
+    expect(res.body.data).toBeUndefined()
+  })
+})

@@ -12,7 +12,9 @@ import { queryCostOf } from './queryCost.js'
  */
 const schema: GraphQLSchema = buildSchema(`
   scalar DateTime
+  scalar Decimal
   interface Node { id: ID! }
+  type PageInfo { hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String }
   type UserError { field: [String!] message: String! }
   enum OrderDisplayFulfillmentStatus {
     FULFILLED IN_PROGRESS ON_HOLD OPEN PARTIALLY_FULFILLED PENDING_FULFILLMENT RESTOCKED SCHEDULED UNFULFILLED REQUEST_DECLINED
@@ -25,16 +27,48 @@ const schema: GraphQLSchema = buildSchema(`
   type FulfillmentHold { id: ID! handle: String reason: FulfillmentHoldReason! reasonNotes: String heldByRequestingApp: Boolean! }
   type FulfillmentOrder implements Node { id: ID! status: FulfillmentOrderStatus! fulfillmentHolds: [FulfillmentHold!]! }
   type FulfillmentOrderConnection { nodes: [FulfillmentOrder!]! }
+  enum CurrencyCode { ALL EUR MKD RSD USD GBP CHF }
+  type MoneyV2 { amount: Decimal! currencyCode: CurrencyCode! }
+  type MoneyBag { shopMoney: MoneyV2! presentmentMoney: MoneyV2! }
+  type MailingAddress implements Node {
+    id: ID! firstName: String lastName: String name: String address1: String city: String zip: String
+    country: String countryCodeV2: CountryCode phone: String
+  }
+  type CustomerPhoneNumber { phoneNumber: String! }
+  type Customer implements Node {
+    id: ID! firstName: String lastName: String defaultPhoneNumber: CustomerPhoneNumber defaultAddress: MailingAddress
+  }
+  type LineItem implements Node { id: ID! name: String! title: String! quantity: Int! currentQuantity: Int! }
+  type LineItemConnection { nodes: [LineItem!]! pageInfo: PageInfo! }
   type Order implements Node {
     id: ID!
     name: String!
     createdAt: DateTime!
+    processedAt: DateTime!
+    updatedAt: DateTime!
     cancelledAt: DateTime
     closed: Boolean!
     displayFulfillmentStatus: OrderDisplayFulfillmentStatus!
     note: String
     tags: [String!]!
+    customerLocale: String
+    currencyCode: CurrencyCode!
+    presentmentCurrencyCode: CurrencyCode!
+    phone: String
+    paymentGatewayNames: [String!]!
+    totalPriceSet: MoneyBag!
+    currentTotalPriceSet: MoneyBag!
+    customer: Customer
+    shippingAddress: MailingAddress
+    billingAddress: MailingAddress
+    lineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean): LineItemConnection!
     fulfillmentOrders(first: Int, after: String, last: Int, before: String, reverse: Boolean, displayable: Boolean, query: String): FulfillmentOrderConnection!
+  }
+  type OrderEdge { cursor: String! node: Order! }
+  type OrderConnection { edges: [OrderEdge!]! nodes: [Order!]! pageInfo: PageInfo! }
+  enum OrderSortKeys {
+    CREATED_AT CURRENT_TOTAL_PRICE CUSTOMER_NAME DESTINATION FINANCIAL_STATUS FULFILLMENT_STATUS ID ORDER_NUMBER
+    PO_NUMBER PROCESSED_AT RELEVANCE TOTAL_ITEMS_QUANTITY TOTAL_PRICE UPDATED_AT
   }
   type Job { id: ID! done: Boolean! }
   input OrderInput { id: ID! note: String tags: [String!] email: String phone: String poNumber: String }
@@ -72,6 +106,10 @@ const schema: GraphQLSchema = buildSchema(`
   type WebhookSubscriptionCreatePayload { webhookSubscription: WebhookSubscription userErrors: [UserError!]! }
   type Query {
     order(id: ID!): Order
+    orders(
+      first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: OrderSortKeys = PROCESSED_AT,
+      query: String, savedSearchId: ID
+    ): OrderConnection!
     shop: Shop!
     webhookSubscriptions(first: Int, after: String, topics: [WebhookSubscriptionTopic!], uri: String): WebhookSubscriptionConnection!
   }
@@ -92,6 +130,7 @@ const schema: GraphQLSchema = buildSchema(`
 /** The access scope each field needs, as Shopify documents them. */
 const REQUIRED_SCOPE: Record<string, string> = {
   order: 'read_orders',
+  orders: 'read_orders',
   fulfillmentOrders: 'read_merchant_managed_fulfillment_orders',
   tagsAdd: 'write_orders',
   tagsRemove: 'write_orders',
@@ -219,18 +258,138 @@ const tagList = (o: ShopOrder) =>
     .map((t) => t.trim())
     .filter(Boolean)
 
+type RestRecord = Record<string, unknown>
+type RestMoney = { amount: string; currency_code: string } | undefined
+
+/** Where a node sits in a connection's order: the sort key's value (canonical text), then its numeric id. */
+interface Position {
+  value: string
+  id: string
+}
+
+/** Shopify's cursors are base64 JSON of the last id and sort value, so a cursor outlives its node. */
+const cursorFor = (p: Position) => Buffer.from(JSON.stringify({ last_id: p.id, last_value: p.value })).toString('base64')
+
+function positionOf(cursor: string): Position {
+  try {
+    const { last_id, last_value } = JSON.parse(Buffer.from(cursor, 'base64').toString()) as { last_id: unknown; last_value: unknown }
+    if (last_id === undefined) throw new Error('no id')
+    return { id: String(last_id), value: String(last_value ?? '') }
+  } catch {
+    throw new GraphQLError('Invalid cursor for current pagination sort.')
+  }
+}
+
+const paddedId = (id: string) => id.padStart(24, '0')
+const compare = (a: Position, b: Position) =>
+  a.value !== b.value ? (a.value < b.value ? -1 : 1) : paddedId(a.id) === paddedId(b.id) ? 0 : paddedId(a.id) < paddedId(b.id) ? -1 : 1
+
+/** A connection's arguments; a variable sent as null is as good as absent. */
+interface PageArgs {
+  first?: number | null
+  after?: string | null
+  last?: number | null
+  before?: string | null
+  reverse?: boolean | null
+}
+
+/**
+ * One page of a connection, as Shopify pages them all: nodes in their sort order (`reverse` turns
+ * it), after `after` and before `before`, the first `first` or the last `last` of them (one is
+ * required, 250 at most), with cursors and page info.
+ */
+function connectionOf<T>(items: T[], positionOfNode: (node: T) => Position, args: PageArgs) {
+  const size = args.first ?? args.last
+  if (size == null) throw new GraphQLError('you must provide one of first or last')
+  if (size > 250) throw new GraphQLError('The maximum number of items that can be returned in a page is 250.')
+  const sign = args.reverse ? -1 : 1
+  const sorted = items.map((node) => ({ node, at: positionOfNode(node) })).sort((a, b) => sign * compare(a.at, b.at))
+  const after = args.after == null ? undefined : positionOf(args.after)
+  const before = args.before == null ? undefined : positionOf(args.before)
+  const window = sorted.filter(({ at }) => (!after || sign * compare(at, after) > 0) && (!before || sign * compare(at, before) < 0))
+  const page = args.first != null ? window.slice(0, size) : window.slice(Math.max(0, window.length - size))
+  const [head, tail] = [page[0], page.at(-1)]
+  return {
+    edges: page.map(({ node, at }) => ({ cursor: cursorFor(at), node })),
+    nodes: page.map(({ node }) => node),
+    pageInfo: {
+      hasNextPage: !!tail && sorted.some(({ at }) => sign * compare(at, tail.at) > 0),
+      hasPreviousPage: !!head && sorted.some(({ at }) => sign * compare(at, head.at) < 0),
+      startCursor: head ? cursorFor(head.at) : null,
+      endCursor: tail ? cursorFor(tail.at) : null,
+    },
+  }
+}
+
+const moneyV2 = (m: RestMoney) => m && { amount: m.amount, currencyCode: m.currency_code }
+const moneyBag = (set: { shop_money?: RestMoney; presentment_money?: RestMoney } | undefined, amount: unknown, currency: unknown) => {
+  const fallback = { amount: String(amount ?? '0.00'), currency_code: String(currency ?? 'EUR') }
+  return { shopMoney: moneyV2(set?.shop_money ?? fallback), presentmentMoney: moneyV2(set?.presentment_money ?? fallback) }
+}
+
+function mailingAddress(a: RestRecord | null | undefined) {
+  if (!a) return null
+  return {
+    __typename: 'MailingAddress',
+    id: `gid://shopify/MailingAddress/${a.id ?? nextId++}`,
+    firstName: a.first_name ?? null,
+    lastName: a.last_name ?? null,
+    name: a.name ?? null,
+    address1: a.address1 ?? null,
+    city: a.city ?? null,
+    zip: a.zip ?? null,
+    country: a.country ?? null,
+    countryCodeV2: a.country_code ?? null,
+    phone: a.phone ?? null,
+  }
+}
+
 function toGraphql(o: ShopOrder, shop: Shop) {
   const fulfillment = o.fulfillment_status === 'fulfilled' ? 'FULFILLED' : o.fulfillment_status === 'partial' ? 'PARTIALLY_FULFILLED' : 'UNFULFILLED'
+  const customer = o.customer as RestRecord | null | undefined
+  const lineItems = (o.line_items as RestRecord[] | undefined) ?? []
   return {
     __typename: 'Order',
     id: o.admin_graphql_api_id,
     name: o.name,
     createdAt: o.created_at,
+    processedAt: o.processed_at ?? o.created_at,
+    updatedAt: o.updated_at ?? o.created_at,
     cancelledAt: o.cancelled_at ?? null,
     closed: !!o.closed_at,
     displayFulfillmentStatus: fulfillment,
     note: o.note ?? null,
     tags: tagList(o),
+    customerLocale: o.customer_locale ?? null,
+    currencyCode: o.currency,
+    presentmentCurrencyCode: o.presentment_currency ?? o.currency,
+    phone: o.phone ?? null,
+    paymentGatewayNames: o.payment_gateway_names ?? [],
+    totalPriceSet: moneyBag(o.total_price_set as never, o.total_price, o.currency),
+    currentTotalPriceSet: moneyBag(o.current_total_price_set as never, o.current_total_price ?? o.total_price, o.currency),
+    customer: customer && {
+      __typename: 'Customer',
+      id: customer.admin_graphql_api_id,
+      firstName: customer.first_name ?? null,
+      lastName: customer.last_name ?? null,
+      defaultPhoneNumber: customer.phone ? { phoneNumber: customer.phone } : null,
+      defaultAddress: mailingAddress(customer.default_address as RestRecord | undefined),
+    },
+    shippingAddress: mailingAddress(o.shipping_address as RestRecord | undefined),
+    billingAddress: mailingAddress(o.billing_address as RestRecord | undefined),
+    lineItems: (args: PageArgs) =>
+      connectionOf(
+        lineItems.map((li) => ({
+          __typename: 'LineItem',
+          id: li.admin_graphql_api_id,
+          name: li.name,
+          title: li.title,
+          quantity: li.quantity,
+          currentQuantity: li.current_quantity ?? li.quantity,
+        })),
+        (li) => ({ value: '', id: String(li.id).split('/').pop()! }),
+        args,
+      ),
     fulfillmentOrders: () => {
       requireScope(shop, 'fulfillmentOrders')
       return { nodes: (shop.fulfillmentOrders.get(idOf(o)) ?? []).map(fulfillmentOrderView) }
@@ -270,6 +429,43 @@ function splitTags(input: string[]): string[] {
 }
 
 let nextId = 1_000_000
+
+const DAY = 86_400_000
+/** Shopify refuses a query whose requested cost is above this, before it is charged. */
+const MAX_QUERY_COST = 1000
+
+const canonicalTime = (t: unknown) => new Date(Date.parse(String(t))).toISOString()
+
+/** Where an order sits in `orders(sortKey:)`; keys about money, names and addresses are not simulated and sort by id. */
+const orderPosition =
+  (sortKey: string) =>
+  (o: { id: string; createdAt: unknown; processedAt: unknown; updatedAt: unknown }): Position => ({
+    value:
+      sortKey === 'CREATED_AT'
+        ? canonicalTime(o.createdAt)
+        : sortKey === 'PROCESSED_AT'
+          ? canonicalTime(o.processedAt)
+          : sortKey === 'UPDATED_AT'
+            ? canonicalTime(o.updatedAt)
+            : '',
+    id: o.id.split('/').pop()!,
+  })
+
+/**
+ * The `created_at` terms of Shopify's search syntax (`created_at:>='2026-11-21T09:05:00Z'`, with
+ * `>`, `>=`, `<`, `<=`, or `:` for that second), every one of which must hold. Terms on other
+ * fields are not simulated: they hold for every order.
+ */
+function createdAtFilter(query: string | undefined): (createdAt: number) => boolean {
+  const terms = [...(query ?? '').matchAll(/(?:^|\s)created_at:(>=|<=|>|<)?(?:'([^']*)'|"([^"]*)"|(\S+))/g)].flatMap((m) => {
+    const at = Date.parse(m[2] ?? m[3] ?? m[4] ?? '')
+    return Number.isNaN(at) ? [] : [{ op: m[1] ?? ':', at }]
+  })
+  return (t) =>
+    terms.every(({ op, at }) =>
+      op === '>=' ? t >= at : op === '>' ? t > at : op === '<=' ? t <= at : op === '<' ? t < at : Math.floor(t / 1000) === Math.floor(at / 1000),
+    )
+}
 
 const LOOPBACK_URL = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//
 
@@ -316,6 +512,21 @@ function rootValue(shop: Shop) {
       requireScope(shop, 'order')
       const order = findOrder(id)
       return order && toGraphql(order, shop)
+    },
+    orders: (args: PageArgs & { sortKey: string; query?: string }) => {
+      requireScope(shop, 'orders')
+      const matches = createdAtFilter(args.query)
+      // Without read_all_orders an app sees the last 60 days of a shop's orders.
+      const oldest = covers(shop.grant?.scopes ?? [], 'read_all_orders') ? -Infinity : Date.now() - 60 * DAY
+      const visible = [...shop.orders.values()].filter((o) => {
+        const createdAt = Date.parse(String(o.created_at))
+        return createdAt >= oldest && matches(createdAt)
+      })
+      return connectionOf(
+        visible.map((o) => toGraphql(o, shop)),
+        orderPosition(args.sortKey),
+        args,
+      )
     },
     tagsAdd: ({ id, tags }: { id: string; tags: string[] }) => {
       requireScope(shop, 'tagsAdd')
@@ -474,6 +685,20 @@ export async function startShopifyAdminSimulator(options: ShopifyAdminOptions = 
     bucket.at = now
     const requested = queryCostOf(schema, body.query ?? '', body.variables ?? {}, body.operationName)
     record.cost = requested
+    if (requested > MAX_QUERY_COST)
+      return c.json({
+        errors: [
+          {
+            message: `Query cost is ${requested}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`,
+            extensions: {
+              code: 'MAX_COST_EXCEEDED',
+              cost: requested,
+              maxCost: MAX_QUERY_COST,
+              documentation: 'https://shopify.dev/api/usage/rate-limits',
+            },
+          },
+        ],
+      })
     const throttleStatus = () => ({
       maximumAvailable: bucket.maximumAvailable,
       currentlyAvailable: Math.floor(bucket.available),
@@ -519,10 +744,20 @@ export async function startShopifyAdminSimulator(options: ShopifyAdminOptions = 
     const open = order.fulfillment_status !== 'fulfilled' && !order.cancelled_at
     shop.fulfillmentOrders.set(idOf(order), [{ id: `gid://shopify/FulfillmentOrder/${nextId++}`, status: open ? 'OPEN' : 'CLOSED', holds: [] }])
   }
-  const deliver = (shop: Shop, topic: string, payload: unknown) => {
+  /**
+   * Delivers a topic to each of the shop's subscriptions. Shopify retries a failed delivery (an
+   * answer outside 2xx, or none) 8 times over about 4 hours and then drops it, and deletes a
+   * subscription made through the Admin API after 8 failures in a row. Time is not simulated: a
+   * failed delivery here is one whose retries failed too, so it is dropped and its subscription
+   * deleted.
+   */
+  const deliver = async (shop: Shop, topic: string, payload: unknown) => {
     const secret = options.app?.apiSecret
     const targets = shop.webhooks.filter((w) => w.topic === topic.toUpperCase().replace('/', '_'))
-    return Promise.all(targets.map((w) => deliverShopifyWebhook({ url: w.uri, secret, shop: shop.domain, topic, payload })))
+    const deliveries = await Promise.all(targets.map((w) => deliverShopifyWebhook({ url: w.uri, secret, shop: shop.domain, topic, payload })))
+    const failed = new Set(targets.filter((_, i) => !(deliveries[i]!.status >= 200 && deliveries[i]!.status < 300)))
+    shop.webhooks = shop.webhooks.filter((w) => !failed.has(w))
+    return deliveries
   }
   return {
     origin: server.origin,

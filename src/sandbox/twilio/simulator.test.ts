@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import twilio from 'twilio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { callsTo, createTwilioClient, fetchCall, hangUp, placeCall, type TwilioAccount, twilioErrorCode } from '../../calls/twilio.js'
+import { accountFacts, callsTo, createTwilioClient, fetchCall, hangUp, placeCall, type TwilioAccount, twilioErrorCode } from '../../calls/twilio.js'
 import { startTwilioSimulator, type TwilioSimulator } from './simulator.js'
 
 const ACCOUNT = `AC${'1'.repeat(32)}`
@@ -138,6 +138,38 @@ describe('the Twilio simulator, driven by the twilio SDK', () => {
     expect(twilioErrorCode(await failure(fetchCall(client, `CA${'0'.repeat(32)}`)))).toBe(20404)
     const stranger = createTwilioClient({ ...account, authToken: 'wrong' })
     expect(twilioErrorCode(await failure(fetchCall(stranger, `CA${'0'.repeat(32)}`)))).toBe(20003)
+  })
+
+  it('shows the account, its numbers and caller IDs, and refuses calls as Twilio does while the account has a bad day', async () => {
+    const client = createTwilioClient(account)
+    const failure = (p: Promise<unknown>) => p.then(() => undefined, twilioErrorCode)
+    const call = (to: string) => failure(placeCall(client, account, { to, attemptId: 'x', streamToken: 't', publicUrl }))
+    const raw = await fetch(`${sim.origin}/2010-04-01/Accounts/${ACCOUNT}/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(FROM)}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT}:${TOKEN}`).toString('base64')}` },
+    }).then((r) => r.json())
+    expect(raw).toMatchObject({ incoming_phone_numbers: [{ phone_number: FROM, sid: expect.stringMatching(/^PN/) }], page: 0, page_size: 50 })
+    expect(await accountFacts(client, account)).toEqual({ answer: 'account', status: 'active', type: 'Full', fromNumberOnAccount: true })
+    expect(await accountFacts(client, { ...account, fromNumber: '+35542000999' })).toMatchObject({ fromNumberOnAccount: false })
+    try {
+      sim.account({ callerIds: ['+35542000999'] })
+      expect(await accountFacts(client, { ...account, fromNumber: '+35542000999' })).toMatchObject({ fromNumberOnAccount: true })
+      expect(
+        await failure(
+          placeCall(client, { ...account, fromNumber: '+35542000888' }, { to: '+355691111111', attemptId: 'x', streamToken: 't', publicUrl }),
+        ),
+      ).toBe(21210)
+      sim.account({ type: 'Trial' })
+      expect(await call('+355691111112')).toBe(21219)
+      sim.account({ type: 'Full', status: 'suspended' })
+      expect(await call('+355691111113')).toBe(20005)
+      expect(await accountFacts(client, account)).toMatchObject({ answer: 'account', status: 'suspended' })
+      sim.account({ status: 'active', authToken: 'rotated' })
+      expect(await call('+355691111114')).toBe(20003)
+      expect(await accountFacts(client, account)).toEqual({ answer: 'refused', code: 20003 })
+    } finally {
+      sim.account({ status: 'active', type: 'Full', authToken: TOKEN, callerIds: [] })
+    }
+    expect(sim.requests.filter((r) => r.code === 20005).map((r) => r.to)).toEqual(['+355691111113'])
   })
 
   it('lists the calls to a number since a time, and refuses to change an ended call', async () => {

@@ -17,7 +17,7 @@ export type PhoneBehaviour =
 export interface TwilioSimulatorOptions {
   accountSid: string
   authToken: string
-  /** Numbers this account owns and may call from (anything else: error 21210). */
+  /** Numbers this account owns and may call from (its IncomingPhoneNumbers; anything else: error 21210). */
   fromNumbers: string[]
   /** Country calling codes the account's geo permissions allow (others: 21215); all when absent. */
   allowedCallingCodes?: string[]
@@ -31,6 +31,33 @@ export interface CallbackRecord {
   url: string
   params: Record<string, string>
   status: number | 'unreachable'
+}
+
+/**
+ * The account as Twilio holds it, which a test may change for as long as it likes (the knob
+ * `account`): the Account resource's `status` and `type`, the auth token it accepts, its phone
+ * numbers and its verified caller IDs.
+ */
+export interface SimulatedAccount {
+  status: 'active' | 'suspended' | 'closed'
+  type: 'Trial' | 'Full'
+  /** The token Twilio accepts now; any other makes every request 401 with 20003, as after the token is rotated in the console. */
+  authToken: string
+  /** Numbers the account owns (IncomingPhoneNumbers): a call may come from one. */
+  incomingNumbers: string[]
+  /** Verified caller IDs (OutgoingCallerIds): a call may come from one, and a trial account may call only these. */
+  callerIds: string[]
+}
+
+/** A REST request the simulator answered, as Twilio's request log would show it. */
+export interface RestRequest {
+  method: string
+  path: string
+  /** A calls.create's `To`. */
+  to: string | undefined
+  status: number
+  /** Twilio's error code, when it refused. */
+  code: number | undefined
 }
 
 /** A call as the simulator holds it; tests read it to see what Twilio saw. */
@@ -56,6 +83,16 @@ export interface TwilioSimulator {
   /** Base URL to give the SDK (TWILIO_API_ORIGIN). */
   origin: string
   calls: SimulatedCall[]
+  /** Every REST request answered, in order: creates refused before a call existed are here too. */
+  requests: RestRequest[]
+  /**
+   * Changes the account until changed again: suspended or closed, it refuses calls.create with
+   * 20005 ("Account not active"); another auth token, and every request gets 401 with 20003; a
+   * `From` neither among its numbers nor its caller IDs gets 21210; a trial account calling a
+   * number that is not a verified caller ID gets 21219. The Account resource and the number lists
+   * show the change.
+   */
+  account(change: Partial<SimulatedAccount>): void
   /** The next calls to `number` behave as given, one behaviour per call, in order. */
   script(number: string, ...behaviours: PhoneBehaviour[]): void
   /**
@@ -69,7 +106,7 @@ export interface TwilioSimulator {
    */
   slowNextCreate(ms: number): void
   /** The next `count` calls.create (to `to`, or any) are refused with Twilio's error body (20003 bad credentials, 21210 an unverified From…). */
-  refuseNextCreates(count: number, refusal: { status: 400 | 401; code: number; message: string; to?: string }): void
+  refuseNextCreates(count: number, refusal: { status: 400 | 401 | 429; code: number; message: string; to?: string }): void
   /** The next call waits in Twilio's queue (status `queued`, no start time) this many real milliseconds before it starts, as when the account's queue is long. */
   holdNextInQueue(ms: number): void
   /**
@@ -78,6 +115,12 @@ export interface TwilioSimulator {
    * redirect.") and the call ends as completed.
    */
   failNextUpdate(code: 21220, filter?: { to?: string }): void
+  /**
+   * The next status callback of a call to `to` saying `callStatus` never reaches us, as when a
+   * load balancer answered 503 or a worker was restarting: Twilio logs 11200 and does not send it
+   * again.
+   */
+  loseNextCallback(filter: { to: string; callStatus: string }): void
   /** Resolves when every callback the simulator has sent so far has been answered. */
   settled(): Promise<void>
   close(): Promise<void>
@@ -87,7 +130,7 @@ const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'
 
 const rfc2822 = (ms: number | null) => (ms === null ? null : new Date(ms).toUTCString().replace('GMT', '+0000'))
 
-function twilioError(c: Context, status: 400 | 401 | 404, code: number, message: string) {
+function twilioError(c: Context, status: 400 | 401 | 404 | 429, code: number, message: string) {
   return c.json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, status)
 }
 
@@ -96,7 +139,9 @@ function twilioError(c: Context, status: 400 | 401 | 404, code: number, message:
  * list and update calls (with Twilio's JSON shapes and error bodies), phones that ring and are
  * answered by a person or a machine, are busy, do not answer or fail, signed status and AMD
  * callbacks in Twilio's form encoding, and on answer the TwiML's `<Connect><Stream>` played as
- * a Media Stream (see mediaStream.ts).
+ * a Media Stream (see mediaStream.ts). The account itself can be read (the Account resource, its
+ * IncomingPhoneNumbers and OutgoingCallerIds, paged as Twilio pages them) and given a bad day
+ * (`account`) that lasts until it is changed back.
  */
 export async function startTwilioSimulator(options: TwilioSimulatorOptions): Promise<TwilioSimulator> {
   const scale = options.timeScale ?? 1
@@ -104,7 +149,22 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
   const createFaults: Array<{ status?: 500 | 503; placeAnyway?: boolean }> = []
   const slowCreates: number[] = []
   const queueHolds: number[] = []
-  const refusals: Array<{ status: 400 | 401; code: number; message: string; to?: string | undefined }> = []
+  const refusals: Array<{ status: 400 | 401 | 429; code: number; message: string; to?: string | undefined }> = []
+  const account: SimulatedAccount = {
+    status: 'active',
+    type: 'Full',
+    authToken: options.authToken,
+    incomingNumbers: [...options.fromNumbers],
+    callerIds: [],
+  }
+  const requests: RestRequest[] = []
+  // Each number keeps its SID and creation date, however often the lists change.
+  const numberRecords = new Map<string, { sid: string; createdAt: number }>()
+  const numberRecord = (number: string) => {
+    if (!numberRecords.has(number)) numberRecords.set(number, { sid: twilioSid('PN'), createdAt: Date.now() })
+    return numberRecords.get(number)!
+  }
+  const createdAt = Date.now()
   const updateFaults: Array<{ code: 21220; to?: string }> = []
   const calls: SimulatedCall[] = []
   const timers = new Set<ReturnType<typeof setTimeout>>()
@@ -164,17 +224,20 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
 
   // Callbacks of one call go out one after another, in order, as Twilio's mostly do.
   const chains = new Map<string, Promise<void>>()
+  const lostCallbacks: Array<{ to: string; callStatus: string }> = []
   const postCallback = (call: SimulatedCall, url: string, params: Record<string, string>) => {
     const send = async () => {
       const record: CallbackRecord = { url, params, status: 'unreachable' }
       call.callbacks.push(record)
+      const lost = lostCallbacks.findIndex((l) => l.to === call.to && l.callStatus === params.CallStatus)
+      if (lost >= 0) return void lostCallbacks.splice(lost, 1)
       try {
         const res = await fetch(url, {
           method: 'POST',
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
             'user-agent': 'TwilioProxy/1.1',
-            'x-twilio-signature': twilio.getExpectedTwilioSignature(options.authToken, url, params),
+            'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, url, params),
             'i-twilio-idempotency-token': crypto.randomUUID(),
           },
           body: new URLSearchParams(params),
@@ -255,7 +318,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
         callSid: call.sid,
         parameters,
         script: behaviour.kind === 'human' ? (behaviour.script ?? {}) : {},
-        headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(options.authToken, url, {}) },
+        headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, url, {}) },
       })
       call.stream = stream
       void stream
@@ -324,25 +387,158 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
   }
 
   const app = new Hono()
-  app.use('/2010-04-01/Accounts/:account/*', async (c, next) => {
-    const expected = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`
+  app.use('*', async (c, next) => {
+    // Read from a copy before anything answers: a create refused at the door (20003) still names its `To`.
+    const creating = c.req.method === 'POST' && c.req.path.endsWith('/Calls.json')
+    const to = creating ? (new URLSearchParams(await c.req.raw.clone().text()).get('To') ?? undefined) : undefined
+    await next()
+    const code = c.res.status >= 400 ? ((await c.res.clone().json()) as { code?: number }).code : undefined
+    requests.push({ method: c.req.method, path: c.req.path, to, status: c.res.status, code })
+  })
+  app.use('/2010-04-01/Accounts/*', async (c, next) => {
+    const expected = `Basic ${Buffer.from(`${options.accountSid}:${account.authToken}`).toString('base64')}`
     if (c.req.header('authorization') !== expected) return twilioError(c, 401, 20003, 'Authenticate')
-    if (c.req.param('account') !== options.accountSid) return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
+    // `/Accounts/{Sid}.json` is the account itself; every other resource is under `/Accounts/{Sid}/`.
+    const sid = c.req.path.split('/')[3]?.replace(/\.json$/, '')
+    if (sid !== options.accountSid) return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
     await next()
   })
+
+  const accountUri = `/2010-04-01/Accounts/${options.accountSid}`
+  app.get(`${accountUri}.json`, (c) =>
+    c.json({
+      auth_token: account.authToken,
+      date_created: rfc2822(createdAt),
+      date_updated: rfc2822(createdAt),
+      friendly_name: 'callconfirm simulated account',
+      owner_account_sid: options.accountSid,
+      sid: options.accountSid,
+      status: account.status,
+      subresource_uris: Object.fromEntries(
+        [
+          'addresses',
+          'available_phone_numbers',
+          'balance',
+          'calls',
+          'conferences',
+          'incoming_phone_numbers',
+          'messages',
+          'notifications',
+          'outgoing_caller_ids',
+          'queues',
+          'recordings',
+          'transcriptions',
+          'usage',
+        ].map((name) => [name, `${accountUri}/${name.replace(/(^|_)(\w)/g, (_, __, ch: string) => ch.toUpperCase())}.json`]),
+      ),
+      type: account.type,
+      uri: `${accountUri}.json`,
+    }),
+  )
+
+  /**
+   * A list page as Twilio's 2010 API pages it, filtered by `PhoneNumber` (digits, or part of
+   * them; `*` stands for any one digit, as Twilio allows).
+   */
+  const numberPage = (c: Context, resource: string, key: string, numbers: string[], toJson: (number: string) => Record<string, unknown>) => {
+    const q = c.req.query()
+    const wanted = q.PhoneNumber
+      ? new RegExp(
+          q.PhoneNumber.replace(/[^\d*+]/g, '')
+            .replace('+', '\\+')
+            .replaceAll('*', '\\d'),
+        )
+      : undefined
+    const matching = numbers.filter((n) => !wanted || wanted.test(n))
+    const pageSize = Number(q.PageSize ?? 50)
+    const uri = `${accountUri}/${resource}.json`
+    const query = new URLSearchParams({ ...(q.PhoneNumber ? { PhoneNumber: q.PhoneNumber } : {}), PageSize: String(pageSize) })
+    return c.json({
+      end: Math.max(0, Math.min(pageSize, matching.length) - 1),
+      first_page_uri: `${uri}?${query}&Page=0`,
+      [key]: matching.slice(0, pageSize).map(toJson),
+      next_page_uri: null,
+      page: 0,
+      page_size: pageSize,
+      previous_page_uri: null,
+      start: 0,
+      uri: `${uri}?${query}&Page=0`,
+    })
+  }
+  app.get(`${accountUri}/IncomingPhoneNumbers.json`, (c) =>
+    numberPage(c, 'IncomingPhoneNumbers', 'incoming_phone_numbers', account.incomingNumbers, (number) => {
+      const { sid, createdAt: created } = numberRecord(number)
+      return {
+        account_sid: options.accountSid,
+        address_requirements: 'none',
+        address_sid: null,
+        api_version: '2010-04-01',
+        beta: false,
+        bundle_sid: null,
+        capabilities: { fax: false, mms: false, sms: true, voice: true },
+        date_created: rfc2822(created),
+        date_updated: rfc2822(created),
+        emergency_address_sid: null,
+        emergency_address_status: 'unregistered',
+        emergency_status: 'Inactive',
+        friendly_name: number,
+        identity_sid: null,
+        origin: 'twilio',
+        phone_number: number,
+        sid,
+        sms_application_sid: '',
+        sms_fallback_method: 'POST',
+        sms_fallback_url: '',
+        sms_method: 'POST',
+        sms_url: '',
+        status: 'in-use',
+        status_callback: '',
+        status_callback_method: 'POST',
+        subresource_uris: { assigned_add_ons: `${accountUri}/IncomingPhoneNumbers/${sid}/AssignedAddOns.json` },
+        trunk_sid: null,
+        type: 'local',
+        uri: `${accountUri}/IncomingPhoneNumbers/${sid}.json`,
+        voice_application_sid: null,
+        voice_caller_id_lookup: false,
+        voice_fallback_method: 'POST',
+        voice_fallback_url: null,
+        voice_method: 'POST',
+        voice_receive_mode: 'voice',
+        voice_url: null,
+      }
+    }),
+  )
+  app.get(`${accountUri}/OutgoingCallerIds.json`, (c) =>
+    numberPage(c, 'OutgoingCallerIds', 'outgoing_caller_ids', account.callerIds, (number) => {
+      const { sid, createdAt: created } = numberRecord(number)
+      return {
+        account_sid: options.accountSid,
+        date_created: rfc2822(created),
+        date_updated: rfc2822(created),
+        friendly_name: number,
+        phone_number: number,
+        sid,
+        uri: `${accountUri}/OutgoingCallerIds/${sid}.json`,
+      }
+    }),
+  )
 
   app.post('/2010-04-01/Accounts/:account/Calls.json', async (c) => {
     const params = (await c.req.parseBody({ all: true })) as Record<string, string | string[]>
     const first = (k: string) => (Array.isArray(params[k]) ? params[k][0] : params[k]) as string | undefined
     const to = first('To') ?? ''
     const from = first('From') ?? ''
+    // Twilio's docs name the code (20005, "Account not active"); the HTTP status is ours to guess, 401 as for credentials.
+    if (account.status !== 'active') return twilioError(c, 401, 20005, 'Account not active')
     const refused = refusals.findIndex((r) => r.to === undefined || r.to === to)
     const refusal = refused === -1 ? undefined : refusals.splice(refused, 1)[0]
     if (refusal) return twilioError(c, refusal.status, refusal.code, refusal.message)
     const phone = parsePhoneNumberFromString(to)
     if (!to.startsWith('+') || !phone?.isValid()) return twilioError(c, 400, 21211, `Invalid 'To' Phone Number: ${to}`)
-    if (!options.fromNumbers.includes(from))
+    if (!account.incomingNumbers.includes(from) && !account.callerIds.includes(from))
       return twilioError(c, 400, 21210, `The source phone number provided, ${from}, is not yet verified for your account.`)
+    if (account.type === 'Trial' && !account.callerIds.includes(to))
+      return twilioError(c, 400, 21219, `The number ${to} is unverified. Trial accounts may only make calls to verified numbers.`)
     if (options.allowedCallingCodes && !options.allowedCallingCodes.includes(phone.countryCallingCode))
       return twilioError(
         c,
@@ -463,6 +659,10 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
   return {
     origin: server.origin,
     calls,
+    requests,
+    account(change) {
+      Object.assign(account, change)
+    },
     script(number, ...behaviours) {
       scripts.set(number, [...(scripts.get(number) ?? []), ...behaviours])
     },
@@ -480,6 +680,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     },
     failNextUpdate(code, filter = {}) {
       updateFaults.push({ code, to: filter.to })
+    },
+    loseNextCallback(filter) {
+      lostCallbacks.push(filter)
     },
     async settled() {
       while (inFlight.size) await Promise.allSettled([...inFlight])

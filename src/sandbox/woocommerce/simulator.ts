@@ -49,9 +49,13 @@ export interface WooCommerceSimulator {
   nextAuthorization(answer: 'approve' | 'deny'): void
   /** Keys created through the authorize page, with what the app's callback answered. */
   authorizations: Array<{ appName: string; userId: string; consumerKey: string; callbackStatus: number; kept: boolean }>
-  /** The store's webhooks, with their secrets, as WooCommerce keeps them. */
-  webhooks(): Array<WooWebhook & { secret: string }>
-  /** A customer checks out: the order is kept, and `order.created` goes to each active webhook, signed. */
+  /** The store's webhooks, with their secrets and delivery failures in a row, as WooCommerce keeps them. */
+  webhooks(): StoredWebhook[]
+  /**
+   * A customer checks out: the order is kept, and `order.created` goes to each active webhook,
+   * signed, once (WooCommerce does not retry). A failed delivery counts against its webhook,
+   * which WooCommerce switches off (`disabled`) at the seventh failure in a row.
+   */
   placeOrder(order: WooOrder): Promise<Delivery[]>
   addOrder(order: WooOrder): void
   order(id: number): WooOrder | undefined
@@ -71,11 +75,80 @@ export interface WooCommerceSimulator {
   close(): Promise<void>
 }
 
+/** A webhook as WooCommerce keeps it: the REST fields, its secret, and the deliveries that failed in a row. */
+export type StoredWebhook = WooWebhook & { secret: string; failure_count: number }
+
+/**
+ * `woocommerce_max_webhook_delivery_failures`' default. `WC_Webhook::failed_delivery()`
+ * (class-wc-webhook.php) counts a failure while the count is at most this, and disables the webhook
+ * at the next one: the seventh in a row. A delivery answered 200–302 sets the count back to 0.
+ */
+const MAX_DELIVERY_FAILURES = 5
+
 /** Statuses WooCommerce core registers (a plugin can add more; this store has none). */
 const STATUSES = ['pending', 'processing', 'on-hold', 'completed', 'cancelled', 'refunded', 'failed', 'checkout-draft']
 
 const wooError = (c: Context, status: 400 | 401 | 404, code: string, message: string, extra: Record<string, unknown> = {}) =>
   c.json({ code, message, data: { status, ...extra } }, status)
+
+/** WordPress's answer to a query parameter its schema refuses (rest_validate_request_arg). */
+const invalidParam = (c: Context, param: string, message: string, code = 'rest_invalid_param') =>
+  wooError(c, 400, 'rest_invalid_param', `Invalid parameter(s): ${param}`, {
+    params: { [param]: message },
+    details: { [param]: { code, message, data: null } },
+  })
+
+/** `rest_parse_date`'s RFC 3339 pattern: an offset is optional. */
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.\d+)?(Z|[+-]\d{2}(?::\d{2})?)?$/
+
+/** The wall-clock time of `ms` in `timeZone`, as MySQL writes it (`2026-11-21 10:15:00`). */
+const wallClock = (ms: number, timeZone: string) =>
+  new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  })
+    .format(ms)
+    .replace(',', '')
+
+/**
+ * What WordPress compares a date parameter with (`WP_Date_Query::build_mysql_datetime`): a time
+ * without an offset as it is written; one with an offset turned into the site's wall-clock time,
+ * whichever column (local, or GMT with `dates_are_gmt`) it is then compared with.
+ */
+function mysqlDatetime(value: string, timeZone: string): string {
+  const [, date, time, offset] = value.match(RFC3339)!
+  if (!offset) return `${date} ${time}`
+  return wallClock(Date.parse(`${date}T${time}${offset.length === 3 ? `${offset}:00` : offset}`), timeZone)
+}
+
+const LIST_PARAMS = { orderby: ['date', 'id', 'include', 'title', 'slug', 'modified'], order: ['asc', 'desc'] }
+
+/**
+ * A REST collection's page as WordPress serves one: `per_page` (10 by default, 1 to 100), `page`
+ * (from 1), the totals in `X-WP-Total` and `X-WP-TotalPages`, and `_fields` keeping only the
+ * fields named. Refused parameters answer 400 `rest_invalid_param`, as WordPress does.
+ */
+function listPage(c: Context, items: Array<Record<string, unknown>>) {
+  const perPage = Number(c.req.query('per_page') ?? 10)
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100)
+    return invalidParam(c, 'per_page', 'per_page must be between 1 (inclusive) and 100 (inclusive)', 'rest_out_of_bounds')
+  const page = Number(c.req.query('page') ?? 1)
+  if (!Number.isInteger(page) || page < 1) return invalidParam(c, 'page', 'page must be greater than or equal to 1', 'rest_out_of_bounds')
+  const fields = c.req
+    .query('_fields')
+    ?.split(',')
+    .map((f) => f.trim())
+    .filter(Boolean)
+  c.header('X-WP-Total', String(items.length))
+  c.header('X-WP-TotalPages', String(Math.ceil(items.length / perPage)))
+  const slice = items.slice((page - 1) * perPage, page * perPage)
+  return c.json(fields ? slice.map((item) => Object.fromEntries(Object.entries(item).filter(([k]) => fields.includes(k)))) : slice)
+}
 
 /**
  * A WooCommerce store's REST API v3 on loopback (`/wp-json/wc/v3/…`): orders (read, update
@@ -84,13 +157,15 @@ const wooError = (c: Context, status: 400 | 401 | 404, code: string, message: st
  * answering with WooCommerce's and WordPress's own error bodies. `port`: where to listen if it is
  * free, so the store keeps its address from one sandbox start to the next.
  */
-export async function startWooCommerceSimulator(options: { port?: number } = {}): Promise<WooCommerceSimulator> {
+export async function startWooCommerceSimulator(options: { port?: number; timezone?: string } = {}): Promise<WooCommerceSimulator> {
+  // The site's time zone (Settings → General): the sample orders are Albanian.
+  const timezone = options.timezone ?? 'Europe/Tirane'
   const orders = new Map<number, WooOrder>()
   const notes = new Map<number, WooNote[]>()
   const newKeys = () => ({ key: `ck_${crypto.randomUUID().replace(/-/g, '')}`, secret: `cs_${crypto.randomUUID().replace(/-/g, '')}` })
   const keys = newKeys()
   const validKeys = [keys]
-  const webhooks: Array<WooWebhook & { secret: string }> = []
+  const webhooks: StoredWebhook[] = []
   const authorizations: WooCommerceSimulator['authorizations'] = []
   let nextAnswer: 'approve' | 'deny' = 'approve'
   let revoked = false
@@ -140,6 +215,31 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
     const order = orders.get(Number(c.req.param('id')))
     return order ? { order } : { missing: wooError(c, 404, code, message) }
   }
+
+  // The orders list (WC_REST_Orders_Controller::get_items): `after`/`before` on the creation date,
+  // the site's local one, or the GMT one with `dates_are_gmt`; newest first unless `order=asc`.
+  app.get('/wp-json/wc/v3/orders', (c) => {
+    const q = c.req.query()
+    for (const param of ['after', 'before'] as const)
+      if (q[param] !== undefined && !RFC3339.test(q[param])) return invalidParam(c, param, 'Invalid date.', 'rest_invalid_date')
+    for (const [param, allowed] of Object.entries(LIST_PARAMS))
+      if (q[param] !== undefined && !allowed.includes(q[param]))
+        return invalidParam(c, param, `${param} is not one of ${allowed.join(', ')}.`, 'rest_not_in_enum')
+    const gmt = ['true', '1'].includes(q.dates_are_gmt ?? '')
+    // The column compared: date_created_gmt, or the site's wall-clock time of it.
+    const column = (o: WooOrder) => {
+      const written = String(o.date_created_gmt ?? '').replace('T', ' ')
+      return gmt || !written ? written : wallClock(Date.parse(`${written.replace(' ', 'T')}Z`), timezone)
+    }
+    const after = q.after === undefined ? undefined : mysqlDatetime(q.after, timezone)
+    const before = q.before === undefined ? undefined : mysqlDatetime(q.before, timezone)
+    const sign = q.order === 'asc' ? 1 : -1
+    const key = (o: WooOrder) => (q.orderby === 'id' ? String(o.id).padStart(20, '0') : `${column(o)}|${String(o.id).padStart(20, '0')}`)
+    const listed = [...orders.values()]
+      .filter((o) => o.status !== 'trash' && (!after || column(o) > after) && (!before || column(o) < before))
+      .sort((a, b) => sign * (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    return listPage(c, listed)
+  })
 
   app.get('/wp-json/wc/v3/orders/:id', (c) => {
     const { order, missing } = withOrder(c)
@@ -235,10 +335,10 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
     return c.redirect(returnTo(1), 302)
   })
 
-  const webhookView = ({ secret: _, ...w }: WooWebhook & { secret: string }) => w
+  const webhookView = ({ secret: _, failure_count: __, ...w }: StoredWebhook): WooWebhook => w
   const TOPICS = ['order.created', 'order.updated', 'order.deleted', 'order.restored']
 
-  app.get('/wp-json/wc/v3/webhooks', (c) => c.json(webhooks.map(webhookView)))
+  app.get('/wp-json/wc/v3/webhooks', (c) => listPage(c, [...webhooks].reverse().map(webhookView) as unknown as Array<Record<string, unknown>>))
 
   app.post('/wp-json/wc/v3/webhooks', async (c) => {
     const body = (await c.req.json().catch(() => ({}))) as {
@@ -265,6 +365,7 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
       delivery_url: body.delivery_url,
       // Without a secret WooCommerce makes one (wp_generate_password(50, true, true)).
       secret: body.secret ?? crypto.randomUUID(),
+      failure_count: 0,
       date_created: now,
       date_created_gmt: now,
       date_modified: now,
@@ -301,7 +402,14 @@ export async function startWooCommerceSimulator(options: { port?: number } = {})
       orders.set(order.id, order)
       const targets = webhooks.filter((w) => w.status === 'active' && w.topic === 'order.created')
       return Promise.all(
-        targets.map((w) => deliverWooWebhook({ url: w.delivery_url, secret: w.secret, source: server.origin, payload: order, webhookId: w.id })),
+        targets.map(async (w) => {
+          const delivery = await deliverWooWebhook({ url: w.delivery_url, secret: w.secret, source: server.origin, payload: order, webhookId: w.id })
+          // WC_Webhook::log_delivery(): 200 to 302 is a success.
+          if (delivery.status >= 200 && delivery.status < 303) w.failure_count = 0
+          else if (w.failure_count > MAX_DELIVERY_FAILURES) w.status = 'disabled'
+          else w.failure_count++
+          return delivery
+        }),
       )
     },
     addOrder: (order) => void orders.set(order.id, order),

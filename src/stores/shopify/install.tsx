@@ -135,7 +135,8 @@ export function shopifyInstallRoutes(deps: InstallDeps & SettingsPageDeps & Pick
       country: country.success ? country.data : undefined,
       settings: details ? { companyName: details.name, timezone: details.timezone } : {},
     })
-    const refused = await subscribeShopWebhooks(deps.shopify, shop, credentials.accessToken, webhookUrl(deps.config.publicUrl, store)).catch(
+    const refused = await subscribeShopWebhooks(deps.shopify, shop, credentials.accessToken, webhookUrl(deps.config.publicUrl, store)).then(
+      (result) => result.refused,
       (error: unknown) => [`Shopify could not be asked for webhooks: ${error instanceof Error ? error.message : String(error)}`],
     )
     deps.log.info('store installed', { reqId: c.var.requestId, storeId: store.id, platform: 'shopify', created, webhookProblems: refused.length })

@@ -1,7 +1,9 @@
 import type { StoreContext, StorePlatform } from '../platform.js'
 import { shopifyOnly } from './credentials.js'
 import { readShopifyOrder } from './orderBeforeCall.js'
+import { shopifyOrdersCreatedSince } from './ordersCreated.js'
 import { shopifyRegistration } from './registration.js'
+import { repairShopWebhooks } from './subscriptions.js'
 import { shopifyTokenRefresh } from './tokenRefresh.js'
 import { writeShopifyOrder } from './writeBack.js'
 
@@ -34,4 +36,6 @@ export const shopifyPlatform: StorePlatform = {
   settingsFrameAncestors: (domain) => `https://${domain} https://admin.shopify.com`,
   readOrder: (ctx, platformOrderId) => readShopifyOrder(ctx.clients.shopify, ctx.store, accessToken(ctx), platformOrderId),
   writeOrder: (ctx, platformOrderId, plan) => writeShopifyOrder(ctx.clients.shopify, ctx.store.domain, accessToken(ctx), platformOrderId, plan),
+  ordersCreatedSince: (ctx, since) => shopifyOrdersCreatedSince(ctx.clients.shopify, ctx.store.domain, accessToken(ctx), since),
+  repairWebhooks: (ctx, target) => repairShopWebhooks(ctx.clients.shopify, ctx.store.domain, accessToken(ctx), target),
 }

@@ -4,29 +4,11 @@ import { finishInstallState, pendingKeysOf } from '../installStates.js'
 import { findStoreByDomain, storeWebhookSecret, webhookUrl } from '../records.js'
 import { type InstallDeps, installStore, updateStoreSettings } from '../registration.js'
 import { StoreAddressRefused } from '../storeAddress.js'
+import { ensureWooWebhook } from './ourWebhook.js'
 import { type WooApi, type WooCredentials, WooError, wooRequest } from './restApi.js'
-
-interface WooHook {
-  id: number
-  delivery_url: string
-  topic: string
-  status: string
-}
 
 /** Sealing the keys a connect brought, for the spent state they came with (its hash is the associated data). */
 export const pendingKeysContext = (stateHash: string) => `${stateHash}:pending-keys`
-
-/**
- * Points the store's `order.created` webhook at us with `secret`: the one already there (from an
- * earlier connect) is updated and turned back on, otherwise one is created. WooCommerce pings it.
- */
-export async function ensureWooWebhook(api: WooApi, deliveryUrl: string, secret: string): Promise<void> {
-  const hooks = await wooRequest<WooHook[]>(api, 'GET', '/webhooks?per_page=100')
-  const mine = hooks.find((h) => h.delivery_url === deliveryUrl && h.topic === 'order.created')
-  const hook = { name: 'callconfirm: order created', topic: 'order.created', delivery_url: deliveryUrl, secret, status: 'active' }
-  if (mine) await wooRequest(api, 'PUT', `/webhooks/${mine.id}`, hook)
-  else await wooRequest(api, 'POST', '/webhooks', hook)
-}
 
 /** How a store's REST API is asked, as in the store setting `wooApiAuth`. */
 type WooApiAuth = WooApi['store']['settings']['wooApiAuth']

@@ -30,11 +30,17 @@ export interface WooOrder {
 }
 
 /** The status WooCommerce's block checkout gives an order the customer has not placed yet. */
-export const CHECKOUT_DRAFT = 'checkout-draft'
+const CHECKOUT_DRAFT = 'checkout-draft'
+
+/** The REST order's fields we read: a listing asks for these alone (`_fields`). */
+export const WOO_ORDER_FIELDS = Object.keys(wooOrderSchema.shape)
 
 export function parseWooOrder(payload: unknown) {
   return parsePayload(wooOrderSchema, payload)
 }
+
+/** Block checkout's drafts are not orders yet: the customer has not placed them (the real `order.created` follows). */
+export const notPlacedYet = (o: z.output<typeof wooOrderSchema>) => o.status === CHECKOUT_DRAFT
 
 /** Turns an `order.created` payload into the neutral order. */
 export function normaliseWooOrder(o: z.output<typeof wooOrderSchema>): IncomingOrder {

@@ -1,7 +1,10 @@
 import type { StoreContext, StorePlatform } from '../platform.js'
 import { readWooOrder } from './orderBeforeCall.js'
+import { wooOrdersCreatedSince } from './ordersCreated.js'
+import { repairWooWebhook } from './ourWebhook.js'
 import { wooRegistration } from './registration.js'
 import { type WooApi, wooOnly } from './restApi.js'
+import { wordpressPortProblem } from './safePorts.js'
 import { writeWooOrder } from './writeBack.js'
 
 const wooApi = (ctx: StoreContext): WooApi => ({ store: ctx.store, credentials: wooOnly(ctx.credentials), network: ctx.clients.storeNetwork })
@@ -26,4 +29,11 @@ export const wooPlatform: StorePlatform = {
   settingsFrameAncestors: () => "'none'",
   readOrder: (ctx, platformOrderId) => readWooOrder(wooApi(ctx), platformOrderId),
   writeOrder: (ctx, platformOrderId, plan) => writeWooOrder(wooApi(ctx), platformOrderId, plan),
+  ordersCreatedSince: (ctx, since) => wooOrdersCreatedSince(wooApi(ctx), since),
+  async repairWebhooks(ctx, target) {
+    // Every WooCommerce store signs with a secret of its own (registration makes one).
+    if (!target.secret) throw new Error('the store has no webhook secret to create its webhook with')
+    return repairWooWebhook(wooApi(ctx), target.url, target.secret)
+  },
+  deliveryUrlProblem: wordpressPortProblem,
 }

@@ -92,6 +92,11 @@ function storeMessage(parsed: unknown, res: Response): { code: string; message: 
  * refuses store addresses on networks a store may not be on (storeAddress.ts).
  */
 export async function wooRequest<T>(api: WooApi, method: string, path: string, body?: unknown): Promise<T> {
+  return (await send<T>(api, method, path, body)).answer
+}
+
+/** The call wooRequest makes, with the answer's headers (a listing's page count is in them). */
+async function send<T>(api: WooApi, method: string, path: string, body?: unknown): Promise<{ answer: T; headers: Headers }> {
   const { store, credentials } = api
   const url = new URL(`${store.domain}/wp-json/wc/v3${path}`)
   const headers: Record<string, string> = { accept: 'application/json' }
@@ -119,5 +124,22 @@ export async function wooRequest<T>(api: WooApi, method: string, path: string, b
     const retryAfter = Number(res.headers.get('retry-after'))
     throw new WooError(res.status, code, message, retryAfter > 0 ? retryAfter * 1000 : undefined)
   }
-  return parsed as T
+  return { answer: parsed as T, headers: res.headers }
+}
+
+/**
+ * A REST listing (`GET /orders`, `GET /webhooks`), page by page: `query` with `page` 1, 2, … for
+ * as long as WooCommerce says there are more (`X-WP-TotalPages`) and the last page held some.
+ * A store is whoever typed its address, so the caller stops once it has read enough.
+ *
+ * @example
+ * for await (const hooks of wooPages<WooHook>(api, '/webhooks', { per_page: '100' })) …
+ */
+export async function* wooPages<T>(api: WooApi, resource: string, query: Record<string, string>): AsyncIterable<T[]> {
+  for (let page = 1; ; page++) {
+    const { answer, headers } = await send<unknown>(api, 'GET', `${resource}?${new URLSearchParams({ ...query, page: String(page) })}`)
+    if (!Array.isArray(answer)) throw new WooError(502, 'not_a_list', `the store's ${resource} answer is not a list`)
+    yield answer as T[]
+    if (!answer.length || page >= Number(headers.get('x-wp-totalpages') ?? 0)) return
+  }
 }

@@ -12,10 +12,13 @@ export function normaliseSiteUrl(url: string): string {
   return `${u.protocol}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, '')}`
 }
 
+/** Whether `hostname` (as URL gives it: `[::1]` in brackets) is this machine. */
+export const isLoopbackHost = (hostname: string) => LOOPBACK.test(hostname)
+
 /** Whether the keys may travel to `siteUrl`: over https, or in clear to this machine only. */
 export function keysMayTravelTo(siteUrl: string): boolean {
   const { protocol, hostname } = new URL(siteUrl)
-  return protocol === 'https:' || LOOPBACK.test(hostname)
+  return protocol === 'https:' || isLoopbackHost(hostname)
 }
 
 /**

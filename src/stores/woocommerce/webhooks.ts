@@ -5,7 +5,7 @@ import { ApiError } from '../../utils/errors.js'
 import { verifyBase64HmacSha256 } from '../../utils/hmac.js'
 import { findStore, storeWebhookSecret } from '../records.js'
 import { parseJsonBody, rawBody, requireJsonContent } from '../webhookRequest.js'
-import { CHECKOUT_DRAFT, normaliseWooOrder, parseWooOrder } from './order.js'
+import { normaliseWooOrder, notPlacedYet, parseWooOrder } from './order.js'
 
 /** WooCommerce's test delivery when a webhook is saved: `webhook_id=N`, form-encoded, unsigned. */
 function isCreationPing(body: Uint8Array): boolean {
@@ -40,8 +40,7 @@ export function wooWebhookRoutes(deps: IntakeDeps & Pick<AppDeps, 'db' | 'storeD
     if (topic !== 'order.created') return c.json({ status: 'ignored', reason: 'unhandled_topic' })
 
     const payload = parseWooOrder(parseJsonBody(body))
-    // Block checkout's drafts are not orders yet; the real order.created follows when placed.
-    if (payload.status === CHECKOUT_DRAFT) return c.json({ status: 'ignored', reason: 'checkout_draft' })
+    if (notPlacedYet(payload)) return c.json({ status: 'ignored', reason: 'checkout_draft' })
     const result = await acceptOrder({ ...deps, log }, store, normaliseWooOrder(payload))
     return c.json(intakeResponse(result))
   })
