@@ -607,6 +607,38 @@ describe('recovery after a crash', () => {
 })
 
 describe('two schedulers racing', () => {
+  it('keep what one holds leased while its pass paces a backlog past a lease, so the other takes none of it over', async () => {
+    const svc = await dialingService({ LEASE_SECONDS: '3', MAX_CONCURRENT_CALLS: '100' }, false)
+    try {
+      const store = await wooStore(svc, { maxConcurrentCalls: 50 })
+      const make = (owner: string, perSecond: number) =>
+        createScheduler({ ...svc.deps, publicUrl: svc.publicUrl, owner, maxConcurrent: 100, perSecond })
+      // A at Twilio's default pace of one call a second; B quick.
+      const [a, b] = [make('worker-a', 1), make('worker-b', 1000)]
+      // A's first call waits in Twilio's queue well past a lease: it is A's, and alive.
+      twilioSim.holdNextInQueue(12_000)
+      const held = await placeWooOrderHere(svc, store, [{ kind: 'no-answer' }])
+      await a.tick()
+      await until(() => callsTo(held.phone).length === 1, 'A to dial its first call')
+      // Five more come due at once: A's next pass takes them all and paces them, about five seconds.
+      const backlog = await Promise.all(Array.from({ length: 5 }, () => placeWooOrderHere(svc, store, [{ kind: 'busy', ringMs: 100 }])))
+      a.start()
+      const lease = (orderId: number) => svc.deps.db.select({ owner: orders.leaseOwner }).from(orders).where(eq(orders.id, orderId)).get()!.owner
+      await until(() => backlog.every((o) => lease(o.orderId) === 'worker-a'), 'A to claim the backlog')
+      const started = Date.now()
+      while (Date.now() - started < 6_000) {
+        await b.tick()
+        expect(lease(held.orderId)).toBe('worker-a')
+        await new Promise((r) => setTimeout(r, 250))
+      }
+      await until(() => backlog.every((o) => callsTo(o.phone).length === 1), 'A to dial its backlog')
+      await Promise.all([a.stop(), b.stop()])
+      expect(svc.logs.filter((l) => l.includes('recovered interrupted calls'))).toEqual([])
+    } finally {
+      await svc.close()
+    }
+  })
+
   it('never dial one order twice', async () => {
     const svc = await dialingService({ MAX_CONCURRENT_CALLS: '100' }, false)
     try {
