@@ -187,6 +187,19 @@ describe('dialling an order', () => {
     expect(callsTo(phone)).toHaveLength(1)
   })
 
+  it('settles a call whose end was written but whose order was not (the process died in between)', async () => {
+    const once = await wooStore(svc, { retryDelaysMinutes: [] })
+    const phone = nextCustomerPhone()
+    twilioSim.loseNextCallback({ to: phone, callStatus: 'no-answer' })
+    const { orderId } = await placeWooOrderHere(svc, once, [{ kind: 'no-answer' }])
+    await until(() => callsTo(phone)[0]?.status === 'no-answer', 'the call to ring out at Twilio')
+    // What a worker killed between writing the callback's status and settling the order leaves behind.
+    svc.deps.db.update(callAttempts).set({ status: 'no-answer', endedAt: svc.clock.now() }).where(eq(callAttempts.orderId, orderId)).run()
+    svc.clock.offset += MINUTE
+    await svc.scheduler.tick()
+    expect(await view(svc, orderId)).toMatchObject({ status: 'done', outcome: 'no_answer' })
+  })
+
   it("never dials a number outside the store's allowed countries", async () => {
     const id = nextOrderId()
     const uk = { ...SAMPLE_CUSTOMERS[1]!, phone: '+44 7400 123456', country: 'GB' }

@@ -2,7 +2,7 @@ import { and, eq, inArray, lt, or, type SQL } from 'drizzle-orm'
 import { callAttempts, orders } from '../db/schema.js'
 import { type Attempt, latestAttempt, storeCallSid, updateAttempt } from './attempts.js'
 import type { DialerDeps } from './dialer.js'
-import { callEnded, callLog, requeueOrder } from './outcomes.js'
+import { callEnded, callLog, requeueOrder, settleAttempt } from './outcomes.js'
 import { CALL_TIME_LIMIT_SECONDS, type CallState, callsTo, fetchCall, hangUp, RING_TIMEOUT_SECONDS, TERMINAL_CALL_STATUSES } from './twilio.js'
 
 export interface RecoveryDeps extends DialerDeps {
@@ -98,8 +98,8 @@ export const QUIET_CALL_MS = 60_000
 
 /**
  * Asks Twilio about the calls this worker holds that have gone quiet (QUIET_CALL_MS) and settles
- * those that ended, as their last callback would have. One still under way is asked about again
- * after another quiet spell.
+ * those that ended, as their last callback would have; settles those whose end is written but whose
+ * order was never settled. One still under way is asked about again after another quiet spell.
  */
 export async function checkQuietCalls(deps: RecoveryDeps): Promise<void> {
   const now = deps.now()
@@ -110,9 +110,15 @@ export async function checkQuietCalls(deps: RecoveryDeps): Promise<void> {
     .all()
   for (const { id } of held) {
     const attempt = await latestAttempt(deps.db, id)
-    if (!attempt?.callSid || attempt.streamState === 'open' || TERMINAL_CALL_STATUSES.has(attempt.status)) continue
+    if (!attempt?.callSid || attempt.streamState === 'open') continue
     if (now - (attempt.updatedAt ?? attempt.createdAt) < QUIET_CALL_MS) continue
     try {
+      if (TERMINAL_CALL_STATUSES.has(attempt.status)) {
+        // Its end was written but the order never settled (the process died, or the settling failed, in between).
+        callLog(deps.log, attempt).warn('a call that ended was never settled; settling it now', { status: attempt.status })
+        await settleAttempt(deps, attempt.id)
+        continue
+      }
       const call = await fetchCall(deps.twilio.client, attempt.callSid)
       if (TERMINAL_CALL_STATUSES.has(call.status)) {
         callLog(deps.log, attempt).warn("Twilio's last callback never arrived; settling the call as Twilio reports it", { status: call.status })

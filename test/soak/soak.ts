@@ -266,7 +266,9 @@ async function openStores(
       domain: woo.siteUrl,
       woo,
       place: async ({ id, local }) => {
-        await woo.placeOrder(wooOrderPayload({ id, customer: local }) as unknown as WooOrder)
+        // Created now, by the site's clock (the sample's own date is long past: reconciliation would rightly pass it by).
+        const now = new Date().toISOString().slice(0, 19)
+        await woo.placeOrder({ ...(wooOrderPayload({ id, customer: local }) as unknown as WooOrder), date_created_gmt: now })
       },
     })
   }
