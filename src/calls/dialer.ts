@@ -78,12 +78,15 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   const recordedAt = deps.now()
   const recorded = deps.db.transaction(
     () => {
+      // Settled, requeued or erased while the store was read: someone else decided; nothing to dial.
+      if (deps.db.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).get()?.status !== 'calling') return undefined
       if (currentHold(deps.db)) return { action: 'wait', until: recordedAt, reason: 'twilio_account' } as const
       const final = decide(recordedAt)
       return final.action === 'dial' ? recordAttempt(deps.db, orderId, recordedAt) : final
     },
     { behavior: 'immediate' },
   )
+  if (!recorded) return
   if ('action' in recorded) return holdBack(deps, { orderId, store, limits }, recorded, recordedAt)
   const { attempt, streamToken } = recorded
   const log = callLog(deps.log, attempt)

@@ -104,14 +104,18 @@ export const QUIET_CALL_MS = 60_000
 export async function checkQuietCalls(deps: RecoveryDeps): Promise<void> {
   const now = deps.now()
   const held = await deps.db
-    .select({ id: orders.id })
+    .select({ id: orders.id, updatedAt: orders.updatedAt })
     .from(orders)
     .where(and(eq(orders.status, 'calling'), eq(orders.leaseOwner, deps.owner)))
     .all()
-  for (const { id } of held) {
+  for (const order of held) {
+    const { id } = order
     const attempt = await latestAttempt(deps.db, id)
     if (!attempt?.callSid || attempt.streamState === 'open') continue
-    if (now - (attempt.updatedAt ?? attempt.createdAt) < QUIET_CALL_MS) continue
+    const lastNews = attempt.updatedAt ?? attempt.createdAt
+    // The order changed after its latest attempt's last news: it was claimed again (its next call
+    // is being dialled, its attempt not recorded yet) or requeued; that attempt is not the call now.
+    if (order.updatedAt > lastNews || now - lastNews < QUIET_CALL_MS) continue
     try {
       if (TERMINAL_CALL_STATUSES.has(attempt.status)) {
         // Its end was written but the order never settled (the process died, or the settling failed, in between).
