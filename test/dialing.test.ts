@@ -7,6 +7,7 @@ import twilio from 'twilio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { recordAttempt } from '../src/calls/attempts.js'
+import { checkQuietCalls } from '../src/calls/recovery.js'
 import { createScheduler } from '../src/calls/scheduler.js'
 import { placeCall } from '../src/calls/twilio.js'
 import { callAttempts, orders } from '../src/db/schema.js'
@@ -647,6 +648,66 @@ describe('two schedulers racing', () => {
       await until(() => backlog.every((o) => callsTo(o.phone).length === 1), 'A to dial its backlog')
       await Promise.all([a.stop(), b.stop()])
       expect(svc.logs.filter((l) => l.includes('recovered interrupted calls'))).toEqual([])
+    } finally {
+      await svc.close()
+    }
+  })
+
+  it('record no attempt for an order another worker settled while the store was being read', async () => {
+    const svc = await dialingService({}, false)
+    try {
+      const store = await wooStore(svc)
+      const order = await placeWooOrderHere(svc, store, [{ kind: 'human' }])
+      const scheduler = createScheduler({
+        ...svc.deps,
+        publicUrl: svc.publicUrl,
+        owner: 'worker-a',
+        maxConcurrent: 10,
+        perSecond: 100,
+        // While the store answers, the other worker settles the order (its last call's end, found late).
+        readStoreOrder: async () => {
+          svc.deps.db
+            .update(orders)
+            .set({ status: 'done', outcome: 'no_answer', updatedAt: svc.clock.now() })
+            .where(eq(orders.id, order.orderId))
+            .run()
+          return { state: 'open' }
+        },
+      })
+      await scheduler.tick()
+      await scheduler.stop()
+      expect(callsTo(order.phone)).toEqual([])
+      expect((await view(svc, order.orderId)).attempts).toEqual([])
+    } finally {
+      await svc.close()
+    }
+  })
+
+  it("do not settle again an order claimed for its next call while that call's store read is under way", async () => {
+    const svc = await dialingService({}, false)
+    try {
+      const store = await wooStore(svc, { retryDelaysMinutes: [1] })
+      const order = await placeWooOrderHere(svc, store, [{ kind: 'no-answer' }, { kind: 'no-answer' }])
+      const base = { ...svc.deps, publicUrl: svc.publicUrl, owner: 'worker-a', maxConcurrent: 10, perSecond: 100 }
+      const first = createScheduler(base)
+      await first.tick()
+      await until(async () => (await view(svc, order.orderId)).status === 'queued', 'the first call to go unanswered')
+      await first.stop()
+      // The retry is due; its call's first attempt has been quiet for a minute by now.
+      svc.clock.offset += MINUTE + 1_000
+      const deps = {
+        ...base,
+        // While the store is read for the retry, this worker's quiet-call check runs.
+        readStoreOrder: async () => {
+          await checkQuietCalls(deps)
+          return { state: 'open' as const }
+        },
+      }
+      const retry = createScheduler(deps)
+      await retry.tick()
+      await until(() => callsTo(order.phone).length === 2, 'the retry to be dialled')
+      await retry.stop()
+      expect((await view(svc, order.orderId)).attempts).toHaveLength(2)
     } finally {
       await svc.close()
     }
