@@ -50,7 +50,7 @@ const underWay = (write: StoreWrite, now: number) => write.status === 'sending' 
 export async function drainCalls(deps: DrainDeps, boundMs: number): Promise<DrainReport> {
   const started = performance.now()
   deps.scheduler.drain()
-  const calls = new Set(await callsHeldBy(deps.db, deps.owner))
+  const calls = new Set((await callsHeldBy(deps.db, deps.owner)).map((o) => o.id))
   deps.log.info('draining: finishing the calls under way, taking no new ones', {
     calls: calls.size,
     streams: deps.liveStreams.count,
@@ -59,7 +59,7 @@ export async function drainCalls(deps: DrainDeps, boundMs: number): Promise<Drai
   while (performance.now() - started < boundMs) {
     // A stream let in during the drain brings its call here (the lease follows the stream).
     const held = await callsHeldBy(deps.db, deps.owner)
-    for (const id of held) calls.add(id)
+    for (const { id } of held) calls.add(id)
     if (!held.length && !deps.liveStreams.count && !(await outcomesUnsent(deps, calls))) break
     await new Promise((resolve) => setTimeout(resolve, POLL_MS))
   }

@@ -72,14 +72,13 @@ export function holdCall(db: Db, orderId: number, holder: LeaseHolder, now: numb
     .run()
 }
 
-/** The orders being called that a worker holds: claimed, dialled, ringing, or bridged there. */
-export async function callsHeldBy(db: Db, workerId: string): Promise<number[]> {
-  const held = await db
-    .select({ id: orders.id })
+/** The orders being called that a worker holds (claimed, dialled, ringing, or bridged there), with when each last changed. */
+export async function callsHeldBy(db: Db, workerId: string): Promise<Array<{ id: number; updatedAt: number }>> {
+  return db
+    .select({ id: orders.id, updatedAt: orders.updatedAt })
     .from(orders)
     .where(and(eq(orders.status, 'calling'), eq(orders.leaseOwner, workerId)))
     .all()
-  return held.map((o) => o.id)
 }
 
 /**

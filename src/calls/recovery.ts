@@ -2,7 +2,7 @@ import { and, eq, inArray, lt, or, type SQL } from 'drizzle-orm'
 import { callAttempts, orders } from '../db/schema.js'
 import { type Attempt, latestAttempt, storeCallSid, updateAttempt } from './attempts.js'
 import type { DialerDeps } from './dialer.js'
-import { callEnded, callLog, requeueOrder, settleAttempt } from './outcomes.js'
+import { callEnded, callLog, callsHeldBy, requeueOrder, settleAttempt } from './outcomes.js'
 import { CALL_TIME_LIMIT_SECONDS, type CallState, callsTo, fetchCall, hangUp, RING_TIMEOUT_SECONDS, TERMINAL_CALL_STATUSES } from './twilio.js'
 
 export interface RecoveryDeps extends DialerDeps {
@@ -94,7 +94,7 @@ async function settle(
  * `calling` for as long as this worker renews its lease. A ringing call is heard from at least
  * every ring timeout (25 s); a bridged one is the bridge's to settle.
  */
-export const QUIET_CALL_MS = 60_000
+const QUIET_CALL_MS = 60_000
 
 /**
  * Asks Twilio about the calls this worker holds that have gone quiet (QUIET_CALL_MS) and settles
@@ -103,12 +103,7 @@ export const QUIET_CALL_MS = 60_000
  */
 export async function checkQuietCalls(deps: RecoveryDeps): Promise<void> {
   const now = deps.now()
-  const held = await deps.db
-    .select({ id: orders.id, updatedAt: orders.updatedAt })
-    .from(orders)
-    .where(and(eq(orders.status, 'calling'), eq(orders.leaseOwner, deps.owner)))
-    .all()
-  for (const order of held) {
+  for (const order of await callsHeldBy(deps.db, deps.owner)) {
     const { id } = order
     const attempt = await latestAttempt(deps.db, id)
     if (!attempt?.callSid || attempt.streamState === 'open') continue
