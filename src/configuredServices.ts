@@ -1,5 +1,6 @@
 import type { TwilioAccount } from './calls/twilio.js'
 import type { Config } from './config.js'
+import type { ReadyConfig } from './deps.js'
 import type { OutsideServices, RealtimeEndpoint } from './service.js'
 
 /**
@@ -37,4 +38,17 @@ export function configuredServices(config: Config): OutsideServices {
   if (!twilio || !realtime)
     throw new Error('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER and OPENAI_API_KEY are required outside sandbox mode')
   return { twilio, realtime }
+}
+
+/**
+ * A live config with its secrets: outside sandbox mode config.ts has refused to go on without
+ * ADMIN_TOKEN and ENCRYPTION_KEY; this tells the type checker.
+ *
+ * @example
+ * const service = await startService(liveConfig(config), log, configuredServices(config))
+ */
+export function liveConfig(config: Config): ReadyConfig {
+  const { adminToken, encryptionKey } = config
+  if (!adminToken || !encryptionKey) throw new Error('ADMIN_TOKEN and ENCRYPTION_KEY are required outside sandbox mode')
+  return { ...config, adminToken, encryptionKey }
 }

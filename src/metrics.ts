@@ -32,6 +32,11 @@ export interface MetricsOptions {
   callsInFlight: () => Promise<number>
   /** Whether every call is held back because Twilio refuses the account (see `callconfirm_dialling_paused`). */
   diallingPaused: () => boolean
+  /**
+   * prom-client's process metrics (CPU, memory, event loop lag, GC): on by default; off where the
+   * runtime has no process to measure (workerd has no `process.cpuUsage`).
+   */
+  processMetrics?: boolean
 }
 
 /** Sub-millisecond to tens of milliseconds: passing a frame on should take well under one. */
@@ -50,7 +55,7 @@ export const FRAME_LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.
 export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry()
   const registers = [registry]
-  collectDefaultMetrics({ register: registry, prefix: 'callconfirm_' })
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'callconfirm_' })
 
   // Asked of the database at each scrape rather than counted up and down in memory: a count kept
   // in memory starts at 0 after a crash while the calls it held are still `calling` (and are

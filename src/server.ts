@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { type Config, ConfigError, loadConfig } from './config.js'
-import { configuredServices } from './configuredServices.js'
-import type { ReadyConfig } from './deps.js'
+import { configuredServices, liveConfig } from './configuredServices.js'
 import { type RunningService, startService } from './service.js'
 import { createLogger } from './utils/log.js'
 
@@ -18,16 +17,9 @@ try {
 }
 const log = createLogger(config.logLevel, (line) => process.stdout.write(`${line}\n`))
 
-/** Outside sandbox mode config.ts has required both secrets; this tells the type checker. */
-function withSecrets(config: Config): ReadyConfig {
-  const { adminToken, encryptionKey } = config
-  if (!adminToken || !encryptionKey) throw new Error('ADMIN_TOKEN and ENCRYPTION_KEY are required outside sandbox mode')
-  return { ...config, adminToken, encryptionKey }
-}
-
 /** A live boot: the configured Twilio and OpenAI, and not one simulator module loaded. */
 async function startLive(config: Config): Promise<{ service: RunningService; announcement?: string }> {
-  return { service: await startService(withSecrets(config), log, configuredServices(config)) }
+  return { service: await startService(liveConfig(config), log, configuredServices(config)) }
 }
 
 // The sandbox (simulators, sample stores, generated secrets) is imported only when it is wanted.

@@ -116,7 +116,8 @@ function claimProbe(db: Db, held: AccountHold, now: number): boolean {
       .update(serviceHolds)
       .set({ nextProbeAt: nextProbeAt(held.problem, held.probes + 1, now) })
       .where(and(ours, eq(serviceHolds.since, held.since), eq(serviceHolds.nextProbeAt, held.nextProbeAt)))
-      .run().changes === 1
+      .returning({ kind: serviceHolds.kind })
+      .all().length === 1
   )
 }
 

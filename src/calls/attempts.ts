@@ -94,7 +94,7 @@ const DAY_MS = 86_400_000
 /**
  * The day's calls the daily limits weigh. A call counts from the moment its attempt is recorded
  * (`dialing`) unless Twilio never placed it; its cost counts once the call has ended and been
- * priced. Synchronous (better-sqlite3), so it can run in the transaction that records the next
+ * priced. Synchronous (both SQLite drivers are), so it can run in the transaction that records the next
  * attempt: two dials at once cannot both take the day's last call.
  */
 export function callsSoFar(db: Db, at: { phone: string; storeId: string; storeDayStart: number; serviceDayStart: number; now: number }): CallsSoFar {

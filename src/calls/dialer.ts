@@ -72,9 +72,10 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   if (beforeDialing.action === 'stop') return stopCalling(deps.db, orderId, beforeDialing.reason, now)
   if (inStore.state === 'unreachable') deps.log.warn('could not read the order from the store; calling anyway', { orderId, reason: inStore.reason })
 
-  // Decided again in the transaction that records the attempt (immediate: it holds the write lock
-  // from its first read), so dials side by side, in one process or two, or waiting on a slow
-  // store, cannot both take the day's last call, nor dial once Twilio has refused the account.
+  // Decided again in the transaction that records the attempt (immediate on better-sqlite3: it
+  // holds the write lock from its first read; a Durable Object runs one synchronous transaction at
+  // a time), so dials side by side, in one process or two, or waiting on a slow store, cannot both
+  // take the day's last call, nor dial once Twilio has refused the account.
   const recordedAt = deps.now()
   const recorded = deps.db.transaction(
     () => {

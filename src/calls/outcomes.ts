@@ -114,9 +114,10 @@ export async function closeOrder(
       .update(orders)
       .set({ status: 'done', outcome, evidence, nextCallAt: null, updatedAt: now, ...released })
       .where(beingCalled(orderId))
-      .run()
-    if (done.changes) queueOrderWrite(db, orderId, 'outcome', now)
-    return done.changes > 0
+      .returning({ id: orders.id })
+      .all()
+    if (done.length) queueOrderWrite(db, orderId, 'outcome', now)
+    return done.length > 0
   })
   if (closed) deps.metrics.outcomeDecided(outcome)
 }
@@ -131,8 +132,9 @@ export async function stopCalling(db: Db, orderId: number, reason: SkipReason, n
       .update(orders)
       .set({ status: 'skipped', skipReason: reason, nextCallAt: null, updatedAt: now, ...released })
       .where(beingCalled(orderId))
-      .run()
-    if (stopped.changes && WITHDRAWN_REASONS.has(reason)) queueOrderWrite(db, orderId, 'withdrawn', now)
+      .returning({ id: orders.id })
+      .all()
+    if (stopped.length && WITHDRAWN_REASONS.has(reason)) queueOrderWrite(db, orderId, 'withdrawn', now)
   })
 }
 

@@ -106,8 +106,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
         .update(orders)
         .set({ status: 'calling', waitReason: null, leaseOwner: deps.owner, leaseExpiresAt: now + leaseMs, updatedAt: now })
         .where(and(eq(orders.id, job.id), eq(orders.status, 'queued')))
-        .run()
-      if (won.changes !== 1) continue // another worker was quicker
+        .returning({ id: orders.id })
+        .all()
+      if (won.length !== 1) continue // another worker was quicker
       claimed.push(job.id)
       capacity--
     }

@@ -39,7 +39,7 @@ export function localPath(next: unknown): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses (browsers drop tabs and newlines from URLs)
   if (typeof next !== 'string' || !next.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(next)) return '/'
   const base = new URL('https://callconfirm.invalid')
-  const url = URL.canParse(next, base) ? new URL(next, base) : undefined
+  const url = URL.canParse(next, base.href) ? new URL(next, base) : undefined
   return url?.origin === base.origin ? `${url.pathname}${url.search}` : '/'
 }
 

@@ -1,11 +1,15 @@
-import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import type * as schema from './schema.js'
 
 /**
- * The database handle the application code uses. Queries are written with `await` so the same
- * code can move to D1; only the Node adapter (db/node.ts) knows it is better-sqlite3.
+ * The database handle the application code uses, whichever driver is under it: better-sqlite3 on
+ * Node (db/node.ts) or a Durable Object's SQLite (drizzle-orm/durable-sqlite). Both are
+ * synchronous, so a transaction is a synchronous function on both (better-sqlite3's, the Durable
+ * Object's `transactionSync`): its callback must not await. What a statement's `.run()` returns
+ * differs (better-sqlite3 reports `changes`, the Durable Object nothing), so code that needs to
+ * know how many rows a statement touched asks for them with `.returning()`.
  */
-export type Db = BetterSQLite3Database<typeof schema>
+export type Db = BaseSQLiteDatabase<'sync', unknown, typeof schema>
 
 /**
  * Builds something once per database handle — prepared statements for hot paths, which save

@@ -1,11 +1,13 @@
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
-import { drizzle } from 'drizzle-orm/better-sqlite3'
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { makePrivateDirectory, makePrivateFile, tightenIfPresent } from '../utils/privateFiles.js'
-import type { Db } from './index.js'
 import * as schema from './schema.js'
+
+/** The application's Db (index.ts) on better-sqlite3, as its migrator takes it. */
+export type NodeDb = BetterSQLite3Database<typeof schema>
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url))
 
@@ -16,7 +18,7 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.m
  * transcripts) is overwritten with zeros, not left readable in free pages of the file; older
  * copies can stay in the WAL until it is overwritten.
  */
-export function connectDatabase(path: string): { db: Db; sqlite: Database.Database } {
+export function connectDatabase(path: string): { db: NodeDb; sqlite: Database.Database } {
   const sqlite = new Database(path)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = FULL')
@@ -43,7 +45,7 @@ function makeDatabaseFilesPrivate(path: string): void {
  * schema up to date. Foreign keys are off while migrating: drizzle-kit's table rebuilds would
  * otherwise cascade, and the PRAGMA has no effect inside migrate()'s transaction.
  */
-export function openDatabase(path: string, migrationsFolder = MIGRATIONS_DIR): { db: Db; sqlite: Database.Database } {
+export function openDatabase(path: string, migrationsFolder = MIGRATIONS_DIR): { db: NodeDb; sqlite: Database.Database } {
   if (path !== ':memory:') makeDatabaseFilesPrivate(path)
   const { db, sqlite } = connectDatabase(path)
   sqlite.pragma('foreign_keys = OFF')

@@ -3,7 +3,7 @@ import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from
 import type { OrderItem, OrderStatus, Outcome, SkipReason } from '../domain/order.js'
 
 /**
- * One schema for better-sqlite3 and D1. Times are Unix milliseconds. No ON DELETE CASCADE:
+ * One schema for better-sqlite3 and a Durable Object's SQLite (src/worker/). Times are Unix milliseconds. No ON DELETE CASCADE:
  * drizzle-kit's table rebuilds would cascade-delete children. A rebuild turns foreign keys off
  * with a PRAGMA, which does nothing inside the one transaction `migrate()` runs in, so dropping
  * the parent cascades (https://github.com/drizzle-team/drizzle-orm/issues/4938). The application

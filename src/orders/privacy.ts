@@ -138,8 +138,8 @@ function redactOrders(db: Db, where: SQL | undefined, now: number): ErasedOrders
     .set({ status: 'skipped', skipReason: 'data_redacted', nextCallAt: null, leaseOwner: null, leaseExpiresAt: null })
     .where(and(inArray(orders.id, ids), inArray(orders.status, ['queued', 'calling'])))
     .run()
-  const lines = db.delete(transcriptLines).where(inArray(transcriptLines.orderId, ids)).run()
-  return { orders: ids.length, transcriptLines: lines.changes, liveCalls, platformOrderIds }
+  const lines = db.delete(transcriptLines).where(inArray(transcriptLines.orderId, ids)).returning({ id: transcriptLines.id }).all()
+  return { orders: ids.length, transcriptLines: lines.length, liveCalls, platformOrderIds }
 }
 
 /**

@@ -31,13 +31,17 @@ async function inBatches(erase: () => number): Promise<number> {
 export async function pruneExpiredData(db: Db, now: number, retentionDays: number) {
   const before = now - retentionDays * DAY
   const oldLines = db.select({ id: transcriptLines.id }).from(transcriptLines).where(lt(transcriptLines.at, before)).limit(BATCH)
-  const transcriptLinesErased = await inBatches(() => db.delete(transcriptLines).where(inArray(transcriptLines.id, oldLines)).run().changes)
+  const transcriptLinesErased = await inBatches(
+    () => db.delete(transcriptLines).where(inArray(transcriptLines.id, oldLines)).returning({ id: transcriptLines.id }).all().length,
+  )
   const oldEvidence = db
     .select({ id: orders.id })
     .from(orders)
     .where(and(lt(orders.createdAt, before), isNotNull(orders.evidence), notInArray(orders.status, ['queued', 'calling'])))
     .limit(BATCH)
-  const evidence = await inBatches(() => db.update(orders).set({ evidence: null }).where(inArray(orders.id, oldEvidence)).run().changes)
+  const evidence = await inBatches(
+    () => db.update(orders).set({ evidence: null }).where(inArray(orders.id, oldEvidence)).returning({ id: orders.id }).all().length,
+  )
   const dataReports = eraseDataReports(db, lt(privacyRequests.receivedAt, before), 'retention', now)
   return { transcriptLines: transcriptLinesErased, evidence, dataReports }
 }

@@ -1,6 +1,3 @@
-import { count, inArray } from 'drizzle-orm'
-import type { Db } from '../db/index.js'
-import { orders } from '../db/schema.js'
 import type { ReadyConfig } from '../deps.js'
 import type { PlatformName } from '../stores/platform.js'
 import { BEHAVIOURS, type CustomerBehaviour } from './customers.js'
@@ -21,10 +18,9 @@ const SAMPLE_SETTINGS = {
   maxConcurrentCalls: 5,
 }
 
-/** The running callconfirm the sample stores are installed into. */
+/** The running callconfirm the sample stores are installed into (the Node service or the Worker: only its API is used). */
 export interface SandboxHost {
   url: string
-  db: Db
   adminToken: string
   twilio: TwilioSimulator
 }
@@ -142,6 +138,21 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
     stores.push({ id: store.id, platform, name: (settings.companyName as string | undefined) ?? store.companyName })
   }
 
+  /** How many orders callconfirm holds for a store, counted through its API a page at a time. */
+  async function ordersReceived(storeId: string): Promise<number> {
+    let received = 0
+    let cursor: string | null = ''
+    while (cursor !== null) {
+      const page: { orders: unknown[]; nextCursor: string | null } = await api(
+        'GET',
+        `/api/orders?storeId=${storeId}&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+      )
+      received += page.orders.length
+      cursor = page.nextCursor
+    }
+    return received
+  }
+
   const storeOf = (storeId: string) => {
     const store = stores.find((s) => s.id === storeId)
     if (!store) throw new Error(`${storeId} is not a sample store`)
@@ -198,8 +209,8 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
         companyName: SAMPLE_WOO_NAME,
         actions: { wooStatusOnConfirmed: 'processing', wooStatusOnCancelled: 'cancelled' },
       })
-      const ids = stores.map((s) => s.id)
-      const { received } = (await h.db.select({ received: count() }).from(orders).where(inArray(orders.storeId, ids)).get())!
+      let received = 0
+      for (const store of stores) received += await ordersReceived(store.id)
       nextNumber = 1001 + received
       return stores
     },

@@ -51,7 +51,7 @@ export async function startWithSandbox(
       ...options,
       ...(stores && { dashboardExtras: testOrderExtras(stores) }),
     })
-    await stores?.install({ url: service.url, db: service.deps.db, adminToken: config.adminToken, twilio: simulated.twilio! })
+    await stores?.install({ url: service.url, adminToken: config.adminToken, twilio: simulated.twilio! })
   } catch (error) {
     await service?.close()
     await stores?.close()

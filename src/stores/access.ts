@@ -44,7 +44,9 @@ export function createStoreAccess(deps: { db: Db; box: SecretBox; shopify: Shopi
       .update(stores)
       .set({ credentials: await sealCredentials(deps.box, store.id, fresh), updatedAt: deps.now() })
       .where(and(eq(stores.id, store.id), eq(stores.credentials, sealed ?? '')))
-    if (replaced.changes) return fresh
+      .returning({ id: stores.id })
+      .all()
+    if (replaced.length) return fresh
     // Someone else saved a pair first (another worker, a reinstall): theirs is the one that counts.
     return (await saved(store))?.credentials
   }

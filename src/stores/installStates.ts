@@ -34,11 +34,12 @@ export async function rememberInstallState(
 ): Promise<boolean> {
   await db.delete(installStates).where(lt(installStates.expiresAt, now - KEPT_AFTER_EXPIRY_MS))
   // One statement, so requests racing at the ceiling cannot all pass it.
-  const inserted = await db.run(sql`
+  const inserted = await db.all(sql`
     insert into ${installStates} (state_hash, platform, domain, expires_at, created_at, browser_hash)
     select ${installStateHash(install.state)}, ${install.platform}, ${install.domain}, ${now + ttlMs}, ${now}, ${install.browserHash ?? null}
-    where (select count(*) from ${installStates}) < ${MAX_INSTALL_STATES}`)
-  return inserted.changes === 1
+    where (select count(*) from ${installStates}) < ${MAX_INSTALL_STATES}
+    returning state_hash`)
+  return inserted.length === 1
 }
 
 export type InstallStateCheck = { ok: true; domain: string } | { ok: false; reason: 'unknown' | 'expired' | 'used' }

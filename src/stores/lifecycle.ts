@@ -12,6 +12,7 @@ export async function uninstallStore(db: Db, storeId: string, now: number) {
     .update(orders)
     .set({ status: 'skipped', skipReason: 'store_uninstalled', nextCallAt: null, updatedAt: now })
     .where(and(eq(orders.storeId, storeId), eq(orders.status, 'queued')))
-    .run()
-  return { withdrawnCalls: withdrawn.changes }
+    .returning({ id: orders.id })
+    .all()
+  return { withdrawnCalls: withdrawn.length }
 }

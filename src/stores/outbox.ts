@@ -32,8 +32,8 @@ const statements = perDb((db) => ({
 }))
 
 /**
- * Queues a write for an order. Called inside the transaction that makes the decision (on
- * better-sqlite3 a statement on the handle runs inside the transaction open on it).
+ * Queues a write for an order. Called inside the transaction that makes the decision (both
+ * drivers are synchronous: a statement on the handle runs inside the transaction open on it).
  */
 export function queueStoreWrite(db: Db, write: { orderId: number; storeId: string; kind: WriteKind }, now: number): void {
   statements(db).insert.run({ ...write, now })
@@ -78,8 +78,9 @@ export async function claimStoreWrite(db: Db, id: number, owner: string, now: nu
     .update(storeWrites)
     .set({ status: 'sending', leaseOwner: owner, leaseExpiresAt: now + leaseMs, updatedAt: now })
     .where(and(eq(storeWrites.id, id), eq(storeWrites.status, 'queued')))
-    .run()
-  return won.changes === 1
+    .returning({ id: storeWrites.id })
+    .all()
+  return won.length === 1
 }
 
 export type WriteResult =
@@ -139,6 +140,7 @@ export async function retryFailedStoreWrites(db: Db, orderIds: number[], now: nu
     .update(storeWrites)
     .set({ status: 'queued', tries: 0, nextAttemptAt: now, updatedAt: now })
     .where(and(inArray(storeWrites.orderId, orderIds), eq(storeWrites.status, 'failed')))
-    .run()
-  return result.changes
+    .returning({ id: storeWrites.id })
+    .all()
+  return result.length
 }

@@ -28,6 +28,7 @@ export async function pruneDeliveries(db: Db, now: number): Promise<number> {
   const result = await db
     .delete(webhookReceipts)
     .where(lt(webhookReceipts.receivedAt, now - RECEIPT_RETENTION_MS))
-    .run()
-  return result.changes
+    .returning({ deliveryId: webhookReceipts.deliveryId })
+    .all()
+  return result.length
 }

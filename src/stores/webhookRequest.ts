@@ -47,7 +47,7 @@ export function requireJsonContent(c: Context): void {
     throw new ApiError(415, 'unsupported_media_type', `expected Content-Type: application/json, got ${type ? `"${type}"` : 'none'}`)
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true })
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 /** The body as JSON, or a 400 that says the JSON is malformed. */
 export function parseJsonBody(body: Uint8Array, parse: (text: string) => unknown = JSON.parse): unknown {

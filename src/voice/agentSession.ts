@@ -3,6 +3,7 @@ import type { Config } from '../config.js'
 import { agentInstructions } from '../domain/agentPrompt.js'
 import type { CallContext } from './callFacts.js'
 import { connectRealtime, type RealtimeConnection } from './realtimeConnection.js'
+import type { OpenRealtimeSocket } from './realtimeSocket.js'
 import { AGENT_TOOLS } from './tools.js'
 
 /** An agent's Realtime session: connected, configured for the call, and its events so far. */
@@ -54,8 +55,16 @@ export function sessionConfig(config: Pick<Config, 'openai'>, context: CallConte
 }
 
 /** Opens and configures a call's session. A `session.updated` without µ-law is a failure: VAD would never hear the caller. */
-export async function openAgentSession(config: Pick<Config, 'openai'>, context: CallContext, voice: string): Promise<AgentSession> {
-  const connection = await connectRealtime({ url: config.openai.realtimeUrl, apiKey: config.openai.apiKey ?? '', model: config.openai.realtimeModel })
+export async function openAgentSession(
+  config: Pick<Config, 'openai'>,
+  context: CallContext,
+  voice: string,
+  openSocket: OpenRealtimeSocket,
+): Promise<AgentSession> {
+  const connection = await connectRealtime(
+    { url: config.openai.realtimeUrl, apiKey: config.openai.apiKey ?? '', model: config.openai.realtimeModel },
+    openSocket,
+  )
   const held: RealtimeServerEvent[] = []
   let handler: ((event: RealtimeServerEvent) => void) | undefined
   let confirm: () => void = () => undefined

@@ -5,7 +5,7 @@ import type { Config } from '../config.js'
 import { addUsage, modelCost, NO_USAGE, type UsageTotals } from '../domain/callCost.js'
 import { type Answer, afterAgentFailure, type ClosedWith, decideKey, decideToolCall, laterAnswer } from '../domain/callOutcome.js'
 import type { Logger } from '../utils/log.js'
-import { type AgentSession, openAgentSession } from './agentSession.js'
+import type { AgentSession } from './agentSession.js'
 import { type CallContext, loadCallContext } from './callFacts.js'
 import { addTranscriptLine, closeStream, recordAnswer, recordCallback } from './callRecord.js'
 import { CustomerTurns } from './customerTurns.js'
@@ -230,7 +230,7 @@ export class CallBridge {
     this.later('time limit', this.timing.maxConversationMs, () => this.endPolitely('time_limit'))
 
     try {
-      this.session = (await this.deps.realtimePool.take(attempt.id)) ?? (await openAgentSession(this.deps.config, context, context.settings.voice))
+      this.session = (await this.deps.realtimePool.take(attempt.id)) ?? (await this.deps.realtimePool.open(context))
       this.session.attach((event) => this.onRealtime(event))
       this.session.connection.onAudioDelta((delta, receivedAt) => this.playAudio(delta, receivedAt))
       this.session.connection.onClose(() => {

@@ -23,8 +23,9 @@ export async function recordCallback(db: Db, orderId: number, at: number, eviden
     .update(orders)
     .set({ status: 'queued', nextCallAt: at, outcome: null, evidence, leaseOwner: null, leaseExpiresAt: null, updatedAt: now })
     .where(and(eq(orders.id, orderId), eq(orders.status, 'calling')))
-    .run()
-  return queued.changes === 1
+    .returning({ id: orders.id })
+    .all()
+  return queued.length === 1
 }
 
 /**
@@ -53,8 +54,9 @@ export async function addTranscriptLine(
         .from(orders)
         .where(and(eq(orders.id, line.orderId), isNull(orders.redactedAt))),
     )
-    .run()
-  return kept.changes === 1
+    .returning({ id: transcriptLines.id })
+    .all()
+  return kept.length === 1
 }
 
 export interface StreamSummary {

@@ -1,5 +1,5 @@
 import type { RealtimeClientEvent, RealtimeServerEvent } from 'openai/resources/realtime/realtime'
-import WebSocket from 'ws'
+import type { OpenRealtimeSocket } from './realtimeSocket.js'
 
 /**
  * One OpenAI Realtime (GA) session over WebSocket. Events in and out are the `openai` package's
@@ -54,21 +54,19 @@ function stringField(text: string, name: string): string | undefined {
 /** How long to wait for the socket to open before the call gives up on the agent. */
 const CONNECT_TIMEOUT_MS = 5_000
 
-export function connectRealtime(endpoint: RealtimeEndpoint): Promise<RealtimeConnection> {
+/**
+ * Opens a session's socket through the runtime's `open` (realtimeSocket.ts) and reads its events:
+ * audio deltas by position, everything else parsed.
+ */
+export async function connectRealtime(endpoint: RealtimeEndpoint, open: OpenRealtimeSocket): Promise<RealtimeConnection> {
   const url = new URL(endpoint.url)
   url.searchParams.set('model', endpoint.model)
-  const ws = new WebSocket(url, {
-    headers: { authorization: `Bearer ${endpoint.apiKey}` },
-    perMessageDeflate: false,
-    handshakeTimeout: CONNECT_TIMEOUT_MS,
-  })
+  const ws = await open(url, { authorization: `Bearer ${endpoint.apiKey}` }, CONNECT_TIMEOUT_MS)
   let handler: ((event: RealtimeServerEvent) => void) | undefined
   const early: RealtimeServerEvent[] = []
-  let closeHandler: ((code: number) => void) | undefined
   let audioHandler: ((delta: AudioDelta, receivedAt: number) => void) | undefined
-  ws.on('message', (data) => {
+  ws.onMessage((text) => {
     const receivedAt = performance.now()
-    const text = data.toString()
     if (audioHandler && text.includes('"type":"response.output_audio.delta"')) {
       const responseId = stringField(text, 'response_id')
       const itemId = stringField(text, 'item_id')
@@ -84,31 +82,20 @@ export function connectRealtime(endpoint: RealtimeEndpoint): Promise<RealtimeCon
     if (handler) handler(event)
     else early.push(event)
   })
-  return new Promise((resolve, reject) => {
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`Realtime refused the connection: HTTP ${res.statusCode}`)))
-    ws.once('error', (error) => reject(error))
-    ws.once('open', () => {
-      ws.on('error', () => undefined) // reported through 'close'
-      ws.on('close', (code) => closeHandler?.(code))
-      resolve({
-        send: (event) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(event)),
-        appendAudio: (base64) => ws.readyState === WebSocket.OPEN && ws.send(`{"type":"input_audio_buffer.append","audio":"${base64}"}`),
-        onEvent(next) {
-          handler = next
-          for (const event of early.splice(0)) next(event)
-        },
-        onAudioDelta(next) {
-          audioHandler = next
-        },
-        onClose(next) {
-          closeHandler = next
-          if (ws.readyState === WebSocket.CLOSED) next(1006)
-        },
-        get open() {
-          return ws.readyState === WebSocket.OPEN
-        },
-        close: () => ws.close(1000),
-      })
-    })
-  })
+  return {
+    send: (event) => ws.send(JSON.stringify(event)),
+    appendAudio: (base64) => ws.send(`{"type":"input_audio_buffer.append","audio":"${base64}"}`),
+    onEvent(next) {
+      handler = next
+      for (const event of early.splice(0)) next(event)
+    },
+    onAudioDelta(next) {
+      audioHandler = next
+    },
+    onClose: (next) => ws.onClose(next),
+    get open() {
+      return ws.open
+    },
+    close: () => ws.close(1000),
+  }
 }

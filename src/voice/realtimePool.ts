@@ -3,13 +3,16 @@ import type { Db } from '../db/index.js'
 import type { StoreDefaults } from '../stores/records.js'
 import type { Logger } from '../utils/log.js'
 import { type AgentSession, openAgentSession } from './agentSession.js'
-import { loadCallContext } from './callFacts.js'
+import { type CallContext, loadCallContext } from './callFacts.js'
+import type { OpenRealtimeSocket } from './realtimeSocket.js'
 
 export interface RealtimePool {
   /** Opens the call's session now, while the phone rings, so the greeting can start at pickup. */
   prewarm(attemptId: string): void
   /** The session opened for this attempt, if there is one (each is taken once). */
   take(attemptId: string): Promise<AgentSession | undefined>
+  /** Opens a session now, for a call that found none waiting. */
+  open(context: CallContext): Promise<AgentSession>
   close(): void
 }
 
@@ -21,7 +24,15 @@ const UNCLAIMED_MS = 90_000
  * hundred milliseconds; done on Twilio's `ringing` callback, it is over before the customer picks
  * up. A session that failed to open is simply not there, and the bridge opens one itself.
  */
-export function createRealtimePool(deps: { config: Pick<Config, 'openai'>; db: Db; storeDefaults: StoreDefaults; log: Logger }): RealtimePool {
+export function createRealtimePool(deps: {
+  config: Pick<Config, 'openai'>
+  db: Db
+  storeDefaults: StoreDefaults
+  log: Logger
+  /** The runtime's way to open the socket (realtimeSocket.ts). */
+  openSocket: OpenRealtimeSocket
+}): RealtimePool {
+  const open = (context: CallContext) => openAgentSession(deps.config, context, context.settings.voice, deps.openSocket)
   const waiting = new Map<string, { session: Promise<AgentSession | undefined>; timer: ReturnType<typeof setTimeout> }>()
   const discard = (session: Promise<AgentSession | undefined>) => void session.then((s) => s?.connection.close())
 
@@ -34,7 +45,7 @@ export function createRealtimePool(deps: { config: Pick<Config, 'openai'>; db: D
         // Twilio's `ringing` can arrive after pickup: the call has opened its own session by then.
         if (!context || context.streamBegun) return undefined
         orderId = context.orderId
-        const opened = await openAgentSession(deps.config, context, context.settings.voice)
+        const opened = await open(context)
         // A session that never became ready is closed here: nobody else holds it.
         await opened.ready.catch((error) => {
           opened.connection.close()
@@ -49,9 +60,10 @@ export function createRealtimePool(deps: { config: Pick<Config, 'openai'>; db: D
         waiting.delete(attemptId)
         discard(session)
       }, UNCLAIMED_MS)
-      timer.unref()
+      timer.unref?.()
       waiting.set(attemptId, { session, timer })
     },
+    open,
     async take(attemptId) {
       const entry = waiting.get(attemptId)
       if (!entry) return undefined

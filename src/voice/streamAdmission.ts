@@ -38,9 +38,10 @@ export async function acceptStream(
       .update(callAttempts)
       .set({ streamTokenHash: null, streamState: 'open', callSid: message.start.callSid ?? attempt.callSid, updatedAt: now })
       .where(and(eq(callAttempts.id, attempt.id), eq(callAttempts.streamTokenHash, tokenHash)))
-      .run()
-    if (spent.changes === 1) holdCall(deps.db, attempt.orderId, deps.config.calls, now)
-    return spent.changes === 1
+      .returning({ id: callAttempts.id })
+      .all()
+    if (spent.length === 1) holdCall(deps.db, attempt.orderId, deps.config.calls, now)
+    return spent.length === 1
   })
   return admitted ? attempt : undefined
 }

@@ -1,0 +1,163 @@
+import type { Context } from 'hono'
+import { currentHold } from './calls/accountHold.js'
+import { type DrainReport, drainCalls } from './calls/drain.js'
+import { callsInFlight } from './calls/outcomes.js'
+import { createScheduler, type Scheduler } from './calls/scheduler.js'
+import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
+import type { Db } from './db/index.js'
+import type { AppDeps, ReadyConfig } from './deps.js'
+import { createMetrics } from './metrics.js'
+import { saveOrdersInTransaction } from './orders/intake.js'
+import { pruneExpiredData } from './orders/retention.js'
+import { createSettingsLinks } from './settings/link.js'
+import { createStoreAccess } from './stores/access.js'
+import { createConnectLinks } from './stores/connectLinks.js'
+import { createStoreOrderReader } from './stores/orderState.js'
+import { deliveryUrlProblems } from './stores/platforms.js'
+import { pruneDeliveries } from './stores/receipts.js'
+import { createReconciler, type Reconciler } from './stores/reconciliation.js'
+import { createShopifyAdmin } from './stores/shopify/adminApi.js'
+import type { StoreNetwork } from './stores/storeAddress.js'
+import { createStoreWriter, type StoreWriter } from './stores/storeWriter.js'
+import { createBatcher } from './utils/batcher.js'
+import { clientAddressOf } from './utils/clientAddress.js'
+import type { Logger } from './utils/log.js'
+import { createSecretBox } from './utils/secretBox.js'
+import { createLiveStreams } from './voice/liveStreams.js'
+import { createRealtimePool } from './voice/realtimePool.js'
+import type { OpenRealtimeSocket } from './voice/realtimeSocket.js'
+
+/** An OpenAI Realtime WebSocket and the key it takes. */
+export interface RealtimeEndpoint {
+  url: string
+  apiKey: string
+}
+
+/**
+ * The outside services a running callconfirm talks to. They are handed in, never looked up here:
+ * live, the configured ones (configuredServices.ts); in the sandbox and tests, simulators started
+ * by their caller (sandbox/simulatedServices.ts).
+ */
+export interface OutsideServices {
+  /** The Twilio account calls go out on and callbacks are signed with. */
+  twilio: TwilioAccount
+  /** Where the agents' Realtime sessions go. */
+  realtime: RealtimeEndpoint
+}
+
+/** What only the runtime can give: its database, its network and sockets, its clock. */
+export interface RuntimeParts {
+  db: Db
+  /** Requests to stores' own addresses (Node pins the checked address; Workers cannot reach private networks at all). */
+  storeNetwork: StoreNetwork
+  /** The client's address as the runtime sees it (the socket's peer on Node, CF-Connecting-IP on Workers). */
+  peerAddress: (c: Context) => string | undefined
+  openRealtimeSocket: OpenRealtimeSocket
+  /** prom-client's process metrics, where there is a process to measure. */
+  processMetrics: boolean
+  /** The clock policy reads (calling hours, retries); tests move it forward. */
+  now?: () => number
+}
+
+/** callconfirm's working parts, the same on every runtime; its entry (service.ts, worker.ts) serves and drives them. */
+export interface ServiceParts {
+  deps: AppDeps
+  scheduler: Scheduler
+  storeWriter: StoreWriter
+  /** Asks each store for the orders no webhook brought, and repairs its webhooks. */
+  reconciler: Reconciler
+  /** Erases what is past its time: delivery receipts after a week, customers' data after RETENTION_DAYS. */
+  maintain(): Promise<void>
+  /** Takes no new calls and lets the ones under way end (the drain on SIGTERM), at most DRAIN_SECONDS. */
+  drain(): Promise<DrainReport>
+}
+
+const HOUR = 3600 * 1000
+
+/**
+ * Wires the app's dependencies and its background workers (the call scheduler, the store writer,
+ * reconciliation) over the runtime's parts. Starts nothing: the entry decides when they run.
+ *
+ * @example
+ * const parts = await assembleService(config, log, outside, { db, storeNetwork, peerAddress, openRealtimeSocket, processMetrics: true })
+ * parts.scheduler.start()
+ */
+export async function assembleService(configured: ReadyConfig, log: Logger, outside: OutsideServices, runtime: RuntimeParts): Promise<ServiceParts> {
+  // The agents' sessions (voice/agentSession.ts) read the endpoint from the config they are given.
+  const config: ReadyConfig = { ...configured, openai: { ...configured.openai, realtimeUrl: outside.realtime.url, apiKey: outside.realtime.apiKey } }
+  const { db, storeNetwork } = runtime
+  const box = await createSecretBox(config.encryptionKey)
+  const shopify = createShopifyAdmin({
+    apiKey: config.shopify.apiKey,
+    apiSecret: config.shopify.apiSecret,
+    scopes: config.shopify.scopes,
+    publicUrl: config.publicUrl,
+    adminApiOrigin: config.shopify.adminApiOrigin,
+  })
+  const now = runtime.now ?? Date.now
+  const access = createStoreAccess({ db, box, shopify, log, now })
+  let scheduler: Scheduler | undefined
+  let storeWriter: StoreWriter | undefined
+  let draining = false
+  const storeDefaults = { voice: config.openai.voice }
+  const deps: AppDeps = {
+    config,
+    db,
+    box,
+    log,
+    // Orders arriving together share one transaction and so one commit (group commit).
+    saveOrder: createBatcher(async (writes) => saveOrdersInTransaction(db, writes)),
+    storeDefaults,
+    now,
+    twilio: { client: createTwilioClient(outside.twilio), account: outside.twilio },
+    shopify,
+    settingsLinks: createSettingsLinks(config.encryptionKey, config.publicUrl),
+    connectLinks: createConnectLinks(config.encryptionKey, config.publicUrl),
+    storeNetwork,
+    clientAddress: clientAddressOf(config.security.trustProxy, runtime.peerAddress),
+    readStoreOrder: createStoreOrderReader({ access, shopify, storeNetwork }),
+    wakeScheduler: () => scheduler?.wake(),
+    wakeStoreWriter: () => storeWriter?.wake(),
+    prices: config.prices,
+    realtimePool: createRealtimePool({ config, db, storeDefaults, log, openSocket: runtime.openRealtimeSocket }),
+    metrics: createMetrics({
+      callsInFlight: () => callsInFlight(db),
+      diallingPaused: () => currentHold(db) !== undefined,
+      processMetrics: runtime.processMetrics,
+    }),
+    liveStreams: createLiveStreams(),
+    draining: () => draining,
+  }
+  scheduler = createScheduler({
+    ...deps,
+    publicUrl: config.publicUrl,
+    owner: config.calls.workerId,
+    maxConcurrent: config.calls.maxConcurrent,
+    perSecond: config.calls.perSecond,
+  })
+  storeWriter = createStoreWriter({ ...deps, access, owner: config.calls.workerId })
+  const reconciler = createReconciler({
+    ...deps,
+    access,
+    publicUrl: config.publicUrl,
+    everyMs: config.reconcile.everySeconds * 1000,
+    lookbackMs: config.reconcile.lookbackHours * HOUR,
+  })
+  for (const problem of deliveryUrlProblems(config.publicUrl)) log.warn(problem)
+  const running = scheduler
+  return {
+    deps,
+    scheduler,
+    storeWriter,
+    reconciler,
+    async maintain() {
+      await pruneDeliveries(db, Date.now()).catch((error) => log.error('pruning receipts failed', { error }))
+      const erased = await pruneExpiredData(db, now(), config.retentionDays).catch((error) => log.error('erasing expired data failed', { error }))
+      if (erased && (erased.transcriptLines || erased.evidence || erased.dataReports)) log.info('expired customer data erased', erased)
+    },
+    drain() {
+      draining = true
+      return drainCalls({ ...deps, owner: config.calls.workerId, scheduler: running }, config.drainMs)
+    },
+  }
+}
