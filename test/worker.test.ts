@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
+import { shopifyOrderPayload, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import type { ShopOrder } from '../src/sandbox/shopify-admin/simulator.js'
 import { speak } from '../src/sandbox/speech.js'
 import { deliverShopifyWebhook, deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
 import type { PhoneBehaviour } from '../src/sandbox/twilio/simulator.js'
+import type { WooOrder } from '../src/sandbox/woocommerce/simulator.js'
 import { customer, heardOn, nextOrderId, orderView, placeWooOrder, registerWooStore } from './support/calling.js'
 import { type FrontDoor, startFrontDoor } from './support/frontDoor.js'
 import { deployment, type ServiceProcess, type SimulatedWorld, startSimulatedWorld } from './support/serviceProcess.js'
@@ -159,5 +160,24 @@ describe('callconfirm on Cloudflare Workers (workerd)', () => {
     expect(heardMs).toBeGreaterThan(800)
     expect(Math.abs(truncation!.audio_end_ms - heardMs)).toBeLessThan(400)
     expect(call.stream!.receivedAudioBytes / 8).toBeGreaterThan(truncation!.audio_end_ms + 500)
+  })
+
+  it('on its Cron Trigger, takes in the order whose webhook never came, calls the customer once, and gives the store back its missing webhook', async () => {
+    const store = await registerWooStore(worker, world.woo, { callingHours: { start: '00:00', end: '23:59' } })
+    const id = nextOrderId()
+    const { phone, customer: c } = customer(id)
+    world.twilio.script(phone, confirms)
+    // Placed in the store while no webhook would have told us: only reconciliation can find it.
+    world.woo.addOrder({ ...(wooOrderPayload({ id, customer: c }) as unknown as WooOrder), date_created_gmt: new Date().toISOString().slice(0, 19) })
+    const triggered = await fetch(`${worker.url}/cdn-cgi/handler/scheduled`)
+    expect(triggered.status).toBe(200)
+    const found = async () => (await worker.api('GET', `/api/orders?storeId=${store.id}`)).body.orders as Array<{ id: number }>
+    await until(async () => (await found()).length === 1, 'the order to be taken in', 20_000)
+    const [order] = await found()
+    await settled(order!.id, phone)
+    expect(world.twilio.calls.filter((call) => call.to === phone)).toHaveLength(1)
+    expect(
+      world.woo.webhooks().filter((w) => w.delivery_url === `${door.url}/webhooks/woocommerce/${store.id}` && w.status === 'active'),
+    ).toHaveLength(1)
   })
 })
