@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { shopifyOrderPayload, wooOrderPayload } from '../src/sandbox/sampleOrders.js'
 import type { ShopOrder } from '../src/sandbox/shopify-admin/simulator.js'
 import { speak } from '../src/sandbox/speech.js'
@@ -179,5 +180,20 @@ describe('callconfirm on Cloudflare Workers (workerd)', () => {
     expect(
       world.woo.webhooks().filter((w) => w.delivery_url === `${door.url}/webhooks/woocommerce/${store.id}` && w.status === 'active'),
     ).toHaveLength(1)
+  })
+
+  it("closes a stranger's media stream that sends a message far larger than any of Twilio's (1009), or never proves which call it is (1008)", async () => {
+    const open = async () => {
+      const ws = new WebSocket(`${worker.url.replace('http', 'ws')}/twilio/media-stream`)
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
+      return { ws, closed }
+    }
+    const large = await open()
+    large.ws.send(JSON.stringify({ event: 'start', start: { customParameters: { pad: 'x'.repeat(1024 * 1024) } } }))
+    expect(await large.closed).toBe(1009)
+    const forged = await open()
+    forged.ws.send(JSON.stringify({ event: 'start', sequenceNumber: '1', start: { callSid: 'CA0', streamSid: 'MZ0', customParameters: { token: 'guessed' } } }))
+    expect(await forged.closed).toBe(1008)
   })
 })

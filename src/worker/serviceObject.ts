@@ -4,11 +4,12 @@ import { createApp } from '../app.js'
 import { ConfigError } from '../config.js'
 import { assembleService, type ServiceParts } from '../serviceParts.js'
 import { createLogger } from '../utils/log.js'
+import { MAX_STREAM_MESSAGE_BYTES } from '../voice/mediaStreamRoute.js'
 import { workerConfig } from './config.js'
 import { openDurableDatabase } from './durableDatabase.js'
 import { openWorkerRealtimeSocket } from './realtimeSocket.js'
 import { createWorkerStoreNetwork } from './storeNetwork.js'
-import { upgradeWorkerWebSocket } from './upgradeWebSocket.js'
+import { workerWebSocketUpgrade } from './upgradeWebSocket.js'
 import { nextWakeAt } from './wakeUp.js'
 
 interface Running {
@@ -52,7 +53,7 @@ export class CallConfirmObject extends DurableObject {
       openRealtimeSocket: openWorkerRealtimeSocket,
       processMetrics: false,
     })
-    const app = createApp(parts.deps, { upgradeWebSocket: upgradeWorkerWebSocket }) as unknown as Hono
+    const app = createApp(parts.deps, { upgradeWebSocket: workerWebSocketUpgrade(MAX_STREAM_MESSAGE_BYTES) }) as unknown as Hono
     parts.scheduler.start()
     parts.storeWriter.start()
     log.info('listening', { publicUrl: config.publicUrl, runtime: 'workerd' })
