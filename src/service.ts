@@ -4,35 +4,20 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { createNodeWebSocket } from '@hono/node-ws'
 import type { Hono } from 'hono'
 import { type AppOptions, createApp } from './app.js'
-import type { DrainReport } from './calls/drain.js'
-import type { Scheduler } from './calls/scheduler.js'
 import { openDatabase } from './db/node.js'
-import type { AppDeps, ReadyConfig } from './deps.js'
-import { assembleService, type OutsideServices } from './serviceParts.js'
-import type { Reconciler } from './stores/reconciliation.js'
+import type { ReadyConfig } from './deps.js'
+import { assembleService, type OutsideServices, type ServiceParts } from './serviceParts.js'
 import { createStoreNetwork } from './stores/storeNetwork.js'
-import type { StoreWriter } from './stores/storeWriter.js'
 import type { Logger } from './utils/log.js'
 import { MAX_STREAM_MESSAGE_BYTES } from './voice/mediaStreamRoute.js'
 import { openNodeRealtimeSocket } from './voice/nodeRealtimeSocket.js'
 
 export type { OutsideServices, RealtimeEndpoint } from './serviceParts.js'
 
-export interface RunningService {
+/** callconfirm listening on Node; `drain()` (SIGTERM) comes before `close()`. */
+export interface RunningService extends ServiceParts {
   url: string
   port: number
-  deps: AppDeps
-  scheduler: Scheduler
-  storeWriter: StoreWriter
-  /** Asks each store for the orders no webhook brought, and repairs its webhooks. */
-  reconciler: Reconciler
-  /**
-   * Lets the calls under way end (SIGTERM): claims no new call, keeps serving callbacks, media
-   * streams and store writes, and `/healthz` answers 503 draining; resolves once this worker's
-   * calls have ended and their outcomes reached the stores, or after DRAIN_SECONDS with the rest
-   * handed to the next worker. `close()` comes after it.
-   */
-  drain(): Promise<DrainReport>
   /** Stops at once: background workers, the HTTP server, the database. */
   close(): Promise<void>
 }
@@ -97,13 +82,9 @@ export async function startService(
   maintenance.unref()
 
   return {
+    ...parts,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     port,
-    deps,
-    scheduler,
-    storeWriter,
-    reconciler,
-    drain: parts.drain,
     async close() {
       clearInterval(maintenance)
       await maintaining

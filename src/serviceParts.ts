@@ -68,7 +68,12 @@ export interface ServiceParts {
   reconciler: Reconciler
   /** Erases what is past its time: delivery receipts after a week, customers' data after RETENTION_DAYS. */
   maintain(): Promise<void>
-  /** Takes no new calls and lets the ones under way end (the drain on SIGTERM), at most DRAIN_SECONDS. */
+  /**
+   * Lets the calls under way end (SIGTERM on Node): claims no new call, keeps serving callbacks,
+   * media streams and store writes, and `/healthz` answers 503 draining; resolves once this
+   * worker's calls have ended and their outcomes reached the stores, or after DRAIN_SECONDS with
+   * the rest handed to the next worker.
+   */
   drain(): Promise<DrainReport>
 }
 

@@ -14,6 +14,7 @@ import {
   customer,
   nextOrderId,
   orderView,
+  registerShopifyStore,
   startCallingService,
   startFastRealtime,
   startTestTwilio,
@@ -41,20 +42,7 @@ const service = (schedule: boolean, phones = twilio) =>
   startCallingService(phones, { SHOPIFY_ADMIN_API_ORIGIN: shop.origin, OPENAI_API_KEY: OPENAI_KEY, OPENAI_REALTIME_URL: realtime.url }, { schedule })
 
 /** A Shopify store of its own in the simulated Shopify, open for calls now. */
-async function shopifyStore(svc: CallingService) {
-  const domain = `privacy-${randomBytes(4).toString('hex')}.myshopify.com`
-  const accessToken = `shpat_${randomBytes(16).toString('hex')}`
-  shop.addShop(domain, accessToken)
-  const res = await svc.api('POST', '/api/stores', {
-    platform: 'shopify',
-    shopDomain: domain,
-    accessToken,
-    webhookSecret: WEBHOOK_SECRET,
-    settings: { timezone: zoneWhereItIs(12), companyName: 'Dyqani Lule', retryDelaysMinutes: [] },
-  })
-  expect(res.status).toBe(201)
-  return { domain, id: res.body.store.id as string }
-}
+const shopifyStore = (svc: CallingService) => registerShopifyStore(svc, shop, { prefix: 'privacy', webhookSecret: WEBHOOK_SECRET })
 
 const topic = (svc: CallingService, domain: string, name: string, payload: unknown) =>
   deliverShopifyWebhook({ url: `${svc.url}/webhooks/shopify`, secret: WEBHOOK_SECRET, shop: domain, topic: name, payload })

@@ -10,7 +10,7 @@ import { speak } from '../src/sandbox/speech.js'
 import { deliverShopifyWebhook, deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
 import type { PhoneBehaviour } from '../src/sandbox/twilio/simulator.js'
 import type { WooOrder } from '../src/sandbox/woocommerce/simulator.js'
-import { customer, heardOn, nextOrderId, orderView, placeWooOrder, registerWooStore } from './support/calling.js'
+import { customer, heardOn, nextOrderId, orderView, placeWooOrder, registerShopifyStore, registerWooStore } from './support/calling.js'
 import { type FrontDoor, startFrontDoor } from './support/frontDoor.js'
 import { deployment, type ServiceProcess, type SimulatedWorld, startSimulatedWorld } from './support/serviceProcess.js'
 import { until, zoneWhereItIs } from './support/wait.js'
@@ -49,20 +49,7 @@ const confirms: PhoneBehaviour = { kind: 'human', ringMs: 100, script: { speech:
 
 const WEBHOOK_SECRET = 'shpss_worker_webhook_secret'
 /** A Shopify shop in the simulator, registered with the Worker as a custom app (its token and webhook secret). */
-async function shopifyStore() {
-  const domain = `worker-${randomBytes(3).toString('hex')}.myshopify.com`
-  const accessToken = `shpat_${randomBytes(16).toString('hex')}`
-  world.shopify.addShop(domain, accessToken)
-  const res = await worker.api('POST', '/api/stores', {
-    platform: 'shopify',
-    shopDomain: domain,
-    accessToken,
-    webhookSecret: WEBHOOK_SECRET,
-    settings: { timezone: zoneWhereItIs(12), companyName: 'Dyqani Lule', retryDelaysMinutes: [] },
-  })
-  expect(res.status).toBe(201)
-  return domain
-}
+const shopifyStore = async () => (await registerShopifyStore(worker, world.shopify, { prefix: 'worker', webhookSecret: WEBHOOK_SECRET })).domain
 
 /** An order in the simulated shop, its customer scripted, and the `orders/create` webhook for it (sent `times` times, the same delivery). */
 async function placeShopifyOrder(domain: string, behaviour: PhoneBehaviour, options: { times?: number; secret?: string } = {}) {

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto'
+import { expect } from 'vitest'
 import { type RealtimeSimulator, type RealtimeSimulatorOptions, startRealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
 import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../../src/sandbox/sampleOrders.js'
+import type { ShopifyAdminSimulator } from '../../src/sandbox/shopify-admin/simulator.js'
 import { hear } from '../../src/sandbox/speech.js'
 import { deliverWooWebhook } from '../../src/sandbox/storeWebhooks.js'
 import type { CustomerScript } from '../../src/sandbox/twilio/mediaStream.js'
@@ -68,6 +71,30 @@ export async function registerWooStore(
     settings: { timezone: zoneWhereItIs(12), companyName: 'Dyqani Lule', ...settings },
   })
   return { id: res.body.store.id, secret: res.body.webhook.secret }
+}
+
+/**
+ * A Shopify shop of its own in the simulated Shopify (`<prefix>-<random>.myshopify.com`, so faults
+ * aimed at it hit nothing else), registered with callconfirm as a custom app: its token and the
+ * secret its webhooks are signed with; open for calls now.
+ */
+export async function registerShopifyStore(
+  svc: Pick<TestService, 'api'>,
+  shop: ShopifyAdminSimulator,
+  setup: { prefix: string; webhookSecret: string },
+) {
+  const domain = `${setup.prefix}-${randomBytes(4).toString('hex')}.myshopify.com`
+  const accessToken = `shpat_${randomBytes(16).toString('hex')}`
+  shop.addShop(domain, accessToken)
+  const res = await svc.api('POST', '/api/stores', {
+    platform: 'shopify',
+    shopDomain: domain,
+    accessToken,
+    webhookSecret: setup.webhookSecret,
+    settings: { timezone: zoneWhereItIs(12), companyName: 'Dyqani Lule', retryDelaysMinutes: [] },
+  })
+  expect(res.status).toBe(201)
+  return { domain, id: res.body.store.id as string }
 }
 
 /** The merchant pastes our URL and secret into WooCommerce → Settings → Advanced → Webhooks. */
