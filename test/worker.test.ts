@@ -190,3 +190,40 @@ describe('callconfirm on Cloudflare Workers (workerd)', () => {
     expect(await forged.closed).toBe(1008)
   })
 })
+
+describe('a deploy, which restarts the Durable Object without notice', () => {
+  it('cuts the call on the line; the restarted object settles the order against Twilio, loses nothing and calls nobody twice', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'callconfirm-restart-'))
+    // Both starts share the deployment: its secrets, and the object's storage.
+    const site = deployment(world, { directory: work, publicUrl: door.url })
+    const started: ServiceProcess[] = []
+    try {
+      const before = await startWorkerProcess(site, { stateDirectory: state })
+      started.push(before)
+      door.route(() => before.url)
+      const store = await registerWooStore(before, world.woo)
+      // Says nothing: the agent waits, asks again, and the call is still on when the object goes.
+      const placed = await placeWooOrder(before, world, store, [{ kind: 'human', ringMs: 100 }])
+      await before.logged((l) => l.msg === 'media stream connected' && l.orderId === placed.orderId, 'the call to be on the line')
+      before.kill9()
+      await before.exited
+      await until(() => world.twilio.calls.some((c) => c.to === placed.phone && c.endedAt !== null), 'Twilio to end the cut call', 20_000)
+
+      const after = await startWorkerProcess(site, { stateDirectory: state })
+      started.push(after)
+      door.route(() => after.url)
+      await until(async () => (await orderView(after, placed.orderId)).status !== 'calling', 'the order to be settled', 30_000)
+      const order = await orderView(after, placed.orderId)
+      expect(order).toMatchObject({ status: 'queued', outcome: null })
+      expect(order.attempts).toHaveLength(1)
+      expect(order.attempts[0].endedAt).not.toBeNull()
+      expect(Date.parse(order.nextCallAt)).toBeGreaterThan(Date.now())
+      expect(world.twilio.calls.filter((c) => c.to === placed.phone)).toHaveLength(1)
+    } finally {
+      for (const one of started) one.kill9()
+      await Promise.all(started.map((one) => one.exited))
+      door.route(() => worker.url)
+      rmSync(state, { recursive: true, force: true })
+    }
+  }, 120_000)
+})

@@ -23,8 +23,15 @@ export interface WorkerProcess extends ServiceProcess {
  * const worker = await startWorkerProcess(site)
  * await registerWooStore(worker, world.woo)
  */
-export async function startWorkerProcess(site: Deployment, setup: { env?: Record<string, string> } = {}): Promise<WorkerProcess> {
-  const stateDirectory = mkdtempSync(join(tmpdir(), 'callconfirm-workerd-'))
+export async function startWorkerProcess(
+  site: Deployment,
+  setup: {
+    env?: Record<string, string>
+    /** Where its storage is kept, to start it again on the same database (as a deploy restarts it); by default a directory of its own, removed when it exits. */
+    stateDirectory?: string
+  } = {},
+): Promise<WorkerProcess> {
+  const stateDirectory = setup.stateDirectory ?? mkdtempSync(join(tmpdir(), 'callconfirm-workerd-'))
   const vars: Record<string, string> = { LOG_LEVEL: 'info', TWILIO_CALLS_PER_SECOND: '100', ...site.env, ...setup.env }
   // A Worker's database is its Durable Object's storage.
   delete vars.DATABASE_PATH
@@ -38,7 +45,7 @@ export async function startWorkerProcess(site: Deployment, setup: { env?: Record
   void dev.exited.then(() => {
     gone = true
     running.delete(dev)
-    rmSync(stateDirectory, { recursive: true, force: true })
+    if (!setup.stateDirectory) rmSync(stateDirectory, { recursive: true, force: true })
   })
   const logs: LogLine[] = []
   dev.onLine((line) => {
