@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +12,7 @@ import type { WooOrder } from '../src/sandbox/woocommerce/simulator.js'
 import { customer, heardOn, nextOrderId, orderView, placeWooOrder, registerShopifyStore, registerWooStore } from './support/calling.js'
 import { type FrontDoor, startFrontDoor } from './support/frontDoor.js'
 import { deployment, type ServiceProcess, type SimulatedWorld, startSimulatedWorld } from './support/serviceProcess.js'
-import { until, zoneWhereItIs } from './support/wait.js'
+import { until } from './support/wait.js'
 import { startWorkerProcess, stopWorkerProcesses } from './support/workerProcess.js'
 
 /**
