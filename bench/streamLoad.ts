@@ -118,11 +118,13 @@ export interface StreamCall {
   attemptId: string
   token: string
   callSid: string
+  /** Where this call's stream opens when it has a URL of its own (the path its TwiML names); else the target's. */
+  streamUrl?: string
 }
 
 export interface StreamTarget {
-  /** Where Twilio opens a call's media stream (ws://…/twilio/media-stream). */
-  streamUrl: string
+  /** Where Twilio opens a call's media stream (ws://…/twilio/media-stream), for calls without a URL of their own. */
+  streamUrl?: string
   calls: StreamCall[]
   /** The bridge's process: its CPU and resident memory are what the calls cost. */
   pid: number
@@ -168,7 +170,7 @@ export async function measure(target: StreamTarget, model: Model, timing: { seco
   model.onAudio = (text) => arrived(up, text, measuring)
   const openCaller = (call: StreamCall, i: number) =>
     new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(target.streamUrl, { perMessageDeflate: false })
+      const ws = new WebSocket(call.streamUrl ?? target.streamUrl!, { perMessageDeflate: false })
       ws.on('message', (data) => {
         const text = data.toString()
         if (text.startsWith('{"event":"mark"')) return ws.send(text) // played at once

@@ -277,6 +277,7 @@ async function startParking() {
  * each call's media stream must present, from the TwiML the service gave Twilio.
  */
 async function placeCalls(world: SimulatedWorld, api: AdminApi, origin: string, n: number): Promise<StreamCall[]> {
+  const wsOrigin = origin.replace(/^http/, 'ws')
   for (let first = 0; first < n; first += CALLS_PER_STORE) {
     const shop = `bench-calls-${first}.myshopify.com`
     await shopifyStore(world, api, shop, { timezone: zoneWhereItIs(12), maxConcurrentCalls: CALLS_PER_STORE, retryDelaysMinutes: [] })
@@ -296,7 +297,8 @@ async function placeCalls(world: SimulatedWorld, api: AdminApi, origin: string, 
     const connect = parseTwiml(String(call.params.Twiml)).find((v) => v.verb === 'Connect')
     if (!connect) throw new Error(`call ${call.sid} has no <Connect><Stream> in its TwiML`)
     const { attemptId, token } = connect.stream.parameters
-    return { attemptId: attemptId!, token: token!, callSid: call.sid }
+    // The stream's own URL (its call's key in the path), on the service rather than the door.
+    return { attemptId: attemptId!, token: token!, callSid: call.sid, streamUrl: `${wsOrigin}${new URL(connect.stream.url).pathname}` }
   })
 }
 
@@ -309,9 +311,8 @@ async function callRun(side: Side, n: number, model: Model): Promise<Result> {
       // Twilio's callbacks reach the service through the door; its media streams are parked there.
       door.route((path) => (path.startsWith('/twilio/media-stream') ? parking.url : server.url))
       const calls = await placeCalls(world, server.api, server.url, n)
-      const streamUrl = `${server.url.replace(/^http/, 'ws')}/twilio/media-stream`
       // The Realtime sessions opened while the phones rang: a stream is in once the service says so.
-      const target = { streamUrl, calls, pid: server.pid, alongside: server.alongside, admitted: server.streamsConnected }
+      const target = { calls, pid: server.pid, alongside: server.alongside, admitted: server.streamsConnected }
       return measure(target, model, { seconds: SECONDS, warmupMs: WARMUP_MS })
     })
   } finally {

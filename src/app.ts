@@ -135,7 +135,8 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   app.route('/twilio', twilioCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
   if (runtime.upgradeWebSocket)
     app.get(
-      '/twilio/media-stream',
+      // With the call's key (streamKey.ts), as the TwiML gives it, or without (streams of calls placed before it was added).
+      '/twilio/media-stream/:key?',
       checkUpgradeSignature(deps),
       mediaStreamRoute({ ...deps, voiceTiming: options.voiceTiming }, runtime.upgradeWebSocket),
     )

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import type { StreamKeys } from './calls/streamKey.js'
 import type { TwilioAccount, TwilioClient } from './calls/twilio.js'
 import type { Config } from './config.js'
 import type { Db } from './db/index.js'
@@ -13,6 +14,7 @@ import type { ShopifyAdmin } from './stores/shopify/adminApi.js'
 import type { StoreNetwork } from './stores/storeAddress.js'
 import type { Logger } from './utils/log.js'
 import type { SecretBox } from './utils/secretBox.js'
+import type { CallLedger } from './voice/callLedger.js'
 import type { LiveStreams } from './voice/liveStreams.js'
 import type { RealtimePool } from './voice/realtimePool.js'
 
@@ -49,8 +51,14 @@ export interface AppDeps {
   wakeStoreWriter: () => void
   /** Prices for the cost estimate (config.prices). */
   prices: CallPrices
-  /** Realtime sessions opened while phones ring, for their calls' agents. */
+  /** Realtime sessions opened while phones ring, for the agents of the calls this service bridges. */
   realtimePool: RealtimePool
+  /** Opens a ringing call's agent session where its stream will be bridged (Twilio's `ringing` callback). */
+  prewarmAgent: (attemptId: string) => void
+  /** What the bridges of this service's calls read and write (the database). */
+  callLedger: CallLedger
+  /** Names each call in its media-stream URL. */
+  streamKeys: StreamKeys
   /** What `GET /metrics` shows Prometheus (this service's own registry). */
   metrics: Metrics
   /** The media streams this process bridges, until each has written its call's end (the drain waits for them). */

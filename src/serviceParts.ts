@@ -3,6 +3,7 @@ import { currentHold } from './calls/accountHold.js'
 import { type DrainReport, drainCalls } from './calls/drain.js'
 import { callsInFlight } from './calls/outcomes.js'
 import { createScheduler, type Scheduler } from './calls/scheduler.js'
+import { createStreamKeys } from './calls/streamKey.js'
 import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
 import type { Db } from './db/index.js'
 import type { AppDeps, ReadyConfig } from './deps.js'
@@ -23,6 +24,8 @@ import { createBatcher } from './utils/batcher.js'
 import { clientAddressOf } from './utils/clientAddress.js'
 import type { Logger } from './utils/log.js'
 import { createSecretBox } from './utils/secretBox.js'
+import { loadCallContext } from './voice/callFacts.js'
+import { localCallLedger } from './voice/callLedger.js'
 import { createLiveStreams } from './voice/liveStreams.js'
 import { createRealtimePool } from './voice/realtimePool.js'
 import type { OpenRealtimeSocket } from './voice/realtimeSocket.js'
@@ -53,6 +56,11 @@ export interface RuntimeParts {
   /** The client's address as the runtime sees it (the socket's peer on Node, CF-Connecting-IP on Workers). */
   peerAddress: (c: Context) => string | undefined
   openRealtimeSocket: OpenRealtimeSocket
+  /**
+   * Where a ringing call's agent session is opened, when the runtime bridges calls elsewhere (on
+   * Workers, in the call's own Durable Object); by default in this service's own pool.
+   */
+  prewarmAgent?: (attemptId: string) => void
   /** prom-client's process metrics, where there is a process to measure. */
   processMetrics: boolean
   /** The clock policy reads (calling hours, retries); tests move it forward. */
@@ -79,6 +87,12 @@ export interface ServiceParts {
 
 const HOUR = 3600 * 1000
 
+/** The config with the Realtime endpoint calls are bridged to: the agents' sessions (voice/agentSession.ts) read it from there. */
+export const withRealtime = (config: ReadyConfig, realtime: RealtimeEndpoint): ReadyConfig => ({
+  ...config,
+  openai: { ...config.openai, realtimeUrl: realtime.url, apiKey: realtime.apiKey },
+})
+
 /**
  * Wires the app's dependencies and its background workers (the call scheduler, the store writer,
  * reconciliation) over the runtime's parts. Starts nothing: the entry decides when they run.
@@ -88,8 +102,7 @@ const HOUR = 3600 * 1000
  * parts.scheduler.start()
  */
 export async function assembleService(configured: ReadyConfig, log: Logger, outside: OutsideServices, runtime: RuntimeParts): Promise<ServiceParts> {
-  // The agents' sessions (voice/agentSession.ts) read the endpoint from the config they are given.
-  const config: ReadyConfig = { ...configured, openai: { ...configured.openai, realtimeUrl: outside.realtime.url, apiKey: outside.realtime.apiKey } }
+  const config = withRealtime(configured, outside.realtime)
   const { db, storeNetwork } = runtime
   const box = await createSecretBox(config.encryptionKey)
   const shopify = createShopifyAdmin({
@@ -105,6 +118,13 @@ export async function assembleService(configured: ReadyConfig, log: Logger, outs
   let storeWriter: StoreWriter | undefined
   let draining = false
   const storeDefaults = { voice: config.openai.voice }
+  const loadContext = (attemptId: string) => loadCallContext({ db, storeDefaults }, attemptId)
+  const metrics = createMetrics({
+    callsInFlight: () => callsInFlight(db),
+    diallingPaused: () => currentHold(db) !== undefined,
+    processMetrics: runtime.processMetrics,
+  })
+  const realtimePool = createRealtimePool({ config, loadContext, log, openSocket: runtime.openRealtimeSocket })
   const deps: AppDeps = {
     config,
     db,
@@ -124,12 +144,12 @@ export async function assembleService(configured: ReadyConfig, log: Logger, outs
     wakeScheduler: () => scheduler?.wake(),
     wakeStoreWriter: () => storeWriter?.wake(),
     prices: config.prices,
-    realtimePool: createRealtimePool({ config, db, storeDefaults, log, openSocket: runtime.openRealtimeSocket }),
-    metrics: createMetrics({
-      callsInFlight: () => callsInFlight(db),
-      diallingPaused: () => currentHold(db) !== undefined,
-      processMetrics: runtime.processMetrics,
-    }),
+    realtimePool,
+    prewarmAgent: runtime.prewarmAgent ?? ((attemptId) => realtimePool.prewarm(attemptId)),
+    streamKeys: createStreamKeys(config.encryptionKey),
+    metrics,
+    // The bridges' database, the lease taken by this service (on Workers each call's object is the holder: worker/callObject.ts).
+    callLedger: localCallLedger({ db, log, now, storeDefaults, prices: config.prices, metrics, config }),
     liveStreams: createLiveStreams(),
     draining: () => draining,
   }

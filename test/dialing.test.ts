@@ -100,7 +100,7 @@ describe('dialling an order', () => {
     const [connect] = parseTwiml(String(call!.params.Twiml))
     expect(connect).toMatchObject({
       verb: 'Connect',
-      stream: { url: `ws://127.0.0.1:${svc.port}/twilio/media-stream`, parameters: { attemptId: attempt.id } },
+      stream: { url: `ws://127.0.0.1:${svc.port}/twilio/media-stream/${svc.deps.streamKeys.key(attempt.id)}`, parameters: { attemptId: attempt.id } },
     })
     // The stream's one-time token is stored only as a hash, bound to this attempt.
     const token = connect!.verb === 'Connect' ? connect!.stream.parameters.token! : ''
@@ -521,6 +521,7 @@ describe('recovery after a crash', () => {
       to: phone,
       attemptId: attempt.id,
       streamToken,
+      streamKey: first.deps.streamKeys.key(attempt.id),
       publicUrl: dead,
     })
     await until(() => twilioSim.calls.find((c) => c.sid === call.sid)!.status === 'busy', 'the call to end while we are down')
@@ -562,6 +563,7 @@ describe('recovery after a crash', () => {
       to: phone,
       attemptId: attempt.id,
       streamToken,
+      streamKey: first.deps.streamKeys.key(attempt.id),
       publicUrl: dead,
     })
     expect(twilioSim.calls.find((c) => c.sid === call.sid)).toMatchObject({ status: 'queued', startedAt: null })

@@ -8,6 +8,7 @@ import type { ShopOrder } from '../src/sandbox/shopify-admin/simulator.js'
 import { speak } from '../src/sandbox/speech.js'
 import { deliverShopifyWebhook, deliverWooWebhook } from '../src/sandbox/storeWebhooks.js'
 import type { PhoneBehaviour } from '../src/sandbox/twilio/simulator.js'
+import { parseTwiml } from '../src/sandbox/twilio/twiml.js'
 import type { WooOrder } from '../src/sandbox/woocommerce/simulator.js'
 import { customer, heardOn, nextOrderId, orderView, placeWooOrder, registerShopifyStore, registerWooStore } from './support/calling.js'
 import { type FrontDoor, startFrontDoor } from './support/frontDoor.js'
@@ -172,9 +173,27 @@ describe('callconfirm on Cloudflare Workers (workerd)', () => {
     ).toHaveLength(1)
   })
 
-  it("closes a stranger's media stream that sends a message far larger than any of Twilio's (1009), or never proves which call it is (1008)", async () => {
+  it("reaches no call's object from a stranger's guessed stream URL (404), and closes a stream on a real call's URL that sends a message far larger than any of Twilio's (1009) or never proves which call it is (1008)", async () => {
+    const store = await registerWooStore(worker, world.woo)
+    const placed = await placeWooOrder(worker, world, store, [confirms])
+    await settled(placed.orderId, placed.phone)
+    // The URL Twilio was given for the call (which Twilio's own logs show), on the Worker.
+    const [connect] = parseTwiml(String(world.twilio.calls.find((c) => c.to === placed.phone)!.params.Twiml))
+    const streamPath = new URL(connect!.verb === 'Connect' ? connect!.stream.url : '').pathname
+    expect(streamPath).toMatch(/^\/twilio\/media-stream\/att_[\w-]+\.[\w-]{22}$/)
+    const wsUrl = (path: string) => `${worker.url.replace('http', 'ws')}${path}`
+    const refusedWith = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const ws = new WebSocket(wsUrl(path))
+        ws.once('unexpected-response', (_request, response) => resolve(response.statusCode!))
+        ws.once('open', () => reject(new Error(`${path} was let in`)))
+      })
+    expect(await refusedWith('/twilio/media-stream')).toBe(404)
+    expect(await refusedWith(`${streamPath.slice(0, -4)}AAAA`)).toBe(404)
+    expect(await refusedWith('/twilio/media-stream/att_guessed.AAAAAAAAAAAAAAAAAAAAAA')).toBe(404)
+
     const open = async () => {
-      const ws = new WebSocket(`${worker.url.replace('http', 'ws')}/twilio/media-stream`)
+      const ws = new WebSocket(wsUrl(streamPath))
       const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject))
       return { ws, closed }
@@ -187,14 +206,18 @@ describe('callconfirm on Cloudflare Workers (workerd)', () => {
       JSON.stringify({ event: 'start', sequenceNumber: '1', start: { callSid: 'CA0', streamSid: 'MZ0', customParameters: { token: 'guessed' } } }),
     )
     expect(await forged.closed).toBe(1008)
+    // The call's outcome stands.
+    expect((await orderView(worker, placed.orderId)).outcome).toBe('confirmed')
   })
 })
 
 describe('a deploy, which restarts the Durable Object without notice', () => {
   it('cuts the call on the line; the restarted object settles the order against Twilio, loses nothing and calls nobody twice', async () => {
     const state = mkdtempSync(join(tmpdir(), 'callconfirm-restart-'))
-    // Both starts share the deployment: its secrets, and the object's storage.
-    const site = deployment(world, { directory: work, publicUrl: door.url })
+    // Both starts share the deployment: its secrets, and the objects' storage. The cut call's object
+    // held its lease, which nobody renews once it is gone: recovery takes the call once it lapses.
+    const base = deployment(world, { directory: work, publicUrl: door.url })
+    const site = { ...base, env: { ...base.env, LEASE_SECONDS: '5' } }
     const started: ServiceProcess[] = []
     try {
       const before = await startWorkerProcess(site, { stateDirectory: state })

@@ -11,7 +11,7 @@ export interface CallbackDeps extends CallDeps {
   twilio: { client: TwilioClient; account: TwilioAccount }
   publicUrl: string
   /** Opens the agent's session while the phone rings. */
-  realtimePool: { prewarm(attemptId: string): void }
+  prewarmAgent: (attemptId: string) => void
 }
 
 /**
@@ -74,7 +74,7 @@ export function twilioCallbackRoutes(deps: CallbackDeps) {
       if (stale) return c.body(null, 204)
       const now = deps.now()
       const status = params.CallStatus ?? attempt.status
-      if (status === 'ringing') deps.realtimePool.prewarm(attempt.id)
+      if (status === 'ringing') deps.prewarmAgent(attempt.id)
       await updateAttempt(deps.db, attempt.id, {
         callSid: params.CallSid,
         lastSequence: Number.isInteger(sequence) ? sequence : attempt.lastSequence,

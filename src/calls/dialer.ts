@@ -11,6 +11,7 @@ import { findStore, type Store, storeDailyCallLimit } from '../stores/records.js
 import { currentHold, holdDialling } from './accountHold.js'
 import { callsSoFar, recordAttempt, refusedAttempts, storeCallSid, updateAttempt } from './attempts.js'
 import { type CallDeps, callLog, closeOrder, releaseForRecovery, requeueOrder, stopCalling } from './outcomes.js'
+import type { StreamKeys } from './streamKey.js'
 import { endCall, maskCallSid, placeCall, type TwilioAccount, type TwilioClient, twilioErrorCode, twilioHttpStatus } from './twilio.js'
 
 export interface DialerDeps extends CallDeps {
@@ -18,6 +19,8 @@ export interface DialerDeps extends CallDeps {
   config: { limits: DailyLimits }
   twilio: { client: TwilioClient; account: TwilioAccount }
   publicUrl: string
+  /** Names each call in its media-stream URL. */
+  streamKeys: StreamKeys
   readStoreOrder: ReadStoreOrder
 }
 
@@ -96,6 +99,7 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
       to: phone,
       attemptId: attempt.id,
       streamToken,
+      streamKey: deps.streamKeys.key(attempt.id),
       publicUrl: deps.publicUrl,
     })
     await storeCallSid(deps.db, attempt.id, call, deps.now())

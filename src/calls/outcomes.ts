@@ -72,6 +72,14 @@ export function holdCall(db: Db, orderId: number, holder: LeaseHolder, now: numb
     .run()
 }
 
+/** Renews a holder's lease on an order being called, unless another worker has taken it over since. */
+export function renewCall(db: Db, orderId: number, holder: LeaseHolder, now: number): void {
+  db.update(orders)
+    .set({ leaseExpiresAt: now + holder.leaseMs })
+    .where(and(beingCalled(orderId), eq(orders.leaseOwner, holder.workerId)))
+    .run()
+}
+
 /** The orders being called that a worker holds (claimed, dialled, ringing, or bridged there), with when each last changed. */
 export async function callsHeldBy(db: Db, workerId: string): Promise<Array<{ id: number; updatedAt: number }>> {
   return db

@@ -61,13 +61,15 @@ export interface PlaceCall {
   attemptId: string
   /** One-time secret the media stream must present in its `start` message. */
   streamToken: string
+  /** The call's key in its media-stream URL (streamKey.ts). */
+  streamKey: string
   /** Public origin that Twilio reaches (PUBLIC_URL). */
   publicUrl: string
 }
 
-/** `https://x` → `wss://x/twilio/media-stream`: Twilio streams only to ws(s), with no query string. */
-export function mediaStreamUrl(publicUrl: string): string {
-  return `${publicUrl.replace(/^http/, 'ws')}/twilio/media-stream`
+/** `https://x` → `wss://x/twilio/media-stream/<key>`: Twilio streams only to ws(s), with no query string, so the call is named in the path. */
+export function mediaStreamUrl(publicUrl: string, streamKey: string): string {
+  return `${publicUrl.replace(/^http/, 'ws')}/twilio/media-stream/${streamKey}`
 }
 
 /**
@@ -75,9 +77,9 @@ export function mediaStreamUrl(publicUrl: string): string {
  * one-time token as `<Parameter>`s (they arrive in `start.customParameters`). Nothing follows
  * `</Connect>`, so when the stream closes, the call ends.
  */
-export function streamTwiml(call: Pick<PlaceCall, 'attemptId' | 'streamToken' | 'publicUrl'>): string {
+export function streamTwiml(call: Pick<PlaceCall, 'attemptId' | 'streamToken' | 'streamKey' | 'publicUrl'>): string {
   const response = new twilio.twiml.VoiceResponse()
-  const stream = response.connect().stream({ url: mediaStreamUrl(call.publicUrl) })
+  const stream = response.connect().stream({ url: mediaStreamUrl(call.publicUrl, call.streamKey) })
   stream.parameter({ name: 'attemptId', value: call.attemptId })
   stream.parameter({ name: 'token', value: call.streamToken })
   return response.toString()

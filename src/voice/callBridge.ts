@@ -1,25 +1,32 @@
 import type { RealtimeResponseStatus, RealtimeServerEvent } from 'openai/resources/realtime/realtime'
-import { type CallDeps, callLog, settleAttempt } from '../calls/outcomes.js'
+import { callLog } from '../calls/outcomes.js'
 import { hangUp, type TwilioAccount, type TwilioClient } from '../calls/twilio.js'
 import type { Config } from '../config.js'
-import { addUsage, modelCost, NO_USAGE, type UsageTotals } from '../domain/callCost.js'
+import { addUsage, type CallPrices, modelCost, NO_USAGE, type UsageTotals } from '../domain/callCost.js'
 import { type Answer, afterAgentFailure, type ClosedWith, decideKey, decideToolCall, laterAnswer } from '../domain/callOutcome.js'
+import type { Metrics } from '../metrics.js'
 import type { Logger } from '../utils/log.js'
 import type { AgentSession } from './agentSession.js'
-import { type CallContext, loadCallContext } from './callFacts.js'
-import { addTranscriptLine, closeStream, recordAnswer, recordCallback } from './callRecord.js'
+import type { CallContext } from './callFacts.js'
+import type { CallLedger } from './callLedger.js'
 import { CustomerTurns } from './customerTurns.js'
 import type { AudioDelta } from './realtimeConnection.js'
 import type { RealtimePool } from './realtimePool.js'
-import { acceptStream } from './streamAdmission.js'
 import { readStreamMessage, type StreamEvent } from './twilioMediaStream.js'
 import { TwilioPlayout } from './twilioPlayout.js'
 
-export interface BridgeDeps extends CallDeps {
-  /** The agent's model, and this worker as the holder of the calls it bridges (the lease follows the stream). */
-  config: Pick<Config, 'openai' | 'calls'>
+export interface BridgeDeps {
+  /** The agent's model. */
+  config: Pick<Config, 'openai'>
+  log: Logger
+  now: () => number
+  prices: CallPrices
+  /** Audio latencies, where this runtime's metrics can see them (Node's /metrics). */
+  metrics: Pick<Metrics, 'frameToModel' | 'frameToCaller'>
   twilio: { client: TwilioClient; account: TwilioAccount }
   realtimePool: RealtimePool
+  /** Where the call is read from and written down. */
+  callLedger: CallLedger
   /** Overrides of the conversation's timings (tests shorten them). */
   voiceTiming?: Partial<VoiceTiming>
 }
@@ -213,12 +220,14 @@ export class CallBridge {
   }
 
   private async begin(start: Extract<StreamEvent, { kind: 'start' }>) {
-    const attempt = await acceptStream(this.deps, { event: 'start', start: { callSid: start.callSid, customParameters: start.parameters } })
-    if (!attempt) return this.refuse('no attempt matches the token')
-    const context = await loadCallContext(this.deps, attempt.id)
-    if (!context) return this.refuse('the attempt has no order')
+    const admission = await this.deps.callLedger.admit({
+      event: 'start',
+      start: { callSid: start.callSid, customParameters: start.parameters },
+    })
+    if ('refused' in admission) return this.refuse(admission.refused)
+    const { context } = admission
     this.context = context
-    this.log = callLog(this.deps.log, { id: attempt.id, orderId: context.orderId, callSid: start.callSid || context.callSid })
+    this.log = callLog(this.deps.log, { id: context.attemptId, orderId: context.orderId, callSid: start.callSid || context.callSid })
     // The socket closed (or ran out of time) while its start was checked: the token is spent, so the stream is written down as over.
     if (this.phase !== 'checking') return this.recordEnd('customer_hung_up')
     this.playout = new TwilioPlayout(this.socket, start.streamSid)
@@ -230,7 +239,7 @@ export class CallBridge {
     this.later('time limit', this.timing.maxConversationMs, () => this.endPolitely('time_limit'))
 
     try {
-      this.session = (await this.deps.realtimePool.take(attempt.id)) ?? (await this.deps.realtimePool.open(context))
+      this.session = (await this.deps.realtimePool.take(context.attemptId)) ?? (await this.deps.realtimePool.open(context))
       this.session.attach((event) => this.onRealtime(event))
       this.session.connection.onAudioDelta((delta, receivedAt) => this.playAudio(delta, receivedAt))
       this.session.connection.onClose(() => {
@@ -502,7 +511,7 @@ export class CallBridge {
     const answer = laterAnswer(this.lastAnswer, given)
     if (!answer) return
     this.lastAnswer = answer
-    await recordAnswer(this.deps.db, this.context.orderId, answer.outcome, answer.evidence, this.deps.now())
+    await this.deps.callLedger.answer(this.context.orderId, answer.outcome, answer.evidence, this.deps.now())
     await this.note(`Recorded: ${answer.outcome}`)
   }
 
@@ -518,7 +527,7 @@ export class CallBridge {
     const asked = this.callbackAsked
     if (!asked || !this.context) return
     const evidence = this.lastAnswer ? `${asked.evidence} Before that: ${this.lastAnswer.evidence}` : asked.evidence
-    if (await recordCallback(this.deps.db, this.context.orderId, asked.at, evidence, this.deps.now())) this.deps.metrics.callbackScheduled()
+    await this.deps.callLedger.callBack(this.context.orderId, asked.at, evidence, this.deps.now())
   }
 
   // — the end ———————————————————————————————————————————————————
@@ -609,25 +618,26 @@ export class CallBridge {
     await this.recordCallbackAsked()
     const endReason = this.ending ?? reason
     const usage = { ...this.usage }
-    await closeStream(
-      this.deps.db,
-      this.context.attemptId,
+    const { attemptId, orderId, callSid } = this.context
+    await this.deps.callLedger.end(
+      { attemptId, orderId, callSid },
       { endReason, usage, modelCostUsd: modelCost(this.usage, this.deps.prices), greetingMs: this.greetingMs, error: this.failure },
       this.deps.now(),
     )
     this.log.info('media stream ended', { endReason, greetingMs: this.greetingMs ?? undefined })
-    await settleAttempt({ ...this.deps, log: this.log }, this.context.attemptId)
   }
 
   private transcribe(speaker: 'agent' | 'customer' | 'system', text: string) {
     if (!this.context) return Promise.resolve()
-    return addTranscriptLine(this.deps.db, {
-      orderId: this.context.orderId,
-      attemptId: this.context.attemptId,
-      speaker,
-      text,
-      at: this.deps.now(),
-    }).catch((error) => this.log.error('could not save a transcript line', { error }))
+    return this.deps.callLedger
+      .addLine({
+        orderId: this.context.orderId,
+        attemptId: this.context.attemptId,
+        speaker,
+        text,
+        at: this.deps.now(),
+      })
+      .catch((error) => this.log.error('could not save a transcript line', { error }))
   }
 
   private note(text: string) {

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import type { UpgradeWebSocket, WSContext } from 'hono/ws'
-import { isSignedByTwilio, mediaStreamUrl } from '../calls/twilio.js'
+import { isSignedByTwilio } from '../calls/twilio.js'
 import type { AppDeps } from '../deps.js'
 import { addressBucket } from '../utils/clientAddress.js'
 import { type BridgeDeps, CallBridge, type StreamSocket } from './callBridge.js'
@@ -33,7 +33,8 @@ const CLOSE_GRACE_MS = 1_000
 export function checkUpgradeSignature(deps: Pick<AppDeps, 'config' | 'twilio' | 'log'>): MiddlewareHandler {
   return async (c, next) => {
     const signature = c.req.header('x-twilio-signature')
-    const url = mediaStreamUrl(deps.config.publicUrl)
+    // Signed over the URL Twilio was given: PUBLIC_URL's, with the path the request came on.
+    const url = `${deps.config.publicUrl.replace(/^http/, 'ws')}${c.req.path}`
     if (signature && !isSignedByTwilio(deps.twilio.account.authToken, signature, url, {})) {
       deps.log.warn('media stream refused: bad upgrade signature', { reqId: c.var.requestId })
       return c.json({ error: { code: 'invalid_signature', message: 'X-Twilio-Signature does not match' } }, 403)

@@ -1,9 +1,7 @@
 import type { Config } from '../config.js'
-import type { Db } from '../db/index.js'
-import type { StoreDefaults } from '../stores/records.js'
 import type { Logger } from '../utils/log.js'
 import { type AgentSession, openAgentSession } from './agentSession.js'
-import { type CallContext, loadCallContext } from './callFacts.js'
+import type { CallContext } from './callFacts.js'
 import type { OpenRealtimeSocket } from './realtimeSocket.js'
 
 export interface RealtimePool {
@@ -26,8 +24,8 @@ const UNCLAIMED_MS = 90_000
  */
 export function createRealtimePool(deps: {
   config: Pick<Config, 'openai'>
-  db: Db
-  storeDefaults: StoreDefaults
+  /** The call's facts, from its attempt (callFacts.ts's loadCallContext, wherever the database is). */
+  loadContext: (attemptId: string) => Promise<CallContext | undefined>
   log: Logger
   /** The runtime's way to open the socket (realtimeSocket.ts). */
   openSocket: OpenRealtimeSocket
@@ -41,7 +39,7 @@ export function createRealtimePool(deps: {
       if (waiting.has(attemptId)) return
       let orderId: number | undefined
       const session = (async () => {
-        const context = await loadCallContext(deps, attemptId)
+        const context = await deps.loadContext(attemptId)
         // Twilio's `ringing` can arrive after pickup: the call has opened its own session by then.
         if (!context || context.streamBegun) return undefined
         orderId = context.orderId

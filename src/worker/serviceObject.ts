@@ -1,15 +1,17 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { Hono } from 'hono'
 import { createApp } from '../app.js'
+import type { LeaseHolder } from '../calls/outcomes.js'
 import { ConfigError } from '../config.js'
 import { assembleService, type ServiceParts } from '../serviceParts.js'
 import { createLogger } from '../utils/log.js'
-import { MAX_STREAM_MESSAGE_BYTES } from '../voice/mediaStreamRoute.js'
+import { type CallContext, loadCallContext } from '../voice/callFacts.js'
+import { type CallLedger, localCallLedger } from '../voice/callLedger.js'
 import { workerConfig } from './config.js'
 import { openDurableDatabase } from './durableDatabase.js'
+import { callObjectOf, type Env } from './objects.js'
 import { openWorkerRealtimeSocket } from './realtimeSocket.js'
 import { createWorkerStoreNetwork } from './storeNetwork.js'
-import { workerWebSocketUpgrade } from './upgradeWebSocket.js'
 import { nextWakeAt } from './wakeUp.js'
 
 interface Running {
@@ -20,17 +22,21 @@ interface Running {
 /** Twilio callbacks name the worker that placed a call (leases); this object is that worker, across its restarts. */
 const WORKER_ID = 'durable-object'
 
+/** Ledger methods after which something may have become due (a store write, a callback's call): the alarm is set again. */
+const MAKES_WORK = new Set<keyof CallLedger>(['callBack', 'end'])
+
 /**
- * callconfirm in one Durable Object: its SQLite storage is the database (the same schema and
- * migrations, the same synchronous transactions, so an outcome and the store write that reports it
- * still commit together), it serves every route, holds each call's Twilio media stream and its
- * OpenAI Realtime socket for the length of the call, and runs the scheduler and the store writer:
- * every second while it is in memory, and from its alarm when it was evicted with work waiting.
+ * callconfirm's service in one Durable Object: its SQLite storage is the database (the same schema
+ * and migrations, the same synchronous transactions, so an outcome and the store write that reports
+ * it still commit together), it serves every route but the calls' media streams, and runs the
+ * scheduler and the store writer: every second while it is in memory, and from its alarm when it
+ * was evicted with work waiting. Each call is bridged in its own object (callObject.ts), which
+ * reads and writes the call here (`callLedger`, `callContext`).
  */
-export class CallConfirmObject extends DurableObject {
+export class CallConfirmObject extends DurableObject<Env> {
   private readonly running: Promise<Running>
 
-  constructor(ctx: DurableObjectState, env: object) {
+  constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.running = this.boot(env)
     // Nothing is answered before the schema is migrated; a boot that failed answers each request with why.
@@ -42,7 +48,7 @@ export class CallConfirmObject extends DurableObject {
     )
   }
 
-  private async boot(env: object): Promise<Running> {
+  private async boot(env: Env): Promise<Running> {
     const { config, outside } = workerConfig(env)
     const log = createLogger(config.logLevel)
     const db = await openDurableDatabase(this.ctx.storage)
@@ -51,9 +57,14 @@ export class CallConfirmObject extends DurableObject {
       storeNetwork: createWorkerStoreNetwork({ allowPrivate: config.security.allowPrivateStoreAddresses }),
       peerAddress: (c) => c.req.header('cf-connecting-ip'),
       openRealtimeSocket: openWorkerRealtimeSocket,
+      prewarmAgent: (attemptId) =>
+        void callObjectOf(env, attemptId)
+          .prewarm(attemptId)
+          .catch((error: unknown) => log.warn('could not open the agent ahead of the call; the call will open it', { callId: attemptId, error })),
       processMetrics: false,
     })
-    const app = createApp(parts.deps, { upgradeWebSocket: workerWebSocketUpgrade(MAX_STREAM_MESSAGE_BYTES) }) as unknown as Hono
+    // No media-stream route: worker.ts sends each stream to its call's object.
+    const app = createApp(parts.deps, {}) as unknown as Hono
     parts.scheduler.start()
     parts.storeWriter.start()
     log.info('listening', { publicUrl: config.publicUrl, runtime: 'workerd' })
@@ -87,6 +98,25 @@ export class CallConfirmObject extends DurableObject {
     await running.parts.reconciler.tick()
     await running.parts.maintain()
     await this.armAlarm(running)
+  }
+
+  /** One method of a call's ledger, for the call's object, with that object as the holder of the call. */
+  async callLedger<K extends keyof CallLedger>(
+    holder: LeaseHolder,
+    method: K,
+    args: Parameters<CallLedger[K]>,
+  ): Promise<Awaited<ReturnType<CallLedger[K]>>> {
+    const running = await this.running
+    const ledger = localCallLedger(running.parts.deps, holder)
+    const result = await (ledger[method] as (...given: Parameters<CallLedger[K]>) => ReturnType<CallLedger[K]>)(...args)
+    if (MAKES_WORK.has(method)) await this.armAlarm(running)
+    return result
+  }
+
+  /** A call's facts, for its object's agent (the session it opens while the phone rings). */
+  async callContext(attemptId: string): Promise<CallContext | undefined> {
+    const { deps } = (await this.running).parts
+    return loadCallContext(deps, attemptId)
   }
 
   private async armAlarm(running: Running): Promise<void> {

@@ -37,7 +37,11 @@ beforeAll(async () => {
       res.writeHead(204).end()
     })
   })
-  const wss = new WebSocketServer({ server: receiver, path: '/twilio/media-stream' })
+  // Every call's stream comes to /twilio/media-stream/<key>.
+  const wss = new WebSocketServer({
+    server: receiver,
+    verifyClient: ({ req }: { req: { url?: string } }) => req.url!.startsWith('/twilio/media-stream/'),
+  })
   wss.on('connection', (socket) => {
     const record = { messages: [] as Array<Record<string, any>>, socket }
     streams.push(record)
@@ -63,7 +67,7 @@ describe('the Twilio simulator, driven by the twilio SDK', () => {
   it('places a call, answers it, streams it, and reports every stage with a valid signature', async () => {
     sim.script('+38344123456', { kind: 'human', ringMs: 100 })
     const client = createTwilioClient(account)
-    const state = await placeCall(client, account, { to: '+38344123456', attemptId: 'att_1', streamToken: 'tok_1', publicUrl })
+    const state = await placeCall(client, account, { to: '+38344123456', attemptId: 'att_1', streamKey: 'key', streamToken: 'tok_1', publicUrl })
     expect(state).toMatchObject({ sid: expect.stringMatching(/^CA[0-9a-f]{32}$/), status: 'queued' })
 
     await until(() => streams.length === 1 && streams[0]!.messages.some((m) => m.event === 'media'))
@@ -112,7 +116,7 @@ describe('the Twilio simulator, driven by the twilio SDK', () => {
     sim.script('+355693333333', { kind: 'fail' })
     const placed = await Promise.all(
       ['+355691111111', '+355692222222', '+355693333333'].map((to, i) =>
-        placeCall(client, account, { to, attemptId: `att_f${i}`, streamToken: 't', publicUrl }),
+        placeCall(client, account, { to, attemptId: `att_f${i}`, streamKey: 'key', streamToken: 't', publicUrl }),
       ),
     )
     await until(() =>
@@ -131,10 +135,14 @@ describe('the Twilio simulator, driven by the twilio SDK', () => {
         () => undefined,
         (e: unknown) => e,
       )
-    expect(twilioErrorCode(await failure(placeCall(client, account, { to: '+3551', attemptId: 'x', streamToken: 't', publicUrl })))).toBe(21211)
-    expect(twilioErrorCode(await failure(placeCall(client, account, { to: '+447911123456', attemptId: 'x', streamToken: 't', publicUrl })))).toBe(
-      21215,
-    )
+    expect(
+      twilioErrorCode(await failure(placeCall(client, account, { to: '+3551', attemptId: 'x', streamKey: 'key', streamToken: 't', publicUrl }))),
+    ).toBe(21211)
+    expect(
+      twilioErrorCode(
+        await failure(placeCall(client, account, { to: '+447911123456', attemptId: 'x', streamKey: 'key', streamToken: 't', publicUrl })),
+      ),
+    ).toBe(21215)
     expect(twilioErrorCode(await failure(fetchCall(client, `CA${'0'.repeat(32)}`)))).toBe(20404)
     const stranger = createTwilioClient({ ...account, authToken: 'wrong' })
     expect(twilioErrorCode(await failure(fetchCall(stranger, `CA${'0'.repeat(32)}`)))).toBe(20003)
@@ -143,7 +151,7 @@ describe('the Twilio simulator, driven by the twilio SDK', () => {
   it('shows the account, its numbers and caller IDs, and refuses calls as Twilio does while the account has a bad day', async () => {
     const client = createTwilioClient(account)
     const failure = (p: Promise<unknown>) => p.then(() => undefined, twilioErrorCode)
-    const call = (to: string) => failure(placeCall(client, account, { to, attemptId: 'x', streamToken: 't', publicUrl }))
+    const call = (to: string) => failure(placeCall(client, account, { to, attemptId: 'x', streamKey: 'key', streamToken: 't', publicUrl }))
     const raw = await fetch(`${sim.origin}/2010-04-01/Accounts/${ACCOUNT}/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(FROM)}`, {
       headers: { authorization: `Basic ${Buffer.from(`${ACCOUNT}:${TOKEN}`).toString('base64')}` },
     }).then((r) => r.json())
@@ -155,7 +163,11 @@ describe('the Twilio simulator, driven by the twilio SDK', () => {
       expect(await accountFacts(client, { ...account, fromNumber: '+35542000999' })).toMatchObject({ fromNumberOnAccount: true })
       expect(
         await failure(
-          placeCall(client, { ...account, fromNumber: '+35542000888' }, { to: '+355691111111', attemptId: 'x', streamToken: 't', publicUrl }),
+          placeCall(
+            client,
+            { ...account, fromNumber: '+35542000888' },
+            { to: '+355691111111', attemptId: 'x', streamKey: 'key', streamToken: 't', publicUrl },
+          ),
         ),
       ).toBe(21210)
       sim.account({ type: 'Trial' })
@@ -176,7 +188,7 @@ describe('the Twilio simulator, driven by the twilio SDK', () => {
     const client = createTwilioClient(account)
     const since = Date.now()
     sim.script('+355694444444', { kind: 'busy', ringMs: 10 })
-    const placed = await placeCall(client, account, { to: '+355694444444', attemptId: 'att_l', streamToken: 't', publicUrl })
+    const placed = await placeCall(client, account, { to: '+355694444444', attemptId: 'att_l', streamKey: 'key', streamToken: 't', publicUrl })
     expect((await callsTo(client, '+355694444444', since)).map((c) => c.sid)).toEqual([placed.sid])
     expect(await callsTo(client, '+355694444444', Date.now() + 60_000)).toEqual([])
     await until(() => sim.calls.find((c) => c.sid === placed.sid)!.status === 'busy')
@@ -189,7 +201,7 @@ describe('the simulated media stream', () => {
     sim.script('+38349123456', { kind: 'human', ringMs: 10 })
     const client = createTwilioClient(account)
     const before = streams.length
-    const placed = await placeCall(client, account, { to: '+38349123456', attemptId: 'att_m', streamToken: 't', publicUrl })
+    const placed = await placeCall(client, account, { to: '+38349123456', attemptId: 'att_m', streamKey: 'key', streamToken: 't', publicUrl })
     await until(() => streams.length > before && streams.at(-1)!.messages.some((m) => m.event === 'start'))
     const stream = streams.at(-1)!
     const streamSid = stream.messages.find((m) => m.event === 'start')!.streamSid
@@ -218,13 +230,19 @@ describe('the simulated media stream', () => {
     const client = createTwilioClient(account)
     sim.script('+38349111111', { kind: 'human', ringMs: 10 })
     const before = streams.length
-    const placed = await placeCall(client, account, { to: '+38349111111', attemptId: 'att_c', streamToken: 't', publicUrl })
+    const placed = await placeCall(client, account, { to: '+38349111111', attemptId: 'att_c', streamKey: 'key', streamToken: 't', publicUrl })
     await until(() => streams.length > before)
     streams.at(-1)!.socket.close()
     await until(() => sim.calls.find((c) => c.sid === placed.sid)!.status === 'completed')
 
     sim.script('+38349222222', { kind: 'human', ringMs: 10 })
-    const nowhere = await placeCall(client, account, { to: '+38349222222', attemptId: 'att_n', streamToken: 't', publicUrl: `${publicUrl}/missing` })
+    const nowhere = await placeCall(client, account, {
+      to: '+38349222222',
+      attemptId: 'att_n',
+      streamKey: 'key',
+      streamToken: 't',
+      publicUrl: `${publicUrl}/missing`,
+    })
     await until(() => sim.calls.find((c) => c.sid === nowhere.sid)!.status === 'completed')
     expect(sim.calls.find((c) => c.sid === nowhere.sid)!.errors).toContain(31920)
   })
