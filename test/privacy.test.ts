@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { orders, transcriptLines } from '../src/db/schema.js'
@@ -20,7 +19,7 @@ import {
   startTestTwilio,
   TWILIO,
 } from './support/calling.js'
-import { until, zoneWhereItIs } from './support/wait.js'
+import { until } from './support/wait.js'
 
 const OPENAI_KEY = 'sk-test-privacy'
 const WEBHOOK_SECRET = 'shpss_privacy_secret'
