@@ -19,7 +19,8 @@ import { startWorkerProcess, stopWorkerProcesses } from './support/workerProcess
 /**
  * callconfirm's Worker (src/worker.ts) in local workerd under wrangler dev, live (no sandbox),
  * against the simulators on loopback: Twilio reaches it through a TLS front door, as it reaches a
- * custom domain, and every call's media stream and Realtime socket are held by the Durable Object.
+ * custom domain, and every call's media stream and Realtime socket are held by the call's own Durable
+ * Object, which writes the call down in the service object.
  */
 
 let world: SimulatedWorld
@@ -80,7 +81,7 @@ async function settled(orderId: number, phone: string) {
 }
 
 describe('callconfirm on Cloudflare Workers (workerd)', () => {
-  it('calls the customer of a Shopify order, bridges the call through the Durable Object, and tags and notes the confirmation on the order', async () => {
+  it('calls the customer of a Shopify order, bridges the call through its own Durable Object, and tags and notes the confirmation on the order', async () => {
     const domain = await shopifyStore()
     const placed = await placeShopifyOrder(domain, confirms)
     expect(placed.answers[0]!.status).toBe(200)
@@ -211,8 +212,8 @@ describe('callconfirm on Cloudflare Workers (workerd)', () => {
   })
 })
 
-describe('a deploy, which restarts the Durable Object without notice', () => {
-  it('cuts the call on the line; the restarted object settles the order against Twilio, loses nothing and calls nobody twice', async () => {
+describe('a deploy, which restarts the Durable Objects without notice', () => {
+  it('cuts the call on the line; once the call's lease lapses the restarted service settles the order against Twilio, loses nothing and calls nobody twice', async () => {
     const state = mkdtempSync(join(tmpdir(), 'callconfirm-restart-'))
     // Both starts share the deployment: its secrets, and the objects' storage. The cut call's object
     // held its lease, which nobody renews once it is gone: recovery takes the call once it lapses.

@@ -2,7 +2,7 @@
  * `npm run dev:worker`: callconfirm's Worker in local workerd (wrangler dev, no Cloudflare account
  * needed) against the sandbox's simulators on loopback: Twilio, OpenAI Realtime and the two sample
  * stores run in this process, are installed into the Worker as a merchant installs them, and the
- * demo's customers order once each, their calls bridged through the Durable Object. The Worker
+ * demo's customers order once each, each call bridged in a Durable Object of its own. The Worker
  * then stays up (its dashboard, its API) until Ctrl-C. Its storage starts empty each time.
  *
  *   npm run dev:worker              # https://127.0.0.1:8787
@@ -68,7 +68,7 @@ void dev.exited.then(() => {
 dev.onLine((line) => line.includes('"level":"') && console.error(line))
 
 try {
-  // The Durable Object boots and migrates its storage on its first request.
+  // The service object boots and migrates its storage on its first request.
   await fetch(`${dev.url}/healthz`)
   await stores.install({ url: dev.url, adminToken, twilio: simulated.twilio! })
   const allRight = await runDemo({ url: dev.url, adminToken, stores, model: 'an ideal model, through the Worker in local workerd' })
