@@ -213,7 +213,7 @@ describe('callconfirm on Cloudflare Workers (workerd)', () => {
 })
 
 describe('a deploy, which restarts the Durable Objects without notice', () => {
-  it('cuts the call on the line; once the call's lease lapses the restarted service settles the order against Twilio, loses nothing and calls nobody twice', async () => {
+  it("cuts the call on the line; once the call's lease lapses the restarted service settles the order against Twilio, loses nothing and calls nobody twice", async () => {
     const state = mkdtempSync(join(tmpdir(), 'callconfirm-restart-'))
     // Both starts share the deployment: its secrets, and the objects' storage. The cut call's object
     // held its lease, which nobody renews once it is gone: recovery takes the call once it lapses.

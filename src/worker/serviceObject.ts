@@ -22,8 +22,13 @@ interface Running {
 /** Twilio callbacks name the worker that placed a call (leases); this object is that worker, across its restarts. */
 const WORKER_ID = 'durable-object'
 
-/** Ledger methods after which something may have become due (a store write, a callback's call): the alarm is set again. */
-const MAKES_WORK = new Set<keyof CallLedger>(['callBack', 'end'])
+/**
+ * How often the alarm is set again while the object is in memory, rather than after every request
+ * (its four queries would be paid by each webhook). An object is evicted only after it has been
+ * idle a while, so the alarm it leaves covers what was due at its last second; a restart within
+ * that second (a deploy) is caught by the Cron Trigger, which sets it again (`reconcile`).
+ */
+const ALARM_EVERY_MS = 1_000
 
 /**
  * callconfirm's service in one Durable Object: its SQLite storage is the database (the same schema
@@ -67,8 +72,10 @@ export class CallConfirmObject extends DurableObject<Env> {
     const app = createApp(parts.deps, {}) as unknown as Hono
     parts.scheduler.start()
     parts.storeWriter.start()
+    const running = { app, parts }
+    setInterval(() => void this.armAlarm(running).catch((error: unknown) => log.error('could not set the alarm', { error })), ALARM_EVERY_MS)
     log.info('listening', { publicUrl: config.publicUrl, runtime: 'workerd' })
-    return { app, parts }
+    return running
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -79,9 +86,7 @@ export class CallConfirmObject extends DurableObject<Env> {
       if (!(error instanceof ConfigError)) throw error
       return Response.json({ error: { code: 'not_configured', message: `callconfirm cannot start: ${error.message}` } }, { status: 503 })
     }
-    const response = await running.app.fetch(request)
-    await this.armAlarm(running)
-    return response
+    return running.app.fetch(request)
   }
 
   /** The alarm: one pass of each worker (they may have been evicted with work due), then the next alarm. */
@@ -108,9 +113,7 @@ export class CallConfirmObject extends DurableObject<Env> {
   ): Promise<Awaited<ReturnType<CallLedger[K]>>> {
     const running = await this.running
     const ledger = localCallLedger(running.parts.deps, holder)
-    const result = await (ledger[method] as (...given: Parameters<CallLedger[K]>) => ReturnType<CallLedger[K]>)(...args)
-    if (MAKES_WORK.has(method)) await this.armAlarm(running)
-    return result
+    return await (ledger[method] as (...given: Parameters<CallLedger[K]>) => ReturnType<CallLedger[K]>)(...args)
   }
 
   /** A call's facts, for its object's agent (the session it opens while the phone rings). */
