@@ -81,6 +81,8 @@ export interface Config {
   }
   /** Transcripts, evidence and data-request reports are erased this many days after they were made. */
   retentionDays: number
+  /** Alert email to merchants (src/alerts/): off (undefined) until SMTP_URL is set. */
+  alerts: AlertsConfig | undefined
   /** Asking each store for the orders no webhook brought (stores/reconciliation.ts). */
   reconcile: {
     /** How often each store is asked. */
@@ -90,15 +92,23 @@ export interface Config {
   }
 }
 
+export interface AlertsConfig {
+  /** `smtp://user:pass@host:587` or `smtps://…`: it holds a password, so it is never logged. */
+  smtpUrl: string
+  /** The From address of every alert, e.g. `callconfirm <alerts@example.com>`. */
+  from: string
+}
+
 export const STORE_SIGNUP_MODES = ['invite', 'approve', 'open'] as const
 export type StoreSignup = (typeof STORE_SIGNUP_MODES)[number]
 
 /**
  * List prices in US dollars; override with CALL_PRICES. Tokens: gpt-realtime's per million, $32 audio
  * in, $0.40 cached, $64 out, $4 / $0.40 / $16 text (as gpt-realtime-1.5 on
- * https://developers.openai.com/api/docs/models/gpt-realtime-1.5). Telephony: Twilio's US outbound
- * voice, about $0.014 a minute, plus $0.0044 a minute for the media stream
- * (https://www.twilio.com/en-us/voice/pricing/us).
+ * https://developers.openai.com/api/docs/models/gpt-realtime-1.5). Voice minutes are priced per
+ * destination by Twilio's Pricing API (calls/pricing.ts); `telephonyPerMinute` is used only when it
+ * cannot answer: Twilio's US outbound rate, about $0.014 a minute. The media stream is $0.0044 a
+ * minute wherever the call goes (https://www.twilio.com/en-us/voice/pricing/us).
  */
 export const DEFAULT_PRICES: CallPrices = {
   audioInput: 32,
@@ -107,7 +117,8 @@ export const DEFAULT_PRICES: CallPrices = {
   textInput: 4,
   textCachedInput: 0.4,
   textOutput: 16,
-  telephonyPerMinute: 0.0184,
+  telephonyPerMinute: 0.014,
+  streamPerMinute: 0.0044,
 }
 
 /**
@@ -224,6 +235,25 @@ const envSchema = z.object({
   RECONCILE_SECONDS: optional(z.coerce.number().int().min(10).max(86_400)),
   // At most 60 days (1,440 hours): Shopify shows an app no older orders without read_all_orders.
   RECONCILE_LOOKBACK_HOURS: optional(z.coerce.number().int().min(1).max(1440)),
+  // The value is not echoed in the message: it carries the SMTP password.
+  SMTP_URL: optional(
+    z
+      .string()
+      .trim()
+      .refine(
+        (v) => URL.canParse(v) && /^smtps?:$/.test(new URL(v).protocol) && new URL(v).hostname !== '',
+        'must be a URL such as smtp://user:pass@mail.example.com:587 or smtps://…',
+      ),
+  ),
+  ALERT_FROM: optional(
+    z
+      .string()
+      .trim()
+      .regex(
+        /^(?:[^<>@]*<[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)$/,
+        'must be an email address such as alerts@example.com or callconfirm <alerts@example.com>',
+      ),
+  ),
 })
 
 /** The credentials without which real calls cannot be placed; any one missing means sandbox. */
@@ -253,6 +283,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (!e.ADMIN_TOKEN) problems.push('ADMIN_TOKEN: required outside sandbox mode (openssl rand -hex 24)')
     if (!e.PUBLIC_URL?.startsWith('https://')) problems.push('PUBLIC_URL: must be the public https:// origin that Twilio and the stores reach')
   }
+  if (e.SMTP_URL && !e.ALERT_FROM) problems.push('ALERT_FROM: required when SMTP_URL is set (the From address of alert email)')
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
 
   return {
@@ -308,6 +339,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       serviceDailySpendUsd: e.SERVICE_DAILY_SPEND_USD ?? 250,
     },
     retentionDays: e.RETENTION_DAYS ?? 90,
+    alerts: e.SMTP_URL && e.ALERT_FROM ? { smtpUrl: e.SMTP_URL, from: e.ALERT_FROM } : undefined,
     // 72 hours: a weekend's outage is still made good; an order older than that has been seen to by
     // hand, and a call about it would surprise the customer.
     reconcile: { everySeconds: e.RECONCILE_SECONDS ?? 300, lookbackHours: e.RECONCILE_LOOKBACK_HOURS ?? 72 },

@@ -1,4 +1,5 @@
 import type { Context } from 'hono'
+import type { VoicePrices } from './calls/pricing.js'
 import type { StreamKeys } from './calls/streamKey.js'
 import type { TwilioAccount, TwilioClient } from './calls/twilio.js'
 import type { Config } from './config.js'
@@ -51,6 +52,8 @@ export interface AppDeps {
   wakeStoreWriter: () => void
   /** Prices for the cost estimate (config.prices). */
   prices: CallPrices
+  /** What a minute of voice to a destination costs: Twilio's Pricing API, cached (calls/pricing.ts). */
+  voicePrices: VoicePrices
   /** Realtime sessions opened while phones ring, for the agents of the calls this service bridges. */
   realtimePool: RealtimePool
   /** Opens a ringing call's agent session where its stream will be bridged (Twilio's `ringing` callback). */

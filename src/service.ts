@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { createNodeWebSocket } from '@hono/node-ws'
 import type { Hono } from 'hono'
+import { createSmtpMailer } from './alerts/smtpMailer.js'
 import { type AppOptions, createApp } from './app.js'
 import { openDatabase } from './db/node.js'
 import type { ReadyConfig } from './deps.js'
@@ -48,6 +49,8 @@ export async function startService(
   options: ServiceOptions = {},
 ): Promise<RunningService> {
   const { db, sqlite } = openDatabase(configured.databasePath)
+  // Alert email is off until SMTP_URL is set.
+  const mailer = configured.alerts && createSmtpMailer(configured.alerts)
   const parts = await assembleService(configured, log, outside, {
     db,
     storeNetwork: createStoreNetwork({ allowPrivate: configured.security.allowPrivateStoreAddresses }),
@@ -55,8 +58,9 @@ export async function startService(
     openRealtimeSocket: openNodeRealtimeSocket,
     processMetrics: true,
     now: options.now,
+    mailer,
   })
-  const { deps, scheduler, storeWriter, reconciler } = parts
+  const { deps, scheduler, storeWriter, reconciler, alerter } = parts
   const { config } = deps
   // node-ws routes upgrades through the app, which needs its upgrader to be built: tie the knot.
   let app: ReturnType<typeof createApp> | undefined
@@ -75,6 +79,8 @@ export async function startService(
     scheduler.start()
     storeWriter.start()
     reconciler.start()
+    alerter?.start()
+    if (mailer) log.info('alert email is on', { server: mailer.server })
   }
   // Hourly, and once now: delivery receipts past their week, customers' data past RETENTION_DAYS.
   let maintaining = parts.maintain()
@@ -91,6 +97,8 @@ export async function startService(
       await scheduler.stop()
       await storeWriter.stop()
       await reconciler.stop()
+      await alerter?.stop()
+      mailer?.close()
       deps.realtimePool.close()
       // The server would wait for open media streams: they end now, each written down first.
       await deps.liveStreams.cutAll('the service stopped')

@@ -1,7 +1,10 @@
 import type { Context } from 'hono'
+import { type Alerter, createAlerter } from './alerts/alerter.js'
+import type { Mailer } from './alerts/mail.js'
 import { currentHold } from './calls/accountHold.js'
 import { type DrainReport, drainCalls } from './calls/drain.js'
 import { callsInFlight } from './calls/outcomes.js'
+import { createVoicePrices } from './calls/pricing.js'
 import { createScheduler, type Scheduler } from './calls/scheduler.js'
 import { createStreamKeys } from './calls/streamKey.js'
 import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
@@ -65,6 +68,8 @@ export interface RuntimeParts {
   processMetrics: boolean
   /** The clock policy reads (calling hours, retries); tests move it forward. */
   now?: () => number
+  /** How alert email is sent (SMTP on Node); absent when SMTP_URL is unset, or where the runtime has none (Workers). */
+  mailer?: Mailer
 }
 
 /** callconfirm's working parts, the same on every runtime; its entry (service.ts, worker.ts) serves and drives them. */
@@ -74,6 +79,8 @@ export interface ServiceParts {
   storeWriter: StoreWriter
   /** Asks each store for the orders no webhook brought, and repairs its webhooks. */
   reconciler: Reconciler
+  /** Emails merchants about orders needing review, failed store writes, and each morning's digest; absent while alerts are off. */
+  alerter: Alerter | undefined
   /** Erases what is past its time: delivery receipts after a week, customers' data after RETENTION_DAYS. */
   maintain(): Promise<void>
   /**
@@ -125,6 +132,8 @@ export async function assembleService(configured: ReadyConfig, log: Logger, outs
     processMetrics: runtime.processMetrics,
   })
   const realtimePool = createRealtimePool({ config, loadContext, log, openSocket: runtime.openRealtimeSocket })
+  const twilio = { client: createTwilioClient(outside.twilio), account: outside.twilio }
+  const voicePrices = createVoicePrices({ twilio, fallbackPerMinute: config.prices.telephonyPerMinute, log, now })
   const deps: AppDeps = {
     config,
     db,
@@ -134,7 +143,7 @@ export async function assembleService(configured: ReadyConfig, log: Logger, outs
     saveOrder: createBatcher(async (writes) => saveOrdersInTransaction(db, writes)),
     storeDefaults,
     now,
-    twilio: { client: createTwilioClient(outside.twilio), account: outside.twilio },
+    twilio,
     shopify,
     settingsLinks: createSettingsLinks(config.encryptionKey, config.publicUrl),
     connectLinks: createConnectLinks(config.encryptionKey, config.publicUrl),
@@ -144,12 +153,13 @@ export async function assembleService(configured: ReadyConfig, log: Logger, outs
     wakeScheduler: () => scheduler?.wake(),
     wakeStoreWriter: () => storeWriter?.wake(),
     prices: config.prices,
+    voicePrices,
     realtimePool,
     prewarmAgent: runtime.prewarmAgent ?? ((attemptId) => realtimePool.prewarm(attemptId)),
     streamKeys: createStreamKeys(config.encryptionKey),
     metrics,
     // The bridges' database, the lease taken by this service (on Workers each call's object is the holder: worker/callObject.ts).
-    callLedger: localCallLedger({ db, log, now, storeDefaults, prices: config.prices, metrics, config }),
+    callLedger: localCallLedger({ db, log, now, storeDefaults, prices: config.prices, voicePrices, metrics, config }),
     liveStreams: createLiveStreams(),
     draining: () => draining,
   }
@@ -168,6 +178,8 @@ export async function assembleService(configured: ReadyConfig, log: Logger, outs
     everyMs: config.reconcile.everySeconds * 1000,
     lookbackMs: config.reconcile.lookbackHours * HOUR,
   })
+  const alerter = runtime.mailer && createAlerter({ ...deps, mailer: runtime.mailer, publicUrl: config.publicUrl })
+  if (config.alerts && !runtime.mailer) log.warn('SMTP_URL is set, but this runtime sends no alert email')
   for (const problem of deliveryUrlProblems(config.publicUrl)) log.warn(problem)
   const running = scheduler
   return {
@@ -175,6 +187,7 @@ export async function assembleService(configured: ReadyConfig, log: Logger, outs
     scheduler,
     storeWriter,
     reconciler,
+    alerter,
     async maintain() {
       await pruneDeliveries(db, Date.now()).catch((error) => log.error('pruning receipts failed', { error }))
       const erased = await pruneExpiredData(db, now(), config.retentionDays).catch((error) => log.error('erasing expired data failed', { error }))

@@ -22,6 +22,7 @@ beforeEach(() => {
     now: () => NOW,
     storeDefaults: { voice: 'marin' },
     prices: DEFAULT_PRICES,
+    voicePrices: { perMinute: async () => DEFAULT_PRICES.telephonyPerMinute },
     metrics: createMetrics({ callsInFlight: async () => 0, diallingPaused: () => false }),
   }
   db.insert(stores).values({ id: 'st_a', platform: 'shopify', domain: 'a.myshopify.com', country: 'AL', updatedAt: NOW }).run()

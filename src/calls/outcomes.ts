@@ -11,6 +11,7 @@ import { queueOrderWrite } from '../stores/outbox.js'
 import { findStore, type StoreDefaults } from '../stores/records.js'
 import type { Logger } from '../utils/log.js'
 import { type Attempt, findAttempt, latestAttempt, placedAttempts, updateAttempt } from './attempts.js'
+import type { VoicePrices } from './pricing.js'
 import { type CallState, maskCallSid, TERMINAL_CALL_STATUSES } from './twilio.js'
 
 export interface CallDeps {
@@ -19,6 +20,8 @@ export interface CallDeps {
   now: () => number
   storeDefaults: StoreDefaults
   prices: CallPrices
+  /** What a minute to the customer's number costs (Twilio's Pricing API, cached). */
+  voicePrices: VoicePrices
   metrics: Metrics
 }
 
@@ -175,19 +178,32 @@ export async function callEnded(
   await settleAttempt(deps, attempt.id)
 }
 
+/** What a minute of the call to the order's customer costs; the configured rate for an order with no number left (erased). */
+async function destinationPrice(deps: CallDeps, orderId: number): Promise<number> {
+  const order = await deps.db.select({ phone: orders.phone }).from(orders).where(eq(orders.id, orderId)).get()
+  return order?.phone ? deps.voicePrices.perMinute(order.phone) : deps.prices.telephonyPerMinute
+}
+
 /**
  * Applies the end of a call to its order, as decideSettlement (domain/callOutcome.ts) decides:
  * closes it with an outcome, queues it for the next rung of the retry ladder, or leaves it alone
  * (a callback was requested on the call, or the news is an older attempt's). Prices the call's
- * telephony first. Settling the same attempt twice changes nothing.
+ * telephony first, at the customer's destination's rate. Settling the same attempt twice changes nothing.
  */
 export async function settleAttempt(deps: CallDeps, attemptId: string): Promise<void> {
-  const now = deps.now()
-  const attempt = await findAttempt(deps.db, attemptId)
+  const settleable = (a: Attempt | undefined): a is Attempt => !!a && TERMINAL_CALL_STATUSES.has(a.status) && a.streamState !== 'open'
   // Twilio has not ended the call yet: its last callback settles it. A stream still open: the
   // bridge settles it as it closes. Both are read here, after the write that called this, so
   // whichever of the two ends comes last (in this process or another) sees the other's.
-  if (!attempt || !TERMINAL_CALL_STATUSES.has(attempt.status) || attempt.streamState === 'open') return
+  const seen = await findAttempt(deps.db, attemptId)
+  if (!settleable(seen)) return
+  // The destination's price may wait on Twilio's Pricing API: it is asked for before the attempt is
+  // read again, so that from that read to the cost's write nothing waits on the network, and two
+  // settles of one attempt (its last callback, its stream's end) cannot both add its minutes.
+  const voicePerMinute = await destinationPrice(deps, seen.orderId)
+  const now = deps.now()
+  const attempt = await findAttempt(deps.db, attemptId)
+  if (!settleable(attempt)) return
   const order = await deps.db.select().from(orders).where(eq(orders.id, attempt.orderId)).get()
   const latest = await latestAttempt(deps.db, attempt.orderId)
   const store = order && (await findStore(deps.db, order.storeId, deps.storeDefaults))
@@ -197,7 +213,9 @@ export async function settleAttempt(deps: CallDeps, attemptId: string): Promise<
 
   const log = callLog(deps.log, attempt)
   if (attempt.durationSeconds !== null)
-    await updateAttempt(deps.db, attempt.id, { costUsd: (attempt.costUsd ?? 0) + telephonyCost(attempt.durationSeconds, deps.prices) })
+    await updateAttempt(deps.db, attempt.id, {
+      costUsd: (attempt.costUsd ?? 0) + telephonyCost(attempt.durationSeconds, voicePerMinute, deps.prices),
+    })
   if (settlement.action === 'requeue') {
     log.info('call ended without an answer; retrying later', {
       attempt: attempt.number,

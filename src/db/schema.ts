@@ -255,3 +255,39 @@ export const serviceHolds = sqliteTable('service_holds', {
   probes: integer('probes').notNull().default(0),
   updatedAt: integer('updated_at').notNull(),
 })
+
+/** What an alert is about: an order a person must look at, an order the store would not take our write for, the morning digest. */
+export const ALERT_KINDS = ['needs_review', 'write_failed', 'digest'] as const
+
+/**
+ * Alert email to merchants (src/alerts/), one row per event, found by the alerter's pass and kept
+ * once (the unique keys), then sent: a row is the record that an alert went out, so no restart or
+ * second worker sends it twice. A store without an alert address gets its rows `skipped`.
+ */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: integer('id').primaryKey(),
+    storeId: text('store_id')
+      .notNull()
+      .references(() => stores.id),
+    kind: text('kind', { enum: ALERT_KINDS }).notNull(),
+    /** The order an order's alert is about; null for a digest. */
+    orderId: integer('order_id').references(() => orders.id),
+    /** The store's local day a digest covers (`2026-12-01`); null for an order's alert. */
+    day: text('day'),
+    status: text('status', { enum: ['queued', 'sent', 'skipped', 'failed'] }).notNull(),
+    /** Sending attempts that failed (the SMTP server down or refusing). */
+    tries: integer('tries').notNull().default(0),
+    /** When it is next tried; a worker sending it holds it by moving this ahead. */
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    sentAt: integer('sent_at'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('alerts_order_uq').on(t.kind, t.orderId).where(sql`${t.orderId} is not null`),
+    uniqueIndex('alerts_digest_uq').on(t.storeId, t.day).where(sql`${t.day} is not null`),
+    index('alerts_status_due_idx').on(t.status, t.nextAttemptAt),
+  ],
+)

@@ -8,7 +8,8 @@ const prices = {
   textInput: 4,
   textCachedInput: 0.4,
   textOutput: 16,
-  telephonyPerMinute: 0.0184,
+  telephonyPerMinute: 0.014,
+  streamPerMinute: 0.0044,
 }
 
 describe('the cost of a call', () => {
@@ -23,8 +24,9 @@ describe('the cost of a call', () => {
     expect(modelCost(totals, prices)).toBeCloseTo((6400 + 1600 + 640 + 76800 + 1600) / 1e6, 9)
   })
 
-  it('bills telephony per started minute', () => {
-    expect(telephonyCost(0, prices)).toBe(0)
-    expect(telephonyCost(61, prices)).toBeCloseTo(0.0368, 9)
+  it("bills the destination's voice minutes and the stream's per started minute", () => {
+    expect(telephonyCost(0, 0.413, prices)).toBe(0)
+    // Two started minutes at an Albanian mobile's $0.413 and the stream's $0.0044.
+    expect(telephonyCost(61, 0.413, prices)).toBeCloseTo(2 * (0.413 + 0.0044), 9)
   })
 })

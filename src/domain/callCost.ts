@@ -27,8 +27,13 @@ export interface CallPrices {
   textInput: number
   textCachedInput: number
   textOutput: number
-  /** Per started minute of call: outbound voice plus the media stream. */
+  /**
+   * Per started minute of outbound voice, when Twilio's Pricing API cannot say what a minute to
+   * the destination costs (calls/pricing.ts asks it).
+   */
   telephonyPerMinute: number
+  /** Per started minute of the call's media stream, whatever the destination. */
+  streamPerMinute: number
 }
 
 export const NO_USAGE: UsageTotals = { inputAudio: 0, inputCachedAudio: 0, inputText: 0, inputCachedText: 0, outputAudio: 0, outputText: 0 }
@@ -60,7 +65,13 @@ export function modelCost(t: UsageTotals, p: CallPrices): number {
   )
 }
 
-/** What the call's minutes cost: telephony is billed per started minute. */
-export function telephonyCost(durationSeconds: number, p: CallPrices): number {
-  return Math.ceil(Math.max(0, durationSeconds) / 60) * p.telephonyPerMinute
+/**
+ * What the call's minutes cost: the destination's voice price and the media stream's, each
+ * billed per started minute.
+ *
+ * @example
+ * telephonyCost(61, 0.413, prices) // two minutes to an Albanian mobile, and two of the stream
+ */
+export function telephonyCost(durationSeconds: number, voicePerMinute: number, p: Pick<CallPrices, 'streamPerMinute'>): number {
+  return Math.ceil(Math.max(0, durationSeconds) / 60) * (voicePerMinute + p.streamPerMinute)
 }

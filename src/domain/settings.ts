@@ -22,6 +22,20 @@ const wooStatus = z
   .refine((s) => /^[a-z0-9_-]{1,20}$/.test(s), 'must be a WooCommerce order status such as processing')
   .nullable()
 
+/** The addresses in an alert-email setting: separated by commas, semicolons or spaces. */
+export const alertAddresses = (value: string): string[] => value.split(/[\s,;]+/).filter(Boolean)
+const emailAddress = z.email()
+/** Where alerts go: up to five addresses, kept as `a@x.al, b@x.al`; empty means no alerts. */
+const alertEmail = z
+  .string()
+  .max(400, 'must be at most 400 characters')
+  .refine(
+    (v) => alertAddresses(v).every((a) => emailAddress.safeParse(a).success),
+    'must be email addresses such as orders@dyqani.al, separated by commas',
+  )
+  .refine((v) => alertAddresses(v).length <= 5, 'at most 5 addresses')
+  .transform((v) => alertAddresses(v).join(', '))
+
 /**
  * A store's settings (`GET/PATCH /api/stores/:id`). Every field has a default, derived from the
  * store's country where that makes sense (see `defaultSettings`).
@@ -62,6 +76,8 @@ export const storeSettingsSchema = z
       .strict(),
     /** How the WooCommerce REST API is authenticated: HTTP Basic, or keys in the query string for hosts that strip it. */
     wooApiAuth: z.enum(['basic', 'query_string']),
+    /** Who is emailed when an order needs a person or a store write fails, and the morning digest (src/alerts/). */
+    alertEmail,
     actions: z
       .object({
         cancelOnDecline: z.boolean(),
@@ -127,6 +143,7 @@ export function defaultSettings({ country, companyName, voice }: SettingsContext
     allowedCountries: defaultCallableCountries(country),
     tags: DEFAULT_TAGS,
     wooApiAuth: 'basic',
+    alertEmail: '',
     actions: { cancelOnDecline: false, holdUntilConfirmed: false, wooStatusOnConfirmed: null, wooStatusOnCancelled: null },
   }
 }

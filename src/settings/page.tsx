@@ -192,6 +192,15 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
             ))}
           </div>
         )}
+        <h2>Alerts</h2>
+        <Field
+          name="alertEmail"
+          label="Email alerts to"
+          hint="An email when an order needs a person to look at it or cannot be updated in your store, and a summary of yesterday's calls each morning at 08:00. Separate several addresses with commas. Empty: no emails."
+          problem={problem}
+        >
+          <input id="alertEmail" name="alertEmail" type="email" multiple autocomplete="email" value={s.alertEmail} maxlength={400} />
+        </Field>
         <button type="submit">Save</button>
       </form>
     </Page>

@@ -28,6 +28,7 @@ export function settingsFromForm(form: FormBody, store: Store): Record<string, u
     voice: text('voice'),
     timezone: text('timezone'),
     callOrders: text('callOrders'),
+    alertEmail: text('alertEmail'),
     callingHours: { start: text('callingHours.start'), end: text('callingHours.end') },
     // "15, 120" → [15, 120]; a word is kept as it is, for the validation to name.
     retryDelaysMinutes: retries

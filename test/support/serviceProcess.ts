@@ -110,12 +110,16 @@ let reapOnExit = false
  * settings given in `env` over the deployment's. Resolves once it logs `listening`. Every
  * process started here is killed when this one exits (and when its parent dies: see
  * exitWithParent.mjs); a suite stops the ones left with `stopServiceProcesses` after each test or all.
+ * `entry` starts another entry than src/server.ts through tsx (see spawnServer).
  *
  * @example
  * const a = await startServiceProcess(site, { workerId: 'a', env: { DRAIN_SECONDS: '5' } })
  * a.signal('SIGTERM'); expect((await a.exited).code).toBe(0)
  */
-export async function startServiceProcess(site: Deployment, setup: { workerId: string; env?: Record<string, string> }): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  site: Deployment,
+  setup: { workerId: string; env?: Record<string, string>; entry?: string[] },
+): Promise<ServiceProcess> {
   if (!reapOnExit) {
     reapOnExit = true
     process.once('exit', () => {
@@ -134,7 +138,7 @@ export async function startServiceProcess(site: Deployment, setup: { workerId: s
       ...site.env,
       ...setup.env,
     },
-    { nodeArgs: ['--import', './test/support/exitWithParent.mjs'], stdio: ['pipe', 'pipe', 'pipe'] },
+    { nodeArgs: ['--import', './test/support/exitWithParent.mjs'], stdio: ['pipe', 'pipe', 'pipe'], entry: setup.entry },
   )
   running.add(child)
   // 'close', not 'exit': by then every line it wrote has been read.

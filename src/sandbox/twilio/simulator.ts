@@ -3,6 +3,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import twilio from 'twilio'
 import { serveOnLoopback } from '../loopback.js'
 import { type CustomerScript, MediaStreamSession } from './mediaStream.js'
+import { pricingRoutes, type SimulatedPricing } from './pricing.js'
 import { twilioSid } from './sids.js'
 import { parseTwiml, TwimlError, type Verb } from './twiml.js'
 
@@ -121,6 +122,8 @@ export interface TwilioSimulator {
    * again.
    */
   loseNextCallback(filter: { to: string; callStatus: string }): void
+  /** The account's Pricing API (pricing.ts): its voice prices, and a bad day for it. */
+  pricing: SimulatedPricing
   /** Resolves when every callback the simulator has sent so far has been answered. */
   settled(): Promise<void>
   close(): Promise<void>
@@ -654,6 +657,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     return c.json(callJson(call))
   })
 
+  const pricing = pricingRoutes({ accountSid: options.accountSid, authToken: () => account.authToken })
+  app.route('/v2', pricing.app)
+
   const server = await serveOnLoopback(app)
 
   return {
@@ -684,6 +690,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     loseNextCallback(filter) {
       lostCallbacks.push(filter)
     },
+    pricing: pricing.control,
     async settled() {
       while (inFlight.size) await Promise.allSettled([...inFlight])
     },
