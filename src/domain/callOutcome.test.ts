@@ -83,6 +83,25 @@ describe('Twilio refusing to place the call', () => {
   })
 })
 
+describe('the evidence an answer records, as written on the order', () => {
+  const at = (lastWords: string) => ({ lastWords, now, callingHours: hours, timezone: TIRANE })
+  it('gives the customer’s words once, when the model passes them as the reason, with one full stop', () => {
+    const said = 'Jo, nuk e dua më, faleminderit.'
+    expect(decideToolCall('cancel_order', JSON.stringify({ reason: said }), at(said))).toMatchObject({
+      evidence: 'Cancelled on the call. The customer said “Jo, nuk e dua më, faleminderit.”',
+    })
+  })
+
+  it('keeps a reason of the model’s own, without its full stop, and ends on the words’ own punctuation', () => {
+    expect(decideToolCall('cancel_order', '{"reason":"Too expensive. "}', at('Jo, është shtrenjtë!'))).toMatchObject({
+      evidence: 'Cancelled on the call: Too expensive. The customer said “Jo, është shtrenjtë!”',
+    })
+    expect(decideToolCall('request_changes', '{"details":"size 43…"}', at('Më duhet 43'))).toMatchObject({
+      evidence: 'Asked for changes: size 43. The customer said “Më duhet 43”.',
+    })
+  })
+})
+
 describe('the answer a tool records', () => {
   const context = { lastWords: 'Po, e konfirmoj', now, callingHours: hours, timezone: TIRANE }
   it.each<[string, string, ReturnType<typeof decideToolCall>]>([

@@ -185,6 +185,15 @@ const MAX_ARGUMENT_CHARS = 500
 const DEFAULT_CALLBACK_MS = 2 * 3600_000
 
 const quote = (words: string | undefined) => (words ? `“${words}”` : 'no words were transcribed')
+/** The customer's words closing a sentence: after their own full stop (or ? or !) no second one is added. */
+const quoteToEnd = (words: string | undefined) => (/[.!?…]$/u.test(words?.trim() ?? '') ? quote(words) : `${quote(words)}.`)
+/** What the model wrote (a reason, the changes asked for) as a clause the evidence ends itself: no trailing full stop. */
+const clause = (text: string) => text.trim().replace(/[\s.…]+$/u, '')
+/** The same words whatever their case, spacing and punctuation: the model often passes the customer's own words as the reason. */
+const sameWords = (a: string, b: string | undefined) => {
+  const bare = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '')
+  return b !== undefined && bare(a) === bare(b)
+}
 
 function readArguments(json: string): (key: string) => string {
   let args: Record<string, unknown> = {}
@@ -209,28 +218,30 @@ function readArguments(json: string): (key: string) => string {
  */
 export function decideToolCall(name: string, argumentsJson: string, context: AnswerContext): Answer {
   const text = readArguments(argumentsJson)
-  const words = quote(context.lastWords)
+  const ending = quoteToEnd(context.lastWords)
   switch (name as ToolName) {
     case 'confirm_order':
-      return { action: 'answer', outcome: 'confirmed', evidence: `Confirmed on the call: ${words}.` }
+      return { action: 'answer', outcome: 'confirmed', evidence: `Confirmed on the call: ${ending}` }
     case 'cancel_order': {
-      const reason = text('reason')
-      return { action: 'answer', outcome: 'cancelled', evidence: `Cancelled on the call${reason ? `: ${reason}` : ''}. The customer said ${words}.` }
+      // A reason that only repeats the customer's words is left to the quote.
+      const reason = clause(text('reason'))
+      const given = reason && !sameWords(reason, context.lastWords) ? `: ${reason}` : ''
+      return { action: 'answer', outcome: 'cancelled', evidence: `Cancelled on the call${given}. The customer said ${ending}` }
     }
     case 'request_changes':
       return {
         action: 'answer',
         outcome: 'needs_review',
-        evidence: `Asked for changes: ${text('details') || 'not said'}. The customer said ${words}.`,
+        evidence: `Asked for changes: ${clause(text('details')) || 'not said'}. The customer said ${ending}`,
       }
     case 'wrong_number':
-      return { action: 'answer', outcome: 'invalid_phone', evidence: `The person who answered said it is the wrong number: ${words}.` }
+      return { action: 'answer', outcome: 'invalid_phone', evidence: `The person who answered said it is the wrong number: ${ending}` }
     case 'request_callback': {
       const when = text('when')
       const { now, callingHours, timezone } = context
       const later = new Date(now + DEFAULT_CALLBACK_MS).toISOString()
       const at = callbackTime(when, now, callingHours, timezone) ?? callbackTime(later, now, callingHours, timezone)!
-      return { action: 'call_back', at, evidence: `Asked to be called back${when ? ` (${when})` : ''}: ${words}.` }
+      return { action: 'call_back', at, evidence: `Asked to be called back${when ? ` (${clause(when)})` : ''}: ${ending}` }
     }
     case 'end_call':
       return { action: 'end_call' }
@@ -288,7 +299,7 @@ export function laterAnswer(earlier: ClosedWith | undefined, answer: ClosedWith)
  */
 export function afterAgentFailure(customer: { spoke: boolean; words: string | undefined }): ClosedWith | undefined {
   if (!customer.spoke) return undefined
-  return { outcome: 'needs_review', evidence: `The customer answered, but the agent failed before recording it: ${quote(customer.words)}.` }
+  return { outcome: 'needs_review', evidence: `The customer answered, but the agent failed before recording it: ${quoteToEnd(customer.words)}` }
 }
 
 // — a call that has ended ———————————————————————————————————————————
