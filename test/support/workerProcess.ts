@@ -23,6 +23,17 @@ export interface WorkerProcess extends ServiceProcess {
  * const worker = await startWorkerProcess(site)
  * await registerWooStore(worker, world.woo)
  */
+/** A port found free can be taken by another test's server before wrangler binds it: then wrangler starts again on another. */
+async function onFreePort(start: (port: number) => Promise<WranglerDev>): Promise<WranglerDev> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await start(await freePort())
+    } catch (error) {
+      if (tries === 3 || !String(error).includes('Address already in use')) throw error
+    }
+  }
+}
+
 export async function startWorkerProcess(
   site: Deployment,
   setup: {
@@ -35,11 +46,7 @@ export async function startWorkerProcess(
   const vars: Record<string, string> = { LOG_LEVEL: 'info', TWILIO_CALLS_PER_SECOND: '100', ...site.env, ...setup.env }
   // A Worker's database is its Durable Object's storage.
   delete vars.DATABASE_PATH
-  const dev = await startWranglerDev({
-    vars,
-    port: await freePort(),
-    stateDirectory,
-  })
+  const dev = await onFreePort((port) => startWranglerDev({ vars, port, stateDirectory }))
   running.add(dev)
   let gone = false
   void dev.exited.then(() => {
