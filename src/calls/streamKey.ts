@@ -1,5 +1,5 @@
-import { createHmac, hkdfSync } from 'node:crypto'
 import { sameSecret } from '../utils/digest.js'
+import { purposeMac } from '../utils/hmac.js'
 
 /**
  * The key in a call's media-stream URL (`/twilio/media-stream/<key>`): `<attemptId>.<MAC>`, the
@@ -20,9 +20,9 @@ export interface StreamKeys {
 }
 
 export function createStreamKeys(encryptionKey: Uint8Array): StreamKeys {
-  const secret = Buffer.from(hkdfSync('sha256', encryptionKey, new Uint8Array(), 'callconfirm media streams', 32))
+  const full = purposeMac(encryptionKey, 'callconfirm media streams')
   // 128 bits: unguessable, and short enough for a URL Twilio logs.
-  const mac = (attemptId: string) => createHmac('sha256', secret).update(attemptId).digest('base64url').slice(0, 22)
+  const mac = (attemptId: string) => full(attemptId).slice(0, 22)
   return {
     key: (attemptId) => `${attemptId}.${mac(attemptId)}`,
     attemptOf(key) {

@@ -1,5 +1,5 @@
-import { createHmac, hkdfSync } from 'node:crypto'
 import { sameSecret } from '../utils/digest.js'
+import { purposeMac } from '../utils/hmac.js'
 
 /** How long a settings link handed to a merchant works. */
 export const SETTINGS_LINK_TTL_MS = 7 * 24 * 3600_000
@@ -28,8 +28,7 @@ export interface SettingsLinks {
 }
 
 export function createSettingsLinks(encryptionKey: Uint8Array, publicUrl: string): SettingsLinks {
-  const key = Buffer.from(hkdfSync('sha256', encryptionKey, new Uint8Array(), 'callconfirm settings links', 32))
-  const mac = (body: string) => createHmac('sha256', key).update(body).digest('base64url')
+  const mac = purposeMac(encryptionKey, 'callconfirm settings links')
   const token = (store: LinkSubject, expiresAt: number) => {
     const body = `${store.id}.${store.linkVersion.toString(36)}.${expiresAt.toString(36)}`
     return `${body}.${mac(body)}`

@@ -1,5 +1,5 @@
-import { createHmac, hkdfSync } from 'node:crypto'
 import { sameSecret } from '../utils/digest.js'
+import { purposeMac } from '../utils/hmac.js'
 
 /** How long a connect link works when the operator does not say. */
 export const CONNECT_LINK_DAYS = 7
@@ -28,8 +28,7 @@ export interface ConnectLinks {
  * links.link('https://dyqani.al', Date.now() + 7 * 86_400_000) // → https://…/woocommerce/connect?store_url=…&invite=…
  */
 export function createConnectLinks(encryptionKey: Uint8Array, publicUrl: string): ConnectLinks {
-  const key = Buffer.from(hkdfSync('sha256', encryptionKey, new Uint8Array(), 'callconfirm connect links', 32))
-  const mac = (body: string) => createHmac('sha256', key).update(body).digest('base64url')
+  const mac = purposeMac(encryptionKey, 'callconfirm connect links')
   const token = (storeUrl: string | undefined, expiresAt: number) => {
     const body = `${Buffer.from(storeUrl ?? '').toString('base64url')}.${expiresAt.toString(36)}`
     return `${body}.${mac(body)}`
