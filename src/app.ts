@@ -11,6 +11,7 @@ import { statsRoutes } from './admin/stats.js'
 import { storeRoutes } from './admin/stores.js'
 import { serviceProblems } from './calls/accountHold.js'
 import { requireTwilioSignature, twilioCallbackRoutes } from './calls/callbacks.js'
+import { recordingCallbackRoutes } from './calls/recordingCallbacks.js'
 import type { DashboardExtras } from './dashboard/extras.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import type { AppDeps } from './deps.js'
@@ -22,6 +23,9 @@ import { shopifyInstallRoutes } from './stores/shopify/install.js'
 import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
 import { wooConnectRoutes } from './stores/woocommerce/connect.js'
 import { wooWebhookRoutes } from './stores/woocommerce/webhooks.js'
+import { withTalkPage } from './talk/talkRoutes.js'
+import { testCallCallbacks } from './talk/testCallRoutes.js'
+import { createTestCalls } from './talk/testCalls.js'
 import { ApiError, payloadTooLarge } from './utils/errors.js'
 import type { VoiceTiming } from './voice/callBridge.js'
 import { checkUpgradeSignature, mediaStreamRoute } from './voice/mediaStreamRoute.js'
@@ -94,6 +98,7 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   // Twilio signs every callback: an unsigned one is refused before any of its body is read.
   app.use('/twilio/status/*', requireTwilioSignature(deps.log))
   app.use('/twilio/amd/*', requireTwilioSignature(deps.log))
+  app.use('/twilio/recording-status/*', requireTwilioSignature(deps.log))
   // Every other body has a ceiling, too: hono's bodyLimit refuses by Content-Length before
   // reading, and stops a chunked body once it passes the limit (413, connection closed).
   const formBodyLimit = bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: (c) => bodyTooLarge(c, FORM_BODY_LIMIT) })
@@ -132,13 +137,18 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   app.route('/woocommerce', wooConnectRoutes(deps))
   app.route('/settings', settingsRoutes(deps))
 
+  // The talk page's "Call me" calls: their callbacks and streams come in with every other call's, and are answered in memory.
+  const testCalls = createTestCalls()
+  app.use('/twilio/status/*', testCallCallbacks(testCalls))
+  app.use('/twilio/amd/*', testCallCallbacks(testCalls))
   app.route('/twilio', twilioCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
+  app.route('/twilio', recordingCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
   if (runtime.upgradeWebSocket)
     app.get(
       // With the call's key (streamKey.ts), as the TwiML gives it, or without (streams of calls placed before it was added).
       '/twilio/media-stream/:key?',
       checkUpgradeSignature(deps),
-      mediaStreamRoute({ ...deps, voiceTiming: options.voiceTiming }, runtime.upgradeWebSocket),
+      mediaStreamRoute({ ...deps, callLedger: testCalls.ledgerBeside(deps.callLedger), voiceTiming: options.voiceTiming }, runtime.upgradeWebSocket),
     )
 
   app.use('/api/*', adminAuth, bodyLimit({ maxSize: API_BODY_LIMIT, onError: (c) => payloadTooLarge(c, API_BODY_LIMIT) }))
@@ -147,7 +157,17 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   app.route('/api/orders', orderRoutes(deps))
   app.route('/api/stats', statsRoutes(deps))
 
-  app.route('/', dashboardRoutes(deps, options.dashboardExtras))
+  app.route(
+    '/',
+    dashboardRoutes(
+      deps,
+      withTalkPage(
+        options.dashboardExtras,
+        { ...deps, voiceTiming: options.voiceTiming, publicUrl: deps.config.publicUrl, testCalls },
+        runtime.upgradeWebSocket,
+      ),
+    ),
+  )
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404))
   app.onError((err, c) => {

@@ -5,6 +5,7 @@ import { currentHold } from './calls/accountHold.js'
 import { type DrainReport, drainCalls } from './calls/drain.js'
 import { callsInFlight } from './calls/outcomes.js'
 import { createVoicePrices } from './calls/pricing.js'
+import { deleteMarkedRecordings } from './calls/recordings.js'
 import { createScheduler, type Scheduler } from './calls/scheduler.js'
 import { createStreamKeys } from './calls/streamKey.js'
 import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
@@ -191,7 +192,11 @@ export async function assembleService(configured: ReadyConfig, log: Logger, outs
     async maintain() {
       await pruneDeliveries(db, Date.now()).catch((error) => log.error('pruning receipts failed', { error }))
       const erased = await pruneExpiredData(db, now(), config.retentionDays).catch((error) => log.error('erasing expired data failed', { error }))
-      if (erased && (erased.transcriptLines || erased.evidence || erased.dataReports)) log.info('expired customer data erased', erased)
+      if (erased && (erased.transcriptLines || erased.evidence || erased.dataReports || erased.recordings))
+        log.info('expired customer data erased', erased)
+      // Recordings marked by retention or a redaction, and deletions Twilio refused before.
+      const recordings = await deleteMarkedRecordings(deps).catch((error) => log.error('deleting call recordings failed', { error }))
+      if (recordings && (recordings.deleted || recordings.failed)) log.info('call recordings deleted at Twilio', recordings)
     },
     drain() {
       draining = true

@@ -52,7 +52,9 @@ describe('a change of mind after asking for a callback', () => {
     })
     expect(order).toMatchObject({ status: 'done', outcome: 'confirmed', nextCallAt: null })
     expect(order.evidence).toContain('“Jo, prit, e konfirmoj”')
-    expect(order.evidence).toContain('Before that: Asked to be called back (18:00)')
+    expect(order.evidence).toMatch(
+      / Before that: Asked to be called back on \w+ \d+, \d{4} at 18:00: “Jam në punë, më telefononi më vonë në 18:00”\.$/,
+    )
   })
 })
 

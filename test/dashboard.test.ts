@@ -5,14 +5,16 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
+import { OVERVIEW_REFRESH_MS } from '../src/dashboard/overviewRefresh.js'
 import { completeSandboxSecrets } from '../src/sandbox/secrets.js'
 import { type SandboxRun, startWithSandbox } from '../src/sandbox/start.js'
 import { createLogger } from '../src/utils/log.js'
 import { haveBrowser, launchBrowser } from './support/browser.js'
+import { bodyFont, POLARIS_FONT, sidewaysOverflow, textLines } from './support/pageLook.js'
 
 const browserHere = haveBrowser('dashboard test')
 const ADMIN_TOKEN = 'dashboard-test-admin-token-0123'
-// `SCREENSHOTS=1 npx vitest run test/dashboard.test.ts` refreshes the README's pictures.
+// `SCREENSHOTS=1 npx vitest run test/dashboard.test.ts test/settings-page.test.ts` refreshes the README's pictures.
 const SCREENSHOTS = process.env.SCREENSHOTS === '1'
 const root = join(import.meta.dirname, '..')
 
@@ -90,7 +92,7 @@ describe.skipIf(!browserHere)('the dashboard', () => {
     await page.locator('[data-standing] .confirmed').waitFor({ timeout: 60_000 })
     await page.locator('[data-tag="call-confirmed"]').waitFor({ timeout: 20_000 })
     await expect(page.locator('[data-transcript] .customer').first().textContent()).resolves.toContain('Po, e konfirmoj')
-    await expect(page.locator('[data-store-side] [data-note]').textContent()).resolves.toMatch(/\[callconfirm\] .* Confirmed \(call \d+ s\)/)
+    await expect(page.locator('[data-store-side] [data-note]').textContent()).resolves.toMatch(/\[callconfirm\] .* Konfirmuar \(telefonata \d+ s\)/)
     await expect(page.locator('#live').getAttribute('data-settled')).resolves.toBe('true')
     if (SCREENSHOTS) await page.screenshot({ path: join(root, 'docs', 'dashboard-order.png'), fullPage: true })
 
@@ -106,7 +108,16 @@ describe.skipIf(!browserHere)('the dashboard', () => {
     await expect(stat(page, 'first-call')).resolves.toMatch(/^\d+ s$/)
     await expect(stat(page, 'cost-per-confirmed')).resolves.toMatch(/^\$0\.\d+$/)
     await expect(page.locator('[data-outcome="confirmed"] td').last().textContent()).resolves.toBe('1')
-    await expect(page.locator('svg.chart rect').count()).resolves.toBe(2)
+    // The chart: round counts up the side, the dates along the bottom (today last), the day's counts on hover.
+    await expect(page.locator('.chart-y span').allTextContents()).resolves.toEqual(['0', '1', '2'])
+    const today = new Date().toISOString().slice(0, 10)
+    const todayLabel = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(Date.parse(today))
+    await expect(page.locator('.chart-x span').last().textContent()).resolves.toBe(todayLabel)
+    await expect(page.locator(`svg.chart [data-day="${today}"] rect.bar`).count()).resolves.toBe(2)
+    await expect(page.locator(`svg.chart [data-day="${today}"] .hit title`).textContent()).resolves.toBe(
+      `${todayLabel}: 2 orders (1 confirmed, 1 cancelled)`,
+    )
+    await expect(page.locator('[role="img"]').getAttribute('aria-label')).resolves.toContain('1 confirmed, 1 cancelled')
     if (SCREENSHOTS) await page.screenshot({ path: join(root, 'docs', 'dashboard.png'), fullPage: true })
 
     // The calls list filters by outcome.
@@ -138,4 +149,62 @@ describe.skipIf(!browserHere)('the dashboard', () => {
     expect(res?.status()).toBe(404)
     await page.context().close()
   })
+
+  it("reads on a phone: the bar on one line, no page wider than the screen, in Polaris's font", async () => {
+    const [shop] = run.stores!.stores
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } })
+    const page = await context.newPage()
+    await page.goto(url('/login'))
+    await expect(bodyFont(page)).resolves.toBe(POLARIS_FONT)
+    await expect(sidewaysOverflow(page)).resolves.toBe(0)
+    await signIn(page)
+    const orders = await fetch(url('/api/orders?limit=1'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }).then(
+      (r) => r.json() as Promise<{ orders: Array<{ id: number }> }>,
+    )
+    for (const path of ['/', '/orders', `/orders/${orders.orders[0]!.id}`, '/stores']) {
+      await page.goto(url(path))
+      await expect(sidewaysOverflow(page), path).resolves.toBe(0)
+      await expect(bodyFont(page), path).resolves.toBe(POLARIS_FONT)
+      // "Sign out" is one line, on the same row as the name: the bar did not wrap.
+      await expect(textLines(page, '.topbar button'), path).resolves.toBe(1)
+      const brand = (await page.locator('.topbar .brand').boundingBox())!
+      const signOut = (await page.getByRole('button', { name: 'Sign out' }).boundingBox())!
+      expect(Math.abs(brand.y + brand.height / 2 - (signOut.y + signOut.height / 2)), path).toBeLessThan(4)
+      expect(signOut.x + signOut.width, path).toBeLessThanOrEqual(360)
+    }
+    // The Shopify store's settings, as its merchant sees them on a phone and on a desktop.
+    await page.goto(run.service.deps.settingsLinks.link({ id: shop!.id, linkVersion: 1 }, Date.now()).url)
+    await expect(sidewaysOverflow(page)).resolves.toBe(0)
+    if (SCREENSHOTS) {
+      await page.screenshot({ path: join(root, 'docs', 'settings-page-phone.png'), fullPage: true })
+      await page.setViewportSize({ width: 1100, height: 900 })
+      await page.screenshot({ path: join(root, 'docs', 'settings-page.png'), fullPage: true })
+    }
+    await context.close()
+  })
+
+  it('keeps an open overview up to date by itself: a new order is counted once its call ends, without a reload', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
+    const overview = await context.newPage()
+    await signIn(overview)
+    const orders = Number(await stat(overview, 'orders'))
+    const [confirmed, decided] = (await overview.locator('[data-stat="confirmation-rate"] .stat-detail').textContent())!.match(/\d+/g)!.map(Number)
+    await overview.evaluate(() => Object.assign(window, { notReloaded: true }))
+
+    const other = await context.newPage()
+    await other.goto(url('/'))
+    await other.getByLabel('Store').last().selectOption({ label: 'Dyqani Demo (Shopify)' })
+    await other.getByLabel('The customer').selectOption('confirms')
+    await other.getByRole('button', { name: 'Place order' }).click()
+    await other.locator('[data-standing] .confirmed').waitFor({ timeout: 60_000 })
+
+    const shows = (selector: string, text: string) =>
+      overview.waitForFunction(([selector, text]) => document.querySelector(selector!)?.textContent === text, [selector, text], {
+        timeout: OVERVIEW_REFRESH_MS + 15_000,
+      })
+    await shows('[data-stat="orders"] b', String(orders + 1))
+    await shows('[data-stat="confirmation-rate"] .stat-detail', `${confirmed! + 1} of ${decided! + 1} decided`)
+    await expect(overview.evaluate(() => 'notReloaded' in window)).resolves.toBe(true)
+    await context.close()
+  }, 120_000)
 })

@@ -19,7 +19,7 @@ async function demo(env: Record<string, string> = {}) {
 }
 
 describe('npm run demo', () => {
-  it('calls ten customers who behave differently, prints each call as it happens and a table, and exits 0 when every outcome is right; with a model that behaves like the real one too', async () => {
+  it('calls eleven customers who behave differently, prints each call as it happens and a table, and exits 0 when every outcome is right; with a model that behaves like the real one too', async () => {
     const [ideal, real] = await Promise.all([demo(), demo({ DEMO_MODEL: 'real' })])
     expect(ideal.code, ideal.out).toBe(0)
     const { out } = ideal
@@ -34,10 +34,12 @@ describe('npm run demo', () => {
     expect(row('changes_mind')).toMatch(/cancelled +cancelled .* ok$/)
     expect(row('voicemail')).toMatch(/voicemail +voicemail/)
     expect(row('asks_callback')).toMatch(/callback +callback at 18:00/)
-    expect(out).toContain('10 of 10 orders ended as expected')
+    // The customer who asks for another address is left for a person: the review queue's.
+    expect(row('asks_change')).toMatch(/needs_review +needs_review +call-needs-review .* ok$/)
+    expect(out).toContain('11 of 11 orders ended as expected')
     // The same customers with the seeded real-model mode (it skips end_call, fails responses, transcribes late…).
     expect(real.code, real.out).toBe(0)
     expect(real.out).toContain('a model that behaves like the real one (DEMO_SEED=14)')
-    expect(real.out).toContain('10 of 10 orders ended as expected')
+    expect(real.out).toContain('11 of 11 orders ended as expected')
   }, 240_000)
 })

@@ -23,7 +23,17 @@ function migrationsUpTo(count: number): string {
   return dir
 }
 
-const TABLES = ['stores', 'orders', 'call_attempts', 'transcript_lines', 'webhook_receipts', 'privacy_requests', 'store_writes', 'service_holds']
+const TABLES = [
+  'stores',
+  'orders',
+  'call_attempts',
+  'transcript_lines',
+  'webhook_receipts',
+  'privacy_requests',
+  'store_writes',
+  'service_holds',
+  'call_recordings',
+]
 /** Rows in each of our tables that the database has (an older version lacks the newer ones). */
 const counts = (sqlite: Database.Database) => {
   const present = new Set(

@@ -5,6 +5,7 @@ import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator } from '../src/sandbox/woocommerce/simulator.js'
 import { haveBrowser, launchBrowser } from './support/browser.js'
 import { type CallingService, orderView, placeWooOrder, registerWooStore, startCallingService, startTestTwilio } from './support/calling.js'
+import { bodyFont, POLARIS_FONT, polarisColor, sidewaysOverflow, textLines } from './support/pageLook.js'
 import { until, zoneWhereItIs } from './support/wait.js'
 
 const browserHere = haveBrowser('settings-page test')
@@ -62,6 +63,30 @@ describe.skipIf(!browserHere)('the settings page', () => {
     )
     expect((await orderView(svc, placed.orderId)).status).toBe('queued')
     expect(twilio.calls.filter((c) => c.to === placed.phone)).toEqual([])
+  })
+
+  it("reads on a phone in Polaris's look: nothing wider than the screen, the wrong field marked, Save standing out", async () => {
+    const store = await registerWooStore(svc, woo)
+    const link = (await svc.api('POST', `/api/stores/${store.id}/settings-link`)).body.url as string
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } })
+    await page.goto(link)
+    await expect(bodyFont(page)).resolves.toBe(POLARIS_FONT)
+    await expect(sidewaysOverflow(page)).resolves.toBe(0)
+    // The one dark button on the page is the one that saves.
+    const save = page.getByRole('button', { name: 'Save' })
+    await expect(save.evaluate((b) => getComputedStyle(b).backgroundColor)).resolves.toBe(polarisColor('color-bg-fill-brand'))
+    await expect(textLines(page, 'form button[type=submit]')).resolves.toBe(1)
+
+    // A time zone that does not exist: the field itself turns red, with the reason under it.
+    await page.locator('[name="timezone"]').fill('Europe/Atlantis')
+    await save.click()
+    await page.locator('#timezone-problem').waitFor()
+    await expect(page.locator('#timezone').evaluate((i) => getComputedStyle(i).borderColor)).resolves.toBe(
+      polarisColor('color-border-critical-secondary'),
+    )
+    await expect(page.locator('#timezone-problem').evaluate((p) => getComputedStyle(p).color)).resolves.toBe(polarisColor('color-text-critical'))
+    await expect(sidewaysOverflow(page)).resolves.toBe(0)
+    await page.close()
   })
 
   it('refuses a link that was tampered with', async () => {

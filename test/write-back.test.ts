@@ -142,7 +142,7 @@ describe('the outcome on a Shopify order', () => {
     expect(note.startsWith(`${BUYER_NOTE}\n`)).toBe(true)
     const [line, ...more] = ourLines(note)
     expect(more).toEqual([])
-    expect(line).toMatch(/^\[callconfirm\] \d{4}-\d\d-\d\d \d\d:\d\d Confirmed \(call \d+ s\): Confirmed on the call: “Po, e konfirmoj”\.$/)
+    expect(line).toMatch(/^\[callconfirm\] \d{4}-\d\d-\d\d \d\d:\d\d Konfirmuar \(telefonata \d+ s\): Konfirmoi në telefon: “Po, e konfirmoj”\.$/)
     // Tags went through tagsAdd/tagsRemove only: orderUpdate never carried `tags`, which would overwrite other apps' tags.
     const ours = shop.requests.filter((r) => JSON.stringify(r.variables ?? {}).includes(placed.platformOrderId))
     expect(ours.some((r) => r.query.includes('orderUpdate') && JSON.stringify(r.variables).includes('"tags"'))).toBe(false)
@@ -202,7 +202,7 @@ describe('the outcome on a WooCommerce order', () => {
     expect(inStore.status).toBe('processing')
     const meta = Object.fromEntries(inStore.meta_data.map((m) => [m.key, m.value]))
     expect(meta._callconfirm_outcome).toBe('confirmed')
-    expect(meta._callconfirm_summary).toMatch(/Confirmed \(call \d+ s\): Confirmed on the call: “Po, e konfirmoj”\.$/)
+    expect(meta._callconfirm_summary).toMatch(/Konfirmuar \(telefonata \d+ s\): Konfirmoi në telefon: “Po, e konfirmoj”\.$/)
     const notes = woo.notes(placed.platformOrderId)
     expect(notes).toHaveLength(1)
     expect(notes[0]).toMatchObject({ customer_note: false, author: 'system' })
@@ -217,7 +217,7 @@ describe('the outcome on a WooCommerce order', () => {
     const inStore = woo.order(placed.platformOrderId)!
     expect(inStore.status).toBe('processing')
     expect(inStore.meta_data.find((m) => m.key === '_callconfirm_outcome')!.value).toBe('no_answer')
-    expect(woo.notes(placed.platformOrderId).map((n) => n.note)).toEqual([expect.stringMatching(/No answer: 1 call: 1 not answered\.$/)])
+    expect(woo.notes(placed.platformOrderId).map((n) => n.note)).toEqual([expect.stringMatching(/Pa përgjigje: 1 thirrje: 1 pa përgjigje\.$/)])
   })
 
   it('reaches a host that strips the Authorization header with the keys in the query string, when the store says so', async () => {
@@ -351,7 +351,7 @@ describe('a write whose answer was lost', () => {
       const order = await settledWrites(second, placed.orderId, 1)
       expect(order.storeWrites[0]).toMatchObject({ kind: 'outcome', status: 'done', tries: 1 })
       const note = String(shop.order(store.domain, placed.platformOrderId)!.note)
-      expect(ourLines(note)).toEqual([expect.stringContaining('Invalid phone number')])
+      expect(ourLines(note)).toEqual([expect.stringContaining('Numër telefoni i pavlefshëm')])
       expect(note.startsWith(BUYER_NOTE)).toBe(true)
       expect(shop.tags(store.domain, placed.platformOrderId)).toEqual(['vip', 'wholesale', 'call-invalid-phone'])
     } finally {

@@ -1,7 +1,7 @@
 import type { CallStats } from '../dashboard/stats.js'
 import type { Outcome } from '../domain/order.js'
 import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
-import type { WriteKind } from '../domain/writeBack.js'
+import type { StoreWrite } from '../stores/outbox.js'
 
 /**
  * The alerts' words: plain text, in English, naming the shop, the order and what happened, with a
@@ -42,8 +42,9 @@ export function reviewLetter(shop: string, order: AlertOrder): Letter {
 }
 
 /** What the write was to do, in words. */
-const WRITE_WORDS: Record<WriteKind, (order: string, outcome: Outcome | null) => string> = {
+const WRITE_WORDS: Record<StoreWrite['kind'], (order: string, outcome: Outcome | null) => string> = {
   pending: (order) => `mark order ${order} as waiting for its call`,
+  note: (order) => `add your note to order ${order}`,
   outcome: (order, outcome) => `write the call’s outcome${outcome ? ` (${OUTCOME_LABELS[outcome]})` : ''} on order ${order}`,
   withdrawn: (order) => `take the “waiting for its call” mark off order ${order}`,
 }
@@ -52,7 +53,7 @@ const WRITE_WORDS: Record<WriteKind, (order: string, outcome: Outcome | null) =>
 export function writeFailedLetter(
   shop: string,
   order: AlertOrder,
-  failed: { kind: WriteKind; outcome: Outcome | null; error: string | null },
+  failed: { kind: StoreWrite['kind']; outcome: Outcome | null; error: string | null },
 ): Letter {
   return {
     subject: `${shop}: order ${order.name} could not be updated in your store`,

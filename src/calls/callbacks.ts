@@ -39,7 +39,7 @@ export function requireTwilioSignature(log: Logger): MiddlewareHandler {
  * was given, whatever Host header a proxy passes on). Anything unsigned or wrongly signed is a
  * 403 and changes nothing.
  */
-async function signedCallback(c: Context, deps: CallbackDeps): Promise<{ attempt: Attempt; params: Record<string, string>; log: Logger }> {
+export async function signedCallback(c: Context, deps: CallbackDeps): Promise<{ attempt: Attempt; params: Record<string, string>; log: Logger }> {
   const form = await formBody(c)
   const params = Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => typeof e[1] === 'string'))
   if (!isSignedByTwilio(deps.twilio.account.authToken, c.req.header('x-twilio-signature'), `${deps.publicUrl}${c.req.path}`, params)) {
@@ -54,7 +54,7 @@ async function signedCallback(c: Context, deps: CallbackDeps): Promise<{ attempt
 }
 
 /** Callbacks can outrun the REST answer that carries the Call SID: adopt it; refuse a stranger's. */
-function sameCall(log: Logger, attempt: Attempt, callSid: string | undefined): boolean {
+export function sameCall(log: Logger, attempt: Attempt, callSid: string | undefined): boolean {
   if (!callSid || !attempt.callSid || attempt.callSid === callSid) return !!callSid
   log.warn('twilio callback for another call ignored', { otherCallSid: maskCallSid(callSid) })
   return false

@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm'
+import { and, eq } from 'drizzle-orm'
 import { perDb } from '../db/index.js'
-import { orders } from '../db/schema.js'
+import { orders, storeWrites } from '../db/schema.js'
 import { startOfLocalDay } from '../domain/callingWindow.js'
 import { type DialRefusal, decideBeforeDialing, decideDialRefusal, noNumberToCall } from '../domain/callOutcome.js'
 import { type DailyLimits, type DialDecision, decideDial, STORE_HOLDS, startOfUtcDay } from '../domain/dialPolicy.js'
@@ -11,6 +11,7 @@ import { findStore, type Store, storeDailyCallLimit } from '../stores/records.js
 import { currentHold, holdDialling } from './accountHold.js'
 import { callsSoFar, recordAttempt, refusedAttempts, storeCallSid, updateAttempt } from './attempts.js'
 import { type CallDeps, callLog, closeOrder, releaseForRecovery, requeueOrder, stopCalling } from './outcomes.js'
+import { recordingRequested } from './recordings.js'
 import type { StreamKeys } from './streamKey.js'
 import { endCall, maskCallSid, placeCall, type TwilioAccount, type TwilioClient, twilioErrorCode, twilioHttpStatus } from './twilio.js'
 
@@ -71,7 +72,10 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   if (decision.action !== 'dial') return holdBack(deps, { orderId, store, limits }, decision, now)
 
   const inStore = await deps.readStoreOrder(store, order.platformOrderId)
-  const beforeDialing = decideBeforeDialing(inStore.state)
+  // The store's order carries an outcome of ours when a person called the order again: that
+  // answer was reopened, not given by someone else.
+  const state = inStore.state === 'answered' && (await outcomeWritten(deps, orderId)) ? 'open' : inStore.state
+  const beforeDialing = decideBeforeDialing(state)
   if (beforeDialing.action === 'stop') return stopCalling(deps.db, orderId, beforeDialing.reason, now)
   if (inStore.state === 'unreachable') deps.log.warn('could not read the order from the store; calling anyway', { orderId, reason: inStore.reason })
 
@@ -94,6 +98,8 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   if ('action' in recorded) return holdBack(deps, { orderId, store, limits }, recorded, recordedAt)
   const { attempt, streamToken } = recorded
   const log = callLog(deps.log, attempt)
+  const record = store.settings.recordCalls
+  if (record) recordingRequested(deps.db, attempt.id, recordedAt)
   try {
     const call = await placeCall(deps.twilio.client, deps.twilio.account, {
       to: phone,
@@ -101,6 +107,7 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
       streamToken,
       streamKey: deps.streamKeys.key(attempt.id),
       publicUrl: deps.publicUrl,
+      record,
     })
     await storeCallSid(deps.db, attempt.id, call, deps.now())
     log.info('call placed', { attempt: attempt.number, callSid: maskCallSid(call.sid), phone: maskPhone(phone) })
@@ -175,6 +182,14 @@ async function holdBack(
   }
   return requeueOrder(deps.db, orderId, decision.until, now, decision.reason)
 }
+
+/** Whether we have written an outcome of this order to its store before: it was closed, then reopened. */
+const outcomeWritten = async (deps: DialerDeps, orderId: number) =>
+  (await deps.db
+    .select({ id: storeWrites.id })
+    .from(storeWrites)
+    .where(and(eq(storeWrites.orderId, orderId), eq(storeWrites.kind, 'outcome')))
+    .get()) !== undefined
 
 const isRedacted = async (deps: DialerDeps, orderId: number) =>
   (await deps.db.select({ redactedAt: orders.redactedAt }).from(orders).where(eq(orders.id, orderId)).get())?.redactedAt != null

@@ -4,6 +4,7 @@ import { orders } from '../db/schema.js'
 import { type CallPrices, telephonyCost } from '../domain/callCost.js'
 import { decideSettlement } from '../domain/callOutcome.js'
 import type { DialWaitReason } from '../domain/dialPolicy.js'
+import { type Evidence, readEvidence, storedEvidence } from '../domain/evidence.js'
 import type { Outcome, SkipReason } from '../domain/order.js'
 import { WITHDRAWN_REASONS } from '../domain/writeBack.js'
 import type { Metrics } from '../metrics.js'
@@ -116,14 +117,14 @@ export async function closeOrder(
   deps: Pick<CallDeps, 'db' | 'metrics'>,
   orderId: number,
   outcome: Outcome,
-  evidence: string,
+  evidence: Evidence,
   now: number,
 ): Promise<void> {
   const { db } = deps
   const closed = db.transaction(() => {
     const done = db
       .update(orders)
-      .set({ status: 'done', outcome, evidence, nextCallAt: null, updatedAt: now, ...released })
+      .set({ status: 'done', outcome, evidence: storedEvidence(evidence), nextCallAt: null, updatedAt: now, ...released })
       .where(beingCalled(orderId))
       .returning({ id: orders.id })
       .all()
@@ -208,7 +209,8 @@ export async function settleAttempt(deps: CallDeps, attemptId: string): Promise<
   const latest = await latestAttempt(deps.db, attempt.orderId)
   const store = order && (await findStore(deps.db, order.storeId, deps.storeDefaults))
   const calls = await placedAttempts(deps.db, attempt.orderId)
-  const settlement = decideSettlement({ attempt, order, latestAttemptId: latest?.id, calls, ladder: store?.settings }, now)
+  const facts = { attempt, order: order && { ...order, evidence: readEvidence(order.evidence) }, latestAttemptId: latest?.id, calls }
+  const settlement = decideSettlement({ ...facts, ladder: store?.settings }, now)
   if (settlement.action === 'leave') return
 
   const log = callLog(deps.log, attempt)

@@ -65,6 +65,8 @@ export interface PlaceCall {
   streamKey: string
   /** Public origin that Twilio reaches (PUBLIC_URL). */
   publicUrl: string
+  /** Twilio records the call, both sides (the store's `recordCalls`). */
+  record?: boolean
 }
 
 /** `https://x` → `wss://x/twilio/media-stream/<key>`: Twilio streams only to ws(s), with no query string, so the call is named in the path. */
@@ -121,8 +123,68 @@ export async function placeCall(client: TwilioClient, account: TwilioAccount, ca
     asyncAmd: 'true',
     asyncAmdStatusCallback: `${callbacks}/amd/${call.attemptId}`,
     asyncAmdStatusCallbackMethod: 'POST',
+    ...(call.record ? recordingOptions(callbacks, call.attemptId) : {}),
   })
   return toState(created)
+}
+
+/**
+ * A recorded call's options: from the answer to the hang-up, each side on its own channel, with
+ * signed callbacks as the recording starts and once it is ready (or absent). Silence is kept, so the recording's clock is the call's and the transcript's
+ * times line up with it.
+ */
+function recordingOptions(callbacks: string, attemptId: string) {
+  return {
+    record: true,
+    recordingChannels: 'dual',
+    recordingStatusCallback: `${callbacks}/recording-status/${attemptId}`,
+    recordingStatusCallbackMethod: 'POST',
+    recordingStatusCallbackEvent: ['in-progress', 'completed', 'absent'],
+    trim: 'do-not-trim',
+  }
+}
+
+/** A Recording SID as Twilio makes them (`RE` and 32 hex digits): the only thing put into a media URL. */
+export const isRecordingSid = (sid: string): boolean => /^RE[0-9a-f]{32}$/.test(sid)
+
+/** A recording's audio may take this long to come through (a five-minute call is about 10 MB of WAV). */
+const RECORDING_FETCH_MS = 60_000
+
+/**
+ * A recording's audio as Twilio serves it (`/Recordings/{Sid}.wav`: 16-bit PCM, one channel per
+ * side), asked for with the account's Basic credentials; `range` is passed on so a player can
+ * seek. The URL is built from the account's API origin and the SID, never taken from a callback,
+ * so the credentials go to Twilio and nowhere else. The answer is Twilio's, to be streamed on.
+ *
+ * @example
+ * const media = await fetchRecordingMedia(account, 'RE…', 'bytes=0-')
+ */
+export async function fetchRecordingMedia(account: TwilioAccount, sid: string, range?: string): Promise<Response> {
+  if (!isRecordingSid(sid)) throw new Error('not a Recording SID')
+  const url = `${account.apiOrigin.replace(/\/+$/, '')}/2010-04-01/Accounts/${account.accountSid}/Recordings/${sid}.wav`
+  return fetch(url, {
+    headers: { authorization: `Basic ${btoa(`${account.accountSid}:${account.authToken}`)}`, ...(range ? { range } : {}) },
+    signal: AbortSignal.timeout(RECORDING_FETCH_MS),
+  })
+}
+
+/**
+ * Deletes a call's recordings at Twilio: the one a callback named, and any other Twilio holds for
+ * the call (a callback may have been lost on the way). One already deleted (20404) counts as
+ * deleted. Returns how many were deleted now.
+ */
+export async function deleteCallRecordings(client: TwilioClient, callSid: string | null, knownSid: string | null): Promise<number> {
+  const listed = callSid ? (await client.recordings.list({ callSid, limit: 20 })).map((r) => r.sid) : []
+  let deleted = 0
+  for (const sid of new Set([...listed, ...(knownSid ? [knownSid] : [])])) {
+    try {
+      await client.recordings(sid).remove()
+      deleted++
+    } catch (error) {
+      if (twilioErrorCode(error) !== 20404) throw error
+    }
+  }
+  return deleted
 }
 
 export async function fetchCall(client: TwilioClient, sid: string): Promise<CallState> {

@@ -7,39 +7,23 @@ import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
 import { type OrderView, type StoreHold, storeWritesSettled } from '../orders/views.js'
 import { Page } from '../pages/layout.js'
 import type { PlatformName } from '../stores/platform.js'
+import { CallRecordings, recordingOnItsWay } from './recordingRoutes.js'
 import type { Viewer } from './session.js'
 import type { CallStats } from './stats.js'
+
+/** The overview's chart lives in dayChart.tsx; the routes take the overview's parts from here. */
+export { DayChart } from './dayChart.js'
 
 export interface StoreName {
   id: string
   name: string
   platform: PlatformName
+  /** The shop's domain or site URL: its orders' pages in its own admin are there. */
+  domain: string
   /** The store's time zone and calls a day, to say when and why its calls wait. */
   timezone: string
   dailyCallLimit: number
 }
-
-const STYLE = `
-  html body { max-width: 68rem }
-  nav { display: flex; gap: 1rem; align-items: center; flex-wrap: wrap; border-bottom: 1px solid #8884; padding-bottom: .6rem }
-  nav .who { margin-left: auto; color: GrayText; font-size: .9rem }
-  nav form button { margin: 0; padding: .2rem .7rem }
-  .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(10rem, 1fr)); gap: .7rem; margin: 1rem 0 }
-  .card { border: 1px solid #8884; border-radius: .5rem; padding: .6rem .8rem }
-  .card b { display: block; font-size: 1.5rem } .card span { color: GrayText; font-size: .85rem }
-  .filters { display: flex; gap: .6rem; flex-wrap: wrap; align-items: end }
-  .filters label { margin: 0; font-weight: normal; font-size: .85rem } .filters input, .filters select { width: auto }
-  .filters button { margin: 0 }
-  .table { overflow-x: auto } table { border-collapse: collapse; width: 100% }
-  th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #8883; vertical-align: top }
-  .badge { display: inline-block; padding: .05rem .45rem; border-radius: .6rem; font-size: .85rem; background: #8882 }
-  .notice { border-left: .3rem solid #f9a825; padding: .4rem .7rem; background: #f9a82522 }
-  .confirmed { background: #c8e6c9; color: #1b5e20 } .cancelled { background: #ffcdd2; color: #8a1c10 }
-  .transcript p { margin: .25rem 0 } .transcript .agent b { color: #1565c0 } .transcript .customer b { color: #2e7d32 } .transcript .system { color: GrayText; font-size: .9rem }
-  .chart { width: 100%; height: auto } .legend span { margin-right: 1rem; font-size: .85rem }
-  .sw { display: inline-block; width: .8rem; height: .8rem; border-radius: .15rem; vertical-align: -.1rem; margin-right: .25rem }
-  @media (max-width: 40rem) { .hide-narrow { display: none } }
-`
 
 const percent = (r: number | null) => (r === null ? '–' : `${Math.round(r * 100)}%`)
 const usd = (v: number | null) => (v === null ? '–' : `$${v < 1 ? v.toFixed(3) : v.toFixed(2)}`)
@@ -93,20 +77,43 @@ export function Standing(props: {
   return <span class="badge">Not called: {skipReason?.replaceAll('_', ' ')}</span>
 }
 
+/** The dashboard's sections; Stores is the operator's alone. */
+const SECTIONS: ReadonlyArray<readonly [href: string, label: string, operatorOnly?: true]> = [
+  ['/', 'Overview'],
+  ['/orders', 'Calls'],
+  ['/review', 'Review'],
+  ['/stores', 'Stores', true],
+]
+
+/**
+ * The dashboard's frame: a top bar with who is signed in and "Sign out" (on one line at any
+ * width), the sections beside the page on a desktop and above it on a phone.
+ */
 export function DashboardPage(props: { title: string; viewer: Viewer; children?: Child }) {
+  const operator = props.viewer.kind === 'operator'
   return (
-    <Page title={props.title} head={<style dangerouslySetInnerHTML={{ __html: STYLE }} />}>
-      <nav>
-        <strong>callconfirm</strong>
-        <a href="/">Overview</a>
-        <a href="/orders">Calls</a>
-        {props.viewer.kind === 'operator' && <a href="/stores">Stores</a>}
-        <span class="who">{props.viewer.kind === 'operator' ? 'Operator' : 'Your store'}</span>
+    <Page title={props.title} layout="app">
+      <header class="topbar">
+        <a class="brand" href="/">
+          callconfirm
+        </a>
+        <span class="who">{operator ? 'Operator' : 'Your store'}</span>
+        {/* The operator opens each store's settings from Stores; a merchant has their one store's. */}
+        {!operator && <a href="/your-settings">Settings</a>}
         <form method="post" action="/logout">
           <button type="submit">Sign out</button>
         </form>
-      </nav>
-      {props.children}
+      </header>
+      <div class="frame">
+        <nav class="sections" aria-label="Sections">
+          {SECTIONS.filter(([, , operatorOnly]) => operator || !operatorOnly).map(([href, label]) => (
+            <a href={href} aria-current={label === props.title ? 'page' : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
+        <main class="page wide">{props.children}</main>
+      </div>
     </Page>
   )
 }
@@ -116,14 +123,16 @@ export function LoginPage(props: { next: string; problem?: string }) {
     <Page title="Sign in">
       <h1>callconfirm</h1>
       {props.problem && <p class="problem">{props.problem}</p>}
-      <form method="post" action="/login">
+      <form method="post" action="/login" class="card">
         <input type="hidden" name="next" value={props.next} />
         <label for="token">Admin token</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required />
         <p class="hint">
           The ADMIN_TOKEN this callconfirm runs with (sandbox mode prints it at start). Merchants open their dashboard from their settings page.
         </p>
-        <button type="submit">Sign in</button>
+        <button type="submit" class="primary">
+          Sign in
+        </button>
       </form>
     </Page>
   )
@@ -173,74 +182,23 @@ export function Filters(props: { action: string; stores: StoreName[]; viewer: Vi
   )
 }
 
-const COLORS = { confirmed: '#43a047', cancelled: '#e53935', otherOutcome: '#9e9e9e', inProgress: '#90caf9' }
-const SERIES = [
-  ['confirmed', 'Confirmed'],
-  ['cancelled', 'Cancelled'],
-  ['otherOutcome', 'Other outcome'],
-  ['inProgress', 'Waiting or calling'],
-] as const
-
-/** Orders per day, stacked by where they stand: inline SVG, no script. */
-export function DayChart(props: { days: CallStats['days'] }) {
-  const { days } = props
-  const max = Math.max(1, ...days.map((d) => d.confirmed + d.cancelled + d.otherOutcome + d.inProgress))
-  const width = 640
-  const h = 150
-  const w = width / days.length
-  const labelEvery = Math.ceil(days.length / 10)
-  return (
-    <figure>
-      <svg class="chart" viewBox={`0 0 ${width} ${h + 18}`} role="img" aria-label="Orders per day by outcome">
-        {days.map((d, i) => {
-          let y = h
-          return (
-            <g>
-              {SERIES.map(([key]) => {
-                const bar = (d[key] / max) * h
-                y -= bar
-                return bar > 0 ? (
-                  <rect x={i * w + w * 0.15} y={y} width={w * 0.7} height={bar} fill={COLORS[key]}>
-                    <title>{`${d.day}: ${d[key]} ${key}`}</title>
-                  </rect>
-                ) : null
-              })}
-              {i % labelEvery === 0 && (
-                <text x={i * w + w / 2} y={h + 14} font-size="11" text-anchor="middle" fill="currentColor">
-                  {d.day.slice(5)}
-                </text>
-              )}
-            </g>
-          )
-        })}
-      </svg>
-      <figcaption class="legend">
-        {SERIES.map(([key, label]) => (
-          <span>
-            <i class="sw" style={`background:${COLORS[key]}`} />
-            {label}
-          </span>
-        ))}
-      </figcaption>
-    </figure>
-  )
-}
-
+/** The period's key figures, one card each: what it is, the figure, what it is made of. */
 export function StatCards(props: { stats: CallStats }) {
   const s = props.stats
-  const card = (value: string, label: string, id: string) => (
+  const card = (id: string, label: string, value: string, detail: string) => (
     <div class="card" data-stat={id}>
-      <b>{value}</b>
-      <span>{label}</span>
+      <span class="stat-label">{label}</span>
+      <b class="stat-value">{value}</b>
+      <span class="stat-detail">{detail}</span>
     </div>
   )
   return (
-    <div class="cards">
-      {card(percent(s.confirmationRate), `confirmed (${s.outcomes.confirmed} of ${s.decided} decided)`, 'confirmation-rate')}
-      {card(percent(s.answerRate), `answered (${s.answered} of ${s.calls} calls)`, 'answer-rate')}
-      {card(seconds(s.firstCallSeconds?.median), `order to first call, median (p90 ${seconds(s.firstCallSeconds?.p90)})`, 'first-call')}
-      {card(usd(s.costPerConfirmedUsd), `per confirmed order (${usd(s.costUsd)} in all)`, 'cost-per-confirmed')}
-      {card(String(s.orders), `orders to call (${s.inProgress} still open)`, 'orders')}
+    <div class="cards" data-refresh="stats">
+      {card('confirmation-rate', 'Confirmed', percent(s.confirmationRate), `${s.outcomes.confirmed} of ${s.decided} decided`)}
+      {card('answer-rate', 'Answered', percent(s.answerRate), `${s.answered} of ${s.calls} calls`)}
+      {card('first-call', 'Order to first call', seconds(s.firstCallSeconds?.median), `median; p90 ${seconds(s.firstCallSeconds?.p90)}`)}
+      {card('cost-per-confirmed', 'Cost per confirmed order', usd(s.costPerConfirmedUsd), `${usd(s.costUsd)} in all`)}
+      {card('orders', 'Orders to call', String(s.orders), `${s.inProgress} still open`)}
     </div>
   )
 }
@@ -248,7 +206,7 @@ export function StatCards(props: { stats: CallStats }) {
 export function OutcomeTable(props: { stats: CallStats; query: Record<string, string> }) {
   const base = new URLSearchParams(Object.entries(props.query).filter(([k, v]) => v && ['storeId', 'from', 'to'].includes(k)))
   return (
-    <table>
+    <table data-refresh="outcomes">
       <tbody>
         {Object.entries(OUTCOME_LABELS).map(([outcome, label]) => {
           const link = new URLSearchParams(base)
@@ -279,7 +237,7 @@ export function ServiceHoldBanner(props: { hold: AccountHold | undefined; viewer
   if (!hold) return null
   if (props.viewer.kind === 'merchant')
     return (
-      <p class="notice" data-service-hold="paused">
+      <p class="notice warning" data-service-hold="paused">
         <b>Calls are paused by the service for now.</b> Your orders wait and are called as soon as it resumes; nothing needs doing on your side.
       </p>
     )
@@ -288,7 +246,7 @@ export function ServiceHoldBanner(props: { hold: AccountHold | undefined; viewer
       ? `Calls resume by themselves at ${utc(hold.nextProbeAt)}.`
       : `${hold.probes === 0 ? 'Not checked yet' : `Last checked ${utc(hold.checkedAt)}: not right yet (${hold.probes} ${hold.probes === 1 ? 'check' : 'checks'})`}; next check ${utc(hold.nextProbeAt)}. Calls resume by themselves once a check finds the account right.`
   return (
-    <p class="notice" data-service-hold={hold.problem}>
+    <p class="notice warning" data-service-hold={hold.problem}>
       <b>Calls are paused for every store.</b> {hold.words} Since {utc(hold.since)}. {checks}
     </p>
   )
@@ -302,7 +260,7 @@ export function HeldBackNotices(props: { holds: StoreHold[]; stores: StoreName[]
         const store = props.stores.find((s) => s.id === hold.storeId)
         const orders = hold.waiting === 0 ? 'no orders wait yet' : hold.waiting === 1 ? '1 order waits' : `${hold.waiting} orders wait`
         return (
-          <p class="notice" data-hold={hold.reason} data-store={hold.storeId}>
+          <p class="notice warning" data-hold={hold.reason} data-store={hold.storeId}>
             <b>{store?.name ?? hold.storeId}</b>: {WAIT_WORDS[hold.reason](store)} — {orders}.
             {props.viewer.kind === 'operator' && (hold.reason === 'store_awaiting_approval' || hold.reason === 'store_daily_limit') && (
               <>
@@ -380,6 +338,7 @@ const WRITE_KINDS: Record<OrderView['storeWrites'][number]['kind'], string> = {
   pending: 'Marked as pending',
   outcome: 'The outcome',
   withdrawn: 'Pending mark removed',
+  note: 'A note',
 }
 const WRITE_STATUSES: Record<OrderView['storeWrites'][number]['status'], string> = {
   queued: 'waiting to be written',
@@ -396,7 +355,7 @@ const WRITE_STATUSES: Record<OrderView['storeWrites'][number]['status'], string>
 export function isSettled(order: OrderView, now: number): boolean {
   const due = order.nextCallAt !== null && Date.parse(order.nextCallAt) <= now + 60_000 && order.waitReason !== 'store_awaiting_approval'
   const callSoon = order.status === 'calling' || (order.status === 'queued' && due)
-  return !callSoon && storeWritesSettled(order)
+  return !callSoon && storeWritesSettled(order) && !recordingOnItsWay(order, now)
 }
 
 /** The part of an order's page that changes while the call happens; the page reloads it until it settles. */
@@ -441,6 +400,7 @@ export function OrderLive(props: { order: OrderView; store?: StoreName | undefin
       ) : (
         <p class="hint">No call yet.</p>
       )}
+      <CallRecordings order={order} />
       <h2>Transcript</h2>
       <div class="transcript" data-transcript>
         {order.transcript.length ? (
@@ -481,7 +441,16 @@ async function poll() {
 setTimeout(poll, 1500)
 `
 
-export function OrderPage(props: { order: OrderView; store?: StoreName; extra?: Child; now: number; viewer: Viewer; nonce: string }) {
+/** `actions`: what a person can do on the order (orderActions.tsx), with what the last action did. */
+export function OrderPage(props: {
+  order: OrderView
+  store?: StoreName
+  extra?: Child
+  now: number
+  viewer: Viewer
+  nonce: string
+  actions?: Child
+}) {
   const { order } = props
   return (
     <DashboardPage title={`Order ${order.name}`} viewer={props.viewer}>
@@ -492,6 +461,7 @@ export function OrderPage(props: { order: OrderView; store?: StoreName; extra?: 
         {order.customerName ?? 'Customer'}
         {order.city && `, ${order.city}`} · {order.items.map((i) => `${i.quantity} × ${i.title}`).join(', ')} · {order.total} {order.currency}
       </p>
+      {props.actions}
       <OrderLive order={order} store={props.store} extra={props.extra} now={props.now} />
       <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: LIVE_SCRIPT }} />
     </DashboardPage>

@@ -13,6 +13,7 @@ import { withoutStoreWords } from '../stores/writeBackError.js'
 import { ApiError } from '../utils/errors.js'
 import { formBody } from '../utils/formBody.js'
 import type { DashboardExtras } from './extras.js'
+import { OverviewRefresh } from './overviewRefresh.js'
 import {
   DashboardPage,
   DayChart,
@@ -27,6 +28,8 @@ import {
   StatCards,
   type StoreName,
 } from './pages.js'
+import { recordingRoutes } from './recordingRoutes.js'
+import { type ActionOutcome, actOnVisibleOrder, orderPageActions, type ReviewRouteDeps, reviewRoutes } from './reviewRoutes.js'
 import { createDashboardSessions, type DashboardEnv, OPERATOR_SESSION_MS, type Viewer } from './session.js'
 import { callStats, statsPeriod } from './stats.js'
 import { type StoreControlRouteDeps, storeControlRoutes } from './storesPage.js'
@@ -53,7 +56,7 @@ export function localPath(next: unknown): string {
  * app.route('/', dashboardRoutes(deps, testOrderExtras(sampleStores)))
  */
 export function dashboardRoutes(
-  deps: Pick<AppDeps, 'config' | 'db' | 'storeDefaults' | 'settingsLinks' | 'log' | 'now'> & StoreControlRouteDeps,
+  deps: Pick<AppDeps, 'config' | 'db' | 'storeDefaults' | 'settingsLinks' | 'log' | 'now' | 'twilio'> & StoreControlRouteDeps & ReviewRouteDeps,
   extras: DashboardExtras = {},
 ) {
   const sessions = createDashboardSessions({
@@ -70,7 +73,7 @@ export function dashboardRoutes(
 
   // Mounted at the root beside the API and webhooks, so each route names what it needs rather
   // than a catch-all that would also answer their unknown paths.
-  const PATHS = ['/', '/login', '/logout', '/enter', '/orders', '/orders/*', '/stores', '/stores/*', ...extraPaths]
+  const PATHS = ['/', '/login', '/logout', '/enter', '/orders', '/orders/*', '/stores', '/stores/*', '/review', '/your-settings', ...extraPaths]
   for (const path of PATHS)
     app.use(path, csrf(), async (c, next) => {
       await next()
@@ -111,7 +114,8 @@ export function dashboardRoutes(
     return c.redirect('/', 303)
   })
 
-  for (const path of ['/', '/orders', '/orders/*', '/stores', '/stores/*', ...extraPaths]) app.use(path, sessions.required)
+  for (const path of ['/', '/orders', '/orders/*', '/stores', '/stores/*', '/review', '/your-settings', ...extraPaths])
+    app.use(path, sessions.required)
   app.route('/stores', storeControlRoutes(deps))
 
   /** The stores this viewer may see, by name. */
@@ -124,12 +128,15 @@ export function dashboardRoutes(
         return {
           id: r.id,
           platform: r.platform,
+          domain: r.domain,
           name: settings.companyName,
           timezone: settings.timezone,
           dailyCallLimit: storeDailyCallLimit(r, deps.config.limits.storeDailyCalls),
         }
       })
   }
+  app.route('/', reviewRoutes(deps, { visibleStores }))
+
   /** The query with a merchant held to their own store. */
   const scoped = (c: Context<DashboardEnv>) => {
     const query = Object.fromEntries(Object.entries(c.req.query()).filter(([, v]) => v !== ''))
@@ -160,6 +167,7 @@ export function dashboardRoutes(
         {extras.overviewSection?.(stores, viewer)}
         <h2>Latest orders</h2>
         <OrdersTable orders={recent.orders} stores={stores} />
+        <OverviewRefresh nonce={scriptNonce(c)} />
       </DashboardPage>,
     )
   })
@@ -200,21 +208,27 @@ export function dashboardRoutes(
     return { order, extra: extras.orderSection?.(order) }
   }
 
-  app.get('/orders/:id', async (c) => {
+  /** The order's page; after an action on it, saying what the action did. */
+  const orderPage = async (c: Context<DashboardEnv>, outcome?: ActionOutcome) => {
     const { order, extra } = await visibleOrder(c)
     const store = (await visibleStores(c.var.viewer)).find((s) => s.id === order.storeId)
-    const nonce = crypto.randomUUID()
-    c.header(
-      'Content-Security-Policy',
-      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-    )
-    return c.html(<OrderPage order={order} store={store} extra={extra} now={deps.now()} viewer={c.var.viewer} nonce={nonce} />)
+    const nonce = scriptNonce(c)
+    if (outcome) c.status(outcome.status)
+    const actions = orderPageActions(order, store, outcome)
+    return c.html(<OrderPage order={order} store={store} extra={extra} now={deps.now()} viewer={c.var.viewer} nonce={nonce} actions={actions} />)
+  }
+  app.get('/orders/:id', (c) => orderPage(c))
+  app.post('/orders/:id', async (c) => {
+    const stores = await visibleStores(c.var.viewer)
+    const form = await formBody(c)
+    return orderPage(c, await actOnVisibleOrder(deps, c, Number(c.req.param('id')), form, (id) => stores.find((s) => s.id === id)))
   })
   app.get('/orders/:id/live', async (c) => {
     const { order, extra } = await visibleOrder(c)
     const store = (await visibleStores(c.var.viewer)).find((s) => s.id === order.storeId)
     return c.html(<OrderLive order={order} store={store} extra={extra} now={deps.now()} />)
   })
+  app.route('/', recordingRoutes(deps, visibleOrder))
 
   if (extraRoutes) app.route('/', extraRoutes)
 
@@ -233,6 +247,16 @@ export function dashboardRoutes(
     return problemPage(c, 500, 'Something went wrong', 'Something went wrong on our side; try again in a moment.', '/')
   })
   return app
+}
+
+/** A fresh nonce for the page's inline script, and the policy that lets only that script run. */
+function scriptNonce(c: Context): string {
+  const nonce = crypto.randomUUID()
+  c.header(
+    'Content-Security-Policy',
+    `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+  )
+  return nonce
 }
 
 function pick(query: Record<string, string>, keys: string[]): Record<string, string> {

@@ -36,7 +36,7 @@ export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?
   return (
     <DashboardPage title="Stores" viewer={props.viewer}>
       <h1>Stores</h1>
-      {props.notice && <p class="notice">{props.notice}</p>}
+      {props.notice && <p class="notice success">{props.notice}</p>}
       <p class="hint">
         A store that connected itself starts with a low daily limit; raise it once you know the merchant. Revoking links signs the merchant out and
         voids every settings link handed out for the store.
@@ -72,29 +72,24 @@ export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?
                 </td>
                 <td>
                   {s.approved ? (
-                    <span class="badge" data-approval="approved">
+                    <span class="badge success" data-approval="approved">
                       {s.disabledReason ? `Approved, off (${s.disabledReason.replaceAll('_', ' ')})` : 'Approved'}
                     </span>
                   ) : (
                     <form method="post" action={`/stores/${s.id}/approve`}>
-                      <span class="badge" data-approval="awaiting">
+                      <span class="badge attention" data-approval="awaiting">
                         Awaiting approval
                       </span>{' '}
-                      <button type="submit">Approve</button>
+                      <button type="submit" class="primary">
+                        Approve
+                      </button>
                     </form>
                   )}
                 </td>
                 <td>
-                  <form method="post" action={`/stores/${s.id}/daily-limit`} class="filters">
+                  <form method="post" action={`/stores/${s.id}/daily-limit`}>
                     <span>{s.dailyCallLimitIsDefault ? `${s.dailyCallLimit} (default)` : `${s.dailyCallLimit}`}</span>{' '}
-                    <input
-                      type="number"
-                      name="dailyCallLimit"
-                      min="1"
-                      placeholder="new limit"
-                      style="width:7em"
-                      aria-label={`Calls a day for ${s.name}`}
-                    />
+                    <input type="number" name="dailyCallLimit" min="1" placeholder="new limit" aria-label={`Calls a day for ${s.name}`} />
                     <button type="submit">Set</button>
                   </form>
                 </td>
@@ -103,7 +98,9 @@ export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?
                     <button type="submit">Settings</button>
                   </form>{' '}
                   <form method="post" action={`/stores/${s.id}/revoke-links`} style="display:inline">
-                    <button type="submit">Revoke links</button>
+                    <button type="submit" class="critical">
+                      Revoke links
+                    </button>
                   </form>
                 </td>
               </tr>

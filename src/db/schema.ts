@@ -198,8 +198,12 @@ export const storeWrites = sqliteTable(
     storeId: text('store_id')
       .notNull()
       .references(() => stores.id),
-    /** `pending` when the call job is created, `outcome` once final, `withdrawn` if calling stopped without one. */
-    kind: text('kind', { enum: ['pending', 'outcome', 'withdrawn'] }).notNull(),
+    /**
+     * `pending` when the call job is created, `outcome` once final, `withdrawn` if calling stopped
+     * without one, `note` for a note a person added (orders/orderNotes.ts). A TypeScript enum only:
+     * SQLite holds the text unchecked, so a new kind needs no migration.
+     */
+    kind: text('kind', { enum: ['pending', 'outcome', 'withdrawn', 'note'] }).notNull(),
     status: text('status', { enum: ['queued', 'sending', 'done', 'failed'] }).notNull(),
     /** Deliveries tried that failed in a way worth retrying (throttling does not count). */
     tries: integer('tries').notNull().default(0),
@@ -289,5 +293,42 @@ export const alerts = sqliteTable(
     uniqueIndex('alerts_order_uq').on(t.kind, t.orderId).where(sql`${t.orderId} is not null`),
     uniqueIndex('alerts_digest_uq').on(t.storeId, t.day).where(sql`${t.day} is not null`),
     index('alerts_status_due_idx').on(t.status, t.nextAttemptAt),
+  ],
+)
+
+/** Where a call's recording stands: `requested` when the call is placed with recording, then Twilio's RecordingStatus. */
+export const RECORDING_STATUSES = ['requested', 'in-progress', 'completed', 'absent', 'failed'] as const
+
+/**
+ * Twilio's recording of a call (a store with `recordCalls` on), one per attempt: written when the
+ * call is placed, then what the signed recording callbacks say. The audio stays at Twilio and is
+ * streamed through us with the account's credentials; no URL is kept (it is rebuilt from the
+ * SID). A row marked for deletion (retention, redaction) is no longer played, and is removed once
+ * Twilio has deleted the audio; a refused DELETE is tried again at `deleteAt`.
+ */
+export const callRecordings = sqliteTable(
+  'call_recordings',
+  {
+    attemptId: text('attempt_id')
+      .primaryKey()
+      .references(() => callAttempts.id),
+    /** Twilio's Recording SID (`RE…`), once a callback names it. */
+    recordingSid: text('recording_sid'),
+    status: text('status', { enum: RECORDING_STATUSES }).notNull(),
+    durationSeconds: integer('duration_seconds'),
+    channels: integer('channels'),
+    /** When the recording is next to be deleted at Twilio; null while it is kept. */
+    deleteAt: integer('delete_at'),
+    /** Deletions at Twilio that failed, and why the last one did. */
+    deleteTries: integer('delete_tries').notNull().default(0),
+    deleteError: text('delete_error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('call_recordings_sid_uq').on(t.recordingSid),
+    index('call_recordings_delete_idx').on(t.deleteAt),
+    // The retention job marks recordings by age.
+    index('call_recordings_created_idx').on(t.createdAt),
   ],
 )

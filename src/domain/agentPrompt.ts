@@ -1,4 +1,5 @@
 import type { OrderItem } from './order.js'
+import { type SpeechWords, spokenAmount, spokenItems } from './speakable.js'
 
 /** What the agent needs to know about the call: the store's and the order's facts. */
 export interface CallFacts {
@@ -11,9 +12,10 @@ export interface CallFacts {
   customerName: string | null
   /** BCP 47 tag of the language to speak (`sq`). */
   language: string
+  /** The call is being recorded: the agent says so in its first sentence. */
+  recorded?: boolean
 }
 
-const MAX_ITEMS = 8
 const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' })
 
 /**
@@ -25,7 +27,9 @@ export function orderText(value: string | null | undefined, max: number): string
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
-/** "2 × Çantë shpine, 1 × Atlete vrapimi": the short form read back to the customer. */
+const MAX_ITEMS = 8
+
+/** "2 × Çantë shpine, 1 × Atlete vrapimi": the short written form, for a page that shows the order. */
 export function shortItems(items: OrderItem[]): string {
   const listed = items.slice(0, MAX_ITEMS).map((i) => `${i.quantity} × ${orderText(i.title, 60)}`)
   const more = items.length - MAX_ITEMS
@@ -33,25 +37,39 @@ export function shortItems(items: OrderItem[]): string {
 }
 
 /**
+ * The items as the agent reads them back, prepared for speech in the call's language
+ * (speakable.ts), each capped and made safe; a semicolon between items, since an item's variant
+ * already has commas: "një copë Atlete vrapimi, numri 42, e zezë; dy copë Çantë shpine".
+ */
+export function spokenOrderItems(items: readonly OrderItem[], words: SpeechWords): string {
+  const titled = items.map((i) => ({ ...i, title: orderText(i.title, 80) }))
+  return spokenItems(titled, words)
+    .map((line) => orderText(line, 120))
+    .join('; ')
+}
+
+/**
  * The agent's instructions. The rules come first and are ours alone; the order follows as data
  * in a delimited, length-capped JSON block that the rules tell the model never to obey, so a
- * customer name or an item title cannot rewrite the agent.
+ * customer name or an item title cannot rewrite the agent. Items and total are in `words`, the
+ * call's language, as a voice says them (src/i18n speechWords(facts.language)).
  */
-export function agentInstructions(facts: CallFacts): string {
+export function agentInstructions(facts: CallFacts, words: SpeechWords): string {
   const language = languageNames.of(facts.language) ?? facts.language
   const order = {
     shop: orderText(facts.shop, 80),
     order: orderText(facts.orderName, 40),
     customer: orderText(facts.customerName, 60),
-    items: shortItems(facts.items),
-    total: `${orderText(facts.total, 20)} ${orderText(facts.currency, 8)}`,
+    items: spokenOrderItems(facts.items, words),
+    total: orderText(spokenAmount(orderText(facts.total, 20), orderText(facts.currency, 8), words), 60),
     city: orderText(facts.city, 60),
   }
+  const recorded = facts.recorded ? `\nThis call is recorded. Say so in your first sentence, in ${language}, before anything about the order.\n` : ''
   return `You are the automated phone assistant of an online shop. You are calling a customer to confirm their cash-on-delivery order before it is shipped.
 
 Language: speak only ${language} (${facts.language}), whatever language the order data is written in. If the customer clearly speaks another language, answer in theirs.
-
-Start by saying that you are the shop's automated assistant. Name the shop and the order number, read back the items in short form, the total with its currency and the delivery city, then ask whether they confirm the order. Say once that they can also press 1 on the keypad to confirm or 2 to cancel. Keep every sentence short: this is a phone call.
+${recorded}
+Start by saying that you are the shop's automated assistant. Name the shop and the order number, read back the items, the total and the delivery city, then ask whether they confirm the order. The items and the total are already written as they are said: read them as given. Say once that they can also press 1 on the keypad to confirm or 2 to cancel. Keep every sentence short: this is a phone call.
 
 When the customer answers:
 - They confirm: call confirm_order, thank them, say goodbye, then call end_call.

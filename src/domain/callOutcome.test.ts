@@ -14,6 +14,7 @@ import {
   type OrderInStore,
   type SettlementFacts,
 } from './callOutcome.js'
+import type { Evidence } from './evidence.js'
 
 const TIRANE = 'Europe/Tirane'
 const hours = { start: '09:00', end: '20:00' }
@@ -23,18 +24,17 @@ const MIN = 60_000
 
 describe('an order with no number to call', () => {
   it.each([
-    ['no number at all', { phones: [] }, 'The order has no phone number.'],
+    ['no number at all', { phones: [] }, { kind: 'no_phone' }],
     [
       'a number that is not valid there, without repeating it',
       { phones: ['12345678'], countries: ['AL', 'XK'] },
-      /^The order's phone number \(.*\) is not a valid number for AL, XK\.$/,
+      { kind: 'invalid_number', maskedPhone: '1234…78', countries: ['AL', 'XK'] },
     ],
     ['a number refused for its line type', { phones: ['+355 900 12345'], refused: 'The number is premium-rate.' }, 'The number is premium-rate.'],
   ])('closes as invalid_phone: %s', (_, found, evidence) => {
     const closed = noNumberToCall(found)
-    expect(closed.outcome).toBe('invalid_phone')
-    expect(closed.evidence).toMatch(evidence)
-    expect(closed.evidence).not.toContain('12345678')
+    expect(closed).toEqual({ outcome: 'invalid_phone', evidence })
+    expect(JSON.stringify(closed)).not.toContain('12345678')
   })
 })
 
@@ -58,12 +58,12 @@ describe('Twilio refusing to place the call', () => {
     [
       'an undiallable number closes as invalid_phone',
       { kind: 'undiallable', code: 21211 },
-      { action: 'close', outcome: 'invalid_phone', evidence: 'Twilio refused the number (21211).' },
+      { action: 'close', outcome: 'invalid_phone', evidence: { kind: 'twilio_refused_number', code: 21211 } },
     ],
     [
       'a number the geo permissions forbid closes as failed',
       { kind: 'forbidden', code: 21215 },
-      { action: 'close', outcome: 'failed', evidence: 'The Twilio account may not call this number (21215); check its geo permissions.' },
+      { action: 'close', outcome: 'failed', evidence: { kind: 'twilio_forbidden', code: 21215 } },
     ],
     ['no clear answer leaves it to recovery in a minute', { kind: 'no_clear_answer' }, { action: 'recover', at: now + MIN }],
     ['any other refusal tries again in a minute', { kind: 'refused', code: 13999, account: undefined, times: 1 }, { action: 'retry', at: now + MIN }],
@@ -71,7 +71,7 @@ describe('Twilio refusing to place the call', () => {
     [
       'the sixth refusal of this call closes the order as failed',
       { kind: 'refused', code: 13999, account: undefined, times: 6 },
-      { action: 'close', outcome: 'failed', evidence: 'Twilio refused to place the call 6 times (13999); check the Twilio account.' },
+      { action: 'close', outcome: 'failed', evidence: { kind: 'twilio_refused', times: 6, code: 13999 } },
     ],
     [
       'a refusal about the account never closes the order: it holds back every call, and the order waits at most an hour',
@@ -83,60 +83,53 @@ describe('Twilio refusing to place the call', () => {
   })
 })
 
-describe('the evidence an answer records, as written on the order', () => {
+describe('the evidence an answer records', () => {
   const at = (lastWords: string) => ({ lastWords, now, callingHours: hours, timezone: TIRANE })
-  it('gives the customer’s words once, when the model passes them as the reason, with one full stop', () => {
+  it('leaves out a reason that only repeats the customer’s words, whatever its case and punctuation', () => {
     const said = 'Jo, nuk e dua më, faleminderit.'
-    expect(decideToolCall('cancel_order', JSON.stringify({ reason: said }), at(said))).toMatchObject({
-      evidence: 'Cancelled on the call. The customer said “Jo, nuk e dua më, faleminderit.”',
+    expect(decideToolCall('cancel_order', JSON.stringify({ reason: 'jo nuk e dua më faleminderit' }), at(said))).toMatchObject({
+      evidence: { kind: 'cancelled', reason: undefined, words: said },
     })
   })
 
-  it('keeps a reason of the model’s own, without its full stop, and ends on the words’ own punctuation', () => {
+  it('keeps a reason or the changes of the model’s own as a clause, without their full stop', () => {
     expect(decideToolCall('cancel_order', '{"reason":"Too expensive. "}', at('Jo, është shtrenjtë!'))).toMatchObject({
-      evidence: 'Cancelled on the call: Too expensive. The customer said “Jo, është shtrenjtë!”',
+      evidence: { kind: 'cancelled', reason: 'Too expensive', words: 'Jo, është shtrenjtë!' },
     })
     expect(decideToolCall('request_changes', '{"details":"size 43…"}', at('Më duhet 43'))).toMatchObject({
-      evidence: 'Asked for changes: size 43. The customer said “Më duhet 43”.',
+      evidence: { kind: 'changes', details: 'size 43', words: 'Më duhet 43' },
     })
   })
 })
 
 describe('the answer a tool records', () => {
   const context = { lastWords: 'Po, e konfirmoj', now, callingHours: hours, timezone: TIRANE }
+  const words = context.lastWords
   it.each<[string, string, ReturnType<typeof decideToolCall>]>([
-    ['confirm_order', '{}', { action: 'answer', outcome: 'confirmed', evidence: 'Confirmed on the call: “Po, e konfirmoj”.' }],
-    [
-      'cancel_order',
-      '{"reason":"too dear"}',
-      { action: 'answer', outcome: 'cancelled', evidence: 'Cancelled on the call: too dear. The customer said “Po, e konfirmoj”.' },
-    ],
-    ['cancel_order', '{}', { action: 'answer', outcome: 'cancelled', evidence: 'Cancelled on the call. The customer said “Po, e konfirmoj”.' }],
+    ['confirm_order', '{}', { action: 'answer', outcome: 'confirmed', evidence: { kind: 'confirmed', words } }],
+    ['cancel_order', '{"reason":"too dear"}', { action: 'answer', outcome: 'cancelled', evidence: { kind: 'cancelled', reason: 'too dear', words } }],
+    ['cancel_order', '{}', { action: 'answer', outcome: 'cancelled', evidence: { kind: 'cancelled', reason: undefined, words } }],
     [
       'request_changes',
       '{"details":"another address"}',
-      { action: 'answer', outcome: 'needs_review', evidence: 'Asked for changes: another address. The customer said “Po, e konfirmoj”.' },
+      { action: 'answer', outcome: 'needs_review', evidence: { kind: 'changes', details: 'another address', words } },
     ],
-    [
-      'request_changes',
-      'not json',
-      { action: 'answer', outcome: 'needs_review', evidence: 'Asked for changes: not said. The customer said “Po, e konfirmoj”.' },
-    ],
-    [
-      'wrong_number',
-      '{}',
-      { action: 'answer', outcome: 'invalid_phone', evidence: 'The person who answered said it is the wrong number: “Po, e konfirmoj”.' },
-    ],
+    ['request_changes', 'not json', { action: 'answer', outcome: 'needs_review', evidence: { kind: 'changes', details: undefined, words } }],
+    ['wrong_number', '{}', { action: 'answer', outcome: 'invalid_phone', evidence: { kind: 'wrong_number', words } }],
     [
       'request_callback',
       '{"when":"18:00"}',
-      { action: 'call_back', at: Date.parse('2026-11-21T18:00:00+01:00'), evidence: 'Asked to be called back (18:00): “Po, e konfirmoj”.' },
+      {
+        action: 'call_back',
+        at: Date.parse('2026-11-21T18:00:00+01:00'),
+        evidence: { kind: 'callback', at: Date.parse('2026-11-21T18:00:00+01:00'), timeGiven: true, words },
+      },
     ],
     // "Later" with no time it can read: two hours on.
     [
       'request_callback',
       '{"when":"later"}',
-      { action: 'call_back', at: now + 120 * MIN, evidence: 'Asked to be called back (later): “Po, e konfirmoj”.' },
+      { action: 'call_back', at: now + 120 * MIN, evidence: { kind: 'callback', at: now + 120 * MIN, timeGiven: false, words } },
     ],
     ['end_call', '{}', { action: 'end_call' }],
     ['delete_everything', '{}', { action: 'unknown_tool' }],
@@ -144,12 +137,9 @@ describe('the answer a tool records', () => {
     expect(decideToolCall(name, args, context)).toEqual(answer)
   })
 
-  it('says so when no words were transcribed, and keeps a long argument to 500 characters', () => {
+  it('keeps no words when none were transcribed, and a long argument to 500 characters', () => {
     const answer = decideToolCall('cancel_order', JSON.stringify({ reason: 'x'.repeat(900) }), { ...context, lastWords: undefined })
-    expect(answer).toMatchObject({
-      outcome: 'cancelled',
-      evidence: `Cancelled on the call: ${'x'.repeat(500)}. The customer said no words were transcribed.`,
-    })
+    expect(answer).toEqual({ action: 'answer', outcome: 'cancelled', evidence: { kind: 'cancelled', reason: 'x'.repeat(500), words: undefined } })
   })
 
   it('moves a callback asked for outside the calling hours to their next opening', () => {
@@ -159,8 +149,8 @@ describe('the answer a tool records', () => {
 
 describe('the answer a key records', () => {
   it.each([
-    ['1', { outcome: 'confirmed', evidence: 'Pressed 1 on the keypad to confirm.', meaning: 'to confirm the order' }],
-    ['2', { outcome: 'cancelled', evidence: 'Pressed 2 on the keypad to cancel.', meaning: 'to cancel the order' }],
+    ['1', { outcome: 'confirmed', evidence: { kind: 'key', digit: '1' }, meaning: 'to confirm the order' }],
+    ['2', { outcome: 'cancelled', evidence: { kind: 'key', digit: '2' }, meaning: 'to cancel the order' }],
     ['5', undefined],
     ['constructor', undefined],
   ])('key %s', (digit, answer) => {
@@ -169,16 +159,16 @@ describe('the answer a key records', () => {
 })
 
 describe('a later answer in the same call', () => {
-  const confirmed = { outcome: 'confirmed' as const, evidence: 'Confirmed on the call: “Po”.' }
-  const cancelled = { outcome: 'cancelled' as const, evidence: 'Cancelled on the call. The customer said “Jo, anuloje”.' }
+  const confirmed = { outcome: 'confirmed' as const, evidence: { kind: 'confirmed' as const, words: 'Po' } }
+  const cancelled = { outcome: 'cancelled' as const, evidence: { kind: 'cancelled' as const, words: 'Jo, anuloje' } }
   it.each([
     ['the first answer stands as given', undefined, confirmed, confirmed],
-    ['the same answer again changes nothing', confirmed, { ...confirmed, evidence: 'Confirmed on the call: “Po, po”.' }, undefined],
+    ['the same answer again changes nothing', confirmed, { ...confirmed, evidence: { kind: 'confirmed' as const, words: 'Po, po' } }, undefined],
     [
-      'a different answer replaces it, both quoted',
+      'a different answer replaces it, both kept',
       confirmed,
       cancelled,
-      { outcome: 'cancelled', evidence: 'Cancelled on the call. The customer said “Jo, anuloje”. Before that: Confirmed on the call: “Po”.' },
+      { outcome: 'cancelled', evidence: { kind: 'cancelled', words: 'Jo, anuloje', before: { kind: 'confirmed', words: 'Po' } } },
     ],
   ])('%s', (_name, earlier, answer, expected) => {
     expect(laterAnswer(earlier, answer)).toEqual(expected)
@@ -191,12 +181,12 @@ describe('an agent that failed mid-call', () => {
     [
       'after they spoke: a person looks, with their words',
       { spoke: true, words: 'Po, e konfirmoj' },
-      { outcome: 'needs_review', evidence: 'The customer answered, but the agent failed before recording it: “Po, e konfirmoj”.' },
+      { outcome: 'needs_review', evidence: { kind: 'agent_failed', words: 'Po, e konfirmoj' } },
     ],
     [
       'after they spoke, words not yet transcribed',
       { spoke: true, words: undefined },
-      { outcome: 'needs_review', evidence: 'The customer answered, but the agent failed before recording it: no words were transcribed.' },
+      { outcome: 'needs_review', evidence: { kind: 'agent_failed', words: undefined } },
     ],
   ])('%s', (_name, customer, expected) => {
     expect(afterAgentFailure(customer)).toEqual(expected)
@@ -244,7 +234,7 @@ describe('settling a call that has ended', () => {
       ladder: 'ladder' in more ? more.ladder : ladder,
     }
   }
-  const close = (outcome: string, evidence: string, ladderRanOut = false) => ({ action: 'close', outcome, evidence, ladderRanOut })
+  const close = (outcome: string, evidence: Evidence, ladderRanOut = false) => ({ action: 'close', outcome, evidence, ladderRanOut })
 
   it.each<[string, SettlementFacts, unknown]>([
     ['a callback requested on the call leaves the order alone', facts([person], { order: { status: 'queued' } }), { action: 'leave' }],
@@ -252,8 +242,8 @@ describe('settling a call that has ended', () => {
     ['an order that is gone is left alone', { ...facts([busy]), order: undefined }, { action: 'leave' }],
     [
       'an answer recorded on the call closes the order with it',
-      facts([person], { endReason: 'agent_ended', order: { outcome: 'confirmed', evidence: 'Confirmed on the call: “Po”.' } }),
-      close('confirmed', 'Confirmed on the call: “Po”.'),
+      facts([person], { endReason: 'agent_ended', order: { outcome: 'confirmed', evidence: { kind: 'confirmed', words: 'Po' } } }),
+      close('confirmed', { kind: 'confirmed', words: 'Po' }),
     ],
     [
       'an answer stands even if the customer hung up right after giving it',
@@ -263,7 +253,7 @@ describe('settling a call that has ended', () => {
     [
       'a conversation that ended without an answer (silence, the time limit) asks for a person',
       facts([person], { endReason: 'silence' }),
-      close('needs_review', 'The customer answered, but the call ended before they confirmed or cancelled.'),
+      close('needs_review', { kind: 'call_ended_unanswered' }),
     ],
     [
       'the customer hanging up before answering climbs the ladder',
@@ -282,28 +272,52 @@ describe('settling a call that has ended', () => {
     [
       'a ladder run out on no answer closes as no_answer',
       facts([busy, unanswered, unanswered, unanswered]),
-      close('no_answer', '4 calls: 1 busy, 3 not answered.', true),
+      close(
+        'no_answer',
+        {
+          kind: 'calls',
+          calls: [
+            ['busy', 1],
+            ['unanswered', 3],
+          ],
+        },
+        true,
+      ),
     ],
     [
       'a ladder run out on a machine closes as voicemail',
       facts([unanswered, unanswered, unanswered, machine]),
-      close('voicemail', '4 calls: 3 not answered, 1 reached voicemail.', true),
+      close(
+        'voicemail',
+        {
+          kind: 'calls',
+          calls: [
+            ['unanswered', 3],
+            ['voicemail', 1],
+          ],
+        },
+        true,
+      ),
     ],
     [
       'a ladder run out with no call ever connected closes as failed',
       facts([notPlaced, notPlaced, notPlaced, notPlaced]),
-      close('failed', '4 calls: 4 failed to connect.', true),
+      close('failed', { kind: 'calls', calls: [['failed', 4]] }, true),
     ],
     [
       'a ladder run out after the customer did pick up asks for a person',
       facts([person, unanswered, unanswered, unanswered], { order: { evidence: null } }),
-      close('needs_review', 'The customer answered but never gave an answer.', true),
+      close('needs_review', { kind: 'never_answered' }, true),
     ],
-    ['a store that is gone gives no more calls', facts([busy], { ladder: undefined }), close('no_answer', '1 call: 1 busy.', true)],
+    [
+      'a store that is gone gives no more calls',
+      facts([busy], { ladder: undefined }),
+      close('no_answer', { kind: 'calls', calls: [['busy', 1]] }, true),
+    ],
     [
       'no retries at all: the first unanswered call closes the order',
       facts([unanswered], { ladder: { ...ladder, retryDelaysMinutes: [] } }),
-      close('no_answer', '1 call: 1 not answered.', true),
+      close('no_answer', { kind: 'calls', calls: [['unanswered', 1]] }, true),
     ],
   ])('%s', (_, input, settlement) => {
     expect(decideSettlement(input, now)).toEqual(settlement)
@@ -318,7 +332,14 @@ describe('settling a call that has ended', () => {
   })
 
   it('sums up the calls in one line for the merchant', () => {
-    expect(ladderSummary([busy])).toBe('1 call: 1 busy.')
-    expect(ladderSummary([busy, machine, unanswered, unanswered])).toBe('4 calls: 1 busy, 1 reached voicemail, 2 not answered.')
+    expect(ladderSummary([busy])).toEqual({ kind: 'calls', calls: [['busy', 1]] })
+    expect(ladderSummary([busy, machine, unanswered, unanswered])).toEqual({
+      kind: 'calls',
+      calls: [
+        ['busy', 1],
+        ['voicemail', 1],
+        ['unanswered', 2],
+      ],
+    })
   })
 })

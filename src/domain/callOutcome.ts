@@ -7,6 +7,7 @@
  * decided with the rest of that policy, in dialPolicy.ts decideDial.)
  */
 import { type CallingHours, callbackTime } from './callingWindow.js'
+import { type Answered, type CallKind, type Evidence, withEarlier } from './evidence.js'
 import type { Outcome, SkipReason } from './order.js'
 import { maskPhone } from './phone.js'
 import { type LadderSettings, nextRetryAt } from './retryLadder.js'
@@ -14,10 +15,10 @@ import type { AccountProblem } from './twilioAccount.js'
 
 // — no number to call ——————————————————————————————————————————————
 
-/** A final outcome with the sentence the merchant reads about it. */
+/** A final outcome with what it rests on (evidence.ts: the merchant reads it in their language). */
 export interface ClosedWith {
   outcome: Outcome
-  evidence: string
+  evidence: Evidence
 }
 
 /**
@@ -27,7 +28,7 @@ export interface ClosedWith {
  *
  * @example
  * noNumberToCall({ phones: [] })
- * // → { outcome: 'invalid_phone', evidence: 'The order has no phone number.' }
+ * // → { outcome: 'invalid_phone', evidence: { kind: 'no_phone' } }
  */
 export function noNumberToCall(found: {
   /** The numbers on the order, most useful first. */
@@ -39,9 +40,8 @@ export function noNumberToCall(found: {
 }): ClosedWith & { outcome: 'invalid_phone' } {
   const first = found.phones[0]
   if (found.refused) return { outcome: 'invalid_phone', evidence: found.refused }
-  if (first === undefined) return { outcome: 'invalid_phone', evidence: 'The order has no phone number.' }
-  const countries = (found.countries ?? []).join(', ')
-  return { outcome: 'invalid_phone', evidence: `The order's phone number (${maskPhone(first)}) is not a valid number for ${countries}.` }
+  if (first === undefined) return { outcome: 'invalid_phone', evidence: { kind: 'no_phone' } }
+  return { outcome: 'invalid_phone', evidence: { kind: 'invalid_number', maskedPhone: maskPhone(first), countries: [...(found.countries ?? [])] } }
 }
 
 // — the store, just before dialling ———————————————————————————————————
@@ -97,7 +97,7 @@ export type DialRefusal =
   | { kind: 'refused'; code: number | undefined; account: AccountProblem | undefined; times: number }
 
 export type AfterRefusal =
-  | { action: 'close'; outcome: 'invalid_phone' | 'failed'; evidence: string }
+  | { action: 'close'; outcome: 'invalid_phone' | 'failed'; evidence: Evidence }
   /** Leave the attempt for recovery, which asks Twilio for the calls to the number before dialling again. */
   | { action: 'recover'; at: number }
   /** Try again at `at`; the refused attempt is not counted as a call. */
@@ -126,27 +126,19 @@ const MAX_REFUSALS = 6
  *
  * @example
  * decideDialRefusal({ kind: 'undiallable', code: 21211 }, now)
- * // → { action: 'close', outcome: 'invalid_phone', evidence: 'Twilio refused the number (21211).' }
+ * // → { action: 'close', outcome: 'invalid_phone', evidence: { kind: 'twilio_refused_number', code: 21211 } }
  */
 export function decideDialRefusal(refusal: DialRefusal, now: number): AfterRefusal {
   switch (refusal.kind) {
     case 'no_clear_answer':
       return { action: 'recover', at: now + RECOVERY_DELAY_MS }
     case 'undiallable':
-      return { action: 'close', outcome: 'invalid_phone', evidence: `Twilio refused the number (${refusal.code}).` }
+      return { action: 'close', outcome: 'invalid_phone', evidence: { kind: 'twilio_refused_number', code: refusal.code } }
     case 'forbidden':
-      return {
-        action: 'close',
-        outcome: 'failed',
-        evidence: `The Twilio account may not call this number (${refusal.code}); check its geo permissions.`,
-      }
+      return { action: 'close', outcome: 'failed', evidence: { kind: 'twilio_forbidden', code: refusal.code } }
     case 'refused': {
       if (!refusal.account && refusal.times >= MAX_REFUSALS)
-        return {
-          action: 'close',
-          outcome: 'failed',
-          evidence: `Twilio refused to place the call ${refusal.times} times (${refusal.code ?? 'no error code'}); check the Twilio account.`,
-        }
+        return { action: 'close', outcome: 'failed', evidence: { kind: 'twilio_refused', times: refusal.times, code: refusal.code } }
       const at = now + Math.min(TWILIO_UNAVAILABLE_RETRY_MS * 2 ** (refusal.times - 1), LONGEST_REFUSAL_WAIT_MS)
       return refusal.account && refusal.code !== undefined
         ? { action: 'hold', problem: refusal.account, code: refusal.code, at }
@@ -163,9 +155,9 @@ export type ToolName = (typeof TOOL_NAMES)[number]
 
 export type Answer =
   /** The customer answered: the outcome the call's end makes final. */
-  | { action: 'answer'; outcome: Outcome; evidence: string }
+  | { action: 'answer'; outcome: Outcome; evidence: Answered }
   /** Not final: the order is queued again for `at`. */
-  | { action: 'call_back'; at: number; evidence: string }
+  | { action: 'call_back'; at: number; evidence: Answered }
   /** The agent has said goodbye; nothing is recorded. */
   | { action: 'end_call' }
   /** The model called a function it was never given. */
@@ -184,10 +176,7 @@ const MAX_ARGUMENT_CHARS = 500
 /** "Later" with no time: called back this long after now, inside the calling hours. */
 const DEFAULT_CALLBACK_MS = 2 * 3600_000
 
-const quote = (words: string | undefined) => (words ? `“${words}”` : 'no words were transcribed')
-/** The customer's words closing a sentence: after their own full stop (or ? or !) no second one is added. */
-const quoteToEnd = (words: string | undefined) => (/[.!?…]$/u.test(words?.trim() ?? '') ? quote(words) : `${quote(words)}.`)
-/** What the model wrote (a reason, the changes asked for) as a clause the evidence ends itself: no trailing full stop. */
+/** What the model wrote (a reason, the changes asked for) as a clause the note ends itself: no trailing full stop. */
 const clause = (text: string) => text.trim().replace(/[\s.…]+$/u, '')
 /** The same words whatever their case, spacing and punctuation: the model often passes the customer's own words as the reason. */
 const sameWords = (a: string, b: string | undefined) => {
@@ -209,39 +198,34 @@ function readArguments(json: string): (key: string) => string {
  * What a function the agent called records: `confirm_order` → `confirmed`, `cancel_order` →
  * `cancelled` with the reason, `request_changes` → `needs_review` with what they want,
  * `wrong_number` → `invalid_phone`, `request_callback` → queued again at the next such local time
- * within the calling hours (two hours on if no time was understood). The evidence quotes the
- * customer's last words.
+ * within the calling hours (two hours on if no time was understood). The evidence keeps the
+ * customer's last words, and the reason or the changes the model wrote down (as a clause: the
+ * note ends the sentence; a reason that only repeats the customer's words is left to the quote).
  *
  * @example
  * decideToolCall('cancel_order', '{"reason":"too dear"}', { lastWords: 'Jo', now, callingHours, timezone })
- * // → { action: 'answer', outcome: 'cancelled', evidence: 'Cancelled on the call: too dear. The customer said “Jo”.' }
+ * // → { action: 'answer', outcome: 'cancelled', evidence: { kind: 'cancelled', reason: 'too dear', words: 'Jo' } }
  */
 export function decideToolCall(name: string, argumentsJson: string, context: AnswerContext): Answer {
   const text = readArguments(argumentsJson)
-  const ending = quoteToEnd(context.lastWords)
+  const words = context.lastWords?.trim() || undefined
+  const answer = (outcome: Outcome, evidence: Answered): Answer => ({ action: 'answer', outcome, evidence })
   switch (name as ToolName) {
     case 'confirm_order':
-      return { action: 'answer', outcome: 'confirmed', evidence: `Confirmed on the call: ${ending}` }
+      return answer('confirmed', { kind: 'confirmed', words })
     case 'cancel_order': {
-      // A reason that only repeats the customer's words is left to the quote.
       const reason = clause(text('reason'))
-      const given = reason && !sameWords(reason, context.lastWords) ? `: ${reason}` : ''
-      return { action: 'answer', outcome: 'cancelled', evidence: `Cancelled on the call${given}. The customer said ${ending}` }
+      return answer('cancelled', { kind: 'cancelled', reason: reason && !sameWords(reason, words) ? reason : undefined, words })
     }
     case 'request_changes':
-      return {
-        action: 'answer',
-        outcome: 'needs_review',
-        evidence: `Asked for changes: ${clause(text('details')) || 'not said'}. The customer said ${ending}`,
-      }
+      return answer('needs_review', { kind: 'changes', details: clause(text('details')) || undefined, words })
     case 'wrong_number':
-      return { action: 'answer', outcome: 'invalid_phone', evidence: `The person who answered said it is the wrong number: ${ending}` }
+      return answer('invalid_phone', { kind: 'wrong_number', words })
     case 'request_callback': {
-      const when = text('when')
       const { now, callingHours, timezone } = context
-      const later = new Date(now + DEFAULT_CALLBACK_MS).toISOString()
-      const at = callbackTime(when, now, callingHours, timezone) ?? callbackTime(later, now, callingHours, timezone)!
-      return { action: 'call_back', at, evidence: `Asked to be called back${when ? ` (${clause(when)})` : ''}: ${ending}` }
+      const asked = callbackTime(text('when'), now, callingHours, timezone)
+      const at = asked ?? callbackTime(new Date(now + DEFAULT_CALLBACK_MS).toISOString(), now, callingHours, timezone)!
+      return { action: 'call_back', at, evidence: { kind: 'callback', at, timeGiven: asked !== undefined, words } }
     }
     case 'end_call':
       return { action: 'end_call' }
@@ -252,19 +236,20 @@ export function decideToolCall(name: string, argumentsJson: string, context: Ans
 
 /** A keypad answer: the outcome, its evidence, and what the key means (told to the model). */
 export interface KeyAnswer extends ClosedWith {
+  evidence: Answered
   meaning: string
 }
 
 const KEYS: Record<string, KeyAnswer> = {
-  '1': { outcome: 'confirmed', evidence: 'Pressed 1 on the keypad to confirm.', meaning: 'to confirm the order' },
-  '2': { outcome: 'cancelled', evidence: 'Pressed 2 on the keypad to cancel.', meaning: 'to cancel the order' },
+  '1': { outcome: 'confirmed', evidence: { kind: 'key', digit: '1' }, meaning: 'to confirm the order' },
+  '2': { outcome: 'cancelled', evidence: { kind: 'key', digit: '2' }, meaning: 'to cancel the order' },
 }
 
 /**
  * What a key the customer pressed answers: 1 confirms, 2 cancels, any other key nothing.
  *
  * @example
- * decideKey('1') // → { outcome: 'confirmed', evidence: 'Pressed 1 on the keypad to confirm.', meaning: 'to confirm the order' }
+ * decideKey('1') // → { outcome: 'confirmed', evidence: { kind: 'key', digit: '1' }, meaning: 'to confirm the order' }
  * decideKey('5') // → undefined
  */
 export function decideKey(digit: string): KeyAnswer | undefined {
@@ -277,14 +262,19 @@ export function decideKey(digit: string): KeyAnswer | undefined {
  * model that calls the tool twice, a customer who repeats "po") changes nothing: undefined.
  *
  * @example
- * laterAnswer({ outcome: 'confirmed', evidence: 'Confirmed on the call: “Po”.' },
- *   { outcome: 'cancelled', evidence: 'Cancelled on the call. The customer said “Jo, anuloje”.' })
- * // → { outcome: 'cancelled', evidence: 'Cancelled on the call. The customer said “Jo, anuloje”. Before that: Confirmed on the call: “Po”.' }
+ * laterAnswer({ outcome: 'confirmed', evidence: { kind: 'confirmed', words: 'Po' } },
+ *   { outcome: 'cancelled', evidence: { kind: 'cancelled', words: 'Jo, anuloje' } })
+ * // → { outcome: 'cancelled', evidence: { kind: 'cancelled', words: 'Jo, anuloje', before: { kind: 'confirmed', words: 'Po' } } }
  */
-export function laterAnswer(earlier: ClosedWith | undefined, answer: ClosedWith): ClosedWith | undefined {
+export function laterAnswer(earlier: AnsweredWith | undefined, answer: AnsweredWith): AnsweredWith | undefined {
   if (!earlier) return answer
   if (earlier.outcome === answer.outcome) return undefined
-  return { outcome: answer.outcome, evidence: `${answer.evidence} Before that: ${earlier.evidence}` }
+  return { outcome: answer.outcome, evidence: withEarlier(answer.evidence, earlier.evidence) }
+}
+
+/** An outcome the customer gave on the call, with what they said. */
+export interface AnsweredWith extends ClosedWith {
+  evidence: Answered
 }
 
 /**
@@ -295,11 +285,11 @@ export function laterAnswer(earlier: ClosedWith | undefined, answer: ClosedWith)
  *
  * @example
  * afterAgentFailure({ spoke: true, words: 'Po, e konfirmoj' })
- * // → { outcome: 'needs_review', evidence: 'The customer answered, but the agent failed before recording it: “Po, e konfirmoj”.' }
+ * // → { outcome: 'needs_review', evidence: { kind: 'agent_failed', words: 'Po, e konfirmoj' } }
  */
-export function afterAgentFailure(customer: { spoke: boolean; words: string | undefined }): ClosedWith | undefined {
+export function afterAgentFailure(customer: { spoke: boolean; words: string | undefined }): AnsweredWith | undefined {
   if (!customer.spoke) return undefined
-  return { outcome: 'needs_review', evidence: `The customer answered, but the agent failed before recording it: ${quoteToEnd(customer.words)}` }
+  return { outcome: 'needs_review', evidence: { kind: 'agent_failed', words: customer.words?.trim() || undefined } }
 }
 
 // — a call that has ended ———————————————————————————————————————————
@@ -324,7 +314,7 @@ export interface SettlementFacts {
   /** The attempt whose call Twilio has ended. */
   attempt: EndedCall
   /** Its order now: undefined when it is gone; `outcome` is the answer recorded on the call, if any. */
-  order: { status: string; outcome: Outcome | null; evidence: string | null } | undefined
+  order: { status: string; outcome: Outcome | null; evidence: Evidence | null } | undefined
   /** The order's newest attempt: news of an older one changes nothing. */
   latestAttemptId: string | undefined
   /** Every call the order has had (placed attempts, this one included), oldest first. */
@@ -336,27 +326,20 @@ export interface SettlementFacts {
 export type Settlement =
   | { action: 'leave' }
   /** `ladderRanOut`: closed because the retry ladder had no rung left. */
-  | { action: 'close'; outcome: Outcome; evidence: string; ladderRanOut: boolean }
+  | { action: 'close'; outcome: Outcome; evidence: Evidence; ladderRanOut: boolean }
   | { action: 'requeue'; at: number }
 
 /** Conversations that ended before an answer, where calling again is right. */
 const RETRY_END_REASONS = new Set(['customer_hung_up', 'agent_failed'])
 
-/** What the merchant reads when an order's calls ran out: "4 calls: 1 busy, 3 not answered." */
-export function ladderSummary(calls: readonly CallFacts[]): string {
-  const kinds = new Map<string, number>()
+/** How an order's calls went when they ran out, kinds in the order they first happened ("4 calls: 1 busy, 3 not answered."). */
+export function ladderSummary(calls: readonly CallFacts[]): Evidence {
+  const kinds = new Map<CallKind, number>()
   for (const call of calls) {
-    const kind = isMachine(call.answeredBy)
-      ? 'reached voicemail'
-      : call.status === 'busy'
-        ? 'busy'
-        : call.status === 'failed'
-          ? 'failed to connect'
-          : 'not answered'
+    const kind = isMachine(call.answeredBy) ? 'voicemail' : call.status === 'busy' ? 'busy' : call.status === 'failed' ? 'failed' : 'unanswered'
     kinds.set(kind, (kinds.get(kind) ?? 0) + 1)
   }
-  const parts = [...kinds].map(([kind, n]) => `${n} ${kind}`)
-  return `${calls.length} call${calls.length === 1 ? '' : 's'}: ${parts.join(', ')}.`
+  return { kind: 'calls', calls: [...kinds] }
 }
 
 /**
@@ -377,17 +360,17 @@ export function ladderSummary(calls: readonly CallFacts[]): string {
 export function decideSettlement(facts: SettlementFacts, now: number): Settlement {
   const { attempt, order, calls, ladder } = facts
   if (order?.status !== 'calling' || facts.latestAttemptId !== attempt.id) return { action: 'leave' }
-  const close = (outcome: Outcome, evidence: string, ladderRanOut = false): Settlement => ({ action: 'close', outcome, evidence, ladderRanOut })
+  const close = (outcome: Outcome, evidence: Evidence, ladderRanOut = false): Settlement => ({ action: 'close', outcome, evidence, ladderRanOut })
 
   const conversation = attempt.status === 'completed' && !isMachine(attempt.answeredBy)
   if (conversation && order.outcome) return close(order.outcome, order.evidence ?? '')
   if (conversation && !RETRY_END_REASONS.has(attempt.endReason ?? ''))
-    return close('needs_review', order.evidence ?? 'The customer answered, but the call ended before they confirmed or cancelled.')
+    return close('needs_review', order.evidence ?? { kind: 'call_ended_unanswered' })
 
   const retryAt = ladder && nextRetryAt(calls.length, attempt.endedAt ?? now, ladder)
   if (retryAt !== undefined) return { action: 'requeue', at: retryAt }
   const spoke = calls.some((c) => c.status === 'completed' && !isMachine(c.answeredBy))
-  if (spoke) return close('needs_review', order.evidence ?? 'The customer answered but never gave an answer.', true)
+  if (spoke) return close('needs_review', order.evidence ?? { kind: 'never_answered' }, true)
   const outcome: Outcome = isMachine(attempt.answeredBy) ? 'voicemail' : calls.every((c) => c.status === 'failed') ? 'failed' : 'no_answer'
   return close(outcome, ladderSummary(calls), true)
 }

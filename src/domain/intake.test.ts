@@ -48,9 +48,9 @@ describe('which orders are called', () => {
   it('closes an order whose number cannot be dialled as invalid_phone, saying why without the number', () => {
     const d = decideIntake(order({ phones: ['12345'] }), settings, 'AL')
     expect(d).toMatchObject({ status: 'done', outcome: 'invalid_phone', phone: null })
-    expect(d.evidence).toContain('not a valid number')
-    expect(d.evidence).not.toContain('12345')
-    expect(decideIntake(order({ phones: [] }), settings, 'AL').evidence).toBe('The order has no phone number.')
+    expect(d.evidence).toEqual({ kind: 'invalid_number', maskedPhone: '…', countries: ['XK', 'XK', 'AL'] })
+    expect(JSON.stringify(d.evidence)).not.toContain('12345')
+    expect(decideIntake(order({ phones: [] }), settings, 'AL').evidence).toEqual({ kind: 'no_phone' })
   })
 
   it('tries the next phone on the order when the first is unusable', () => {

@@ -1,5 +1,6 @@
 import { noNumberToCall } from './callOutcome.js'
 import { canonicalLanguageTag } from './countries.js'
+import type { Evidence } from './evidence.js'
 import { memoize } from './memo.js'
 import type { IncomingOrder, OrderStatus, Outcome, SkipReason } from './order.js'
 import { lineTypeRefusal, parsePhone } from './phone.js'
@@ -14,8 +15,8 @@ export interface IntakeDecision {
   /** The country the phone number belongs to. */
   phoneCountry: string | null
   language: string
-  /** A sentence for the merchant when the outcome is decided here. */
-  evidence: string | null
+  /** What the outcome rests on, when it is decided here. */
+  evidence: Evidence | null
 }
 
 /**

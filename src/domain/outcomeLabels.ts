@@ -1,9 +1,8 @@
 import type { Outcome } from './order.js'
 
 /**
- * Each outcome in words, as people read it: the dashboard's badges and filters, and the note
- * line written on the store's order. The note line is matched by its exact text when a write is
- * retried, so changing a label here makes a retry after the change write a second line.
+ * Each outcome in English words, as the dashboard's badges and filters show it until the pages
+ * read src/i18n's catalogs (`outcome.*`, which the note on the store's order already uses).
  *
  * @example
  * OUTCOME_LABELS.invalid_phone // → 'Invalid phone number'

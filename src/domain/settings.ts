@@ -78,6 +78,8 @@ export const storeSettingsSchema = z
     wooApiAuth: z.enum(['basic', 'query_string']),
     /** Who is emailed when an order needs a person or a store write fails, and the morning digest (src/alerts/). */
     alertEmail,
+    /** Twilio records each call, both sides (dual-channel), for the order's page; the agent says so first (calls/recordings.ts). */
+    recordCalls: z.boolean(),
     actions: z
       .object({
         cancelOnDecline: z.boolean(),
@@ -144,6 +146,8 @@ export function defaultSettings({ country, companyName, voice }: SettingsContext
     tags: DEFAULT_TAGS,
     wooApiAuth: 'basic',
     alertEmail: '',
+    // Off until the merchant asks: a recording is personal data, and the customer must be told.
+    recordCalls: false,
     actions: { cancelOnDecline: false, holdUntilConfirmed: false, wooStatusOnConfirmed: null, wooStatusOnCancelled: null },
   }
 }

@@ -1,6 +1,6 @@
 import { Temporal } from 'temporal-polyfill'
+import { describeEvidence, type Evidence, type NoteKey, type NoteWords } from './evidence.js'
 import type { Outcome, SkipReason } from './order.js'
-import { OUTCOME_LABELS } from './outcomeLabels.js'
 import type { StoreSettings } from './settings.js'
 
 /**
@@ -34,8 +34,8 @@ export interface WriteBackPlan {
 export interface WriteBackFacts {
   kind: WriteKind
   outcome: Outcome | null
-  /** What the customer said or what happened, as recorded on the order. */
-  evidence: string | null
+  /** What the customer said or what happened, as recorded on the order (evidence.ts readEvidence). */
+  evidence: Evidence | null
   skipReason: SkipReason | null
   /** Seconds the customer was on the line, if a call was answered. */
   callSeconds: number | null
@@ -53,11 +53,11 @@ export const OUTCOME_TAG: Record<Outcome, keyof StoreSettings['tags']> = {
   failed: 'failed',
 }
 
-const WITHDRAWN_WORDS: Partial<Record<SkipReason, string>> = {
-  cancelled_in_store: 'the order was cancelled in the store',
-  fulfilled_in_store: 'the order was already fulfilled',
-  already_answered: 'the order already had an answer',
-  store_disabled: 'calling is paused for the store',
+const WITHDRAWN_WORDS: Partial<Record<SkipReason, NoteKey>> = {
+  cancelled_in_store: 'notCalledCancelledInStore',
+  fulfilled_in_store: 'notCalledFulfilledInStore',
+  already_answered: 'notCalledAlreadyAnswered',
+  store_disabled: 'notCalledStoreDisabled',
 }
 
 /** Calling stopped for these reasons: the store can still be told (not for a revoked or erased store). */
@@ -73,22 +73,37 @@ function localTime(at: number, timeZone: string): string {
   return `${t.year}-${pad(t.month)}-${pad(t.day)} ${pad(t.hour)}:${pad(t.minute)}`
 }
 
-const duration = (seconds: number) => (seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`)
+const duration = (seconds: number, words: NoteWords) =>
+  seconds < 60 ? words.note('seconds', { seconds }) : words.note('minutesSeconds', { minutes: Math.floor(seconds / 60), seconds: seconds % 60 })
 
 /**
- * The note line for a final outcome, in the store's time zone:
+ * The note line for a final outcome, in the store's language and time zone:
  * `[callconfirm] 2026-11-21 14:05 Confirmed (call 1 min 12 s): Confirmed on the call: “Po”.`
- * Built from the order's stored facts only, so a retried delivery writes the same line.
+ * `[callconfirm] 2026-11-21 14:05 Konfirmuar (telefonata 1 min 12 s): Konfirmoi në telefon: “Po”.`
+ * Built from the order's stored facts only, so a retried delivery writes the same line (unless
+ * the store's language changed in between: then it writes the line in the new language too).
  */
-export function outcomeNoteLine(outcome: Outcome, facts: Pick<WriteBackFacts, 'evidence' | 'callSeconds' | 'decidedAt'>, timeZone: string): string {
-  const call = facts.callSeconds ? ` (call ${duration(facts.callSeconds)})` : ''
-  const evidence = facts.evidence?.trim()
+export function outcomeNoteLine(
+  outcome: Outcome,
+  facts: Pick<WriteBackFacts, 'evidence' | 'callSeconds' | 'decidedAt'>,
+  timeZone: string,
+  words: NoteWords,
+): string {
+  const call = facts.callSeconds ? ` ${words.note('callLength', { duration: duration(facts.callSeconds, words) })}` : ''
+  const evidence = facts.evidence === null ? '' : describeEvidence(facts.evidence, words, timeZone).trim()
   const said = evidence ? `: ${evidence.length > MAX_EVIDENCE ? `${evidence.slice(0, MAX_EVIDENCE - 1)}…` : evidence}` : ''
-  return `${NOTE_PREFIX} ${localTime(facts.decidedAt, timeZone)} ${OUTCOME_LABELS[outcome]}${call}${said}`.replace(/\s*\n\s*/g, ' ')
+  return `${NOTE_PREFIX} ${localTime(facts.decidedAt, timeZone)} ${words.outcome(outcome)}${call}${said}`.replace(/\s*\n\s*/g, ' ')
 }
 
-/** What one write must leave on the store's order. */
-export function planWriteBack(facts: WriteBackFacts, settings: Pick<StoreSettings, 'tags' | 'actions' | 'timezone'>): WriteBackPlan {
+/**
+ * What one write must leave on the store's order; its note and summary in `words`, the store's
+ * language (src/i18n noteWords(settings.language)).
+ */
+export function planWriteBack(
+  facts: WriteBackFacts,
+  settings: Pick<StoreSettings, 'tags' | 'actions' | 'timezone'>,
+  words: NoteWords,
+): WriteBackPlan {
   const { tags, actions } = settings
   const none = { noteLine: null, wooStatus: null, cancelOrder: false }
   if (facts.kind === 'pending')
@@ -97,22 +112,22 @@ export function planWriteBack(facts: WriteBackFacts, settings: Pick<StoreSetting
       addTags: [tags.pending],
       removeTags: [],
       marker: 'pending',
-      summary: 'Waiting for the confirmation call.',
+      summary: words.note('pending'),
       fulfillmentHold: actions.holdUntilConfirmed ? 'place' : null,
     }
   if (facts.kind === 'withdrawn' || !facts.outcome) {
-    const why = (facts.skipReason && WITHDRAWN_WORDS[facts.skipReason]) ?? 'calling stopped'
+    const why = words.note((facts.skipReason && WITHDRAWN_WORDS[facts.skipReason]) || 'notCalledOther')
     return {
       ...none,
       addTags: [],
       removeTags: [tags.pending],
       marker: 'not_called',
-      summary: `Not called: ${why}.`,
+      summary: words.note('notCalled', { why }),
       fulfillmentHold: actions.holdUntilConfirmed ? 'release' : null,
     }
   }
   const outcome = facts.outcome
-  const noteLine = outcomeNoteLine(outcome, facts, settings.timezone)
+  const noteLine = outcomeNoteLine(outcome, facts, settings.timezone, words)
   return {
     addTags: [tags[OUTCOME_TAG[outcome]]],
     removeTags: [tags.pending],

@@ -1,6 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import { type Db, perDb } from '../db/index.js'
 import { orders, webhookReceipts } from '../db/schema.js'
+import { storedEvidence } from '../domain/evidence.js'
 import { decideIntake } from '../domain/intake.js'
 import type { IncomingOrder, OrderStatus, Outcome, SkipReason } from '../domain/order.js'
 import { maskPhone } from '../domain/phone.js'
@@ -142,7 +143,7 @@ export async function acceptOrder(deps: IntakeDeps, store: Store, order: Incomin
     status: decision.status,
     skipReason: decision.skipReason,
     outcome: decision.outcome,
-    evidence: decision.evidence,
+    evidence: storedEvidence(decision.evidence),
     nextCallAt: decision.status === 'queued' ? now : null,
     createdAt: now,
     updatedAt: now,

@@ -1,7 +1,9 @@
 import { and, eq, inArray, isNotNull, notInArray, or, type SQL, sql } from 'drizzle-orm'
+import { markRecordingsForDeletion, orderRecordings, recordingsOfOrders } from '../calls/recordings.js'
 import { endCall, maskCallSid, TERMINAL_CALL_STATUSES, type TwilioClient } from '../calls/twilio.js'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders, privacyRequests, stores, transcriptLines } from '../db/schema.js'
+import { readEvidence } from '../domain/evidence.js'
 import type { Logger } from '../utils/log.js'
 
 /** Who a privacy request is about, as the platform identifies them. */
@@ -36,6 +38,10 @@ export async function customerDataReport(db: Db, storeId: string, who: CustomerR
         )
         .all()
     : []
+  const recordings = await orderRecordings(
+    db,
+    rows.map((r) => r.id),
+  )
   return {
     orders: rows.map((r) => ({
       platformOrderId: r.platformOrderId,
@@ -47,8 +53,10 @@ export async function customerDataReport(db: Db, storeId: string, who: CustomerR
       total: r.total,
       currency: r.currency,
       outcome: r.outcome,
-      evidence: r.evidence,
+      // The facts as callconfirm keeps them (domain/evidence.ts), or the sentence written before they were kept so.
+      evidence: readEvidence(r.evidence),
       transcript: lines.filter((l) => l.orderId === r.id).map((l) => ({ speaker: l.speaker, text: l.text, at: new Date(l.at).toISOString() })),
+      recordings: recordings.get(r.id) ?? [],
     })),
   }
 }
@@ -58,7 +66,7 @@ const DATA_REQUEST = 'customers/data_request'
 
 /** What a redaction did: counts for the privacy request's record, and the calls it must still end. */
 export interface Redaction {
-  erased: { orders: number; transcriptLines: number; dataReports: number }
+  erased: { orders: number; transcriptLines: number; dataReports: number; recordings: number }
   /** Call SIDs of the calls that were on for these orders. */
   liveCalls: string[]
 }
@@ -95,18 +103,21 @@ export function eraseDataReports(
 interface ErasedOrders {
   orders: number
   transcriptLines: number
+  /** Call recordings marked for deletion (deleted at Twilio by recordings.ts's next pass). */
+  recordings: number
   liveCalls: string[]
   platformOrderIds: Set<string>
 }
 
 const redaction = (erased: ErasedOrders, dataReports: number): Redaction => ({
-  erased: { orders: erased.orders, transcriptLines: erased.transcriptLines, dataReports },
+  erased: { orders: erased.orders, transcriptLines: erased.transcriptLines, dataReports, recordings: erased.recordings },
   liveCalls: erased.liveCalls,
 })
 
 /**
  * Erases the personal data on some orders: name, phone, city, the customer's words kept as
- * evidence, call transcripts. The orders themselves stay (number, items, outcome) so the
+ * evidence, call transcripts, and call recordings (no longer played from this moment, deleted at
+ * Twilio by the next pass of deleteMarkedRecordings). The orders themselves stay (number, items, outcome) so the
  * merchant's statistics survive. Calling stops: a call waiting is withdrawn and a call on the
  * line is closed, both as skipped `data_redacted` (the caller hangs up `liveCalls`). From the
  * moment this commits, the writes about an order (its transcript, answer, outcome, store
@@ -117,7 +128,7 @@ function redactOrders(db: Db, where: SQL | undefined, now: number): ErasedOrders
     ? db.select({ id: orders.id, platformOrderId: orders.platformOrderId, status: orders.status }).from(orders).where(where).all()
     : []
   const platformOrderIds = new Set(rows.map((r) => r.platformOrderId))
-  if (!rows.length) return { orders: 0, transcriptLines: 0, liveCalls: [], platformOrderIds }
+  if (!rows.length) return { orders: 0, transcriptLines: 0, recordings: 0, liveCalls: [], platformOrderIds }
   const ids = rows.map((r) => r.id)
   const calling = rows.filter((r) => r.status === 'calling').map((r) => r.id)
   const liveCalls = calling.length
@@ -139,7 +150,8 @@ function redactOrders(db: Db, where: SQL | undefined, now: number): ErasedOrders
     .where(and(inArray(orders.id, ids), inArray(orders.status, ['queued', 'calling'])))
     .run()
   const lines = db.delete(transcriptLines).where(inArray(transcriptLines.orderId, ids)).returning({ id: transcriptLines.id }).all()
-  return { orders: ids.length, transcriptLines: lines.length, liveCalls, platformOrderIds }
+  const recordings = markRecordingsForDeletion(db, recordingsOfOrders(ids), now)
+  return { orders: ids.length, transcriptLines: lines.length, recordings, liveCalls, platformOrderIds }
 }
 
 /**

@@ -1,6 +1,7 @@
-import { and, inArray, isNotNull, lt, notInArray } from 'drizzle-orm'
+import { and, inArray, isNotNull, isNull, lt, notInArray } from 'drizzle-orm'
+import { markRecordingsForDeletion } from '../calls/recordings.js'
 import type { Db } from '../db/index.js'
-import { orders, privacyRequests, transcriptLines } from '../db/schema.js'
+import { callRecordings, orders, privacyRequests, transcriptLines } from '../db/schema.js'
 import { eraseDataReports } from './privacy.js'
 
 const DAY = 24 * 3600_000
@@ -21,12 +22,14 @@ async function inBatches(erase: () => number): Promise<number> {
 /**
  * Erases what callconfirm keeps only for `retentionDays` (RETENTION_DAYS): call transcripts (by
  * the time of each line), the customer's words kept as an order's evidence (by the order's age),
- * and the reports that answered customers' data requests (by when they were answered; that a
- * request was answered stays on record). Orders keep their number, items, outcome and cost, so
- * the statistics do not change. An order still being called keeps its evidence until it ends.
+ * the reports that answered customers' data requests (by when they were answered; that a
+ * request was answered stays on record), and call recordings (by when the call was placed: they
+ * stop playing now and are deleted at Twilio by deleteMarkedRecordings). Orders keep their
+ * number, items, outcome and cost, so the statistics do not change. An order still being called
+ * keeps its evidence until it ends.
  *
  * @example
- * await pruneExpiredData(db, Date.now(), config.retentionDays) // { transcriptLines: 120, evidence: 4, dataReports: 0 }
+ * await pruneExpiredData(db, Date.now(), config.retentionDays) // { transcriptLines: 120, evidence: 4, dataReports: 0, recordings: 1 }
  */
 export async function pruneExpiredData(db: Db, now: number, retentionDays: number) {
   const before = now - retentionDays * DAY
@@ -43,5 +46,11 @@ export async function pruneExpiredData(db: Db, now: number, retentionDays: numbe
     () => db.update(orders).set({ evidence: null }).where(inArray(orders.id, oldEvidence)).returning({ id: orders.id }).all().length,
   )
   const dataReports = eraseDataReports(db, lt(privacyRequests.receivedAt, before), 'retention', now)
-  return { transcriptLines: transcriptLinesErased, evidence, dataReports }
+  const oldRecordings = db
+    .select({ attemptId: callRecordings.attemptId })
+    .from(callRecordings)
+    .where(and(lt(callRecordings.createdAt, before), isNull(callRecordings.deleteAt)))
+    .limit(BATCH)
+  const recordings = await inBatches(() => markRecordingsForDeletion(db, inArray(callRecordings.attemptId, oldRecordings), now))
+  return { transcriptLines: transcriptLinesErased, evidence, dataReports, recordings }
 }

@@ -1,10 +1,13 @@
 import { and, asc, count, desc, eq, gte, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
+import { attemptRecordings } from '../calls/recordings.js'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders, stores, transcriptLines } from '../db/schema.js'
+import { isTimeZone, timezoneForCountry } from '../domain/countries.js'
 import { STORE_HOLDS, type WaitReason } from '../domain/dialPolicy.js'
 import { ORDER_STATUSES, OUTCOMES } from '../domain/order.js'
 import { firstProblem } from '../domain/validation.js'
+import { evidenceText } from '../i18n/index.js'
 import { orderStoreWrites, type StoreWrite } from '../stores/outbox.js'
 import { ApiError } from '../utils/errors.js'
 
@@ -13,7 +16,16 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 type OrderRow = typeof orders.$inferSelect
 
 /** An order with whether its store may place calls (`approved_at`), which says why it waits. */
-const orderWithStore = { order: orders, storeApprovedAt: stores.approvedAt }
+const orderWithStore = { order: orders, storeApprovedAt: stores.approvedAt, storeCountry: stores.country, storeSettings: stores.settings }
+
+/**
+ * The evidence as the API gives it: English sentences for the operator (the pages say it in their
+ * reader's language from the same facts), times in the store's zone (its setting, else its country's).
+ */
+function operatorEvidence(stored: string | null, store: { storeCountry: string; storeSettings: Record<string, unknown> }): string | null {
+  const zone = store.storeSettings.timezone
+  return evidenceText(stored, 'en', typeof zone === 'string' && isTimeZone(zone) ? zone : timezoneForCountry(store.storeCountry))
+}
 
 /** Why a queued order waits past its time: its store awaiting approval, else what the dialer said. */
 function waitReason(row: OrderRow, storeApprovedAt: number | null): WaitReason | null {
@@ -123,6 +135,10 @@ export async function orderView(db: Db, id: number) {
   if (!found) throw new ApiError(404, 'order_not_found', `no order with id ${id}`)
   const row = found.order
   const attempts = await db.select().from(callAttempts).where(eq(callAttempts.orderId, id)).orderBy(asc(callAttempts.number)).all()
+  const recordings = await attemptRecordings(
+    db,
+    attempts.map((a) => a.id),
+  )
   const transcript = await db
     .select()
     .from(transcriptLines)
@@ -134,7 +150,7 @@ export async function orderView(db: Db, id: number) {
     items: row.items,
     paymentMethod: row.paymentMethod,
     placedAt: row.placedAt,
-    evidence: row.evidence,
+    evidence: operatorEvidence(row.evidence, found),
     redactedAt: iso(row.redactedAt),
     attempts: attempts.map((a) => ({
       id: a.id,
@@ -151,6 +167,7 @@ export async function orderView(db: Db, id: number) {
       usage: a.usage,
       costUsd: a.costUsd,
       error: a.error,
+      recording: recordings.get(a.id) ?? null,
     })),
     transcript: transcript.map((t) => ({ speaker: t.speaker, text: t.text, at: iso(t.at) })),
     storeWrites: (await orderStoreWrites(db, id)).map(storeWriteView),

@@ -18,6 +18,7 @@ export const CUSTOMER_BEHAVIOURS = [
   'voicemail',
   'wrong_number',
   'asks_callback',
+  'asks_change',
 ] as const
 export type CustomerBehaviour = (typeof CUSTOMER_BEHAVIOURS)[number]
 
@@ -65,5 +66,11 @@ export const BEHAVIOURS: Record<CustomerBehaviour, BehaviourPlay> = {
     label: 'Asks to be called back at 18:00',
     calls: [person({ turns: [says('Jam në punë, më telefononi më vonë në 18:00.')] }), confirmsWhenCalled],
     expect: 'callback',
+  },
+  asks_change: {
+    label: 'Confirms but asks for another address (needs review)',
+    // Says yes, but to a changed order: a person must look before it ships.
+    calls: [person({ turns: [says('Po, por ndryshojeni adresën në Rrugën e Durrësit 12.')] })],
+    expect: 'needs_review',
   },
 }

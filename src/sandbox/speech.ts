@@ -7,7 +7,7 @@
  */
 
 /** µ-law byte → 16-bit linear sample (ITU-T G.711). */
-const MULAW_TO_LINEAR = (() => {
+export const MULAW_TO_LINEAR = (() => {
   const table = new Int16Array(256)
   for (let i = 0; i < 256; i++) {
     const u = ~i & 0xff

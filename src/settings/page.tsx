@@ -52,7 +52,7 @@ function Field(props: { name: string; label: string; hint?: string; problem?: Se
       {props.children}
       {props.hint && <p class="hint">{props.hint}</p>}
       {wrong && (
-        <p class="problem" id={`${props.name}-problem`}>
+        <p class="field-error" id={`${props.name}-problem`}>
           {props.problem!.message}
         </p>
       )}
@@ -81,14 +81,14 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
       }
     >
       <h1>callconfirm for {s.companyName}</h1>
-      <p class="hint">
+      <p class="subtitle">
         {store.domain} · {/* A new tab: inside Shopify's admin the dashboard's session cookie would be a third-party one. */}
         <a href={`/enter?t=${token}`} target="_blank" rel="noopener">
           See your calls
         </a>
       </p>
       {notice && (
-        <p class="notice" role="status">
+        <p class="notice success" role="status">
           {notice}
         </p>
       )}
@@ -97,7 +97,7 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
           Not saved: {problem.field ? `${problem.field} ${problem.message}` : problem.message}
         </p>
       )}
-      <form method="post" action="/settings">
+      <form method="post" action="/settings" class="card">
         <input type="hidden" name="t" value={token} />
         <label>
           <input type="checkbox" name="enabled" checked={s.enabled} /> Call new orders
@@ -125,6 +125,13 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
             </select>
           </Field>
         </div>
+        <label>
+          <input type="checkbox" name="recordCalls" checked={s.recordCalls} aria-describedby="recordCalls-hint" /> Record calls
+        </label>
+        <p class="hint" id="recordCalls-hint">
+          The agent tells the customer at the start of the call that it is recorded. Both sides are recorded, played on the order's page, and deleted
+          with the call's transcript.
+        </p>
 
         <h2>When to call</h2>
         <div class="row">
@@ -201,7 +208,9 @@ export function SettingsPage({ store, token, notice, problem, shopifyApiKey }: S
         >
           <input id="alertEmail" name="alertEmail" type="email" multiple autocomplete="email" value={s.alertEmail} maxlength={400} />
         </Field>
-        <button type="submit">Save</button>
+        <button type="submit" class="primary">
+          Save
+        </button>
       </form>
     </Page>
   )

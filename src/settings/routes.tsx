@@ -23,6 +23,7 @@ export function settingsFromForm(form: FormBody, store: Store): Record<string, u
   const retries = text('retryDelaysMinutes') ?? ''
   const change: Record<string, unknown> = {
     enabled: on('enabled'),
+    recordCalls: on('recordCalls'),
     companyName: text('companyName'),
     language: text('language'),
     voice: text('voice'),

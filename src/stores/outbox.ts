@@ -35,7 +35,7 @@ const statements = perDb((db) => ({
  * Queues a write for an order. Called inside the transaction that makes the decision (both
  * drivers are synchronous: a statement on the handle runs inside the transaction open on it).
  */
-export function queueStoreWrite(db: Db, write: { orderId: number; storeId: string; kind: WriteKind }, now: number): void {
+export function queueStoreWrite(db: Db, write: { orderId: number; storeId: string; kind: StoreWrite['kind'] }, now: number): void {
   statements(db).insert.run({ ...write, now })
 }
 

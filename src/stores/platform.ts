@@ -152,6 +152,8 @@ export interface StorePlatform {
   webhookUrl(publicUrl: string, storeId: string): string
   /** Who may frame the store's settings page (the CSP `frame-ancestors` sources). */
   settingsFrameAncestors(domain: string): string
+  /** The order's page in the store's own admin, where the merchant ships or edits it. */
+  orderAdminUrl(domain: string, platformOrderId: string): string
   /** Reads an order from the store just before its customer is called. */
   readOrder(ctx: StoreContext, platformOrderId: string): Promise<StoreOrderState>
   /** Brings the store's order to what the plan says; safe to repeat. Throws WriteBackError. */

@@ -1,8 +1,12 @@
 import { and, desc, eq, isNotNull } from 'drizzle-orm'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders } from '../db/schema.js'
-import { nextWriteAttempt, planWriteBack, type WriteBackFacts } from '../domain/writeBack.js'
+import { readEvidence } from '../domain/evidence.js'
+import type { StoreSettings } from '../domain/settings.js'
+import { nextWriteAttempt, planWriteBack, type WriteBackFacts, type WriteBackPlan, type WriteKind } from '../domain/writeBack.js'
+import { noteWords } from '../i18n/index.js'
 import type { Metrics } from '../metrics.js'
+import { noteLine, noteOfWrite, notePlan, writeBeforeNote } from '../orders/orderNotes.js'
 import type { Logger } from '../utils/log.js'
 import { createPassLoop, type PassLoop } from '../utils/passLoop.js'
 import type { StoreAccess } from './access.js'
@@ -44,6 +48,18 @@ const POLL_MS = 1_000
 const MAX_STORES_AT_ONCE = 8
 /** The longest a store that keeps failing rests between probes. */
 const STORE_REST_MAX_MS = 15 * 60_000
+
+/**
+ * The plan with every other call tag of the store taken off: a person may reopen an order
+ * (call again) or mark it, so the store's order can carry an earlier outcome's tag, which must
+ * not stay beside the new one (`call-needs-review` and `call-confirmed` at once). Tags the order
+ * does not carry are skipped by the platform, so a first outcome's write is unchanged.
+ */
+export function replacingOtherCallTags(plan: WriteBackPlan, settings: Pick<StoreSettings, 'tags'>): WriteBackPlan {
+  const keep = new Set(plan.addTags)
+  const others = Object.values(settings.tags).filter((t) => !keep.has(t) && !plan.removeTags.includes(t))
+  return { ...plan, removeTags: [...plan.removeTags, ...others] }
+}
 
 /** Seconds the customer spent on the line in the order's last conversation, if there was one. */
 async function callSeconds(db: Db, orderId: number): Promise<number | null> {
@@ -111,15 +127,26 @@ export function createStoreWriter(deps: StoreWriterDeps): StoreWriter {
     if (order.redactedAt !== null) return { status: 'failed', error: "Not sent: the customer's data was erased at their request." }
     const credentials = await deps.access(store)
     if (!credentials) return { status: 'failed', error: "The store's credentials were erased (the app was uninstalled)." }
-    const facts: WriteBackFacts = {
-      kind: write.kind,
-      outcome: order.outcome,
-      evidence: order.evidence,
-      skipReason: order.skipReason,
-      callSeconds: await callSeconds(deps.db, order.id),
-      decidedAt: write.createdAt,
+    const planOf = async (w: StoreWrite & { kind: WriteKind }) => {
+      const facts: WriteBackFacts = {
+        kind: w.kind,
+        outcome: order.outcome,
+        evidence: readEvidence(order.evidence),
+        skipReason: order.skipReason,
+        callSeconds: await callSeconds(deps.db, order.id),
+        decidedAt: w.createdAt,
+      }
+      return replacingOtherCallTags(planWriteBack(facts, store.settings, noteWords(store.settings.language)), store.settings)
     }
-    const plan = planWriteBack(facts, store.settings)
+    let plan: WriteBackPlan
+    if (write.kind === 'note') {
+      // A note leaves the order as our last other write left it, plus its line.
+      const note = await noteOfWrite(deps.db, write)
+      const shown = await writeBeforeNote(deps.db, write)
+      if (!note || !shown || shown.kind === 'note')
+        return { status: 'failed', error: 'The note is no longer in callconfirm (erased with the customer’s data).' }
+      plan = notePlan(await planOf({ ...shown, kind: shown.kind }), noteLine(note, write.createdAt, store.settings.timezone))
+    } else plan = await planOf({ ...write, kind: write.kind })
     await platformOf(store).writeOrder({ clients: deps, store, credentials }, order.platformOrderId, plan)
     return { status: 'done' }
   }

@@ -9,10 +9,12 @@ export type FormBody = Record<string, string | File | (string | File)[]>
  *
  * @example
  * const form = await formBody(c) // { token: '…', next: '/' }
+ * const picked = await formBody(c, { all: true }) // { orders: ['12', '15'], do: 'confirm' }
  */
-export async function formBody(c: Context): Promise<FormBody> {
+export async function formBody(c: Context, options: { all?: boolean } = {}): Promise<FormBody> {
   try {
-    return await c.req.parseBody()
+    // `all`: a field sent more than once (the review queue's checkboxes) keeps every value, not the last.
+    return await c.req.parseBody({ all: options.all ?? false })
   } catch {
     throw new ApiError(400, 'invalid_form', 'the body is not a form (application/x-www-form-urlencoded or multipart/form-data)')
   }

@@ -1,6 +1,7 @@
 import type { RealtimeServerEvent, RealtimeSessionCreateRequest } from 'openai/resources/realtime/realtime'
 import type { Config } from '../config.js'
 import { agentInstructions } from '../domain/agentPrompt.js'
+import { speechWords } from '../i18n/index.js'
 import type { CallContext } from './callFacts.js'
 import { connectRealtime, type RealtimeConnection } from './realtimeConnection.js'
 import type { OpenRealtimeSocket } from './realtimeSocket.js'
@@ -39,7 +40,7 @@ export function sessionConfig(config: Pick<Config, 'openai'>, context: CallConte
     type: 'realtime',
     model: config.openai.realtimeModel,
     output_modalities: ['audio'],
-    instructions: agentInstructions(context.facts),
+    instructions: agentInstructions(context.facts, speechWords(context.facts.language)),
     audio: {
       input: {
         format: { type: 'audio/pcmu' },

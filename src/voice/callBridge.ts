@@ -3,7 +3,8 @@ import { callLog } from '../calls/outcomes.js'
 import { hangUp, type TwilioAccount, type TwilioClient } from '../calls/twilio.js'
 import type { Config } from '../config.js'
 import { addUsage, type CallPrices, modelCost, NO_USAGE, type UsageTotals } from '../domain/callCost.js'
-import { type Answer, afterAgentFailure, type ClosedWith, decideKey, decideToolCall, laterAnswer } from '../domain/callOutcome.js'
+import { type Answer, type AnsweredWith, afterAgentFailure, decideKey, decideToolCall, laterAnswer } from '../domain/callOutcome.js'
+import { type Answered, storedEvidence, withEarlier } from '../domain/evidence.js'
 import type { Metrics } from '../metrics.js'
 import type { Logger } from '../utils/log.js'
 import type { AgentSession } from './agentSession.js'
@@ -135,9 +136,9 @@ export class CallBridge {
   /** The customer has given a final answer: the goodbye is ours to ask for, and the silence prompt is never asked. */
   private answered = false
   /** The answer written so far, replaced by a different later one. */
-  private lastAnswer: ClosedWith | undefined
+  private lastAnswer: AnsweredWith | undefined
   /** A callback asked for and not yet replaced by an answer; written as the stream ends. */
-  private callbackAsked: { at: number; evidence: string } | undefined
+  private callbackAsked: { at: number; evidence: Answered } | undefined
   /** Answers being written (each waits for its words); the stream's end is written after them. */
   private writing: Promise<void> = Promise.resolve()
   /** The check of `start` and what follows it; then the writing of the stream's end. What onClose waits for. */
@@ -506,28 +507,28 @@ export class CallBridge {
       .catch((error) => this.log.error('could not record the answer', { error }))
   }
 
-  private async answer(given: ClosedWith) {
+  private async answer(given: AnsweredWith) {
     if (!this.context) return
     const answer = laterAnswer(this.lastAnswer, given)
     if (!answer) return
     this.lastAnswer = answer
-    await this.deps.callLedger.answer(this.context.orderId, answer.outcome, answer.evidence, this.deps.now())
+    await this.deps.callLedger.answer(this.context.orderId, answer.outcome, storedEvidence(answer.evidence), this.deps.now())
     await this.note(`Recorded: ${answer.outcome}`)
   }
 
   /** An answer given after a callback was asked for replaces it; the evidence keeps both. */
-  private afterCallback(answer: ClosedWith): ClosedWith {
+  private afterCallback(answer: AnsweredWith): AnsweredWith {
     const asked = this.callbackAsked
     this.callbackAsked = undefined
-    return asked ? { ...answer, evidence: `${answer.evidence} Before that: ${asked.evidence}` } : answer
+    return asked ? { ...answer, evidence: withEarlier(answer.evidence, asked.evidence) } : answer
   }
 
   /** The callback the customer asked for last, if no answer came after it: the order waits in the queue for that time. */
   private async recordCallbackAsked() {
     const asked = this.callbackAsked
     if (!asked || !this.context) return
-    const evidence = this.lastAnswer ? `${asked.evidence} Before that: ${this.lastAnswer.evidence}` : asked.evidence
-    await this.deps.callLedger.callBack(this.context.orderId, asked.at, evidence, this.deps.now())
+    const evidence = this.lastAnswer ? withEarlier(asked.evidence, this.lastAnswer.evidence) : asked.evidence
+    await this.deps.callLedger.callBack(this.context.orderId, asked.at, storedEvidence(evidence), this.deps.now())
   }
 
   // — the end ———————————————————————————————————————————————————
@@ -591,8 +592,10 @@ export class CallBridge {
   }
 
   private hangUpNow() {
-    if (this.hungUp || !this.context?.callSid) return
+    if (this.hungUp || !this.context) return
     this.hungUp = true
+    // No phone call behind the stream (the dashboard's talk page): hanging up is closing it.
+    if (!this.context.callSid) return this.socket.close(1000, 'the conversation is over')
     hangUp(this.deps.twilio.client, this.context.callSid, true).catch((error) => this.log.error('hanging up failed', { error }))
   }
 

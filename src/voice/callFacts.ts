@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm'
+import { isRecorded } from '../calls/recordings.js'
 import type { Db } from '../db/index.js'
 import { callAttempts, orders } from '../db/schema.js'
 import type { CallFacts } from '../domain/agentPrompt.js'
@@ -45,6 +46,7 @@ export async function loadCallContext(deps: { db: Db; storeDefaults: StoreDefaul
       city: row.order.city,
       customerName: row.order.customerName,
       language: row.order.language,
+      recorded: await isRecorded(deps.db, attemptId),
     },
   }
 }

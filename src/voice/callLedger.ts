@@ -27,6 +27,7 @@ export interface CallLedger {
   admit(start: StartMessage): Promise<Admission>
   /** False when the line was refused (the customer's data was erased). */
   addLine(line: TranscriptLine): Promise<boolean>
+  /** `evidence` as the orders table keeps it (domain/evidence.ts storedEvidence); src/i18n evidenceText says it in a language. */
   answer(orderId: number, outcome: Outcome, evidence: string, at: number): Promise<void>
   /** The customer asked to be called back at `at`; false if the order was no longer being called. */
   callBack(orderId: number, at: number, evidence: string, now: number): Promise<boolean>

@@ -44,7 +44,7 @@ export function checkUpgradeSignature(deps: Pick<AppDeps, 'config' | 'twilio' | 
 }
 
 /** The bridge's view of a socket: sends straight to it, and a close that cannot be held open. */
-function streamSocket(ws: WSContext): StreamSocket {
+export function streamSocket(ws: WSContext): StreamSocket {
   // Audio goes out 50 times a second per call: through the socket itself where the runtime
   // exposes one (@hono/node-ws's `raw`), not the wrapper that allocates options per send.
   const raw = ws.raw as { send?: (text: string) => void; terminate?: () => void } | undefined

@@ -45,6 +45,8 @@ export interface StreamOptions {
   script: CustomerScript
   /** Headers Twilio sends on the upgrade (the signature, when it signs it). */
   headers?: Record<string, string>
+  /** The call is recorded: keep what the customer's phone sent, for the recording (recordings.ts). */
+  record?: boolean
 }
 
 /**
@@ -94,6 +96,8 @@ export class MediaStreamSession {
   /** When (stream time) the agent's audio after the customer's last words started playing. */
   private replyStartsAt: number | undefined
   private onEnd: (() => void) | undefined
+  /** The customer's frames as sent, back to back from stream time 0, when the call is recorded. */
+  private sent: Uint8Array[] = []
 
   constructor(private readonly options: StreamOptions) {}
 
@@ -171,8 +175,7 @@ export class MediaStreamSession {
 
   /** The server's audio the customer has heard so far (played, not cleared), in order. */
   heardAudio(): Uint8Array {
-    const now = this.endedAtMs ?? this.elapsed()
-    const parts = this.playback.map((p) => p.audio.subarray(0, Math.max(0, Math.min(p.audio.length, Math.floor((now - p.startsAt) * BYTES_PER_MS)))))
+    const parts = this.playedAudio().map((p) => p.audio)
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
     let offset = 0
     for (const p of parts) {
@@ -180,6 +183,20 @@ export class MediaStreamSession {
       offset += p.length
     }
     return out
+  }
+
+  /** The server's audio as it played, each piece at the stream time it started (cut where a clear or the end stopped it). */
+  playedAudio(): Array<{ atMs: number; audio: Uint8Array }> {
+    const now = this.endedAtMs ?? this.elapsed()
+    return this.playback.map((p) => ({
+      atMs: p.startsAt,
+      audio: p.audio.subarray(0, Math.max(0, Math.min(p.audio.length, Math.floor((now - p.startsAt) * BYTES_PER_MS)))),
+    }))
+  }
+
+  /** What the customer's phone sent, from stream time 0 (kept only when the call is recorded). */
+  sentAudio(): Uint8Array[] {
+    return this.sent
   }
 
   private elapsed() {
@@ -236,6 +253,7 @@ export class MediaStreamSession {
         this.replyStartsAt = undefined
       }
       chunk++
+      if (this.options.record) this.sent.push(frame)
       this.send({
         event: 'media',
         sequenceNumber: this.nextSequence(),

@@ -3,7 +3,19 @@ import type { AddressInfo } from 'node:net'
 import twilio from 'twilio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type WebSocket, WebSocketServer } from 'ws'
-import { accountFacts, callsTo, createTwilioClient, fetchCall, hangUp, placeCall, type TwilioAccount, twilioErrorCode } from '../../calls/twilio.js'
+import {
+  accountFacts,
+  callsTo,
+  createTwilioClient,
+  deleteCallRecordings,
+  fetchCall,
+  hangUp,
+  placeCall,
+  type TwilioAccount,
+  twilioErrorCode,
+} from '../../calls/twilio.js'
+import { MULAW_TO_LINEAR, speak } from '../speech.js'
+import type { CustomerScript } from './mediaStream.js'
 import { startTwilioSimulator, type TwilioSimulator } from './simulator.js'
 
 const ACCOUNT = `AC${'1'.repeat(32)}`
@@ -245,5 +257,123 @@ describe('the simulated media stream', () => {
     })
     await until(() => sim.calls.find((c) => c.sid === nowhere.sid)!.status === 'completed')
     expect(sim.calls.find((c) => c.sid === nowhere.sid)!.errors).toContain(31920)
+  })
+})
+
+describe('the simulated recordings', () => {
+  const auth = { authorization: `Basic ${Buffer.from(`${ACCOUNT}:${TOKEN}`).toString('base64')}` }
+  const media = (sid: string, headers: Record<string, string> = auth) =>
+    fetch(`${sim.origin}/2010-04-01/Accounts/${ACCOUNT}/Recordings/${sid}.wav`, { headers })
+  const recordingCallbacks = (attemptId: string) => callbacks.filter((c) => c.path === `/twilio/recording-status/${attemptId}`)
+  /** The channels of a 16-bit PCM WAV file, after checking its header says so. */
+  const channelsOf = (wav: Buffer) => {
+    expect(wav.subarray(0, 4).toString()).toBe('RIFF')
+    expect(wav.subarray(8, 16).toString()).toBe('WAVEfmt ')
+    const [format, channels, rate, bits] = [wav.readUInt16LE(20), wav.readUInt16LE(22), wav.readUInt32LE(24), wav.readUInt16LE(34)]
+    expect({ format, channels, rate, bits }).toEqual({ format: 1, channels: 2, rate: 8000, bits: 16 })
+    const samples = (wav.length - 44) / 4
+    return [0, 1].map((ch) => Int16Array.from({ length: samples }, (_, i) => wav.readInt16LE(44 + i * 4 + ch * 2)))
+  }
+  const decoded = (mulaw: Uint8Array) => Array.from(mulaw, (b) => MULAW_TO_LINEAR[b]!)
+  const sounding = (track: Int16Array) => Array.from(track).filter((s) => s !== 0)
+
+  /** A call asked to be recorded, answered at once; resolves with its stream once it has started. */
+  async function recordedCall(to: string, attemptId: string, script: CustomerScript = {}) {
+    sim.script(to, { kind: 'human', ringMs: 10, script })
+    const client = createTwilioClient(account)
+    const before = streams.length
+    const placed = await placeCall(client, account, { to, attemptId, streamKey: 'key', streamToken: 't', publicUrl, record: true })
+    await until(() => streams.length > before && streams.at(-1)!.messages.some((m) => m.event === 'start'))
+    const stream = streams.at(-1)!
+    return { client, placed, stream, streamSid: stream.messages.find((m) => m.event === 'start')!.streamSid as string }
+  }
+
+  it('records both sides of a call asked for dual channels into a real WAV, reports it signed, and serves it only to the account', async () => {
+    const customerWords = speak('Po, e konfirmoj', 20)
+    const agentWords = speak('Përshëndetje nga Dyqani Lule', 20)
+    const { client, placed, stream, streamSid } = await recordedCall('+38344555001', 'att_r', { speech: [{ atMs: 100, audio: customerWords }] })
+    expect(sim.calls.find((c) => c.sid === placed.sid)!.params).toMatchObject({ Record: 'true', RecordingChannels: 'dual' })
+    stream.socket.send(JSON.stringify({ event: 'media', streamSid, media: { payload: Buffer.from(agentWords).toString('base64') } }))
+    // Long enough for both to be said in full (20 ms a character), then we hang up.
+    await new Promise((r) => setTimeout(r, 100 + Math.max(customerWords.length, agentWords.length) / 8 + 300))
+    await hangUp(client, placed.sid, true)
+    await until(() => recordingCallbacks('att_r').some((c) => c.params.RecordingStatus === 'completed'))
+
+    const reported = recordingCallbacks('att_r')
+    expect(reported.every((c) => c.valid)).toBe(true)
+    expect(reported.map((c) => c.params.RecordingStatus)).toEqual(['in-progress', 'completed'])
+    const done = reported[1]!.params
+    expect(done).toMatchObject({ AccountSid: ACCOUNT, CallSid: placed.sid, RecordingChannels: '2', RecordingSource: 'OutboundAPI' })
+    expect(done.RecordingSid).toMatch(/^RE[0-9a-f]{32}$/)
+    expect(done.RecordingUrl).toBe(`${sim.origin}/2010-04-01/Accounts/${ACCOUNT}/Recordings/${done.RecordingSid}`)
+    expect(Number(done.RecordingDuration)).toBeGreaterThanOrEqual(1)
+
+    const res = await media(done.RecordingSid!)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('audio/x-wav')
+    const [customer, agent] = channelsOf(Buffer.from(await res.arrayBuffer()))
+    // Channel 1 is exactly what the customer's phone sent, channel 2 exactly what played to them.
+    expect(sounding(customer!)).toEqual(decoded(customerWords))
+    expect(sounding(agent!)).toEqual(decoded(agentWords))
+    expect(customer!.length / 8000).toBeCloseTo(Number(done.RecordingDuration), -0.5)
+
+    // A player seeks with Range; strangers get Twilio's 401, unknown recordings its 404.
+    const head = await media(done.RecordingSid!, { ...auth, range: 'bytes=0-43' })
+    expect(head.status).toBe(206)
+    expect(head.headers.get('content-range')).toBe(`bytes 0-43/${44 + customer!.length * 4}`)
+    expect((await head.arrayBuffer()).byteLength).toBe(44)
+    const stranger = await media(done.RecordingSid!, { authorization: `Basic ${Buffer.from(`${ACCOUNT}:wrong`).toString('base64')}` })
+    expect(stranger.status).toBe(401)
+    expect(await stranger.json()).toMatchObject({ code: 20003, status: 401 })
+    expect((await media(`RE${'0'.repeat(32)}`)).status).toBe(404)
+
+    // Deleted (the SDK's DELETE, as our retention does), it is gone for good.
+    expect(await deleteCallRecordings(client, placed.sid, done.RecordingSid!)).toBe(1)
+    expect(await deleteCallRecordings(client, placed.sid, done.RecordingSid!)).toBe(0)
+    const gone = await media(done.RecordingSid!)
+    expect(gone.status).toBe(404)
+    expect(await gone.json()).toMatchObject({ code: 20404 })
+  })
+
+  it('records nothing for a call that did not ask, and reports a recording under a second as absent', async () => {
+    const client = createTwilioClient(account)
+    sim.script('+38344555002', { kind: 'human', ringMs: 10 })
+    const plain = await placeCall(client, account, { to: '+38344555002', attemptId: 'att_p', streamKey: 'key', streamToken: 't', publicUrl })
+    expect(sim.calls.find((c) => c.sid === plain.sid)!.params.Record).toBeUndefined()
+    const { placed } = await recordedCall('+38344555003', 'att_s')
+    await hangUp(client, plain.sid, true)
+    await hangUp(client, placed.sid, true)
+    await until(() => recordingCallbacks('att_s').some((c) => c.params.RecordingStatus === 'absent'))
+    expect(recordingCallbacks('att_s').at(-1)!.params).toMatchObject({ RecordingStatus: 'absent', ErrorCode: '16101' })
+    expect(sim.recordings.list.filter((r) => r.callSid === plain.sid)).toEqual([])
+    expect(recordingCallbacks('att_p')).toEqual([])
+  })
+
+  it("on a bad day sends the recording's callback before the call's own, and twice, and refuses a DELETE until it is tried again", async () => {
+    sim.recordings.badDay({ early: true, twice: true })
+    const { client, placed } = await recordedCall('+38344555004', 'att_b')
+    await new Promise((r) => setTimeout(r, 1_100))
+    await hangUp(client, placed.sid, true)
+    await until(() => callbacks.some((c) => c.params.CallSid === placed.sid && c.params.CallStatus === 'completed'))
+    await sim.settled()
+    const told = callbacks
+      .filter((c) => c.params.CallSid === placed.sid && !c.path.startsWith('/twilio/amd/'))
+      .map((c) => (c.params.RecordingStatus ? `recording ${c.params.RecordingStatus}` : `call ${c.params.CallStatus}`))
+    expect(told).toEqual([
+      'call initiated',
+      'call ringing',
+      'call in-progress',
+      'recording in-progress',
+      'recording completed',
+      'recording completed',
+      'call completed',
+    ])
+
+    sim.recordings.failNextDeletes(1)
+    const sid = recordingCallbacks('att_b').at(-1)!.params.RecordingSid!
+    await expect(deleteCallRecordings(client, placed.sid, sid)).rejects.toMatchObject({ status: 500 })
+    expect((await media(sid)).status).toBe(200)
+    expect(await deleteCallRecordings(client, placed.sid, sid)).toBe(1)
+    expect((await media(sid)).status).toBe(404)
   })
 })

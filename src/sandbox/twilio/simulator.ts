@@ -2,8 +2,10 @@ import { type Context, Hono } from 'hono'
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import twilio from 'twilio'
 import { serveOnLoopback } from '../loopback.js'
+import { twilioError } from './errors.js'
 import { type CustomerScript, MediaStreamSession } from './mediaStream.js'
 import { pricingRoutes, type SimulatedPricing } from './pricing.js'
+import { type SimulatedRecordings, simulatedRecordings } from './recordings.js'
 import { twilioSid } from './sids.js'
 import { parseTwiml, TwimlError, type Verb } from './twiml.js'
 
@@ -124,6 +126,8 @@ export interface TwilioSimulator {
   loseNextCallback(filter: { to: string; callStatus: string }): void
   /** The account's Pricing API (pricing.ts): its voice prices, and a bad day for it. */
   pricing: SimulatedPricing
+  /** The recordings of calls created with `Record=true` (recordings.ts), and a bad day for them. */
+  recordings: SimulatedRecordings
   /** Resolves when every callback the simulator has sent so far has been answered. */
   settled(): Promise<void>
   close(): Promise<void>
@@ -132,10 +136,6 @@ export interface TwilioSimulator {
 const TERMINAL = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled'])
 
 const rfc2822 = (ms: number | null) => (ms === null ? null : new Date(ms).toUTCString().replace('GMT', '+0000'))
-
-function twilioError(c: Context, status: 400 | 401 | 404 | 429, code: number, message: string) {
-  return c.json({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, status)
-}
 
 /**
  * A Twilio account on loopback: the Voice REST endpoints the `twilio` SDK uses to create, fetch,
@@ -257,6 +257,9 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     void next.finally(() => inFlight.delete(next))
   }
 
+  let origin = ''
+  const recordings = simulatedRecordings<SimulatedCall>({ accountSid: options.accountSid, origin: () => origin, notify: postCallback, later })
+
   const statusEvent = (call: SimulatedCall, event: 'initiated' | 'ringing' | 'answered' | 'completed', sequence: { n: number }) => {
     const url = param(call, 'StatusCallback')
     if (!url) return
@@ -297,6 +300,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       call.endedAt = Date.now()
       call.stream?.end()
       hooks.delete(call.sid)
+      recordings.ended(call)
       statusEvent(call, 'completed', sequence)
     }
 
@@ -321,6 +325,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
         callSid: call.sid,
         parameters,
         script: behaviour.kind === 'human' ? (behaviour.script ?? {}) : {},
+        record: param(call, 'Record') === 'true',
         headers: { 'x-twilio-signature': twilio.getExpectedTwilioSignature(account.authToken, url, {}) },
       })
       call.stream = stream
@@ -338,6 +343,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       call.status = 'in-progress'
       call.answeredAt = Date.now()
       statusEvent(call, 'answered', sequence)
+      recordings.answered(call)
       const detection = param(call, 'MachineDetection')
       if (detection) {
         const byMachine = detection === 'DetectMessageEnd' ? 'machine_end_beep' : 'machine_start'
@@ -659,8 +665,10 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
 
   const pricing = pricingRoutes({ accountSid: options.accountSid, authToken: () => account.authToken })
   app.route('/v2', pricing.app)
+  app.route(accountUri, recordings.app)
 
   const server = await serveOnLoopback(app)
+  origin = server.origin
 
   return {
     origin: server.origin,
@@ -691,6 +699,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       lostCallbacks.push(filter)
     },
     pricing: pricing.control,
+    recordings: recordings.control,
     async settled() {
       while (inFlight.size) await Promise.allSettled([...inFlight])
     },

@@ -34,6 +34,8 @@ export const shopifyPlatform: StorePlatform = {
       .join(' '),
   webhookUrl: (publicUrl) => `${publicUrl}/webhooks/shopify`,
   settingsFrameAncestors: (domain) => `https://${domain} https://admin.shopify.com`,
+  // The shop's own address redirects to the order in admin.shopify.com.
+  orderAdminUrl: (domain, platformOrderId) => `https://${domain}/admin/orders/${encodeURIComponent(platformOrderId)}`,
   readOrder: (ctx, platformOrderId) => readShopifyOrder(ctx.clients.shopify, ctx.store, accessToken(ctx), platformOrderId),
   writeOrder: (ctx, platformOrderId, plan) => writeShopifyOrder(ctx.clients.shopify, ctx.store.domain, accessToken(ctx), platformOrderId, plan),
   ordersCreatedSince: (ctx, since) => shopifyOrdersCreatedSince(ctx.clients.shopify, ctx.store.domain, accessToken(ctx), since),

@@ -27,6 +27,9 @@ export const wooPlatform: StorePlatform = {
   defaultCompanyName: (domain) => new URL(domain).hostname.replace(/^www\./, ''),
   webhookUrl: (publicUrl, storeId) => `${publicUrl}/webhooks/woocommerce/${storeId}`,
   settingsFrameAncestors: () => "'none'",
+  // The classic edit screen's address; with HPOS on, WooCommerce redirects it to its own order
+  // screen (admin.php?page=wc-orders&action=edit&id=…, its PostsRedirectionController), so one link serves both.
+  orderAdminUrl: (domain, platformOrderId) => `${domain}/wp-admin/post.php?post=${encodeURIComponent(platformOrderId)}&action=edit`,
   readOrder: (ctx, platformOrderId) => readWooOrder(wooApi(ctx), platformOrderId),
   writeOrder: (ctx, platformOrderId, plan) => writeWooOrder(wooApi(ctx), platformOrderId, plan),
   ordersCreatedSince: (ctx, since) => wooOrdersCreatedSince(wooApi(ctx), since),

@@ -1,0 +1,214 @@
+import type { Child } from 'hono/jsx'
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
+import type { Outcome } from '../domain/order.js'
+import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
+import { type ActionResult, ORDER_ACTIONS, type OrderAction } from '../orders/orderActions.js'
+import { MAX_NOTE_CHARS } from '../orders/orderNotes.js'
+import { REVIEW_OUTCOMES } from '../orders/reviewQueue.js'
+import { platformOf } from '../stores/platforms.js'
+import type { FormBody } from '../utils/formBody.js'
+import { type StoreName, waitingText } from './pages.js'
+import { maskedPhone } from './phoneMask.js'
+
+/** What the page says about the action just taken: what happened, or why nothing did. */
+export interface ActionFeedback {
+  notice?: string | undefined
+  problem?: string | undefined
+}
+
+/** The order as its controls need it: where it stands, and whether the store has our last write. */
+export interface ActionableOrder {
+  id: number
+  name: string
+  storeId: string
+  platformOrderId: string
+  status: string
+  outcome: Outcome | null
+  phone: string | null
+  writeFailed: boolean
+}
+
+const isReviewOutcome = (outcome: Outcome | null) => REVIEW_OUTCOMES.some((o) => o === outcome)
+/** Closed without an answer: it may be called again, at its number or a corrected one. */
+const callable = (o: ActionableOrder) => o.status === 'done' && isReviewOutcome(o.outcome)
+/** Needs a person and is not on the phone: it may be marked confirmed or cancelled. */
+const markable = (o: ActionableOrder) => o.status !== 'calling' && (callable(o) || o.writeFailed)
+
+/** The action a form asks for, if it is one there is. */
+export const actionOf = (form: FormBody): OrderAction | 'show_phone' | undefined =>
+  form.do === 'show_phone' ? 'show_phone' : ORDER_ACTIONS.find((a) => a === form.do)
+
+const text = (form: FormBody, name: string) => (typeof form[name] === 'string' ? (form[name] as string) : undefined)
+/** The phone number and note a form carries, for the actions that take them. */
+export const actionInput = (form: FormBody) => ({ phone: text(form, 'phone'), note: text(form, 'note') })
+
+/** What an action did, in a sentence for the page. */
+export function feedbackFor(result: ActionResult, order: Pick<ActionableOrder, 'name'>, store: StoreName | undefined): ActionFeedback {
+  if (!result.ok) return { problem: `${order.name}: ${result.problem}` }
+  switch (result.did) {
+    case 'called': {
+      const number = result.newNumber ? ' at the new number' : ''
+      if (result.awaitingApproval)
+        return { notice: `${order.name} is queued to be called${number}; it waits for the operator to approve this store.` }
+      if (result.waitReason)
+        return {
+          notice: `${order.name} cannot be called now. It is queued to be called${number}: ${waitingText(result.waitReason, new Date(result.at).toISOString(), store).replace(/^Waiting: /, '')}.`,
+        }
+      if (result.pausedForService)
+        return { notice: `${order.name} is queued to be called${number}; calls are paused for the whole service for now and resume by themselves.` }
+      return { notice: `Calling ${order.name}${number} now.` }
+    }
+    case 'marked':
+      return { notice: `${order.name} marked ${OUTCOME_LABELS[result.outcome].toLowerCase()}; the store's order is being updated.` }
+    case 'noted':
+      return { notice: `Note added to ${order.name}; it is being written to the store's order.` }
+    case 'rewritten':
+      return { notice: `${order.name}: ${result.writes === 1 ? 'the write' : `${result.writes} writes`} to the store's order queued again.` }
+  }
+}
+
+/** Several orders' results in a notice and a problem, each naming the orders. */
+export function bulkFeedback(results: ActionFeedback[]): ActionFeedback {
+  const join = (parts: Array<string | undefined>) => parts.filter(Boolean).join(' ') || undefined
+  return { notice: join(results.map((r) => r.notice)), problem: join(results.map((r) => r.problem)) }
+}
+
+export function ActionMessage(props: ActionFeedback) {
+  return (
+    <>
+      {props.notice && (
+        <p class="notice success" role="status" data-action-notice>
+          {props.notice}
+        </p>
+      )}
+      {props.problem && (
+        <p class="problem" role="alert" data-action-problem>
+          {props.problem}
+        </p>
+      )}
+    </>
+  )
+}
+
+/**
+ * Where an order's forms go: its own page (`/orders/:id`), or the queue (`/review`, which names
+ * the order in the form). Each control is a form of its own, so Enter in a note sends the note.
+ */
+export interface ActionTarget {
+  action: string
+  /** The order, named in the form when the action's path does not name it. */
+  orderId?: number | undefined
+}
+
+function ActionForm(props: { target: ActionTarget; class?: string; children?: Child }) {
+  return (
+    // Inline, so a control sits in the sentence or the cell it belongs to.
+    <form method="post" action={props.target.action} class={props.class} style="display:inline">
+      {props.target.orderId !== undefined && <input type="hidden" name="order" value={String(props.target.orderId)} />}
+      {props.children}
+    </form>
+  )
+}
+
+/** The customer's number, masked until a person asks to see it (which is logged), with the control that shows it. */
+export function PhoneShown(props: { order: ActionableOrder; target: ActionTarget; shown?: string | undefined }) {
+  const { order } = props
+  if (!order.phone) return <span class="hint">no number</span>
+  if (props.shown) return <span data-phone="shown">{parsePhoneNumberFromString(props.shown)?.formatInternational() ?? props.shown}</span>
+  return (
+    <ActionForm target={props.target}>
+      <span data-phone="masked">{maskedPhone(order.phone)}</span>{' '}
+      <button type="submit" name="do" value="show_phone" class="link">
+        Show
+      </button>
+    </ActionForm>
+  )
+}
+
+/** The order's page in its store's admin. */
+export function StoreAdminLink(props: { order: ActionableOrder; store: StoreName | undefined }) {
+  const { store } = props
+  if (!store) return null
+  const platform = platformOf(store)
+  return (
+    <a href={platform.orderAdminUrl(store.domain, props.order.platformOrderId)} target="_blank" rel="noopener noreferrer" data-store-admin>
+      Open in {platform.label}
+    </a>
+  )
+}
+
+/** The buttons for what can be done to the order as it stands. */
+export function ActionButtons(props: { order: ActionableOrder; target: ActionTarget }) {
+  const { order } = props
+  return (
+    <ActionForm target={props.target} class="actions">
+      {callable(order) && order.phone && (
+        <button type="submit" name="do" value="call_again">
+          Call again now
+        </button>
+      )}
+      {markable(order) && (
+        <>
+          <button type="submit" name="do" value="confirm">
+            Mark confirmed
+          </button>
+          <button type="submit" name="do" value="cancel">
+            Mark cancelled
+          </button>
+        </>
+      )}
+      {order.writeFailed && (
+        <button type="submit" name="do" value="write_again">
+          Write to the store again
+        </button>
+      )}
+    </ActionForm>
+  )
+}
+
+/** Correct the number and call; add a note. Folded away in a queue row, open on the order's page. */
+export function MoreActions(props: { order: ActionableOrder; target: ActionTarget; open?: boolean }) {
+  const { order, target } = props
+  const id = `${target.orderId === undefined ? 'order' : 'row'}-${order.id}`
+  return (
+    <details open={props.open}>
+      <summary>Fix the number, add a note</summary>
+      {callable(order) && (
+        <ActionForm target={target}>
+          <input type="hidden" name="do" value="fix_phone" />
+          <label for={`${id}-phone`}>Right number</label>
+          <input id={`${id}-phone`} name="phone" type="tel" autocomplete="off" placeholder="069 123 4567" maxlength={40} required />
+          <button type="submit">Fix the number and call</button>
+        </ActionForm>
+      )}
+      <ActionForm target={target}>
+        <input type="hidden" name="do" value="note" />
+        <label for={`${id}-note`}>Note for the store's order</label>
+        <input id={`${id}-note`} name="note" maxlength={MAX_NOTE_CHARS} autocomplete="off" required />
+        <button type="submit">Add note</button>
+      </ActionForm>
+    </details>
+  )
+}
+
+/** The order page's actions: its phone, its link in the store, and what can be done to it. */
+export function OrderActionsPanel(props: {
+  order: ActionableOrder
+  store: StoreName | undefined
+  feedback: ActionFeedback
+  shownPhone?: string | undefined
+}) {
+  const { order } = props
+  const target = { action: `/orders/${order.id}` }
+  return (
+    <section data-order-actions>
+      <ActionMessage {...props.feedback} />
+      {/* A div: a form inside a paragraph would end the paragraph. */}
+      <div>
+        Phone: <PhoneShown order={order} target={target} shown={props.shownPhone} /> · <StoreAdminLink order={order} store={props.store} />
+      </div>
+      <ActionButtons order={order} target={target} />
+      <MoreActions order={order} target={target} open />
+    </section>
+  )
+}

@@ -1,0 +1,32 @@
+import type { NoteKey } from '../domain/evidence.js'
+import type { Outcome } from '../domain/order.js'
+
+/** Note texts with a count: the catalogs give `_one` and `_other` forms (Intl.PluralRules picks). */
+type CountedNoteKey = 'calls' | 'callsVoicemail' | 'callsBusy' | 'callsFailed' | 'callsUnanswered'
+type NoteTexts = Record<Exclude<NoteKey, CountedNoteKey>, string> & Record<`${CountedNoteKey}_${'one' | 'other'}`, string>
+
+/**
+ * One language's texts. Keys say what the text says. `note` is what callconfirm writes on the
+ * store's order (their `{{said}}` is the customer's quoted words); `speech` prepares the order for
+ * the agent to read aloud; `outcome` names each outcome. A note line is matched by its exact text
+ * when a write is retried, so changing an `outcome` or `note` text makes a retry after the change
+ * write a second line.
+ */
+export interface Catalog {
+  outcome: Record<Outcome, string>
+  note: NoteTexts
+  speech: {
+    /** Small quantities as words: index 1 to 10 (index 0 unused). Albanian counts "copë" (pieces), a feminine noun: "tri". */
+    numbers: string[]
+    item: string
+    moreItems_one: string
+    moreItems_other: string
+    /** A shoe or number size ("42"); a letter size ("XL"). */
+    numberSize: string
+    letterSize: string
+    amount: string
+    amountWithCents: string
+    /** Currency words, by ISO code, with `_one`/`_other` where the word changes; other currencies use Intl's name. */
+    currency: Record<string, string>
+  }
+}
