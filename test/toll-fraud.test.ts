@@ -159,7 +159,7 @@ describe("a store's daily limit", () => {
     expect(orderPage).toMatch(/Waiting: the store reached its limit of 2 calls today; next try \w{3} 09:00/)
     expect(await operatorPage(svc, '/orders')).toContain('Waiting: the store reached its limit of 2 calls today')
     const overview = await operatorPage(svc, '/')
-    const notice = overview.match(new RegExp(`<p class="notice" data-hold="store_daily_limit" data-store="${store.id}">(.*?)</p>`))?.[1]
+    const notice = overview.match(new RegExp(`<p class="notice[^"]*" data-hold="store_daily_limit" data-store="${store.id}">(.*?)</p>`))?.[1]
     expect(notice).toContain('the store reached its limit of 2 calls today')
     expect(notice).toContain('4 orders wait')
   })

@@ -294,8 +294,10 @@ describe('the simulated recordings', () => {
     const { client, placed, stream, streamSid } = await recordedCall('+38344555001', 'att_r', { speech: [{ atMs: 100, audio: customerWords }] })
     expect(sim.calls.find((c) => c.sid === placed.sid)!.params).toMatchObject({ Record: 'true', RecordingChannels: 'dual' })
     stream.socket.send(JSON.stringify({ event: 'media', streamSid, media: { payload: Buffer.from(agentWords).toString('base64') } }))
-    // Long enough for both to be said in full (20 ms a character), then we hang up.
-    await new Promise((r) => setTimeout(r, 100 + Math.max(customerWords.length, agentWords.length) / 8 + 300))
+    // Both said in full and more than Twilio's shortest recording (a second), counted in the phone's
+    // 20 ms frames rather than wall time, which a loaded machine stretches; then we hang up.
+    const frames = Math.ceil(Math.max(customerWords.length, agentWords.length) / 160) + 60
+    await until(() => stream.messages.filter((m) => m.event === 'media').length >= frames, 20_000)
     await hangUp(client, placed.sid, true)
     await until(() => recordingCallbacks('att_r').some((c) => c.params.RecordingStatus === 'completed'))
 
