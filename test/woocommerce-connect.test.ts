@@ -85,7 +85,9 @@ describe('connecting a WooCommerce store', () => {
     const orderId = (deliveries[0]!.body as { orderId: number }).orderId
     await until(async () => (await orderView(svc, orderId)).outcome === 'confirmed', 'the customer to confirm', 20_000)
     await until(() => woo.order(id)?.status === 'processing', 'the order to move to processing')
-    expect(woo.notes(id).map((n) => n.note)).toEqual([expect.stringMatching(/^\[callconfirm\] [\d-]+ [\d:]+ Konfirmuar \(telefonata \d+ s\): Shtypi 1 në tastierë për të konfirmuar\.$/)])
+    expect(woo.notes(id).map((n) => n.note)).toEqual([
+      expect.stringMatching(/^\[callconfirm\] [\d-]+ [\d:]+ Konfirmuar \(telefonata \d+ s\): Shtypi 1 në tastierë për të konfirmuar\.$/),
+    ])
   })
 
   it('connects a store whose host strips the Authorization header, asking it with the keys in the query string', async () => {
