@@ -114,6 +114,9 @@ async function written(orderId: number) {
   const talked = order.attempts.filter((a: { endReason: string | null }) => a.endReason !== null).at(-1)?.durationSeconds as number | undefined
   return { order, stamp, talked }
 }
+/** A write's date as its note line gives it: when it was decided, in the store's zone (sv-SE writes 2026-12-01 14:05). */
+const stampOf = (write: { createdAt: string }) =>
+  new Intl.DateTimeFormat('sv-SE', { timeZone: ZONE, dateStyle: 'short', timeStyle: 'short' }).format(Date.parse(write.createdAt))
 const length = (seconds: number | undefined, word: string) =>
   seconds ? ` (${word} ${seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`})` : ''
 
@@ -129,6 +132,37 @@ async function callbackThenNoAnswer(placed: { orderId: number }) {
   svc.clock.offset = Math.max(svc.clock.offset, at + 1_000 - Date.now())
   svc.scheduler.wake()
   return at
+}
+
+/** The store's merchant on their dashboard, signed in through their settings page's way in. */
+async function merchantSession(storeId: string) {
+  // On the service's clock, which earlier tests moved on.
+  const token = svc.deps.settingsLinks.token({ id: storeId, linkVersion: 1 }, svc.clock.now() + 3600_000)
+  const entered = await fetch(`${svc.url}/enter?t=${token}`, { redirect: 'manual' })
+  expect(entered.status).toBe(303)
+  const cookie = entered.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ')
+  /** Sends the order page's form, as the page's button does. */
+  return async (orderId: number, form: Record<string, string>) => {
+    const res = await fetch(`${svc.url}/orders/${orderId}`, {
+      method: 'POST',
+      headers: { cookie, origin: svc.url, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form),
+    })
+    expect(res.status).toBe(200)
+  }
+}
+
+/** Waits for the order's `n`-th write (from 1) to the store to be delivered, and gives it. */
+async function delivered(orderId: number, n: number) {
+  await until(
+    async () => (await orderView(svc, orderId)).storeWrites.filter((w: { status: string }) => w.status === 'done').length >= n,
+    `write ${n} to the store`,
+    30_000,
+  )
+  return (await orderView(svc, orderId)).storeWrites[n - 1]
 }
 
 const CALL_BACK = 'Më telefononi më vonë në 17:00'
@@ -164,6 +198,30 @@ describe.each([
     expect(formatDateTime(at, ZONE, 'sq')).toMatch(/ në 17:00$/)
     expect(placed.note()).toBe(
       `[callconfirm] ${stamp} Për shqyrtim${length(talked, 'telefonata')}: Kërkoi ta telefonojmë përsëri më ${formatDateTime(at, ZONE, 'sq')}: “${CALL_BACK}”.`,
+    )
+  })
+})
+
+describe.each([
+  ['Shopify', async () => shopifyStore('sq'), (store: any, phone: PhoneBehaviour[]) => placeShopifyOrder(store, phone)],
+  ['WooCommerce', async () => registerWooStore(svc, woo, storeSettings('sq')), (store: any, phone: PhoneBehaviour[]) => placeWoo(store, phone)],
+])('an Albanian %s store’s merchant', (_platform, makeStore, place) => {
+  it('marks an order confirmed and adds a note, both noted in Albanian', async () => {
+    const placed = await place(await makeStore(), [{ kind: 'no-answer' }])
+    const { order, stamp, talked } = await written(placed.orderId)
+    expect(order.outcome).toBe('no_answer')
+    const act = await merchantSession(order.storeId)
+    await act(placed.orderId, { do: 'confirm' })
+    const marked = await delivered(placed.orderId, order.storeWrites.length + 1)
+    await act(placed.orderId, { do: 'note', note: 'Klienti do ta marrë vetë në dyqan.' })
+    const noted = await delivered(placed.orderId, order.storeWrites.length + 2)
+    expect([marked.kind, noted.kind]).toEqual(['outcome', 'note'])
+    expect(placed.note()).toBe(
+      [
+        `[callconfirm] ${stamp} Pa përgjigje${length(talked, 'telefonata')}: 1 thirrje: 1 pa përgjigje.`,
+        `[callconfirm] ${stampOf(marked)} Konfirmuar${length(talked, 'telefonata')}: Shënuar si e konfirmuar nga tregtari (ishte: Pa përgjigje).`,
+        `[callconfirm] ${stampOf(noted)} Shënim nga tregtari: Klienti do ta marrë vetë në dyqan.`,
+      ].join('\n'),
     )
   })
 })

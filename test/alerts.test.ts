@@ -42,7 +42,8 @@ const startWorld = (env: Record<string, string>, store: Record<string, unknown>)
     realtime: { msPerChar: 10, firstAudioMs: 0 },
     env,
     service: { voiceTiming: { silenceMs: 1_500, goodbyeGraceMs: 3_000, helloWaitMs: 0 } },
-    store: { timezone: ZONE, callingHours: ALWAYS, retryDelaysMinutes: [], ...store },
+    // English unless a test says otherwise (a store's default language is its country's).
+    store: { language: 'en', timezone: ZONE, callingHours: ALWAYS, retryDelaysMinutes: [], ...store },
   })
 
 let sink: SmtpSink
@@ -108,6 +109,28 @@ describe('alert email', () => {
     expect(mailAbout(order.name)).toHaveLength(1)
     // The SMTP password never reaches the logs.
     expect(world.svc.logs.join('\n')).not.toContain(sink.password)
+  })
+
+  it('writes to an Albanian store’s merchant in Albanian', async () => {
+    const woo = await startWooCommerceSimulator()
+    try {
+      const store = await registerWooStore(world.svc, woo, {
+        language: 'sq',
+        alertEmail: MERCHANT,
+        timezone: ZONE,
+        callingHours: ALWAYS,
+        retryDelaysMinutes: [],
+      })
+      const { order, phone } = await callThrough({ ...world, woo, store }, ASKS_FOR_A_CHANGE)
+      expect(order.outcome).toBe('needs_review')
+      const mail = await received(`porosia ${order.name} ka nevojë për shqyrtim`)
+      expect(mail.subject).toBe(`Dyqani Lule: porosia ${order.name} ka nevojë për shqyrtim`)
+      expect(mail.text).toContain(`Porosia ${order.name} në Dyqani Lule duhet parë nga dikush.`)
+      expect(mail.text).toContain(`Hapni porosinë: ${world.svc.publicUrl}/orders/${order.id}`)
+      expect(mail.text).not.toContain(phone.slice(4))
+    } finally {
+      await woo.close()
+    }
   })
 
   it('tells the merchant once when the store would not take the outcome', async () => {
@@ -181,7 +204,7 @@ describe('alert email', () => {
       const first = await startCallingService(world.twilio, env)
       try {
         // Closed for calls now: only the store write happens, and fails.
-        const store = await registerWooStore(first, world.woo, { alertEmail: MERCHANT, timezone: zoneWhereItIs(3) })
+        const store = await registerWooStore(first, world.woo, { language: 'en', alertEmail: MERCHANT, timezone: zoneWhereItIs(3) })
         const orderId = await orderGoneFromStore(first, store)
         name = (await orderView(first, orderId)).name
         await until(async () => {
@@ -283,7 +306,7 @@ describe('the alert address setting', () => {
       })
     const wrong = await save('porosite@dyqani')
     expect(wrong.status).toBe(400)
-    expect(await wrong.text()).toContain('must be email addresses such as orders@dyqani.al, separated by commas')
+    expect(await wrong.text()).toContain('Email alerts to: must be email addresses such as orders@dyqani.al, separated by commas')
     expect((await save(`${MERCHANT}; shefi@dyqani.al`)).status).toBe(200)
     expect((await svc.api('GET', `/api/stores/${store.id}`)).body.alertEmail).toBe(`${MERCHANT}, shefi@dyqani.al`)
     expect((await save('')).status).toBe(200)

@@ -132,7 +132,7 @@ describe.skipIf(!browserHere)('the dashboard', () => {
     const settings = run.service.deps.settingsLinks.link({ id: woo!.id, linkVersion: 1 }, Date.now()).url
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } })
     await page.goto(settings)
-    const [dashboard] = await Promise.all([page.waitForEvent('popup'), page.getByRole('link', { name: 'See your calls' }).click()])
+    const [dashboard] = await Promise.all([page.waitForEvent('popup'), page.getByRole('link', { name: 'Shikoni thirrjet tuaja' }).click()])
     const origin = new URL(settings).origin
     await dashboard.waitForURL(`${origin}/`)
     await expect(dashboard.locator('select[name="storeId"]').count()).resolves.toBe(1) // only the test-order form's

@@ -98,7 +98,7 @@ describe('call recordings, for a store that switches them on', () => {
   it('places the call with a dual-channel recording and a signed callback, tells the agent, and stores what the callback says', async () => {
     const page = await saveSettings(world.store.id, { recordCalls: 'on' })
     expect(page).toContain('name="recordCalls"')
-    expect(page).toContain('tells the customer at the start of the call that it is recorded')
+    expect(page).toContain('Agjenti i thotë klientit në fillim të thirrjes që ajo regjistrohet')
     expect((await world.svc.api('GET', `/api/stores/${world.store.id}`)).body.recordCalls).toBe(true)
 
     // Twilio has a bad day: the recording's callback comes ahead of the call's own `completed`, and twice.

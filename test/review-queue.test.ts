@@ -171,7 +171,7 @@ describe.skipIf(!browserHere)('the review queue', () => {
     expect(shopSide.tags).not.toContain('call-needs-review')
     expect(shopSide.notes.join('\n')).toMatch(
       // The note line as a call's outcome writes it (in the store's language), with who marked it as its evidence.
-      /\n\[callconfirm\] \d{4}-\d\d-\d\d \d\d:\d\d .*: Marked confirmed by the operator \(it was: Needs review\)\.$/,
+      /\n\[callconfirm\] \d{4}-\d\d-\d\d \d\d:\d\d .*: Shënuar si e konfirmuar nga operatori \(ishte: Për shqyrtim\)\.$/,
     )
 
     // A second submit of the same form changes nothing, and says so.
@@ -187,13 +187,13 @@ describe.skipIf(!browserHere)('the review queue', () => {
     // From its page: the WooCommerce order, cancelled by its merchant.
     const shopper = await merchant(woo().id)
     await shopper.page.goto(url(`/orders/${placed.changeWoo!.orderId}`))
-    await shopper.page.getByRole('button', { name: 'Mark cancelled' }).click()
-    await expect(shopper.page.locator('[data-action-notice]').textContent()).resolves.toContain('marked cancelled')
+    await shopper.page.getByRole('button', { name: 'Shëno si të anuluar' }).click()
+    await expect(shopper.page.locator('[data-action-notice]').textContent()).resolves.toContain('u shënua: anuluar')
     await settled(placed.changeWoo!.orderId, closedAs('cancelled'))
     const wooSide = storeSide(placed.changeWoo!)
     expect(wooSide.tags).toEqual(['_callconfirm_outcome: cancelled'])
     expect(wooSide.status).toBe('cancelled')
-    expect(wooSide.notes.at(-1)).toMatch(/^\[callconfirm\] .*: Marked cancelled by the merchant \(it was: Needs review\)\.$/)
+    expect(wooSide.notes.at(-1)).toMatch(/^\[callconfirm\] .*: Shënuar si e anuluar nga tregtari \(ishte: Për shqyrtim\)\.$/)
     await shopper.context.close()
     await context.close()
   }, 60_000)
@@ -292,7 +292,7 @@ describe.skipIf(!browserHere)('the review queue', () => {
     await expect(page.locator('[data-action-notice]').textContent()).resolves.toContain('Note added')
     await settled(placed.voicemailShop!.orderId, closedAs('voicemail'))
     expect(storeSide(placed.voicemailShop!).notes.join('\n')).toMatch(
-      /\n\[callconfirm\] \d{4}-\d\d-\d\d \d\d:\d\d Note from the operator: Customer will collect it at the shop$/,
+      /\n\[callconfirm\] \d{4}-\d\d-\d\d \d\d:\d\d Shënim nga operatori: Customer will collect it at the shop$/,
     )
     expect(storeSide(placed.voicemailShop!).tags).toContain('call-voicemail')
 
@@ -389,7 +389,7 @@ describe.skipIf(!browserHere)('the review queue', () => {
     await context.close()
 
     const shopper = await merchant(woo().id)
-    await shopper.page.getByRole('link', { name: 'Settings' }).click()
+    await shopper.page.getByRole('link', { name: 'Cilësimet' }).click()
     await shopper.page.waitForURL(/\/settings\?t=/)
     await expect(shopper.page.locator('#companyName').inputValue()).resolves.toBe('Butiku Lule')
     await shopper.context.close()

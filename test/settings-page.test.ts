@@ -42,14 +42,14 @@ describe.skipIf(!browserHere)('the settings page', () => {
     // A window that ends before it starts is refused, next to the field, and what was typed stays.
     await page.locator('[name="callingHours.start"]').fill('15:00')
     await page.locator('[name="callingHours.end"]').fill('14:00')
-    await page.getByRole('button', { name: 'Save' }).click()
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('start must be before end')
+    await page.getByRole('button', { name: 'Ruaj' }).click()
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Deri: duhet të jetë më vonë se fillimi')
     await expect(page.locator('[name="callingHours.start"]').inputValue()).resolves.toBe('15:00')
     expect((await svc.api('GET', `/api/stores/${store.id}`)).body.callingHours).toEqual({ start: '09:00', end: '20:00' })
 
     await page.locator('[name="callingHours.end"]').fill('19:00')
-    await page.getByRole('button', { name: 'Save' }).click()
-    await expect(page.getByRole('status').textContent()).resolves.toContain('Saved')
+    await page.getByRole('button', { name: 'Ruaj' }).click()
+    await expect(page.getByRole('status').textContent()).resolves.toContain('U ruajt')
     await expect(page.locator('[name="callingHours.end"]').inputValue()).resolves.toBe('19:00')
     expect((await svc.api('GET', `/api/stores/${store.id}`)).body.callingHours).toEqual({ start: '15:00', end: '19:00' })
     await page.close()
@@ -73,7 +73,7 @@ describe.skipIf(!browserHere)('the settings page', () => {
     await expect(bodyFont(page)).resolves.toBe(POLARIS_FONT)
     await expect(sidewaysOverflow(page)).resolves.toBe(0)
     // The one dark button on the page is the one that saves.
-    const save = page.getByRole('button', { name: 'Save' })
+    const save = page.getByRole('button', { name: 'Ruaj' })
     await expect(save.evaluate((b) => getComputedStyle(b).backgroundColor)).resolves.toBe(polarisColor('color-bg-fill-brand'))
     await expect(textLines(page, 'form button[type=submit]')).resolves.toBe(1)
 

@@ -215,7 +215,7 @@ describe('the app inside the Shopify admin', () => {
 
     const withToken = await open({ shop: domain, host: hostParam(domain), id_token: appBridgeSessionToken(APP, domain) })
     expect(withToken.status).toBe(200)
-    expect(await withToken.text()).toContain('callconfirm for Dyqani Teuta')
+    expect(await withToken.text()).toContain('callconfirm për Dyqani Teuta')
     expect(withToken.headers.get('content-security-policy')).toBe(`frame-ancestors https://${domain} https://admin.shopify.com`)
     const signed = signedQuery(
       { embedded: '1', host: hostParam(domain), shop: domain, timestamp: String(Math.floor(Date.now() / 1000)) },

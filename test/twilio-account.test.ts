@@ -128,9 +128,9 @@ describe('Twilio refusing the credentials', () => {
     expect(banner).toContain('check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN')
     expect(banner).toContain('Not checked yet')
     const merchant = await merchantPage(svc, storeB)
-    expect(merchant).toContain('Calls are paused by the service for now.')
+    expect(merchant).toContain('Thirrjet janë pezulluar nga shërbimi për momentin.')
     expect(merchant).not.toContain('TWILIO_')
-    expect(merchant).toContain('calls are paused for the whole service for now')
+    expect(merchant).toContain('thirrjet janë pezulluar për gjithë shërbimin për momentin')
 
     // A minute on, the probe asks Twilio (no one is called): still refused, so it stays paused and looks again in two.
     const reads = accountReads()

@@ -1,14 +1,14 @@
 import type { CallStats } from '../dashboard/stats.js'
 import type { Outcome } from '../domain/order.js'
-import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
+import type { Translator } from '../i18n/index.js'
 import type { StoreWrite } from '../stores/outbox.js'
 
 /**
- * The alerts' words: plain text, in English, naming the shop, the order and what happened, with a
- * link to the order on the dashboard. Never the customer's phone, their words or the transcript:
- * an email is forwarded and kept where we cannot erase it; the order's page has the rest.
+ * The alerts' words: plain text, in the store's language (`tr`, src/i18n's `alert.*` texts),
+ * naming the shop, the order and what happened, with a link to the order on the dashboard. Never
+ * the customer's phone, their words or the transcript: an email is forwarded and kept where we
+ * cannot erase it; the order's page has the rest.
  */
-
 export interface AlertOrder {
   /** The store's order name, `#1234`. */
   name: string
@@ -21,49 +21,52 @@ export interface Letter {
   text: string
 }
 
-const footer = (shop: string) =>
-  `\n\n-- \ncallconfirm\nThis address gets alerts for ${shop}; change or remove it under Alerts on the callconfirm settings page.`
+const footer = (tr: Translator, shop: string) => `\n\n-- \ncallconfirm\n${tr.t('alert.footer', { shop })}`
 
 // An international number in a store's error text ("+355 69 …") is the customer's: it stays out.
 const PHONE = /\+\d(?:[\s-]?\d){7,14}/g
 const withoutPhones = (text: string) => text.replace(PHONE, (m) => `${m.slice(0, 4)}…`)
 
-/** An order's call ended needing a person: a change was asked for, or the answer was unclear. */
-export function reviewLetter(shop: string, order: AlertOrder): Letter {
+/**
+ * An order's call ended needing a person: a change was asked for, or the answer was unclear.
+ *
+ * @example
+ * reviewLetter(translator('sq'), 'Dyqani Lule', { name: '#1001', url }).subject
+ * // → 'Dyqani Lule: porosia #1001 ka nevojë për shqyrtim'
+ */
+export function reviewLetter(tr: Translator, shop: string, order: AlertOrder): Letter {
+  const about = { shop, order: order.name }
   return {
-    subject: `${shop}: order ${order.name} needs review`,
-    text:
-      `Order ${order.name} at ${shop} needs a person to look at it.\n\n` +
-      'The call ended without a clear yes or no, or the customer asked for a change. ' +
-      'Read the call on the order’s page and decide what to do with the order.\n\n' +
-      `Open the order: ${order.url}` +
-      footer(shop),
+    subject: tr.t('alert.reviewSubject', about),
+    text: [tr.t('alert.reviewText', about), tr.t('alert.reviewWhy'), tr.t('alert.openOrder', { url: order.url })].join('\n\n') + footer(tr, shop),
   }
 }
 
 /** What the write was to do, in words. */
-const WRITE_WORDS: Record<StoreWrite['kind'], (order: string, outcome: Outcome | null) => string> = {
-  pending: (order) => `mark order ${order} as waiting for its call`,
-  note: (order) => `add your note to order ${order}`,
-  outcome: (order, outcome) => `write the call’s outcome${outcome ? ` (${OUTCOME_LABELS[outcome]})` : ''} on order ${order}`,
-  withdrawn: (order) => `take the “waiting for its call” mark off order ${order}`,
+function whatWasWritten(tr: Translator, kind: StoreWrite['kind'], order: string, outcome: Outcome | null): string {
+  if (kind === 'pending') return tr.t('alert.writePending', { order })
+  if (kind === 'note') return tr.t('alert.writeNote', { order })
+  if (kind === 'withdrawn') return tr.t('alert.writeWithdrawn', { order })
+  return outcome ? tr.t('alert.writeOutcome', { order, outcome: tr.t(`outcome.${outcome}`) }) : tr.t('alert.writeOutcomeUnknown', { order })
 }
 
-/** The store would not take a write about an order, and the store writer gave up. */
+/**
+ * The store would not take a write about an order, and the store writer gave up. The store's
+ * error is quoted as it was recorded (callconfirm's words about it are English).
+ */
 export function writeFailedLetter(
+  tr: Translator,
   shop: string,
   order: AlertOrder,
   failed: { kind: StoreWrite['kind']; outcome: Outcome | null; error: string | null },
 ): Letter {
-  return {
-    subject: `${shop}: order ${order.name} could not be updated in your store`,
-    text:
-      `callconfirm could not ${WRITE_WORDS[failed.kind](order.name, failed.outcome)} in ${shop}’s store, and has stopped trying.\n\n` +
-      (failed.error ? `What the store said: ${withoutPhones(failed.error)}\n\n` : '') +
-      'Nothing is lost: callconfirm keeps the call and its outcome, and once the cause is put right the write can be sent again.\n\n' +
-      `Open the order: ${order.url}` +
-      footer(shop),
-  }
+  const paragraphs = [
+    tr.t('alert.writeFailedText', { shop, what: whatWasWritten(tr, failed.kind, order.name, failed.outcome) }),
+    ...(failed.error ? [tr.t('alert.storeSaid', { error: withoutPhones(failed.error) })] : []),
+    tr.t('alert.nothingLost'),
+    tr.t('alert.openOrder', { url: order.url }),
+  ]
+  return { subject: tr.t('alert.writeFailedSubject', { shop, order: order.name }), text: paragraphs.join('\n\n') + footer(tr, shop) }
 }
 
 export interface DigestFacts {
@@ -78,36 +81,47 @@ export interface DigestFacts {
   dashboardUrl: string
 }
 
-/** `2026-12-01` → `Tuesday 1 December 2026` (a calendar date: no zone shifts it). */
-const longDate = (day: string) =>
-  new Intl.DateTimeFormat('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-    new Date(`${day}T12:00:00Z`),
-  )
+/**
+ * `2026-12-01` → `Tuesday, 1 December 2026`, `e martë, 1 dhjetor 2026` (a calendar date: no zone
+ * shifts it). English letters keep the day before the month, as they always have.
+ */
+const longDate = (tr: Translator, day: string) =>
+  new Intl.DateTimeFormat(tr.language === 'en' ? 'en-GB' : tr.locale, {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(new Date(`${day}T12:00:00Z`))
 
 /** The morning summary: yesterday's orders and calls, and what still waits for a person. */
-export function digestLetter(shop: string, facts: DigestFacts): Letter {
+export function digestLetter(tr: Translator, shop: string, facts: DigestFacts): Letter {
   const { stats } = facts
+  const day = longDate(tr, facts.day)
+  const counted = (outcome: Outcome) => `${tr.t(`outcome.${outcome}`)}: ${stats.outcomes[outcome]}`
   const lines = [
-    `${shop} on ${longDate(facts.day)}`,
+    tr.t('alert.digestHeading', { shop, day }),
     '',
-    `Orders to call: ${stats.orders}`,
-    `Calls placed: ${stats.calls} (${stats.answered} answered)`,
-    `${OUTCOME_LABELS.confirmed}: ${stats.outcomes.confirmed}`,
-    `${OUTCOME_LABELS.cancelled}: ${stats.outcomes.cancelled}`,
-    `${OUTCOME_LABELS.no_answer}: ${stats.outcomes.no_answer}`,
-    `${OUTCOME_LABELS.needs_review}: ${stats.outcomes.needs_review}`,
-    `Still being called: ${stats.inProgress}`,
+    tr.t('alert.digestOrders', { orders: stats.orders }),
+    tr.t('alert.digestCalls', { calls: stats.calls, answered: stats.answered }),
+    ...(['confirmed', 'cancelled', 'no_answer', 'needs_review'] as const).map(counted),
+    tr.t('alert.digestInProgress', { calling: stats.inProgress }),
     '',
   ]
-  if (facts.reviewCount === 0) lines.push('No order is waiting for review.')
+  if (facts.reviewCount === 0) lines.push(tr.t('alert.digestNoReview'))
   else {
-    lines.push(`Orders still needing review (${facts.reviewCount}):`)
+    lines.push(tr.t('alert.digestReviews', { reviews: facts.reviewCount }))
     for (const order of facts.reviews) lines.push(`  ${order.name}  ${order.url}`)
-    if (facts.reviewCount > facts.reviews.length) lines.push(`  … and ${facts.reviewCount - facts.reviews.length} more: ${facts.reviewsUrl}`)
+    const more = facts.reviewCount - facts.reviews.length
+    if (more > 0) lines.push(`  ${tr.t('alert.digestMoreReviews', { count: more, url: facts.reviewsUrl })}`)
   }
-  lines.push('', `Your dashboard: ${facts.dashboardUrl}`)
-  return {
-    subject: `${shop}, ${longDate(facts.day)}: ${stats.outcomes.confirmed} confirmed, ${stats.outcomes.cancelled} cancelled, ${facts.reviewCount} to review`,
-    text: lines.join('\n') + footer(shop),
-  }
+  lines.push('', tr.t('alert.digestDashboard', { url: facts.dashboardUrl }))
+  const subject = tr.t('alert.digestSubject', {
+    shop,
+    day,
+    confirmed: tr.t('alert.digestConfirmed', { count: stats.outcomes.confirmed }),
+    cancelled: tr.t('alert.digestCancelled', { count: stats.outcomes.cancelled }),
+    review: tr.t('alert.digestToReview', { count: facts.reviewCount }),
+  })
+  return { subject, text: lines.join('\n') + footer(tr, shop) }
 }

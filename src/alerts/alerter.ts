@@ -3,6 +3,7 @@ import { callStats } from '../dashboard/stats.js'
 import type { Db } from '../db/index.js'
 import { orders, storeWrites } from '../db/schema.js'
 import { alertAddresses } from '../domain/settings.js'
+import { translator } from '../i18n/index.js'
 import { findStore, type Store, type StoreDefaults, toStore } from '../stores/records.js'
 import { firstLine } from '../stores/writeBackError.js'
 import type { Logger } from '../utils/log.js'
@@ -88,7 +89,7 @@ export function createAlerter(deps: AlerterDeps): Alerter {
     const stats = await callStats(db, { ...localDayBounds(day, store.settings.timezone), storeId: store.id })
     const reviews = await ordersNeedingReview(db, store.id, now, DIGEST_REVIEWS)
     if (!stats.orders && !stats.calls && !reviews.count) return undefined
-    return digestLetter(store.settings.companyName, {
+    return digestLetter(translator(store.settings.language), store.settings.companyName, {
       day,
       stats,
       reviews: reviews.newest.map((o) => ({ name: o.name, url: orderUrl(o.id) })),
@@ -98,21 +99,22 @@ export function createAlerter(deps: AlerterDeps): Alerter {
     })
   }
 
-  /** The alert's letter as things stand now, or nothing to send (the order is gone). */
+  /** The alert's letter as things stand now, in the store's language, or nothing to send (the order is gone). */
   async function letterFor(alert: Alert, store: Store, now: number): Promise<Letter | undefined> {
     const shop = store.settings.companyName
+    const tr = translator(store.settings.language)
     if (alert.kind === 'digest') return digestFor(store, alert.day!, now)
     const order = await db.select().from(orders).where(eq(orders.id, alert.orderId!)).get()
     if (!order) return undefined
     const about = { name: order.name, url: orderUrl(order.id) }
-    if (alert.kind === 'needs_review') return reviewLetter(shop, about)
+    if (alert.kind === 'needs_review') return reviewLetter(tr, shop, about)
     const failed = await db
       .select()
       .from(storeWrites)
       .where(and(eq(storeWrites.orderId, order.id), eq(storeWrites.status, 'failed')))
       .orderBy(desc(storeWrites.id))
       .get()
-    return writeFailedLetter(shop, about, { kind: failed?.kind ?? 'outcome', outcome: order.outcome, error: failed?.lastError ?? null })
+    return writeFailedLetter(tr, shop, about, { kind: failed?.kind ?? 'outcome', outcome: order.outcome, error: failed?.lastError ?? null })
   }
 
   /** Sends one alert; false when the mail server failed, so the rest of the pass waits too. */

@@ -1,10 +1,11 @@
 import type { Child } from 'hono/jsx'
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import type { Outcome } from '../domain/order.js'
-import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
+import type { PageTranslator } from '../i18n/index.js'
 import { type ActionResult, ORDER_ACTIONS, type OrderAction } from '../orders/orderActions.js'
 import { MAX_NOTE_CHARS } from '../orders/orderNotes.js'
 import { REVIEW_OUTCOMES } from '../orders/reviewQueue.js'
+import { usePageWords } from '../pages/language.js'
 import { platformOf } from '../stores/platforms.js'
 import type { FormBody } from '../utils/formBody.js'
 import { type StoreName, waitingText } from './pages.js'
@@ -42,28 +43,35 @@ const text = (form: FormBody, name: string) => (typeof form[name] === 'string' ?
 /** The phone number and note a form carries, for the actions that take them. */
 export const actionInput = (form: FormBody) => ({ phone: text(form, 'phone'), note: text(form, 'note') })
 
-/** What an action did, in a sentence for the page. */
-export function feedbackFor(result: ActionResult, order: Pick<ActionableOrder, 'name'>, store: StoreName | undefined): ActionFeedback {
-  if (!result.ok) return { problem: `${order.name}: ${result.problem}` }
+/** What an action did, in a sentence in the page's language. */
+export function feedbackFor(
+  result: ActionResult,
+  order: Pick<ActionableOrder, 'name'>,
+  store: StoreName | undefined,
+  tr: PageTranslator,
+): ActionFeedback {
+  const { t } = tr
+  const name = order.name
+  // `problem` is orders/orderActions.ts's sentence, in English.
+  if (!result.ok) return { problem: `${name}: ${result.problem}` }
   switch (result.did) {
     case 'called': {
-      const number = result.newNumber ? ' at the new number' : ''
-      if (result.awaitingApproval)
-        return { notice: `${order.name} is queued to be called${number}; it waits for the operator to approve this store.` }
-      if (result.waitReason)
-        return {
-          notice: `${order.name} cannot be called now. It is queued to be called${number}: ${waitingText(result.waitReason, new Date(result.at).toISOString(), store).replace(/^Waiting: /, '')}.`,
-        }
-      if (result.pausedForService)
-        return { notice: `${order.name} is queued to be called${number}; calls are paused for the whole service for now and resume by themselves.` }
-      return { notice: `Calling ${order.name}${number} now.` }
+      const number = result.newNumber ? t('feedback.atNewNumber') : ''
+      if (result.awaitingApproval) return { notice: t('feedback.queuedAwaiting', { name, number }) }
+      if (result.waitReason) {
+        // The reason alone, without the badge's "Waiting: ".
+        const why = waitingText(tr, result.waitReason, new Date(result.at).toISOString(), store).replace(/^[^:]*: /, '')
+        return { notice: t('feedback.queuedWaiting', { name, number, why }) }
+      }
+      if (result.pausedForService) return { notice: t('feedback.queuedPaused', { name, number }) }
+      return { notice: t('feedback.calling', { name, number }) }
     }
     case 'marked':
-      return { notice: `${order.name} marked ${OUTCOME_LABELS[result.outcome].toLowerCase()}; the store's order is being updated.` }
+      return { notice: t('feedback.marked', { name, outcome: tr.outcome(result.outcome).toLocaleLowerCase(tr.locale) }) }
     case 'noted':
-      return { notice: `Note added to ${order.name}; it is being written to the store's order.` }
+      return { notice: t('feedback.noted', { name }) }
     case 'rewritten':
-      return { notice: `${order.name}: ${result.writes === 1 ? 'the write' : `${result.writes} writes`} to the store's order queued again.` }
+      return { notice: t('feedback.rewritten', { name, count: result.writes }) }
   }
 }
 
@@ -113,13 +121,14 @@ function ActionForm(props: { target: ActionTarget; class?: string; children?: Ch
 /** The customer's number, masked until a person asks to see it (which is logged), with the control that shows it. */
 export function PhoneShown(props: { order: ActionableOrder; target: ActionTarget; shown?: string | undefined }) {
   const { order } = props
-  if (!order.phone) return <span class="hint">no number</span>
+  const { t } = usePageWords()
+  if (!order.phone) return <span class="hint">{t('action.noNumber')}</span>
   if (props.shown) return <span data-phone="shown">{parsePhoneNumberFromString(props.shown)?.formatInternational() ?? props.shown}</span>
   return (
     <ActionForm target={props.target}>
       <span data-phone="masked">{maskedPhone(order.phone)}</span>{' '}
       <button type="submit" name="do" value="show_phone" class="link">
-        Show
+        {t('action.show')}
       </button>
     </ActionForm>
   )
@@ -128,11 +137,12 @@ export function PhoneShown(props: { order: ActionableOrder; target: ActionTarget
 /** The order's page in its store's admin. */
 export function StoreAdminLink(props: { order: ActionableOrder; store: StoreName | undefined }) {
   const { store } = props
+  const { t } = usePageWords()
   if (!store) return null
   const platform = platformOf(store)
   return (
     <a href={platform.orderAdminUrl(store.domain, props.order.platformOrderId)} target="_blank" rel="noopener noreferrer" data-store-admin>
-      Open in {platform.label}
+      {t('action.openIn', { platform: platform.label })}
     </a>
   )
 }
@@ -140,26 +150,27 @@ export function StoreAdminLink(props: { order: ActionableOrder; store: StoreName
 /** The buttons for what can be done to the order as it stands. */
 export function ActionButtons(props: { order: ActionableOrder; target: ActionTarget }) {
   const { order } = props
+  const { t } = usePageWords()
   return (
     <ActionForm target={props.target} class="actions">
       {callable(order) && order.phone && (
         <button type="submit" name="do" value="call_again">
-          Call again now
+          {t('action.callAgain')}
         </button>
       )}
       {markable(order) && (
         <>
           <button type="submit" name="do" value="confirm">
-            Mark confirmed
+            {t('action.confirm')}
           </button>
           <button type="submit" name="do" value="cancel">
-            Mark cancelled
+            {t('action.cancel')}
           </button>
         </>
       )}
       {order.writeFailed && (
         <button type="submit" name="do" value="write_again">
-          Write to the store again
+          {t('action.writeAgain')}
         </button>
       )}
     </ActionForm>
@@ -170,22 +181,23 @@ export function ActionButtons(props: { order: ActionableOrder; target: ActionTar
 export function MoreActions(props: { order: ActionableOrder; target: ActionTarget; open?: boolean }) {
   const { order, target } = props
   const id = `${target.orderId === undefined ? 'order' : 'row'}-${order.id}`
+  const { t } = usePageWords()
   return (
     <details open={props.open}>
-      <summary>Fix the number, add a note</summary>
+      <summary>{t('action.more')}</summary>
       {callable(order) && (
         <ActionForm target={target}>
           <input type="hidden" name="do" value="fix_phone" />
-          <label for={`${id}-phone`}>Right number</label>
+          <label for={`${id}-phone`}>{t('action.rightNumber')}</label>
           <input id={`${id}-phone`} name="phone" type="tel" autocomplete="off" placeholder="069 123 4567" maxlength={40} required />
-          <button type="submit">Fix the number and call</button>
+          <button type="submit">{t('action.fixAndCall')}</button>
         </ActionForm>
       )}
       <ActionForm target={target}>
         <input type="hidden" name="do" value="note" />
-        <label for={`${id}-note`}>Note for the store's order</label>
+        <label for={`${id}-note`}>{t('action.note')}</label>
         <input id={`${id}-note`} name="note" maxlength={MAX_NOTE_CHARS} autocomplete="off" required />
-        <button type="submit">Add note</button>
+        <button type="submit">{t('action.addNote')}</button>
       </ActionForm>
     </details>
   )
@@ -200,12 +212,14 @@ export function OrderActionsPanel(props: {
 }) {
   const { order } = props
   const target = { action: `/orders/${order.id}` }
+  const { t } = usePageWords()
   return (
     <section data-order-actions>
       <ActionMessage {...props.feedback} />
       {/* A div: a form inside a paragraph would end the paragraph. */}
       <div>
-        Phone: <PhoneShown order={order} target={target} shown={props.shownPhone} /> · <StoreAdminLink order={order} store={props.store} />
+        {t('action.phone')} <PhoneShown order={order} target={target} shown={props.shownPhone} /> ·{' '}
+        <StoreAdminLink order={order} store={props.store} />
       </div>
       <ActionButtons order={order} target={target} />
       <MoreActions order={order} target={target} open />

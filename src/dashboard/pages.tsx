@@ -2,10 +2,11 @@ import type { Child } from 'hono/jsx'
 import type { AccountHold } from '../calls/accountHold.js'
 import type { WaitReason } from '../domain/dialPolicy.js'
 import { memoize } from '../domain/memo.js'
-import type { Outcome } from '../domain/order.js'
-import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
+import { OUTCOMES } from '../domain/order.js'
+import { type Language, type PageTranslator, pageTranslator } from '../i18n/index.js'
 import { type OrderView, type StoreHold, storeWritesSettled } from '../orders/views.js'
-import { Page } from '../pages/layout.js'
+import { usePageWords } from '../pages/language.js'
+import { LanguageSwitch, Page } from '../pages/layout.js'
 import type { PlatformName } from '../stores/platform.js'
 import { CallRecordings, recordingOnItsWay } from './recordingRoutes.js'
 import type { Viewer } from './session.js'
@@ -23,40 +24,39 @@ export interface StoreName {
   /** The store's time zone and calls a day, to say when and why its calls wait. */
   timezone: string
   dailyCallLimit: number
+  /** The store's language setting: its merchant's pages speak it. */
+  language: string
 }
 
 const percent = (r: number | null) => (r === null ? '–' : `${Math.round(r * 100)}%`)
 const usd = (v: number | null) => (v === null ? '–' : `$${v < 1 ? v.toFixed(3) : v.toFixed(2)}`)
-const when = (iso: string | null) => (iso ? iso.slice(0, 16).replace('T', ' ') : '–')
+/** A moment in the store's time zone, as the page's language writes it ("1 dhjetor 2026 në 18:00"). */
+const when = (tr: PageTranslator, iso: string | null, store: StoreName | undefined) =>
+  iso ? tr.dateTime(Date.parse(iso), store?.timezone ?? 'UTC') : '–'
 function seconds(s: number | null | undefined) {
   if (s === null || s === undefined) return '–'
   return s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`
 }
 
 /** Why calls wait, in words: an order's page and list say it of one order, the overview of a store. */
-const WAIT_WORDS: Record<WaitReason, (store: StoreName | undefined) => string> = {
-  store_awaiting_approval: () => 'waiting for the operator to approve this store',
-  store_daily_limit: (store) =>
-    store ? `the store reached its limit of ${store.dailyCallLimit} calls today` : 'the store reached its daily limit of calls',
-  service_daily_limit: () => "calls across the service reached today's limit",
-  service_daily_spend: () => "the service reached today's spending limit",
-  daily_limit_reached: () => 'this number had its calls for today',
-  outside_calling_hours: () => "outside the store's calling hours",
-  // A merchant reads this too: the service's account is none of their business, nor theirs to fix.
-  twilio_account: () => 'calls are paused for the whole service for now; they resume by themselves',
+function waitWords(tr: PageTranslator, reason: WaitReason, store: StoreName | undefined): string {
+  if (reason === 'store_daily_limit' && !store) return tr.t('wait.store_daily_limit_unknown')
+  // twilio_account: a merchant reads this too; the service's account is none of their business, nor theirs to fix.
+  return tr.t(`wait.${reason}`, { limit: store?.dailyCallLimit })
 }
 
-const weekdayTime = memoize(
-  (timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
-)
+const weekdayTime = memoize((key: string) => {
+  const [locale, timeZone] = key.split(' ')
+  return new Intl.DateTimeFormat(locale, { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+})
 
 /** "Waiting: the store reached its limit of 20 calls today; next try Sun 09:00" (the store's time). */
-export function waitingText(reason: WaitReason, nextCallAt: string | null, store: StoreName | undefined): string {
-  if (reason === 'store_awaiting_approval') return 'Waiting for the operator to approve this store'
+export function waitingText(tr: PageTranslator, reason: WaitReason, nextCallAt: string | null, store: StoreName | undefined): string {
+  if (reason === 'store_awaiting_approval') return tr.t('wait.awaitingApproval')
+  const why = waitWords(tr, reason, store)
   // Due already: it goes out when the pause lifts, not at a time of its own.
-  if (reason === 'twilio_account') return `Waiting: ${WAIT_WORDS[reason](store)}`
-  const next = nextCallAt && store ? `; next try ${weekdayTime(store.timezone).format(Date.parse(nextCallAt))}` : ''
-  return `Waiting: ${WAIT_WORDS[reason](store)}${next}`
+  if (reason === 'twilio_account' || !nextCallAt || !store) return tr.t('wait.waiting', { why })
+  return tr.t('wait.waitingNext', { why, at: weekdayTime(`${tr.locale} ${store.timezone}`).format(Date.parse(nextCallAt)) })
 }
 
 /** Where an order stands, in a word: its outcome, or what it waits for. */
@@ -65,89 +65,114 @@ export function Standing(props: {
   store?: StoreName | undefined
 }) {
   const { status, outcome, skipReason, nextCallAt, waitReason } = props.order
-  if (outcome && status === 'done') return <span class={`badge ${outcome}`}>{OUTCOME_LABELS[outcome]}</span>
-  if (status === 'calling') return <span class="badge">On the phone</span>
+  const tr = usePageWords()
+  if (outcome && status === 'done') return <span class={`badge ${outcome}`}>{tr.outcome(outcome)}</span>
+  if (status === 'calling') return <span class="badge">{tr.t('standing.onThePhone')}</span>
   if (status === 'queued' && waitReason)
     return (
       <span class="badge" data-wait={waitReason}>
-        {waitingText(waitReason, nextCallAt, props.store)}
+        {waitingText(tr, waitReason, nextCallAt, props.store)}
       </span>
     )
-  if (status === 'queued') return <span class="badge">Next call {when(nextCallAt)}</span>
-  return <span class="badge">Not called: {skipReason?.replaceAll('_', ' ')}</span>
+  if (status === 'queued') return <span class="badge">{tr.t('standing.nextCall', { at: when(tr, nextCallAt, props.store) })}</span>
+  const why = skipReason ? tr.t(`skip.${skipReason}`, { defaultValue: skipReason.replaceAll('_', ' ') }) : ''
+  return <span class="badge">{tr.t('standing.notCalled', { why })}</span>
 }
 
 /** The dashboard's sections; Stores is the operator's alone. */
 const SECTIONS: ReadonlyArray<readonly [href: string, label: string, operatorOnly?: true]> = [
-  ['/', 'Overview'],
-  ['/orders', 'Calls'],
-  ['/review', 'Review'],
-  ['/stores', 'Stores', true],
+  ['/', 'frame.overview'],
+  ['/orders', 'frame.calls'],
+  ['/review', 'frame.review'],
+  ['/stores', 'frame.stores', true],
 ]
 
 /**
  * The dashboard's frame: a top bar with who is signed in and "Sign out" (on one line at any
- * width), the sections beside the page on a desktop and above it on a phone.
+ * width), the sections beside the page on a desktop and above it on a phone. `lang`: the page's
+ * language (routes.tsx sets `c.var.pageLanguage`); `here`: this page's address, for the switch.
  */
-export function DashboardPage(props: { title: string; viewer: Viewer; children?: Child }) {
-  const operator = props.viewer.kind === 'operator'
+export function DashboardPage(props: { title: string; viewer: Viewer; lang: Language; here: string; children?: Child }) {
   return (
-    <Page title={props.title} layout="app">
+    <Page title={props.title} lang={props.lang} layout="app">
+      <DashboardFrame {...props} />
+    </Page>
+  )
+}
+
+/** Inside the Page, so that its words are the page's language. */
+function DashboardFrame(props: { title: string; viewer: Viewer; here: string; children?: Child }) {
+  const operator = props.viewer.kind === 'operator'
+  const { t } = usePageWords()
+  return (
+    <>
       <header class="topbar">
         <a class="brand" href="/">
           callconfirm
         </a>
-        <span class="who">{operator ? 'Operator' : 'Your store'}</span>
+        <span class="who">{operator ? t('frame.operator') : t('frame.yourStore')}</span>
+        <LanguageSwitch here={props.here} />
         {/* The operator opens each store's settings from Stores; a merchant has their one store's. */}
-        {!operator && <a href="/your-settings">Settings</a>}
+        {!operator && <a href="/your-settings">{t('frame.settings')}</a>}
         <form method="post" action="/logout">
-          <button type="submit">Sign out</button>
+          <button type="submit">{t('frame.signOut')}</button>
         </form>
       </header>
       <div class="frame">
-        <nav class="sections" aria-label="Sections">
+        <nav class="sections" aria-label={t('frame.sections')}>
           {SECTIONS.filter(([, , operatorOnly]) => operator || !operatorOnly).map(([href, label]) => (
-            <a href={href} aria-current={label === props.title ? 'page' : undefined}>
-              {label}
+            <a href={href} aria-current={t(label) === props.title ? 'page' : undefined}>
+              {t(label)}
             </a>
           ))}
         </nav>
         <main class="page wide">{props.children}</main>
       </div>
+    </>
+  )
+}
+
+/** The operator's sign-in, in their language; `wrong`: the token given was not the admin token. */
+export function LoginPage(props: { next: string; wrong?: boolean; lang: Language }) {
+  const here = `/login?${new URLSearchParams({ next: props.next })}`
+  return (
+    <Page title={pageTranslator(props.lang).t('login.title')} lang={props.lang} here={here}>
+      <LoginForm {...props} />
     </Page>
   )
 }
 
-export function LoginPage(props: { next: string; problem?: string }) {
+function LoginForm(props: { next: string; wrong?: boolean }) {
+  const { t } = usePageWords()
   return (
-    <Page title="Sign in">
+    <>
       <h1>callconfirm</h1>
-      {props.problem && <p class="problem">{props.problem}</p>}
+      {props.wrong && <p class="problem">{t('login.wrong')}</p>}
       <form method="post" action="/login" class="card">
         <input type="hidden" name="next" value={props.next} />
-        <label for="token">Admin token</label>
+        <label for="token">{t('login.token')}</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required />
-        <p class="hint">
-          The ADMIN_TOKEN this callconfirm runs with (sandbox mode prints it at start). Merchants open their dashboard from their settings page.
-        </p>
+        <p class="hint">{t('login.hint')}</p>
         <button type="submit" class="primary">
-          Sign in
+          {t('login.submit')}
         </button>
       </form>
-    </Page>
+    </>
   )
 }
 
 /** Store, outcome and dates, as a GET form, so a filtered view is a link one can share. */
 export function Filters(props: { action: string; stores: StoreName[]; viewer: Viewer; query: Record<string, string>; outcome?: boolean }) {
   const q = props.query
+  const tr = usePageWords()
+  const { t } = tr
   return (
     <form class="filters" method="get" action={props.action}>
       {props.viewer.kind === 'operator' && props.stores.length > 1 && (
         <label>
-          Store
+          {t('filters.store')}
           <select name="storeId">
-            <option value="">All stores</option>
+            <option value="">{t('filters.allStores')}</option>
             {props.stores.map((s) => (
               <option value={s.id} selected={q.storeId === s.id}>
                 {s.name}
@@ -158,26 +183,26 @@ export function Filters(props: { action: string; stores: StoreName[]; viewer: Vi
       )}
       {props.outcome && (
         <label>
-          Outcome
+          {t('filters.outcome')}
           <select name="outcome">
-            <option value="">Any</option>
-            {Object.entries(OUTCOME_LABELS).map(([value, label]) => (
+            <option value="">{t('filters.any')}</option>
+            {OUTCOMES.map((value) => (
               <option value={value} selected={q.outcome === value}>
-                {label}
+                {tr.outcome(value)}
               </option>
             ))}
           </select>
         </label>
       )}
       <label>
-        From
+        {t('filters.from')}
         <input type="date" name="from" value={q.from ?? ''} />
       </label>
       <label>
-        To
+        {t('filters.to')}
         <input type="date" name="to" value={q.to ?? ''} />
       </label>
-      <button type="submit">Show</button>
+      <button type="submit">{t('filters.show')}</button>
     </form>
   )
 }
@@ -185,6 +210,7 @@ export function Filters(props: { action: string; stores: StoreName[]; viewer: Vi
 /** The period's key figures, one card each: what it is, the figure, what it is made of. */
 export function StatCards(props: { stats: CallStats }) {
   const s = props.stats
+  const { t } = usePageWords()
   const card = (id: string, label: string, value: string, detail: string) => (
     <div class="card" data-stat={id}>
       <span class="stat-label">{label}</span>
@@ -194,29 +220,40 @@ export function StatCards(props: { stats: CallStats }) {
   )
   return (
     <div class="cards" data-refresh="stats">
-      {card('confirmation-rate', 'Confirmed', percent(s.confirmationRate), `${s.outcomes.confirmed} of ${s.decided} decided`)}
-      {card('answer-rate', 'Answered', percent(s.answerRate), `${s.answered} of ${s.calls} calls`)}
-      {card('first-call', 'Order to first call', seconds(s.firstCallSeconds?.median), `median; p90 ${seconds(s.firstCallSeconds?.p90)}`)}
-      {card('cost-per-confirmed', 'Cost per confirmed order', usd(s.costPerConfirmedUsd), `${usd(s.costUsd)} in all`)}
-      {card('orders', 'Orders to call', String(s.orders), `${s.inProgress} still open`)}
+      {card(
+        'confirmation-rate',
+        t('stat.confirmed'),
+        percent(s.confirmationRate),
+        t('stat.confirmedDetail', { confirmed: s.outcomes.confirmed, decided: s.decided }),
+      )}
+      {card('answer-rate', t('stat.answered'), percent(s.answerRate), t('stat.answeredDetail', { answered: s.answered, calls: s.calls }))}
+      {card(
+        'first-call',
+        t('stat.firstCall'),
+        seconds(s.firstCallSeconds?.median),
+        t('stat.firstCallDetail', { p90: seconds(s.firstCallSeconds?.p90) }),
+      )}
+      {card('cost-per-confirmed', t('stat.costPerConfirmed'), usd(s.costPerConfirmedUsd), t('stat.costDetail', { cost: usd(s.costUsd) }))}
+      {card('orders', t('stat.orders'), String(s.orders), t('stat.ordersDetail', { open: s.inProgress }))}
     </div>
   )
 }
 
 export function OutcomeTable(props: { stats: CallStats; query: Record<string, string> }) {
   const base = new URLSearchParams(Object.entries(props.query).filter(([k, v]) => v && ['storeId', 'from', 'to'].includes(k)))
+  const tr = usePageWords()
   return (
     <table data-refresh="outcomes">
       <tbody>
-        {Object.entries(OUTCOME_LABELS).map(([outcome, label]) => {
+        {OUTCOMES.map((outcome) => {
           const link = new URLSearchParams(base)
           link.set('outcome', outcome)
           return (
             <tr data-outcome={outcome}>
               <td>
-                <a href={`/orders?${link}`}>{label}</a>
+                <a href={`/orders?${link}`}>{tr.outcome(outcome)}</a>
               </td>
-              <td>{props.stats.outcomes[outcome as Outcome]}</td>
+              <td>{props.stats.outcomes[outcome]}</td>
             </tr>
           )
         })}
@@ -225,7 +262,8 @@ export function OutcomeTable(props: { stats: CallStats; query: Record<string, st
   )
 }
 
-const utc = (ms: number) => `${when(new Date(ms).toISOString())} UTC`
+/** The service's own times, for the operator across every store: in UTC, and saying so. */
+const utc = (tr: PageTranslator, ms: number) => `${tr.dateTime(ms, 'UTC')} UTC`
 
 /**
  * The banner while Twilio refuses the account and no call goes out. The operator reads what is
@@ -234,38 +272,42 @@ const utc = (ms: number) => `${when(new Date(ms).toISOString())} UTC`
  */
 export function ServiceHoldBanner(props: { hold: AccountHold | undefined; viewer: Viewer }) {
   const { hold } = props
+  const tr = usePageWords()
+  const { t } = tr
   if (!hold) return null
   if (props.viewer.kind === 'merchant')
     return (
       <p class="notice warning" data-service-hold="paused">
-        <b>Calls are paused by the service for now.</b> Your orders wait and are called as soon as it resumes; nothing needs doing on your side.
+        <b>{t('hold.merchantTitle')}</b> {t('hold.merchantText')}
       </p>
     )
+  const checked = hold.probes === 0 ? t('hold.notChecked') : t('hold.lastChecked', { at: utc(tr, hold.checkedAt), count: hold.probes })
   const checks =
-    hold.problem === 'rate'
-      ? `Calls resume by themselves at ${utc(hold.nextProbeAt)}.`
-      : `${hold.probes === 0 ? 'Not checked yet' : `Last checked ${utc(hold.checkedAt)}: not right yet (${hold.probes} ${hold.probes === 1 ? 'check' : 'checks'})`}; next check ${utc(hold.nextProbeAt)}. Calls resume by themselves once a check finds the account right.`
+    hold.problem === 'rate' ? t('hold.resumesAt', { at: utc(tr, hold.nextProbeAt) }) : t('hold.nextCheck', { checked, at: utc(tr, hold.nextProbeAt) })
+  // `words`: Twilio's refusal as the operator needs it to act (accountHold.ts), in English.
   return (
     <p class="notice warning" data-service-hold={hold.problem}>
-      <b>Calls are paused for every store.</b> {hold.words} Since {utc(hold.since)}. {checks}
+      <b>{t('hold.title')}</b> {hold.words} {t('hold.since', { at: utc(tr, hold.since) })} {checks}
     </p>
   )
 }
 
 /** The overview's notices: each store whose calls are held back, why, and how many orders wait. */
 export function HeldBackNotices(props: { holds: StoreHold[]; stores: StoreName[]; viewer: Viewer }) {
+  const tr = usePageWords()
+  const { t } = tr
   return (
     <>
       {props.holds.map((hold) => {
         const store = props.stores.find((s) => s.id === hold.storeId)
-        const orders = hold.waiting === 0 ? 'no orders wait yet' : hold.waiting === 1 ? '1 order waits' : `${hold.waiting} orders wait`
+        const orders = hold.waiting === 0 ? t('hold.noneWait') : t('hold.wait', { count: hold.waiting })
         return (
           <p class="notice warning" data-hold={hold.reason} data-store={hold.storeId}>
-            <b>{store?.name ?? hold.storeId}</b>: {WAIT_WORDS[hold.reason](store)} — {orders}.
+            <b>{store?.name ?? hold.storeId}</b>: {waitWords(tr, hold.reason, store)} — {orders}.
             {props.viewer.kind === 'operator' && (hold.reason === 'store_awaiting_approval' || hold.reason === 'store_daily_limit') && (
               <>
                 {' '}
-                <a href="/stores">{hold.reason === 'store_awaiting_approval' ? 'Approve it' : 'Raise its limit'} on the Stores page</a>.
+                <a href="/stores">{hold.reason === 'store_awaiting_approval' ? t('hold.approve') : t('hold.raise')}</a>.
               </>
             )}
           </p>
@@ -298,17 +340,19 @@ export function OrdersTable(props: {
 }) {
   const storeOf = (id: string) => props.stores.find((s) => s.id === id)
   const storeName = (id: string) => storeOf(id)?.name ?? id
-  if (!props.orders.length) return <p class="hint">No orders match.</p>
+  const tr = usePageWords()
+  const { t } = tr
+  if (!props.orders.length) return <p class="hint">{t('orders.none')}</p>
   return (
     <div class="table">
       <table>
         <thead>
           <tr>
-            <th>Order</th>
-            <th class="hide-narrow">Store</th>
-            <th>Customer</th>
-            <th>Where it stands</th>
-            <th class="hide-narrow">Received</th>
+            <th>{t('orders.order')}</th>
+            <th class="hide-narrow">{t('orders.store')}</th>
+            <th>{t('orders.customer')}</th>
+            <th>{t('orders.standing')}</th>
+            <th class="hide-narrow">{t('orders.received')}</th>
           </tr>
         </thead>
         <tbody>
@@ -325,7 +369,7 @@ export function OrdersTable(props: {
               <td>
                 <Standing order={o} store={storeOf(o.storeId)} />
               </td>
-              <td class="hide-narrow">{when(o.createdAt)}</td>
+              <td class="hide-narrow">{when(tr, o.createdAt, storeOf(o.storeId))}</td>
             </tr>
           ))}
         </tbody>
@@ -334,17 +378,25 @@ export function OrdersTable(props: {
   )
 }
 
-const WRITE_KINDS: Record<OrderView['storeWrites'][number]['kind'], string> = {
-  pending: 'Marked as pending',
-  outcome: 'The outcome',
-  withdrawn: 'Pending mark removed',
-  note: 'A note',
+/**
+ * What the call bridge noted in the transcript (voice/callBridge.ts, in its own English), in the
+ * page's language: a key pressed, a callback asked for, the answer recorded.
+ */
+function systemLine(tr: PageTranslator, text: string, store: StoreName | undefined): string {
+  const pressed = /^Pressed (\d|\*|#) on the keypad$/.exec(text)
+  if (pressed) return tr.t('transcript.pressed', { digit: pressed[1] })
+  const callBack = /^Call back at (\S+)$/.exec(text)
+  if (callBack && !Number.isNaN(Date.parse(callBack[1]!))) return tr.t('transcript.callBack', { at: when(tr, callBack[1]!, store) })
+  const recorded = /^Recorded: (\w+)$/.exec(text)
+  const outcome = OUTCOMES.find((o) => o === recorded?.[1])
+  return outcome ? tr.t('transcript.recorded', { outcome: tr.outcome(outcome) }) : text
 }
-const WRITE_STATUSES: Record<OrderView['storeWrites'][number]['status'], string> = {
-  queued: 'waiting to be written',
-  sending: 'being written',
-  done: 'written',
-  failed: 'failed',
+
+/** How a call went, in words: Twilio's status, and who picked up when it was not a person. */
+function attemptStatus(tr: PageTranslator, a: OrderView['attempts'][number]): string {
+  const status = tr.t(`attempt.${a.status}`, { defaultValue: a.status.replaceAll('_', ' ') })
+  if (!a.answeredBy || a.answeredBy === 'human') return status
+  return `${status} (${tr.t(`attempt.answeredBy_${a.answeredBy}`, { defaultValue: tr.t('attempt.answeredBy_unknown') })})`
 }
 
 /**
@@ -361,36 +413,37 @@ export function isSettled(order: OrderView, now: number): boolean {
 /** The part of an order's page that changes while the call happens; the page reloads it until it settles. */
 export function OrderLive(props: { order: OrderView; store?: StoreName | undefined; extra?: Child; now: number }) {
   const { order } = props
+  const tr = usePageWords()
+  const { t } = tr
   return (
     <div id="live" data-settled={String(isSettled(order, props.now))}>
       <p data-standing>
         <Standing order={order} store={props.store} /> {order.evidence}
       </p>
-      <h2>Calls</h2>
+      <h2>{t('attempt.calls')}</h2>
       {order.attempts.length ? (
         <div class="table">
           <table>
             <thead>
               <tr>
                 <th>#</th>
-                <th>Status</th>
-                <th>Started</th>
-                <th>Length</th>
-                <th class="hide-narrow">How it ended</th>
-                <th>Cost</th>
+                <th>{t('attempt.status')}</th>
+                <th>{t('attempt.started')}</th>
+                <th>{t('attempt.length')}</th>
+                <th class="hide-narrow">{t('attempt.ended')}</th>
+                <th>{t('attempt.cost')}</th>
               </tr>
             </thead>
             <tbody>
               {order.attempts.map((a) => (
                 <tr data-attempt={a.number}>
                   <td>{a.number}</td>
-                  <td>
-                    {a.status}
-                    {a.answeredBy && a.answeredBy !== 'human' ? ` (${a.answeredBy})` : ''}
-                  </td>
-                  <td>{when(a.startedAt)}</td>
+                  <td>{attemptStatus(tr, a)}</td>
+                  <td>{when(tr, a.startedAt, props.store)}</td>
                   <td>{seconds(a.durationSeconds)}</td>
-                  <td class="hide-narrow">{a.endReason?.replaceAll('_', ' ') ?? a.error ?? '–'}</td>
+                  <td class="hide-narrow">
+                    {a.endReason ? t(`end.${a.endReason}`, { defaultValue: a.endReason.replaceAll('_', ' ') }) : (a.error ?? '–')}
+                  </td>
                   <td>{usd(a.costUsd)}</td>
                 </tr>
               ))}
@@ -398,26 +451,27 @@ export function OrderLive(props: { order: OrderView; store?: StoreName | undefin
           </table>
         </div>
       ) : (
-        <p class="hint">No call yet.</p>
+        <p class="hint">{t('attempt.noCall')}</p>
       )}
       <CallRecordings order={order} />
-      <h2>Transcript</h2>
+      <h2>{t('transcript.title')}</h2>
       <div class="transcript" data-transcript>
         {order.transcript.length ? (
-          order.transcript.map((t) => (
-            <p class={t.speaker}>
-              <b>{t.speaker === 'agent' ? 'Agent' : t.speaker === 'customer' ? 'Customer' : ''}</b> {t.text}
+          order.transcript.map((turn) => (
+            <p class={turn.speaker}>
+              <b>{turn.speaker === 'agent' ? t('transcript.agent') : turn.speaker === 'customer' ? t('transcript.customer') : ''}</b>{' '}
+              {turn.speaker === 'system' ? systemLine(tr, turn.text, props.store) : turn.text}
             </p>
           ))
         ) : (
-          <p class="hint">Nothing said yet.</p>
+          <p class="hint">{t('transcript.nothing')}</p>
         )}
       </div>
-      <h2>On the store's order</h2>
+      <h2>{t('writes.title')}</h2>
       <ul>
         {order.storeWrites.map((w) => (
           <li>
-            {WRITE_KINDS[w.kind]}: {WRITE_STATUSES[w.status]}
+            {t(`writes.${w.kind}`)}: {t(`writes.${w.status}`)}
             {w.lastError && <span class="hint"> ({w.lastError})</span>}
           </li>
         ))}
@@ -450,20 +504,35 @@ export function OrderPage(props: {
   viewer: Viewer
   nonce: string
   actions?: Child
+  lang: Language
+  here: string
 }) {
   const { order } = props
+  const title = pageTranslator(props.lang).t('orders.title', { name: order.name })
   return (
-    <DashboardPage title={`Order ${order.name}`} viewer={props.viewer}>
-      <h1>
-        Order {order.name} <span class="hint">{props.store?.name}</span>
-      </h1>
-      <p>
-        {order.customerName ?? 'Customer'}
-        {order.city && `, ${order.city}`} · {order.items.map((i) => `${i.quantity} × ${i.title}`).join(', ')} · {order.total} {order.currency}
-      </p>
+    <DashboardPage title={title} viewer={props.viewer} lang={props.lang} here={props.here}>
+      <OrderSummary order={order} store={props.store} />
       {props.actions}
       <OrderLive order={order} store={props.store} extra={props.extra} now={props.now} />
       <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: LIVE_SCRIPT }} />
     </DashboardPage>
+  )
+}
+
+/** The order's name, customer, items and total, in the store's currency as its shoppers write it. */
+function OrderSummary(props: { order: OrderView; store?: StoreName | undefined }) {
+  const { order } = props
+  const tr = usePageWords()
+  return (
+    <>
+      <h1>
+        {tr.t('orders.title', { name: order.name })} <span class="hint">{props.store?.name}</span>
+      </h1>
+      <p>
+        {order.customerName ?? tr.t('orders.customer')}
+        {order.city && `, ${order.city}`} · {order.items.map((i) => `${i.quantity} × ${i.title}`).join(', ')} ·{' '}
+        <span data-total>{tr.money(order.total, order.currency)}</span>
+      </p>
+    </>
   )
 }

@@ -3,6 +3,7 @@ import { playableRecordingSid } from '../calls/recordings.js'
 import { fetchRecordingMedia, maskCallSid } from '../calls/twilio.js'
 import type { AppDeps } from '../deps.js'
 import type { OrderView } from '../orders/views.js'
+import { usePageWords } from '../pages/language.js'
 import { ApiError } from '../utils/errors.js'
 import type { DashboardEnv } from './session.js'
 
@@ -69,24 +70,22 @@ export function recordingOnItsWay(order: Pick<OrderView, 'attempts'>, now: numbe
 /** The order page's players: one for each recorded call, the audio through recordingRoutes. */
 export function CallRecordings(props: { order: Pick<OrderView, 'id' | 'attempts'> }) {
   const recorded = props.order.attempts.filter((a) => a.recording && a.recording.status !== 'absent')
+  const { t } = usePageWords()
   if (!recorded.length) return null
   return (
     <div class="recordings">
       {recorded.map((a) =>
         a.recording?.status === 'completed' ? (
           <p data-recording={a.number}>
-            Call {a.number}, recorded{a.recording.durationSeconds ? ` (${a.recording.durationSeconds} s)` : ''}:<br />
+            {t('recording.recorded', { number: a.number, length: a.recording.durationSeconds ? ` (${a.recording.durationSeconds} s)` : '' })}
+            <br />
             {/* biome-ignore lint/a11y/useMediaCaption: the call's transcript, on the same page, is its text */}
             <audio controls preload="metadata" src={recordingPath(props.order.id, a.id)} />
           </p>
         ) : (
           <p class="hint" data-recording={a.number}>
-            Call {a.number}:{' '}
-            {a.recording?.status === 'failed'
-              ? 'Twilio could not keep the recording.'
-              : a.endedAt
-                ? 'the recording is on its way from Twilio.'
-                : 'recording; it will be here once the call ends.'}
+            {t('recording.call', { number: a.number })}{' '}
+            {a.recording?.status === 'failed' ? t('recording.failed') : a.endedAt ? t('recording.onItsWay') : t('recording.recording')}
           </p>
         ),
       )}

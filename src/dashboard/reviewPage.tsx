@@ -1,43 +1,30 @@
-import { memoize } from '../domain/memo.js'
-import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
-import { evidenceText } from '../i18n/index.js'
+import { evidenceText, type Language, pageTranslator } from '../i18n/index.js'
 import type { ReviewLine } from '../orders/reviewQueue.js'
+import { usePageWords } from '../pages/language.js'
 import { type ActionableOrder, ActionButtons, type ActionFeedback, ActionMessage, MoreActions, PhoneShown, StoreAdminLink } from './orderActions.js'
 import { DashboardPage, type StoreName } from './pages.js'
 import type { Viewer } from './session.js'
-
-const storeTime = memoize(
-  (timeZone: string) =>
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }),
-)
-
-/** `Tue 1 Dec, 14:05`, in the store's own time zone. */
-export const inStoreTime = (at: number, store: StoreName | undefined) => storeTime(store?.timezone ?? 'UTC').format(at)
 
 const actionable = (line: ReviewLine): ActionableOrder => ({ ...line, writeFailed: line.writeError !== null })
 
 /** Why the order is in the queue, in words. */
 function Reason(props: { line: ReviewLine; store: StoreName | undefined }) {
   const { line } = props
+  const tr = usePageWords()
   return (
     <>
-      {line.outcome && <span class={`badge ${line.outcome}`}>{OUTCOME_LABELS[line.outcome]}</span>}{' '}
-      {evidenceText(line.evidence, 'en', props.store?.timezone ?? 'UTC')}
-      {line.writeError && <p class="problem">The store's order does not show this: our last write to it failed ({line.writeError}).</p>}
+      {line.outcome && <span class={`badge ${line.outcome}`}>{tr.outcome(line.outcome)}</span>}{' '}
+      {evidenceText(line.evidence, tr.language, props.store?.timezone ?? 'UTC')}
+      {line.writeError && <p class="problem">{tr.t('review.writeFailed', { error: line.writeError })}</p>}
     </>
   )
 }
 
 export interface ReviewPageProps {
   viewer: Viewer
+  lang: Language
+  /** The page's own address, for the language switch. */
+  here: string
   stores: StoreName[]
   lines: ReviewLine[]
   /** The next page of older orders, if there is one. */
@@ -55,32 +42,40 @@ export interface ReviewPageProps {
  * checkboxes belong to the bulk form above the table.
  */
 export function ReviewPage(props: ReviewPageProps) {
+  const title = pageTranslator(props.lang).t('frame.review')
+  return (
+    <DashboardPage title={title} viewer={props.viewer} lang={props.lang} here={props.here}>
+      <ReviewQueue {...props} />
+    </DashboardPage>
+  )
+}
+
+function ReviewQueue(props: ReviewPageProps) {
   const storeOf = (id: string) => props.stores.find((s) => s.id === id)
   const operator = props.viewer.kind === 'operator'
+  const tr = usePageWords()
+  const { t } = tr
   return (
-    <DashboardPage title="Review" viewer={props.viewer}>
-      <h1>Review</h1>
-      <p class="hint">
-        Orders a person should look at: the customer asked for a change or gave no clear answer, nobody or a voicemail answered, the number was wrong,
-        the call failed, or the store did not take our write. Newest first.
-      </p>
+    <>
+      <h1>{t('frame.review')}</h1>
+      <p class="hint">{t('review.intro')}</p>
       <ActionMessage {...props.feedback} />
       {props.lines.length === 0 ? (
         <p class="hint" data-queue-empty>
-          Nothing needs you now.
+          {t('review.empty')}
         </p>
       ) : (
         <>
           <form id="bulk" method="post" action="/review" class="filters">
-            <span>Selected orders:</span>
+            <span>{t('review.selected')}</span>
             <button type="submit" name="do" value="call_again">
-              Call again now
+              {t('action.callAgain')}
             </button>
             <button type="submit" name="do" value="confirm">
-              Mark confirmed
+              {t('action.confirm')}
             </button>
             <button type="submit" name="do" value="cancel">
-              Mark cancelled
+              {t('action.cancel')}
             </button>
           </form>
           <div class="table">
@@ -88,14 +83,14 @@ export function ReviewPage(props: ReviewPageProps) {
               <thead>
                 <tr>
                   <th>
-                    <span class="hide-narrow">Select</span>
+                    <span class="hide-narrow">{t('review.select')}</span>
                   </th>
-                  <th>Order</th>
-                  <th>Why</th>
-                  <th>Customer's last words</th>
-                  <th class="hide-narrow">Since</th>
-                  <th>Phone</th>
-                  <th>Actions</th>
+                  <th>{t('orders.order')}</th>
+                  <th>{t('review.why')}</th>
+                  <th>{t('review.lastWords')}</th>
+                  <th class="hide-narrow">{t('review.since')}</th>
+                  <th>{t('review.phone')}</th>
+                  <th>{t('review.actions')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -106,7 +101,13 @@ export function ReviewPage(props: ReviewPageProps) {
                   return (
                     <tr data-order={line.id}>
                       <td>
-                        <input type="checkbox" form="bulk" name="orders" value={String(line.id)} aria-label={`Select ${line.name}`} />
+                        <input
+                          type="checkbox"
+                          form="bulk"
+                          name="orders"
+                          value={String(line.id)}
+                          aria-label={t('review.selectOrder', { name: line.name })}
+                        />
                       </td>
                       <td>
                         <a href={`/orders/${line.id}`}>{line.name}</a>
@@ -118,7 +119,7 @@ export function ReviewPage(props: ReviewPageProps) {
                         <Reason line={line} store={store} />
                       </td>
                       <td data-last-words>{line.lastWords ? `“${line.lastWords}”` : <span class="hint">–</span>}</td>
-                      <td class="hide-narrow">{inStoreTime(line.updatedAt, store)}</td>
+                      <td class="hide-narrow">{tr.dateTime(line.updatedAt, store?.timezone ?? 'UTC')}</td>
                       <td>
                         <PhoneShown order={order} target={target} shown={props.shown?.orderId === line.id ? props.shown.phone : undefined} />
                       </td>
@@ -134,11 +135,11 @@ export function ReviewPage(props: ReviewPageProps) {
           </div>
           {props.more && (
             <p>
-              <a href={props.more}>Older orders</a>
+              <a href={props.more}>{t('overview.olderOrders')}</a>
             </p>
           )}
         </>
       )}
-    </DashboardPage>
+    </>
   )
 }

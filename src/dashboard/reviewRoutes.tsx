@@ -3,9 +3,11 @@ import { type Context, Hono } from 'hono'
 import { orders } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
 import { maskPhone } from '../domain/phone.js'
+import { pageTranslator } from '../i18n/index.js'
 import { actOnOrder, BULK_ACTIONS, type OrderActionDeps, type OrderRow } from '../orders/orderActions.js'
 import { reviewQueue } from '../orders/reviewQueue.js'
 import type { OrderView } from '../orders/views.js'
+import { pageAt } from '../pages/language.js'
 import { findStore, type Store } from '../stores/records.js'
 import { withoutStoreWords } from '../stores/writeBackError.js'
 import { ApiError } from '../utils/errors.js'
@@ -82,7 +84,10 @@ export async function actOnVisibleOrder(
     return { feedback: {}, shownPhone: order.phone, status: 200 }
   }
   const result = await actOnOrder(deps, { ...target!, by: viewer.kind }, action, actionInput(form))
-  return { feedback: feedbackFor(result, order, storeName(order.storeId)), status: result.ok ? 200 : result.status }
+  return {
+    feedback: feedbackFor(result, order, storeName(order.storeId), pageTranslator(c.var.pageLanguage)),
+    status: result.ok ? 200 : result.status,
+  }
 }
 
 /** The order page's controls, from the order as its page shows it. */
@@ -110,7 +115,9 @@ export function reviewRoutes(deps: ReviewRouteDeps, dashboard: DashboardAccess) 
     const more = nextCursor ? `/review?${new URLSearchParams({ ...(storeId && { storeId }), before: String(nextCursor) })}` : undefined
     const phone = outcome.shownPhone && outcome.shownFor !== undefined ? { orderId: outcome.shownFor, phone: outcome.shownPhone } : undefined
     c.status(outcome.status ?? 200)
-    return c.html(<ReviewPage viewer={viewer} stores={stores} lines={shown} more={more} feedback={outcome.feedback ?? {}} shown={phone} />)
+    return c.html(
+      <ReviewPage {...pageAt(c)} viewer={viewer} stores={stores} lines={shown} more={more} feedback={outcome.feedback ?? {}} shown={phone} />,
+    )
   }
 
   app.get('/review', (c) => queuePage(c))
@@ -134,7 +141,7 @@ export function reviewRoutes(deps: ReviewRouteDeps, dashboard: DashboardAccess) 
     const results = []
     for (const target of targets) {
       const result = await actOnOrder(deps, { ...target, by: c.var.viewer.kind }, action, {})
-      results.push({ result, feedback: feedbackFor(result, target.order, storeName(target.order.storeId)) })
+      results.push({ result, feedback: feedbackFor(result, target.order, storeName(target.order.storeId), pageTranslator(c.var.pageLanguage)) })
     }
     const anyDone = results.some((r) => r.result.ok)
     return queuePage(c, { feedback: bulkFeedback(results.map((r) => r.feedback)), status: anyDone ? 200 : 409 })

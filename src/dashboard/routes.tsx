@@ -1,11 +1,14 @@
+import { eq } from 'drizzle-orm'
 import { type Context, Hono } from 'hono'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { currentHold } from '../calls/accountHold.js'
-import { stores as storesTable } from '../db/schema.js'
+import { orders as ordersTable, stores as storesTable } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
+import { evidenceText, pageTranslator } from '../i18n/index.js'
 import { listOrders, orderView, storeHolds } from '../orders/views.js'
+import { operatorLanguage, PageWords, pageAt, pageLanguage } from '../pages/language.js'
 import { problemPage } from '../pages/layout.js'
 import { storeForLink } from '../settings/openLink.js'
 import { findStore, storeDailyCallLimit, toStore } from '../stores/records.js'
@@ -82,14 +85,14 @@ export function dashboardRoutes(
       c.header('X-Frame-Options', 'DENY')
     })
 
-  app.get('/login', (c) => c.html(<LoginPage next={localPath(c.req.query('next'))} />))
+  app.get('/login', (c) => c.html(<LoginPage next={localPath(c.req.query('next'))} lang={operatorLanguage(c)} />))
   app.post('/login', async (c) => {
     const form = await formBody(c)
     const next = localPath(form.next)
     if (typeof form.token !== 'string' || !sessions.isAdminToken(form.token)) {
       deps.log.warn('dashboard sign-in refused')
       c.status(401)
-      return c.html(<LoginPage next={next} problem="That is not the admin token." />)
+      return c.html(<LoginPage next={next} wrong lang={operatorLanguage(c)} />)
     }
     await sessions.start(c, { kind: 'operator' }, deps.now() + OPERATOR_SESSION_MS)
     return c.redirect(next, 303)
@@ -101,21 +104,24 @@ export function dashboardRoutes(
   // A merchant's way in: the signed link on their settings page opens their store's dashboard.
   app.get('/enter', async (c) => {
     const link = await storeForLink(deps, c.req.query('t') ?? '')
-    if (!link.ok)
-      return problemPage(
-        c,
-        401,
-        'This link does not work',
-        link.reason === 'invalid'
-          ? 'The link is not valid.'
-          : 'The link has expired or was withdrawn: open the dashboard again from your settings page.',
-      )
+    if (!link.ok) {
+      const lang = operatorLanguage(c)
+      const { t } = pageTranslator(lang)
+      const why = link.reason === 'invalid' ? t('problem.linkInvalid') : t('problem.linkExpired')
+      return problemPage(c, 401, t('problem.linkBroken'), why, undefined, lang)
+    }
     await sessions.start(c, { kind: 'merchant', storeId: link.store.id, linkVersion: link.store.linkVersion }, link.expiresAt)
     return c.redirect('/', 303)
   })
 
   for (const path of ['/', '/orders', '/orders/*', '/stores', '/stores/*', '/review', '/your-settings', ...extraPaths])
-    app.use(path, sessions.required)
+    app.use(path, sessions.required, async (c, next) => {
+      // A merchant's pages speak their store's language; the operator's, their browser's; the switch overrides either.
+      const viewer = c.var.viewer
+      const store = viewer.kind === 'merchant' ? await findStore(deps.db, viewer.storeId, deps.storeDefaults) : undefined
+      c.set('pageLanguage', store ? pageLanguage(c, store.settings.language) : operatorLanguage(c))
+      await next()
+    })
   app.route('/stores', storeControlRoutes(deps))
 
   /** The stores this viewer may see, by name. */
@@ -131,6 +137,7 @@ export function dashboardRoutes(
           domain: r.domain,
           name: settings.companyName,
           timezone: settings.timezone,
+          language: settings.language,
           dailyCallLimit: storeDailyCallLimit(r, deps.config.limits.storeDailyCalls),
         }
       })
@@ -151,21 +158,23 @@ export function dashboardRoutes(
     const stats = await callStats(deps.db, statsPeriod(pick(query, ['storeId', 'from', 'to']), deps.now()))
     const recent = await listOrders(deps.db, { ...pick(query, ['storeId', 'from', 'to']), limit: '10' })
     const holds = await storeHolds(deps.db, query.storeId)
+    const frame = pageAt(c)
+    const { t } = pageTranslator(frame.lang)
+    // The period is counted in UTC days (stats.ts); it says so.
+    const period = { from: stats.from.slice(0, 10), to: stats.to.slice(0, 10) }
     return c.html(
-      <DashboardPage title="Overview" viewer={viewer}>
-        <h1>Overview</h1>
+      <DashboardPage title={t('frame.overview')} viewer={viewer} {...frame}>
+        <h1>{t('frame.overview')}</h1>
         <ServiceHoldBanner hold={currentHold(deps.db)} viewer={viewer} />
         <HeldBackNotices holds={holds} stores={stores} viewer={viewer} />
         <Filters action="/" stores={stores} viewer={viewer} query={query} />
-        <p class="hint">
-          {stats.from.slice(0, 10)} to {stats.to.slice(0, 10)} (UTC), orders received in the period.
-        </p>
+        <p class="hint">{t('overview.periodUtc', period)}</p>
         <StatCards stats={stats} />
         <DayChart days={stats.days} />
-        <h2>Outcomes</h2>
+        <h2>{t('overview.outcomes')}</h2>
         <OutcomeTable stats={stats} query={query} />
         {extras.overviewSection?.(stores, viewer)}
-        <h2>Latest orders</h2>
+        <h2>{t('overview.latest')}</h2>
         <OrdersTable orders={recent.orders} stores={stores} />
         <OverviewRefresh nonce={scriptNonce(c)} />
       </DashboardPage>,
@@ -180,15 +189,17 @@ export function dashboardRoutes(
     const more = page.nextCursor
       ? `/orders?${new URLSearchParams({ ...pick(query, ['storeId', 'outcome', 'from', 'to']), cursor: page.nextCursor })}`
       : undefined
+    const frame = pageAt(c)
+    const { t } = pageTranslator(frame.lang)
     return c.html(
-      <DashboardPage title="Calls" viewer={viewer}>
-        <h1>Calls</h1>
+      <DashboardPage title={t('frame.calls')} viewer={viewer} {...frame}>
+        <h1>{t('frame.calls')}</h1>
         <ServiceHoldBanner hold={currentHold(deps.db)} viewer={viewer} />
         <Filters action="/orders" stores={stores} viewer={viewer} query={query} outcome />
         <OrdersTable orders={page.orders} stores={stores} />
         {more && (
           <p>
-            <a href={more}>Older orders</a>
+            <a href={more}>{t('overview.olderOrders')}</a>
           </p>
         )}
       </DashboardPage>,
@@ -205,6 +216,10 @@ export function dashboardRoutes(
     // What the store's address answered is for the operator's eyes only (writeBackError.ts).
     if (viewer.kind === 'merchant')
       order.storeWrites = order.storeWrites.map((w) => ({ ...w, lastError: w.lastError && withoutStoreWords(w.lastError) }))
+    // The view's evidence is the API's English; the page says it from the same facts in its own language.
+    const stored = await deps.db.select({ evidence: ordersTable.evidence }).from(ordersTable).where(eq(ordersTable.id, id)).get()
+    const store = (await visibleStores(viewer)).find((s) => s.id === order.storeId)
+    order.evidence = evidenceText(stored?.evidence ?? null, c.var.pageLanguage, store?.timezone ?? 'UTC') ?? order.evidence
     return { order, extra: extras.orderSection?.(order) }
   }
 
@@ -215,7 +230,9 @@ export function dashboardRoutes(
     const nonce = scriptNonce(c)
     if (outcome) c.status(outcome.status)
     const actions = orderPageActions(order, store, outcome)
-    return c.html(<OrderPage order={order} store={store} extra={extra} now={deps.now()} viewer={c.var.viewer} nonce={nonce} actions={actions} />)
+    return c.html(
+      <OrderPage order={order} store={store} extra={extra} now={deps.now()} viewer={c.var.viewer} nonce={nonce} actions={actions} {...pageAt(c)} />,
+    )
   }
   app.get('/orders/:id', (c) => orderPage(c))
   app.post('/orders/:id', async (c) => {
@@ -226,25 +243,27 @@ export function dashboardRoutes(
   app.get('/orders/:id/live', async (c) => {
     const { order, extra } = await visibleOrder(c)
     const store = (await visibleStores(c.var.viewer)).find((s) => s.id === order.storeId)
-    return c.html(<OrderLive order={order} store={store} extra={extra} now={deps.now()} />)
+    return c.html(
+      <PageWords.Provider value={pageTranslator(c.var.pageLanguage)}>
+        <OrderLive order={order} store={store} extra={extra} now={deps.now()} />
+      </PageWords.Provider>,
+    )
   })
   app.route('/', recordingRoutes(deps, visibleOrder))
 
   if (extraRoutes) app.route('/', extraRoutes)
 
   app.onError((err, c) => {
-    if (err instanceof ApiError) return problemPage(c, err.status, err.status === 404 ? 'Not found' : 'That did not work', err.message, '/')
+    const { lang } = pageAt(c)
+    const { t } = pageTranslator(lang)
+    // The message is the error's own (English, as the API gives it); the page around it is in the page's language.
+    if (err instanceof ApiError)
+      return problemPage(c, err.status, err.status === 404 ? t('problem.notFound') : t('problem.didNotWork'), err.message, '/', lang)
     // hono's own refusals (the CSRF check's 403, a body over the limit) are the client's, not ours.
     if (err instanceof HTTPException && err.status < 500)
-      return problemPage(
-        c,
-        err.status as ContentfulStatusCode,
-        'That did not work',
-        err.message || 'This request was refused. Go back, reload the page and try again.',
-        '/',
-      )
+      return problemPage(c, err.status as ContentfulStatusCode, t('problem.didNotWork'), err.message || t('problem.refused'), '/', lang)
     deps.log.error('dashboard page failed', { path: c.req.path, error: err })
-    return problemPage(c, 500, 'Something went wrong', 'Something went wrong on our side; try again in a moment.', '/')
+    return problemPage(c, 500, t('problem.wentWrong'), t('problem.wentWrongText'), '/', lang)
   })
   return app
 }

@@ -1,6 +1,8 @@
 import { type Context, Hono } from 'hono'
 import { stores as storesTable } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
+import { type Language, type PageTranslator, pageTranslator } from '../i18n/index.js'
+import { pageAt } from '../pages/language.js'
 import { problemPage } from '../pages/layout.js'
 import type { PlatformName } from '../stores/platform.js'
 import { PLATFORMS } from '../stores/platforms.js'
@@ -28,27 +30,26 @@ export interface StoreLine {
   webhooksRepair: string | null
 }
 
-/** A time to the minute, in UTC: the operator's page serves stores in every time zone. */
-const utcMinute = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`
+/** A time in UTC, saying so: the operator's page serves stores in every time zone. */
+const utc = (tr: PageTranslator, ms: number) => `${tr.dateTime(ms, 'UTC')} UTC`
 
-/** The operator's stores: who may call, how much a day, and their merchants' links. */
-export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?: string }) {
+/** The operator's stores: who may call, how much a day, and their merchants' links. `revoked`: links were just revoked. */
+export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; revoked?: boolean; lang: Language; here: string }) {
+  const tr = pageTranslator(props.lang)
+  const t = (key: string, values?: Record<string, unknown>) => tr.t(`storesPage.${key}`, values)
   return (
-    <DashboardPage title="Stores" viewer={props.viewer}>
-      <h1>Stores</h1>
-      {props.notice && <p class="notice success">{props.notice}</p>}
-      <p class="hint">
-        A store that connected itself starts with a low daily limit; raise it once you know the merchant. Revoking links signs the merchant out and
-        voids every settings link handed out for the store.
-      </p>
+    <DashboardPage title={tr.t('frame.stores')} viewer={props.viewer} lang={props.lang} here={props.here}>
+      <h1>{tr.t('frame.stores')}</h1>
+      {props.revoked && <p class="notice success">{t('revoked')}</p>}
+      <p class="hint">{t('intro')}</p>
       <div class="table">
         <table>
           <thead>
             <tr>
-              <th>Store</th>
-              <th>Calls</th>
-              <th>Calls a day</th>
-              <th>Merchant’s links</th>
+              <th>{t('store')}</th>
+              <th>{t('calls')}</th>
+              <th>{t('perDay')}</th>
+              <th>{t('links')}</th>
             </tr>
           </thead>
           <tbody>
@@ -62,44 +63,44 @@ export function StoresPage(props: { stores: StoreLine[]; viewer: Viewer; notice?
                   </span>
                   <br />
                   <span class="hint" data-reconciled>
-                    {s.reconciledAt ? `Orders last reconciled ${utcMinute(s.reconciledAt)}` : 'Orders not reconciled yet'}
+                    {s.reconciledAt ? t('reconciled', { at: utc(tr, s.reconciledAt) }) : t('notReconciled')}
                   </span>
                   {s.webhooksRepairedAt !== null && (
                     <p class="notice" data-webhooks-repaired>
-                      Webhooks repaired {utcMinute(s.webhooksRepairedAt)}: {s.webhooksRepair}
+                      {t('repaired', { at: utc(tr, s.webhooksRepairedAt), what: s.webhooksRepair })}
                     </p>
                   )}
                 </td>
                 <td>
                   {s.approved ? (
                     <span class="badge success" data-approval="approved">
-                      {s.disabledReason ? `Approved, off (${s.disabledReason.replaceAll('_', ' ')})` : 'Approved'}
+                      {s.disabledReason ? t('approvedOff', { why: s.disabledReason.replaceAll('_', ' ') }) : t('approved')}
                     </span>
                   ) : (
                     <form method="post" action={`/stores/${s.id}/approve`}>
                       <span class="badge attention" data-approval="awaiting">
-                        Awaiting approval
+                        {t('awaiting')}
                       </span>{' '}
                       <button type="submit" class="primary">
-                        Approve
+                        {t('approve')}
                       </button>
                     </form>
                   )}
                 </td>
                 <td>
                   <form method="post" action={`/stores/${s.id}/daily-limit`}>
-                    <span>{s.dailyCallLimitIsDefault ? `${s.dailyCallLimit} (default)` : `${s.dailyCallLimit}`}</span>{' '}
-                    <input type="number" name="dailyCallLimit" min="1" placeholder="new limit" aria-label={`Calls a day for ${s.name}`} />
-                    <button type="submit">Set</button>
+                    <span>{s.dailyCallLimitIsDefault ? t('limitDefault', { limit: s.dailyCallLimit }) : `${s.dailyCallLimit}`}</span>{' '}
+                    <input type="number" name="dailyCallLimit" min="1" placeholder={t('newLimit')} aria-label={t('limitFor', { name: s.name })} />
+                    <button type="submit">{t('set')}</button>
                   </form>
                 </td>
                 <td>
                   <form method="post" action={`/stores/${s.id}/settings-link`} target="_blank" style="display:inline" rel="noopener">
-                    <button type="submit">Settings</button>
+                    <button type="submit">{t('settings')}</button>
                   </form>{' '}
                   <form method="post" action={`/stores/${s.id}/revoke-links`} style="display:inline">
                     <button type="submit" class="critical">
-                      Revoke links
+                      {t('revoke')}
                     </button>
                   </form>
                 </td>
@@ -151,7 +152,7 @@ export function storeControlRoutes(deps: StoreControlRouteDeps) {
     return found
   }
 
-  app.get('/', async (c) => c.html(<StoresPage stores={await lines()} viewer={c.var.viewer} />))
+  app.get('/', async (c) => c.html(<StoresPage stores={await lines()} viewer={c.var.viewer} {...pageAt(c)} />))
 
   app.post('/:id/approve', async (c) => {
     const { id } = await store(c)
@@ -165,8 +166,11 @@ export function storeControlRoutes(deps: StoreControlRouteDeps) {
     const given = (await formBody(c)).dailyCallLimit
     const text = typeof given === 'string' ? given.trim() : ''
     const limit = text === '' ? null : Number(text)
-    if (limit !== null && !(Number.isInteger(limit) && limit >= 1 && limit <= 1_000_000))
-      return problemPage(c, 400, 'Not a daily limit', 'Give a whole number of calls a day (1 or more), or leave it empty for the default.', '/stores')
+    if (limit !== null && !(Number.isInteger(limit) && limit >= 1 && limit <= 1_000_000)) {
+      const { lang } = pageAt(c)
+      const { t } = pageTranslator(lang)
+      return problemPage(c, 400, t('storesPage.notLimit'), t('storesPage.notLimitText'), '/stores', lang)
+    }
     await updateStoreControls(deps, id, { dailyCallLimit: limit })
     deps.log.info('store daily limit set', { reqId: c.var.requestId, storeId: id, dailyCallLimit: limit })
     return c.redirect('/stores', 303)
@@ -176,9 +180,7 @@ export function storeControlRoutes(deps: StoreControlRouteDeps) {
     const { id } = await store(c)
     await revokeSettingsLinks(deps.db, id, deps.now())
     deps.log.info('settings links revoked', { reqId: c.var.requestId, storeId: id })
-    return c.html(
-      <StoresPage stores={await lines()} viewer={c.var.viewer} notice="Links revoked: the merchant's earlier links and sessions no longer work." />,
-    )
+    return c.html(<StoresPage stores={await lines()} viewer={c.var.viewer} {...pageAt(c)} revoked />)
   })
 
   app.post('/:id/settings-link', async (c) => c.redirect(deps.settingsLinks.link(await store(c), deps.now()).url, 303))

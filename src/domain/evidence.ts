@@ -6,7 +6,18 @@ import type { Outcome } from './order.js'
  * src/i18n). A plain string is a sentence callconfirm wrote in English: evidence stored before it
  * was structured, and the refusals of the dial policy (phone.ts lineTypeRefusal, dialPolicy.ts).
  */
-export type Evidence = Answered | Found | string
+export type Evidence = Answered | Found | Marked | string
+
+/** Who acted on an order from the dashboard, as its notes and evidence name them. */
+export type Actor = 'merchant' | 'operator'
+
+/** A person gave the order its outcome from the dashboard; `was`: the outcome it had before. */
+export interface Marked {
+  kind: 'marked'
+  outcome: 'confirmed' | 'cancelled'
+  by: Actor
+  was?: Outcome
+}
 
 /** What the customer answered on the call; `words` are theirs as transcribed. */
 export type Answered = (
@@ -107,6 +118,15 @@ export type NoteKey =
   | 'notCalledAlreadyAnswered'
   | 'notCalledStoreDisabled'
   | 'notCalledOther'
+  | 'markedConfirmed'
+  | 'markedConfirmedWas'
+  | 'markedCancelled'
+  | 'markedCancelledWas'
+  | 'byMerchant'
+  | 'byOperator'
+  | 'noteFrom'
+  | 'holdReason'
+  | 'cancelledStaffNote'
 
 /**
  * The store's language as a note needs it: src/i18n `noteWords(language)` makes one. `count`
@@ -124,6 +144,24 @@ function quoteToEnd(words: string | undefined, w: NoteWords): string {
   if (!spoken) return `${w.note('saidNothing')}.`
   const quoted = w.note('said', { words: spoken })
   return /[.!?…]$/u.test(spoken) ? quoted : `${quoted}.`
+}
+
+const ACTOR_KEYS: Record<Actor, NoteKey> = { merchant: 'byMerchant', operator: 'byOperator' }
+
+/**
+ * A note a person adds to an order, as the store's order shows it, in the words given.
+ *
+ * @example
+ * personsNote('Do ta marrë në dyqan', 'merchant', noteWords('sq')) // → 'Shënim nga tregtari: Do ta marrë në dyqan'
+ */
+export function personsNote(text: string, by: Actor, w: NoteWords): string {
+  return w.note('noteFrom', { by: w.note(ACTOR_KEYS[by]), text })
+}
+
+/** The sentence for a marked outcome, without and with the outcome it had before. */
+const MARKED_KEYS: Record<Marked['outcome'], [NoteKey, NoteKey]> = {
+  confirmed: ['markedConfirmed', 'markedConfirmedWas'],
+  cancelled: ['markedCancelled', 'markedCancelledWas'],
 }
 
 const CALL_KEYS: Record<CallKind, NoteKey> = {
@@ -176,6 +214,11 @@ export function describeEvidence(evidence: Evidence, w: NoteWords, timeZone: str
       case 'calls': {
         const parts = evidence.calls.map(([kind, count]) => w.note(CALL_KEYS[kind], { count }))
         return w.note('calls', { count: evidence.calls.reduce((n, [, count]) => n + count, 0), parts: parts.join(', ') })
+      }
+      case 'marked': {
+        const by = w.note(ACTOR_KEYS[evidence.by])
+        const [alone, withWas] = MARKED_KEYS[evidence.outcome]
+        return evidence.was ? w.note(withWas, { by, was: w.outcome(evidence.was) }) : w.note(alone, { by })
       }
     }
   })()

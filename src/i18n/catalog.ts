@@ -5,16 +5,46 @@ import type { Outcome } from '../domain/order.js'
 type CountedNoteKey = 'calls' | 'callsVoicemail' | 'callsBusy' | 'callsFailed' | 'callsUnanswered'
 type NoteTexts = Record<Exclude<NoteKey, CountedNoteKey>, string> & Record<`${CountedNoteKey}_${'one' | 'other'}`, string>
 
+/** The alert emails' texts (alerts/alertMail.ts); those with a count give `_one` and `_other`. */
+type CountedAlertKey = 'digestConfirmed' | 'digestCancelled' | 'digestToReview' | 'digestMoreReviews'
+type AlertKey =
+  | 'footer'
+  | 'openOrder'
+  | 'reviewSubject'
+  | 'reviewText'
+  | 'reviewWhy'
+  | 'writeFailedSubject'
+  | 'writeFailedText'
+  | 'writePending'
+  | 'writeNote'
+  | 'writeOutcome'
+  | 'writeOutcomeUnknown'
+  | 'writeWithdrawn'
+  | 'storeSaid'
+  | 'nothingLost'
+  | 'digestSubject'
+  | 'digestHeading'
+  | 'digestOrders'
+  | 'digestCalls'
+  | 'digestInProgress'
+  | 'digestNoReview'
+  | 'digestReviews'
+  | 'digestDashboard'
+type AlertTexts = Record<AlertKey, string> & Record<`${CountedAlertKey}_${'one' | 'other'}`, string>
+
 /**
  * One language's texts. Keys say what the text says. `note` is what callconfirm writes on the
- * store's order (their `{{said}}` is the customer's quoted words); `speech` prepares the order for
- * the agent to read aloud; `outcome` names each outcome. A note line is matched by its exact text
- * when a write is retried, so changing an `outcome` or `note` text makes a retry after the change
- * write a second line.
+ * store's order (their `{{said}}` is the customer's quoted words), with the reason of a Shopify
+ * hold and the staff note of a cancellation; `alert` the emails to the store's merchant; `speech`
+ * prepares the order for the agent to read aloud; `outcome` names each outcome. A note line is
+ * matched by its exact text when a write is retried, so changing an `outcome` or `note` text
+ * makes a retry after the change write a second line.
  */
 export interface Catalog {
   outcome: Record<Outcome, string>
   note: NoteTexts
+  /** The emails to a store's merchant (plain text), in the store's language. */
+  alert: AlertTexts
   speech: {
     /** Small quantities as words: index 1 to 10 (index 0 unused). Albanian counts "copë" (pieces), a feminine noun: "tri". */
     numbers: string[]

@@ -12,6 +12,8 @@ import type { SpeechWords } from '../domain/speakable.js'
 import type { Catalog } from './catalog.js'
 import { en } from './en.js'
 import { formatDateTime, formatMoney } from './format.js'
+import { type PageCatalog, pagesEn } from './pages.en.js'
+import { pagesSq } from './pages.sq.js'
 import { sq } from './sq.js'
 
 export { formatDateTime, formatMoney } from './format.js'
@@ -20,13 +22,18 @@ export { formatDateTime, formatMoney } from './format.js'
 export const LANGUAGES = ['sq', 'en'] as const
 export type Language = (typeof LANGUAGES)[number]
 
-const resources = { sq: { translation: sq }, en: { translation: en } } satisfies Record<Language, { translation: Catalog }>
+// `pages`: the pages' own texts (pages.en.ts), apart from the notes' and the agent's.
+const resources = {
+  sq: { translation: sq, pages: pagesSq },
+  en: { translation: en, pages: pagesEn },
+} satisfies Record<Language, { translation: Catalog; pages: PageCatalog }>
 
 const i18n = i18next.createInstance()
 void i18n.init({
   resources,
   lng: 'en',
   fallbackLng: 'en',
+  ns: ['translation', 'pages'],
   supportedLngs: [...LANGUAGES],
   // Synchronous: the resources are here, and a Worker must not wait on an import-time promise.
   initAsync: false,
@@ -117,6 +124,25 @@ export function translator(tag: string | null | undefined): Translator {
     dateTime: (at, timeZone) => formatDateTime(at, timeZone, locale),
   }
 }
+
+/** A page's translator: `t` reads the pages' texts; `outcome` names an outcome as the notes do. */
+export interface PageTranslator extends Translator {
+  outcome(outcome: keyof Catalog['outcome']): string
+}
+
+/**
+ * The translator for a page in `language` (a store's setting or the operator's choice).
+ *
+ * @example
+ * pageTranslator('sq').t('action.callAgain') // → 'Telefono përsëri tani'
+ */
+export function pageTranslator(tag: string | null | undefined): PageTranslator {
+  const base = translator(tag)
+  return { ...base, t: i18n.getFixedT(base.language, 'pages'), outcome: (outcome) => base.t(`outcome.${outcome}`) }
+}
+
+/** Whether a value names one of our languages (a `lang` switch or cookie). */
+export const isLanguage = (value: unknown): value is Language => (LANGUAGES as readonly unknown[]).includes(value)
 
 /**
  * The words of the notes callconfirm writes on a store's orders, in the store's language.

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest'
+import { digestLetter, reviewLetter, writeFailedLetter } from '../alerts/alertMail.js'
+import type { CallStats } from '../dashboard/stats.js'
 import { decideKey, decideToolCall, laterAnswer } from '../domain/callOutcome.js'
-import { describeEvidence, type Evidence, readEvidence, storedEvidence } from '../domain/evidence.js'
+import { describeEvidence, type Evidence, personsNote, readEvidence, storedEvidence } from '../domain/evidence.js'
 import { defaultSettings } from '../domain/settings.js'
-import { planWriteBack, type WriteBackFacts } from '../domain/writeBack.js'
-import { noteWords } from './index.js'
+import { planWriteBack, type WriteBackFacts, type WriteBackPlan } from '../domain/writeBack.js'
+import { noteLine } from '../orders/orderNotes.js'
+import type { ShopifyAdmin } from '../stores/shopify/adminApi.js'
+import { writeShopifyOrder } from '../stores/shopify/writeBack.js'
+import { noteWords, translator } from './index.js'
 
 /** The texts callconfirm writes on a store's order, from the facts an answer records, in the store's language. */
 
@@ -127,6 +132,132 @@ describe('the note on an Albanian store’s order', () => {
   })
 })
 
+describe('what a person did on the dashboard, on an Albanian store’s order', () => {
+  it('says who marked the order and what it was before, in Albanian', () => {
+    const marked: Evidence = { kind: 'marked', outcome: 'confirmed', by: 'merchant', was: 'needs_review' }
+    expect(line(albanian, 'confirmed', readEvidence(storedEvidence(marked)), null)).toBe(
+      '[callconfirm] 2026-11-21 14:05 Konfirmuar: Shënuar si e konfirmuar nga tregtari (ishte: Për shqyrtim).',
+    )
+    expect(inAlbanian({ kind: 'marked', outcome: 'cancelled', by: 'operator', was: 'no_answer' })).toBe(
+      'Shënuar si e anuluar nga operatori (ishte: Pa përgjigje).',
+    )
+    expect(inAlbanian({ kind: 'marked', outcome: 'confirmed', by: 'operator' })).toBe('Shënuar si e konfirmuar nga operatori.')
+  })
+
+  it('puts a person’s note on the order in Albanian, their words as written', () => {
+    const note = personsNote('Klienti do ta marrë në dyqan {{by}}', 'merchant', noteWords('sq'))
+    expect(noteLine(note, decidedAt, TIRANE)).toBe('[callconfirm] 2026-11-21 14:05 Shënim nga tregtari: Klienti do ta marrë në dyqan {{by}}')
+    expect(personsNote('Do vijë vetë', 'operator', noteWords('sq-XK'))).toBe('Shënim nga operatori: Do vijë vetë')
+  })
+})
+
+/** The mutation a Shopify write sends, for an open order held until confirmed (a stub Admin API records it). */
+async function shopifyMutation(plan: WriteBackPlan, language: string): Promise<Record<string, unknown>> {
+  let sent: Record<string, unknown> = {}
+  const order = { id: 'gid://shopify/Order/1', note: '', tags: [], cancelledAt: null }
+  const fulfillmentOrders = { nodes: [{ id: 'gid://shopify/FulfillmentOrder/9', status: 'OPEN', fulfillmentHolds: [] }] }
+  const admin = {
+    graphql: async (_shop: string, _token: string, query: string, variables: Record<string, unknown>) => {
+      if (query.includes('query OrderForWriteBack')) return { order: { ...order, fulfillmentOrders } }
+      sent = variables
+      return {}
+    },
+  } as unknown as ShopifyAdmin
+  await writeShopifyOrder(admin, 'dyqani.myshopify.com', 'shpat_x', '1', plan, noteWords(language))
+  return sent
+}
+
+describe('what callconfirm leaves on an Albanian Shopify order besides the note', () => {
+  const held = { ...albanian, actions: { ...albanian.actions, holdUntilConfirmed: true, cancelOnDecline: true } }
+  const facts = { evidence: null, skipReason: null, callSeconds: null, decidedAt }
+
+  it('gives the fulfillment hold’s reason in Albanian', async () => {
+    const pending = planWriteBack({ ...facts, kind: 'pending', outcome: null }, held, noteWords('sq'))
+    expect((await shopifyMutation(pending, 'sq')).holdReason).toBe('Në pritje që klienti ta konfirmojë në telefon (callconfirm).')
+    expect((await shopifyMutation(pending, 'en')).holdReason).toBe('Waiting for the customer to confirm by phone (callconfirm).')
+  })
+
+  it('gives the cancellation’s staff note in Albanian', async () => {
+    const cancelled = planWriteBack({ ...facts, kind: 'outcome', outcome: 'cancelled' }, held, noteWords('sq'))
+    expect((await shopifyMutation(cancelled, 'sq')).staffNote).toBe('Klienti e anuloi në telefonatën e konfirmimit (callconfirm).')
+  })
+})
+
+describe('the alert email to an Albanian store’s merchant', () => {
+  const sq = translator('sq')
+  const order = { name: '#1001', url: 'https://callconfirm.example/orders/7' }
+  const footer =
+    '\n\n-- \ncallconfirm\nKjo adresë merr njoftimet për Dyqani Lule; mund ta ndryshoni ose ta hiqni te faqja e cilësimeve të callconfirm.'
+
+  it('says an order needs review in Albanian', () => {
+    expect(reviewLetter(sq, 'Dyqani Lule', order)).toEqual({
+      subject: 'Dyqani Lule: porosia #1001 ka nevojë për shqyrtim',
+      text:
+        'Porosia #1001 në Dyqani Lule duhet parë nga dikush.\n\n' +
+        'Telefonata mbaroi pa një po ose jo të qartë, ose klienti kërkoi një ndryshim. ' +
+        'Lexoni telefonatën në faqen e porosisë dhe vendosni çfarë të bëni me të.\n\n' +
+        `Hapni porosinë: ${order.url}${footer}`,
+    })
+  })
+
+  it('says a write the store would not take in Albanian, the outcome named as the note names it', () => {
+    const letter = writeFailedLetter(sq, 'Dyqani Lule', order, {
+      kind: 'outcome',
+      outcome: 'confirmed',
+      error: 'Order 1001 no longer exists in the store.',
+    })
+    expect(letter.subject).toBe('Dyqani Lule: porosia #1001 nuk u përditësua dot në dyqanin tuaj')
+    expect(letter.text).toBe(
+      'callconfirm nuk arriti të shkruajë rezultatin e telefonatës (Konfirmuar) te porosia #1001 në dyqanin Dyqani Lule dhe nuk po provon më.\n\n' +
+        'Çfarë tha dyqani: Order 1001 no longer exists in the store.\n\n' +
+        'Asgjë nuk ka humbur: callconfirm e ruan telefonatën dhe rezultatin e saj, dhe sapo të ndreqet shkaku, shkrimi mund të dërgohet përsëri.\n\n' +
+        `Hapni porosinë: ${order.url}${footer}`,
+    )
+  })
+
+  it('sends the morning digest in Albanian, with Albanian plurals and date', () => {
+    const stats = {
+      orders: 4,
+      calls: 6,
+      answered: 3,
+      inProgress: 1,
+      outcomes: { confirmed: 1, cancelled: 2, needs_review: 1, no_answer: 0, voicemail: 0, invalid_phone: 0, failed: 0 },
+    } as unknown as CallStats
+    const facts = {
+      day: '2026-12-01',
+      stats,
+      reviews: [order],
+      reviewCount: 3,
+      reviewsUrl: 'https://callconfirm.example/orders?x',
+      dashboardUrl: 'https://callconfirm.example/',
+    }
+    const digest = digestLetter(sq, 'Dyqani Lule', facts)
+    expect(digest.subject).toBe('Dyqani Lule, e martë, 1 dhjetor 2026: 1 e konfirmuar, 2 të anuluara dhe 3 për shqyrtim')
+    expect(digest.text).toBe(
+      [
+        'Dyqani Lule, e martë, 1 dhjetor 2026',
+        '',
+        'Porosi për t’u telefonuar: 4',
+        'Thirrje të bëra: 6 (3 me përgjigje)',
+        'Konfirmuar: 1',
+        'Anuluar: 2',
+        'Pa përgjigje: 0',
+        'Për shqyrtim: 1',
+        'Ende duke u telefonuar: 1',
+        '',
+        'Porosi që presin ende shqyrtim (3):',
+        `  #1001  ${order.url}`,
+        '  … dhe 2 të tjera: https://callconfirm.example/orders?x',
+        '',
+        'Paneli juaj: https://callconfirm.example/',
+      ].join('\n') + footer,
+    )
+    expect(digestLetter(translator('en'), 'Dyqani Lule', facts).subject).toBe(
+      'Dyqani Lule, Tuesday, 1 December 2026: 1 confirmed, 2 cancelled, 3 to review',
+    )
+  })
+})
+
 describe('the note on an English store’s order', () => {
   it('reads as it always has', () => {
     expect(line(english, 'confirmed', answered('confirm_order', {}, 'Po, e konfirmoj'))).toBe(
@@ -159,6 +290,16 @@ describe('the note on an English store’s order', () => {
     expect(inEnglish({ kind: 'calls', calls: [['unanswered', 1]] })).toBe('1 call: 1 not answered.')
     expect(inEnglish({ kind: 'twilio_forbidden', code: 21215 })).toBe(
       'The Twilio account may not call this number (21215); check its geo permissions.',
+    )
+  })
+
+  it('says who marked the order, and a person’s note, as it always has', () => {
+    expect(inEnglish({ kind: 'marked', outcome: 'confirmed', by: 'operator', was: 'needs_review' })).toBe(
+      'Marked confirmed by the operator (it was: Needs review).',
+    )
+    expect(inEnglish({ kind: 'marked', outcome: 'cancelled', by: 'merchant' })).toBe('Marked cancelled by the merchant.')
+    expect(personsNote('Customer will collect it at the shop', 'merchant', noteWords('en-US'))).toBe(
+      'Note from the merchant: Customer will collect it at the shop',
     )
   })
 

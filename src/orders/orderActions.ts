@@ -2,9 +2,10 @@ import { and, eq, ne } from 'drizzle-orm'
 import { type CallAgainDeps, planCallAgain, reopenForCall } from '../calls/callAgain.js'
 import { orders } from '../db/schema.js'
 import type { DialWaitReason } from '../domain/dialPolicy.js'
-import type { Outcome } from '../domain/order.js'
+import { type Marked, storedEvidence } from '../domain/evidence.js'
 import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
 import { lineTypeRefusal, maskPhone, parsePhone } from '../domain/phone.js'
+import { noteWords } from '../i18n/index.js'
 import { queueStoreWrite, retryFailedStoreWrites } from '../stores/outbox.js'
 import type { Store } from '../stores/records.js'
 import type { Logger } from '../utils/log.js'
@@ -128,7 +129,7 @@ export async function actOnOrder(
       const text = input.note?.trim() ?? ''
       if (!text) return refuse(400, 'Write the note to add.')
       if (text.length > MAX_NOTE_CHARS) return refuse(400, `A note can be at most ${MAX_NOTE_CHARS} characters; this one has ${text.length}.`)
-      const added = addOrderNote(deps.db, order, text, by, deps.now())
+      const added = addOrderNote(deps.db, order, { text, by, words: noteWords(store.settings.language) }, deps.now())
       if (!added.ok) return refuse(409, added.problem)
       deps.log.info('note added on the dashboard', fields)
       deps.wakeStoreWriter()
@@ -163,8 +164,10 @@ async function callAgain(deps: OrderActionDeps, target: { order: OrderRow; store
 
 async function mark(deps: OrderActionDeps, target: { order: OrderRow; by: Actor }, outcome: 'confirmed' | 'cancelled'): Promise<ActionResult> {
   const { order, by } = target
-  const was: Outcome | null = order.outcome
-  const evidence = `Marked ${OUTCOME_LABELS[outcome].toLowerCase()} by the ${by}${was ? ` (it was: ${OUTCOME_LABELS[was]})` : ''}.`
+  const was = order.outcome ?? undefined
+  // Facts, so the store's note says it in the store's language (and the API in English).
+  const facts: Marked = { kind: 'marked', outcome, by, ...(was && { was }) }
+  const evidence = storedEvidence(facts)
   const now = deps.now()
   const marked = deps.db.transaction(() => {
     const done = deps.db

@@ -2,11 +2,11 @@ import { and, asc, count, desc, eq, isNull, lte, ne } from 'drizzle-orm'
 import { Temporal } from 'temporal-polyfill'
 import type { Db } from '../db/index.js'
 import { storeWrites, transcriptLines } from '../db/schema.js'
+import { type Actor, type NoteWords, personsNote } from '../domain/evidence.js'
 import { NOTE_PREFIX, type WriteBackPlan } from '../domain/writeBack.js'
 import { queueStoreWrite, type StoreWrite } from '../stores/outbox.js'
 
-/** Who acted on an order from the dashboard, as its notes and evidence name them. */
-export type Actor = 'merchant' | 'operator'
+export type { Actor } from '../domain/evidence.js'
 
 /** The longest note a person may add: it lands in the store's order note, which the buyer's text shares. */
 export const MAX_NOTE_CHARS = 500
@@ -25,10 +25,16 @@ export type AddedNote = { ok: true } | { ok: false; problem: string }
 /**
  * Adds a note to an order and queues writing it to the store's order, in one transaction. The
  * same note twice in a row (a form sent twice) is refused, as is a note on an order callconfirm
- * has never written to in its store.
+ * has never written to in its store. The note is kept as the store's order will show it, in
+ * `words` (the store's language): its write is matched by that exact text when it is retried.
  */
-export function addOrderNote(db: Db, order: { id: number; storeId: string }, text: string, by: Actor, now: number): AddedNote {
-  const line = `Note from the ${by}: ${text}`
+export function addOrderNote(
+  db: Db,
+  order: { id: number; storeId: string },
+  note: { text: string; by: Actor; words: NoteWords },
+  now: number,
+): AddedNote {
+  const line = personsNote(note.text, note.by, note.words)
   return db.transaction((): AddedNote => {
     const last = db.select({ text: transcriptLines.text }).from(transcriptLines).where(isNote(order.id)).orderBy(desc(transcriptLines.id)).get()
     if (last?.text === line) return { ok: false, problem: 'That note is already on the order; it was not added again.' }
@@ -66,7 +72,7 @@ export async function writeBeforeNote(db: Db, write: Pick<StoreWrite, 'id' | 'or
     .get()
 }
 
-/** `[callconfirm] 2026-12-01 14:05 Note from the merchant: …`, in the store's time zone, as the outcome's note line is dated. */
+/** `[callconfirm] 2026-12-01 14:05 Shënim nga tregtari: …`, in the store's time zone, as the outcome's note line is dated. */
 export function noteLine(note: string, decidedAt: number, timeZone: string): string {
   const t = Temporal.Instant.fromEpochMilliseconds(decidedAt).toZonedDateTimeISO(timeZone)
   const day = t.toPlainDate().toString()

@@ -235,6 +235,12 @@ section > .filters { margin-top: ${p('space-300')} }
 .topbar > a:not(.brand):hover { color: ${p('color-text-inverse')}; text-decoration: underline }
 .topbar button { background: ${p('color-bg-fill-inverse')}; color: ${p('color-text-inverse')}; box-shadow: none }
 .topbar button:hover { background: ${p('color-bg-fill-inverse-hover')}; color: ${p('color-text-inverse')}; box-shadow: none }
+/* The language switch: small, beside who is signed in; in a form page, above the form. */
+.language { ${smallText}; white-space: nowrap; flex: none }
+.language a { color: inherit }
+.topbar .language { color: ${p('color-text-inverse-secondary')} }
+.topbar .language b { color: ${p('color-text-inverse')} }
+main > .language { text-align: right; margin: ${p('space-300')} 0 ${p('space-200')} }
 /* On a phone a merchant's bar has a link beside Sign out; who they are gives way to it. */
 @media ${phone} { .topbar .who:has(+ a) { display: none } }
 .frame { display: block }

@@ -1,6 +1,8 @@
 import { type Context, Hono } from 'hono'
 import type { AppDeps } from '../deps.js'
 import { mergeSettings } from '../domain/settings.js'
+import { type Language, pageTranslator } from '../i18n/index.js'
+import { operatorLanguage, pageLanguage } from '../pages/language.js'
 import { problemPage } from '../pages/layout.js'
 import { platformOf } from '../stores/platforms.js'
 import type { Store } from '../stores/records.js'
@@ -9,6 +11,7 @@ import { ApiError } from '../utils/errors.js'
 import { type FormBody, formBody } from '../utils/formBody.js'
 import { storeForLink } from './openLink.js'
 import { ACTION_CONTROLS, SettingsPage, type SettingsPageProps } from './page.js'
+import { settingsProblems } from './problems.js'
 
 /** How long the form on an opened page stays usable (a Shopify admin page gets a new one each load). */
 export const PAGE_TOKEN_TTL_MS = 3600_000
@@ -57,14 +60,15 @@ export function renderSettings(
   c: Context,
   deps: SettingsPageDeps,
   store: Store,
-  extra: Omit<SettingsPageProps, 'store' | 'token'> = {},
+  extra: Omit<SettingsPageProps, 'store' | 'token' | 'lang'> & { lang?: Language } = {},
   status: 200 | 400 = 200,
 ) {
   c.header('Cache-Control', 'no-store')
   // Who may frame the page is the platform's to say: a Shopify store's lives inside its admin.
   c.header('Content-Security-Policy', `frame-ancestors ${platformOf(store).settingsFrameAncestors(store.domain)}`)
   c.status(status)
-  return c.html(<SettingsPage store={store} token={deps.settingsLinks.token(store, deps.now() + PAGE_TOKEN_TTL_MS)} {...extra} />)
+  const lang = extra.lang ?? pageLanguage(c, store.settings.language)
+  return c.html(<SettingsPage store={store} token={deps.settingsLinks.token(store, deps.now() + PAGE_TOKEN_TTL_MS)} {...extra} lang={lang} />)
 }
 
 /**
@@ -84,14 +88,17 @@ export function settingsRoutes(deps: StoreRowDeps & SettingsPageDeps & Pick<AppD
   async function opened(c: Context, token: string | undefined) {
     const link = await storeForLink(deps, token ?? '')
     if (link.ok) return { store: link.store }
-    const again = 'Open callconfirm from your store’s admin again, or connect the store again, for a new link.'
+    // No store to take the language from: the reader's browser's.
+    const lang = operatorLanguage(c)
+    const { t } = pageTranslator(lang)
+    const again = t('settingsLink.again')
     return {
       page:
         link.reason === 'expired'
-          ? problemPage(c, 401, 'This link has expired', again)
+          ? problemPage(c, 401, t('settingsLink.expired'), again, undefined, lang)
           : link.reason === 'revoked'
-            ? problemPage(c, 401, 'This link was withdrawn', `The links to these settings were withdrawn. ${again}`)
-            : problemPage(c, 404, 'This link does not open any settings', 'Check that the whole link was copied.'),
+            ? problemPage(c, 401, t('settingsLink.withdrawn'), t('settingsLink.withdrawnText', { again }), undefined, lang)
+            : problemPage(c, 404, t('settingsLink.none'), t('settingsLink.noneText'), undefined, lang),
     }
   }
 
@@ -108,13 +115,15 @@ export function settingsRoutes(deps: StoreRowDeps & SettingsPageDeps & Pick<AppD
     try {
       const saved = await updateStoreSettings(deps, store!.id, change)
       deps.log.info('settings saved from the settings page', { reqId: c.var.requestId, storeId: store!.id })
-      return renderSettings(c, deps, saved, { notice: 'Saved. The next calls follow these settings.' })
+      return renderSettings(c, deps, saved, { saved: true })
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
-      const problem = { field: error.field ?? '', message: error.message }
+      // In the language the page was in, not the one a refused change asked for.
+      const lang = pageLanguage(c, store!.settings.language)
+      const problems = settingsProblems(store!, change, { field: error.field ?? '', message: error.message }, pageTranslator(lang))
       // The page shows what the merchant typed, wrong value included, so nothing is lost.
       const typed = { ...store!, settings: mergeSettings(store!.settings, change) as unknown as Store['settings'] }
-      return renderSettings(c, deps, typed, { problem }, 400)
+      return renderSettings(c, deps, typed, { problems, lang }, 400)
     }
   })
 

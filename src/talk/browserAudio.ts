@@ -89,7 +89,7 @@ function setState(state, text) {
   root.dataset.state = state
   $('status').textContent = text
   $('start').disabled = state === 'starting' || state === 'live' || state === 'calling'
-  $('start').textContent = state === 'ended' ? 'Start again' : 'Start'
+  $('start').textContent = state === 'ended' ? labels.startAgain : labels.start
   $('stop').disabled = state !== 'live'
   for (const key of root.querySelectorAll('[data-key]')) key.disabled = state !== 'live'
 }
@@ -98,7 +98,7 @@ function line(speaker, text) {
   p.className = speaker
   if (speaker !== 'system') {
     const who = document.createElement('b')
-    who.textContent = speaker === 'agent' ? 'Agent' : 'You'
+    who.textContent = speaker === 'agent' ? labels.agent : labels.you
     p.append(who, ' ')
   }
   p.append(text)
@@ -158,8 +158,8 @@ function onMessage(message) {
     case 'clear': return clear()
     case 'transcript': return line(message.speaker, message.text)
     case 'outcome': return showOutcome(message.outcome, labels[message.outcome] || message.outcome, message.evidence)
-    case 'callback': return showOutcome('callback', 'Call back at ' + new Date(message.at).toLocaleString(), message.evidence)
-    case 'refused': return setState('ended', labels[message.reason] || 'The conversation could not begin.')
+    case 'callback': return showOutcome('callback', labels.callbackAt + ' ' + new Date(message.at).toLocaleString(document.documentElement.lang), message.evidence)
+    case 'refused': return setState('ended', labels[message.reason] || labels.refused)
   }
 }
 
@@ -193,23 +193,23 @@ function finish(text) {
 $('start').addEventListener('click', async () => {
   // Tokens are spent once: a new conversation takes a new page (and not the test call this one followed).
   if (root.dataset.state === 'ended') return location.replace(location.pathname + location.search.replace(/&call=[^&]*/, ''))
-  setState('starting', 'Asking for your microphone…')
+  setState('starting', labels.askingMic)
   try {
     audio = new AudioContext()
     await audio.resume()
     microphone = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true } })
   } catch (error) {
-    return finish('The microphone is not available: ' + error.message)
+    return finish(labels.noMic + ' ' + error.message)
   }
   socket = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + root.dataset.socket)
   socket.onopen = async () => {
     send({ event: 'connected', protocol: 'Call', version: '1.0.0' })
     send({ event: 'start', start: { streamSid, callSid: '', tracks: ['inbound'], mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 }, customParameters: {} } })
     await startCapture()
-    if (root.dataset.state === 'starting') setState('live', 'Connected: speak, or press a key.')
+    if (root.dataset.state === 'starting') setState('live', labels.connected)
   }
   socket.onmessage = (event) => onMessage(JSON.parse(event.data))
-  socket.onclose = () => finish('The conversation is over.')
+  socket.onclose = () => finish(labels.over)
 })
 $('stop').addEventListener('click', () => {
   send({ event: 'stop', stop: {} })
@@ -223,7 +223,7 @@ async function followCall(seen) {
   let call
   try {
     const res = await fetch(root.dataset.call, { headers: { accept: 'application/json' } })
-    if (res.status === 404) return setState('ended', 'This test call is no longer known.')
+    if (res.status === 404) return setState('ended', labels.unknownCall)
     if (res.ok) call = await res.json()
   } catch {}
   if (!call) return setTimeout(() => followCall(seen), 2000)

@@ -2,7 +2,9 @@ import { DashboardPage, type StoreName } from '../dashboard/pages.js'
 import type { Viewer } from '../dashboard/session.js'
 import type { CallFacts } from '../domain/agentPrompt.js'
 import { shortItems } from '../domain/agentPrompt.js'
-import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
+import { OUTCOMES } from '../domain/order.js'
+import { type Language, type PageTranslator, pageTranslator } from '../i18n/index.js'
+import { usePageWords } from '../pages/language.js'
 import { TALK_SCRIPT } from './browserAudio.js'
 import type { Busy } from './testConversations.js'
 
@@ -12,19 +14,34 @@ const STYLE = `
   #outcome { font-weight: 600 }
 `
 
-/** Why a test conversation could not begin, in words. */
+/** Why a test conversation could not begin, in words (the catalog's English: testCallRoutes.ts's problem page). */
 export const BUSY_WORDS: Record<Busy, string> = {
-  store_busy: 'A test conversation is already on for this store. Try again once it has ended.',
-  service_busy: 'Too many test conversations are on right now. Try again in a minute.',
+  store_busy: pageTranslator('en').t('talk.store_busy'),
+  service_busy: pageTranslator('en').t('talk.service_busy'),
 }
 
-/** What the page's script says in words: the outcomes, why a conversation could not begin, how a test call stands. */
-const LABELS: Record<string, string> = {
-  ...OUTCOME_LABELS,
-  ...BUSY_WORDS,
-  ringing: 'Calling your phone…',
-  live: 'On the call: answer as a customer would.',
-  ended: 'The call is over.',
+/** The words the page's script shows (browserAudio.ts), in the page's language: the outcomes, its states, why a conversation could not begin. */
+const SCRIPT_WORDS = [
+  'start',
+  'startAgain',
+  'agent',
+  'you',
+  'callbackAt',
+  'refused',
+  'askingMic',
+  'noMic',
+  'connected',
+  'over',
+  'unknownCall',
+  'ringing',
+  'live',
+  'ended',
+  'store_busy',
+  'service_busy',
+] as const
+function scriptLabels(tr: PageTranslator): Record<string, string> {
+  const words = Object.fromEntries(SCRIPT_WORDS.map((key) => [key, tr.t(`talk.${key}`)]))
+  return { ...Object.fromEntries(OUTCOMES.map((o) => [o, tr.outcome(o)])), ...words }
 }
 
 /**
@@ -39,78 +56,83 @@ export function TalkPage(props: {
   callPath?: string
   callsPerDay: number
   viewer: Viewer
+  lang: Language
+  here: string
   nonce: string
   minutes: number
 }) {
   const { facts } = props
+  const tr = pageTranslator(props.lang)
+  const t = (key: string, values?: Record<string, unknown>) => tr.t(`talk.${key}`, values)
   return (
-    <DashboardPage title="Talk to your agent" viewer={props.viewer}>
+    <DashboardPage title={t('title')} viewer={props.viewer} lang={props.lang} here={props.here}>
       <style dangerouslySetInnerHTML={{ __html: STYLE }} />
       <h1>
-        Talk to your agent <span class="hint">{props.store.name}</span>
+        {t('title')} <span class="hint">{props.store.name}</span>
       </h1>
-      <p>
-        Hear your agent as your customers will: your store's name, voice and language, calling about a sample order ({facts.orderName}:{' '}
-        {shortItems(facts.items)}, {facts.total} {facts.currency}). Answer it as a customer would, by voice or with the keypad.
-      </p>
-      <p class="hint">
-        A test conversation writes nothing to your store and counts in no statistics. It lasts {props.minutes} minutes at most. Use headphones if you
-        can, so the agent does not hear itself.
-      </p>
+      <p>{t('intro', { order: facts.orderName, items: shortItems(facts.items), total: tr.money(facts.total, facts.currency) })}</p>
+      <p class="hint">{t('hint', { minutes: props.minutes })}</p>
       <div
         id="talk"
         data-socket={props.socketPath}
         data-call={props.callPath}
         data-worklet="/talk/capture.js"
-        data-labels={JSON.stringify(LABELS)}
+        data-labels={JSON.stringify(scriptLabels(tr))}
         data-state="idle"
       >
         <p class="controls">
           <button type="button" id="start">
-            Start
+            {t('start')}
           </button>
           <button type="button" id="stop" disabled>
-            Stop
+            {t('stop')}
           </button>
         </p>
         <p id="status" class="hint">
-          Press Start and allow the microphone.
+          {t('pressStart')}
         </p>
         <p class="keypad">
           <button type="button" data-key="1" disabled>
-            1 · confirm
+            {t('key1')}
           </button>
           <button type="button" data-key="2" disabled>
-            2 · cancel
+            {t('key2')}
           </button>
         </p>
         <p id="outcome" class="notice" hidden />
-        <h2>Transcript</h2>
+        <h2>{t('transcript')}</h2>
         <div id="transcript" class="transcript" />
       </div>
-      <h2>Or let it call you</h2>
+      <h2>{t('orCall')}</h2>
       <form method="post" action="/talk/call" class="filters">
         <input type="hidden" name="store" value={props.store.id} />
         <label>
-          Your phone
+          {t('yourPhone')}
           <input name="phone" type="tel" autocomplete="tel" required />
         </label>
-        <button type="submit">Call me</button>
+        <button type="submit">{t('callMe')}</button>
       </form>
-      <p class="hint">
-        A real call to your own phone, about the same sample order; nothing is written to your store. {props.callsPerDay} test calls a day.
-      </p>
+      <p class="hint">{t('callHint', { count: props.callsPerDay })}</p>
       <script nonce={props.nonce} dangerouslySetInnerHTML={{ __html: TALK_SCRIPT }} />
     </DashboardPage>
   )
 }
 
 /** The operator's way in: which store's agent to talk to. */
-export function TalkStoreChoice(props: { stores: StoreName[]; viewer: Viewer }) {
+export function TalkStoreChoice(props: { stores: StoreName[]; viewer: Viewer; lang: Language; here: string }) {
   return (
-    <DashboardPage title="Talk to your agent" viewer={props.viewer}>
-      <h1>Talk to your agent</h1>
-      <p>Choose the store whose agent you want to hear.</p>
+    <DashboardPage title={pageTranslator(props.lang).t('talk.title')} viewer={props.viewer} lang={props.lang} here={props.here}>
+      <TalkChoice stores={props.stores} />
+    </DashboardPage>
+  )
+}
+
+function TalkChoice(props: { stores: StoreName[] }) {
+  const { t } = usePageWords()
+  return (
+    <>
+      <h1>{t('talk.title')}</h1>
+      <p>{t('talk.choose')}</p>
       <ul>
         {props.stores.map((s) => (
           <li>
@@ -118,19 +140,20 @@ export function TalkStoreChoice(props: { stores: StoreName[]; viewer: Viewer }) 
           </li>
         ))}
       </ul>
-    </DashboardPage>
+    </>
   )
 }
 
 /** The overview's link to the page. */
 export function TalkLink(props: { stores: StoreName[]; viewer: Viewer }) {
   const only = props.viewer.kind === 'merchant' ? props.stores[0] : undefined
+  const { t } = usePageWords()
   return (
     <section>
-      <h2>Hear your agent</h2>
+      <h2>{t('talk.hear')}</h2>
       <p>
-        <a href={only ? `/talk?store=${encodeURIComponent(only.id)}` : '/talk'}>Talk to your agent</a>
-        <span class="hint"> · with your microphone, before your customers hear it.</span>
+        <a href={only ? `/talk?store=${encodeURIComponent(only.id)}` : '/talk'}>{t('talk.title')}</a>
+        <span class="hint">{t('talk.linkHint')}</span>
       </p>
     </section>
   )

@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import type { DashboardAccess, DashboardExtras } from '../dashboard/extras.js'
 import type { DashboardEnv } from '../dashboard/session.js'
+import { pageAt } from '../pages/language.js'
 import { findStore } from '../stores/records.js'
 import { ApiError } from '../utils/errors.js'
 import { CAPTURE_WORKLET } from './browserAudio.js'
@@ -29,7 +30,7 @@ export function talkRoutes(deps: TestCallDeps, access: DashboardAccess, upgradeW
     const viewer = c.var.viewer
     const stores = await access.visibleStores(viewer)
     const asked = c.req.query('store') ?? (viewer.kind === 'merchant' ? viewer.storeId : undefined)
-    if (!asked) return c.html(<TalkStoreChoice stores={stores} viewer={viewer} />)
+    if (!asked) return c.html(<TalkStoreChoice stores={stores} viewer={viewer} {...pageAt(c)} />)
     const shown = stores.find((s) => s.id === asked)
     const store = shown && (await findStore(deps.db, shown.id, deps.storeDefaults))
     if (!shown || !store) throw new ApiError(404, 'store_not_found', 'There is no such store.')
@@ -49,6 +50,7 @@ export function talkRoutes(deps: TestCallDeps, access: DashboardAccess, upgradeW
         callPath={call ? `/talk/calls/${encodeURIComponent(call)}` : undefined}
         callsPerDay={TEST_CALLS_PER_DAY}
         viewer={viewer}
+        {...pageAt(c)}
         nonce={nonce}
         minutes={TEST_CONVERSATION_MS / 60_000}
       />,

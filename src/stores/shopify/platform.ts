@@ -1,3 +1,4 @@
+import { noteWords } from '../../i18n/index.js'
 import type { StoreContext, StorePlatform } from '../platform.js'
 import { shopifyOnly } from './credentials.js'
 import { readShopifyOrder } from './orderBeforeCall.js'
@@ -37,7 +38,8 @@ export const shopifyPlatform: StorePlatform = {
   // The shop's own address redirects to the order in admin.shopify.com.
   orderAdminUrl: (domain, platformOrderId) => `https://${domain}/admin/orders/${encodeURIComponent(platformOrderId)}`,
   readOrder: (ctx, platformOrderId) => readShopifyOrder(ctx.clients.shopify, ctx.store, accessToken(ctx), platformOrderId),
-  writeOrder: (ctx, platformOrderId, plan) => writeShopifyOrder(ctx.clients.shopify, ctx.store.domain, accessToken(ctx), platformOrderId, plan),
+  writeOrder: (ctx, platformOrderId, plan) =>
+    writeShopifyOrder(ctx.clients.shopify, ctx.store.domain, accessToken(ctx), platformOrderId, plan, noteWords(ctx.store.settings.language)),
   ordersCreatedSince: (ctx, since) => shopifyOrdersCreatedSince(ctx.clients.shopify, ctx.store.domain, accessToken(ctx), since),
   repairWebhooks: (ctx, target) => repairShopWebhooks(ctx.clients.shopify, ctx.store.domain, accessToken(ctx), target),
 }

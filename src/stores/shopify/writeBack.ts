@@ -1,4 +1,5 @@
 import { GraphqlQueryError, HttpThrottlingError } from '@shopify/shopify-api'
+import type { NoteWords } from '../../domain/evidence.js'
 import type { WriteBackPlan } from '../../domain/writeBack.js'
 import { firstLine, WriteBackError } from '../writeBackError.js'
 import { adminHttpStatus, graphqlErrorCodes, isAccessDenied, type ShopifyAdmin, ShopifyThrottledError } from './adminApi.js'
@@ -59,8 +60,12 @@ function mutation(steps: Step[]): { query: string; variables: Record<string, unk
 
 const lower = (tags: string[]) => new Set(tags.map((t) => t.toLowerCase()))
 
-/** The steps that bring the order to what the plan says, given what it holds now: none if it is there already. */
-function stepsFor(order: NonNullable<OrderForWriteBack['order']>, plan: WriteBackPlan): Step[] {
+/**
+ * The steps that bring the order to what the plan says, given what it holds now: none if it is
+ * there already. The staff read the hold's reason and the cancellation's note in the store's
+ * language (`words`).
+ */
+function stepsFor(order: NonNullable<OrderForWriteBack['order']>, plan: WriteBackPlan, words: NoteWords): Step[] {
   const id = { id: { type: 'ID!', value: order.id } }
   const has = lower(order.tags)
   const steps: Step[] = []
@@ -86,16 +91,16 @@ function stepsFor(order: NonNullable<OrderForWriteBack['order']>, plan: WriteBac
       // Cash on delivery: nothing was paid, so nothing is refunded; the goods go back to stock.
       call: 'orderCancel(orderId: $id, reason: CUSTOMER, restock: true, notifyCustomer: false, refundMethod: { originalPaymentMethodsRefund: false }, staffNote: $staffNote)',
       errors: 'orderCancelUserErrors',
-      variables: { ...id, staffNote: { type: 'String', value: 'The customer cancelled on the confirmation call (callconfirm).' } },
+      variables: { ...id, staffNote: { type: 'String', value: words.note('cancelledStaffNote') } },
     })
   const fulfillmentOrders = order.fulfillmentOrders?.nodes ?? []
   fulfillmentOrders.forEach((fo, i) => {
     const ours = fo.fulfillmentHolds.filter((h) => h.handle === HOLD_HANDLE)
     if (plan.fulfillmentHold === 'place' && fo.status === 'OPEN' && !ours.length)
       steps.push({
-        call: `fulfillmentOrderHold(id: $fo${i}, fulfillmentHold: { reason: OTHER, reasonNotes: "Waiting for the customer to confirm by phone (callconfirm).", handle: "${HOLD_HANDLE}", notifyMerchant: false })`,
+        call: `fulfillmentOrderHold(id: $fo${i}, fulfillmentHold: { reason: OTHER, reasonNotes: $holdReason, handle: "${HOLD_HANDLE}", notifyMerchant: false })`,
         errors: 'userErrors',
-        variables: { [`fo${i}`]: { type: 'ID!', value: fo.id } },
+        variables: { [`fo${i}`]: { type: 'ID!', value: fo.id }, holdReason: { type: 'String', value: words.note('holdReason') } },
       })
     if (plan.fulfillmentHold === 'release' && ours.length)
       steps.push({
@@ -112,7 +117,7 @@ function stepsFor(order: NonNullable<OrderForWriteBack['order']>, plan: WriteBac
  * sends the one mutation that is still needed (tagsAdd and tagsRemove, never orderUpdate's
  * `tags`, which would overwrite other apps' tags; the note read and appended to; the optional
  * cancellation and fulfillment holds). Safe to run again at any point: each step is skipped
- * when the order already shows it.
+ * when the order already shows it. `words`: the store's language, for the texts its staff read.
  */
 export async function writeShopifyOrder(
   admin: ShopifyAdmin,
@@ -120,6 +125,7 @@ export async function writeShopifyOrder(
   accessToken: string,
   platformOrderId: string,
   plan: WriteBackPlan,
+  words: NoteWords,
 ): Promise<void> {
   try {
     const { order } = await admin.graphql<OrderForWriteBack>(shop, accessToken, ORDER_FOR_WRITE_BACK, {
@@ -127,7 +133,7 @@ export async function writeShopifyOrder(
       withHolds: plan.fulfillmentHold !== null,
     })
     if (!order) throw new WriteBackError('permanent', `Order ${platformOrderId} no longer exists in the shop.`)
-    const steps = stepsFor(order, plan)
+    const steps = stepsFor(order, plan, words)
     if (!steps.length) return
     const { query, variables } = mutation(steps)
     const data = await admin.graphql<Record<string, Record<string, Array<{ message: string }>> | null>>(shop, accessToken, query, variables)
