@@ -8,6 +8,8 @@ import m0006 from './0006_security.sql'
 import m0007 from './0007_reliability.sql'
 import m0008 from './0008_alerts.sql'
 import m0009 from './0009_recordings.sql'
+import m0010 from './0010_call_direction.sql'
+import m0011 from './0011_messages.sql'
 import journal from './meta/_journal.json'
 
 export default {
@@ -23,5 +25,7 @@ export default {
     m0007,
     m0008,
     m0009,
+    m0010,
+    m0011,
   },
 }

@@ -11,14 +11,19 @@ import { statsRoutes } from './admin/stats.js'
 import { storeRoutes } from './admin/stores.js'
 import { serviceProblems } from './calls/accountHold.js'
 import { requireTwilioSignature, twilioCallbackRoutes } from './calls/callbacks.js'
+import { incomingCallRoutes } from './calls/incomingRoutes.js'
 import { recordingCallbackRoutes } from './calls/recordingCallbacks.js'
 import type { DashboardExtras } from './dashboard/extras.js'
 import { dashboardRoutes } from './dashboard/routes.js'
 import type { AppDeps } from './deps.js'
+import { loggablePath } from './messages/answerLink.js'
+import { answerRoutes } from './messages/answerRoutes.js'
+import { messageRoutes } from './messages/messageRoutes.js'
 import { problemPage } from './pages/layout.js'
 import { settingsRoutes } from './settings/routes.js'
 import { type InstallRateLimit, installRateLimit } from './stores/installRateLimit.js'
 import { platformNamed } from './stores/platforms.js'
+import { shopifyAdminEntryRoutes } from './stores/shopify/adminEntry.js'
 import { shopifyInstallRoutes } from './stores/shopify/install.js'
 import { shopifyWebhookRoutes } from './stores/shopify/webhooks.js'
 import { wooConnectRoutes } from './stores/woocommerce/connect.js'
@@ -85,11 +90,11 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
     await next()
     // Probes and scrapes (every few seconds) would drown the log; a refused scrape is still logged.
     if (c.req.path === '/healthz' || (c.req.path === '/metrics' && c.res.ok)) return
-    // The path only: query strings can carry tokens (OAuth callbacks).
+    // The path only: query strings can carry tokens (OAuth callbacks); an answer link's, without its signature.
     deps.log.info('request', {
       reqId: c.var.requestId,
       method: c.req.method,
-      path: c.req.path,
+      path: loggablePath(c.req.path),
       status: c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,
     })
@@ -99,6 +104,9 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   app.use('/twilio/status/*', requireTwilioSignature(deps.log))
   app.use('/twilio/amd/*', requireTwilioSignature(deps.log))
   app.use('/twilio/recording-status/*', requireTwilioSignature(deps.log))
+  app.use('/twilio/incoming', requireTwilioSignature(deps.log))
+  app.use('/twilio/incoming/*', requireTwilioSignature(deps.log))
+  app.use('/twilio/messages/*', requireTwilioSignature(deps.log))
   // Every other body has a ceiling, too: hono's bodyLimit refuses by Content-Length before
   // reading, and stops a chunked body once it passes the limit (413, connection closed).
   const formBodyLimit = bodyLimit({ maxSize: FORM_BODY_LIMIT, onError: (c) => bodyTooLarge(c, FORM_BODY_LIMIT) })
@@ -134,8 +142,11 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   app.use('/shopify/install', installStarts)
   app.use('/woocommerce/connect', installStarts)
   app.route('/shopify', shopifyInstallRoutes(deps))
+  app.route('/shopify', shopifyAdminEntryRoutes(deps))
   app.route('/woocommerce', wooConnectRoutes(deps))
   app.route('/settings', settingsRoutes(deps))
+  // The page an SMS links to when WhatsApp cannot reach a customer: no login, its token is the key.
+  app.route('/a', answerRoutes(deps))
 
   // The talk page's "Call me" calls: their callbacks and streams come in with every other call's, and are answered in memory.
   const testCalls = createTestCalls()
@@ -143,6 +154,8 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   app.use('/twilio/amd/*', testCallCallbacks(testCalls))
   app.route('/twilio', twilioCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
   app.route('/twilio', recordingCallbackRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
+  app.route('/twilio', incomingCallRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
+  app.route('/twilio/messages', messageRoutes({ ...deps, publicUrl: deps.config.publicUrl }))
   if (runtime.upgradeWebSocket)
     app.get(
       // With the call's key (streamKey.ts), as the TwiML gives it, or without (streams of calls placed before it was added).
@@ -173,7 +186,7 @@ export function createApp(deps: AppDeps, runtime: AppRuntime = {}, options: AppO
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.toJSON(), err.status)
     if (err instanceof HTTPException) return err.getResponse()
-    deps.log.error('request failed', { reqId: c.var.requestId, path: c.req.path, error: err })
+    deps.log.error('request failed', { reqId: c.var.requestId, path: loggablePath(c.req.path), error: err })
     return c.json({ error: { code: 'internal_error', message: 'something went wrong on our side', requestId: c.var.requestId } }, 500)
   })
   return app

@@ -48,6 +48,10 @@ export interface Config {
     authToken: string | undefined
     fromNumber: string | undefined
     apiOrigin: string
+    /** The WhatsApp sender for messages to customers (E.164), when not TWILIO_FROM_NUMBER. */
+    whatsappFrom: string | undefined
+    /** Send messages through this Messaging Service (`MG…`: it picks the sender) instead of from our numbers. */
+    messagingServiceSid: string | undefined
   }
   openai: {
     apiKey: string | undefined
@@ -183,6 +187,19 @@ const envSchema = z.object({
       .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +35542123456'),
   ),
   TWILIO_API_ORIGIN: optional(origin('https://api.twilio.com')),
+  TWILIO_WHATSAPP_FROM: optional(
+    z
+      .string()
+      .trim()
+      .transform((v) => v.replace(/^whatsapp:/, ''))
+      .pipe(z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +35542123456 (with or without whatsapp:)')),
+  ),
+  TWILIO_MESSAGING_SERVICE_SID: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^MG[0-9a-fA-F]{32}$/, 'must look like MG followed by 32 hex digits'),
+  ),
   OPENAI_API_KEY: optional(z.string().trim()),
   OPENAI_REALTIME_MODEL: optional(z.string().trim()),
   OPENAI_VOICE: optional(
@@ -317,6 +334,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       authToken: e.TWILIO_AUTH_TOKEN,
       fromNumber: e.TWILIO_FROM_NUMBER,
       apiOrigin: e.TWILIO_API_ORIGIN ?? 'https://api.twilio.com',
+      whatsappFrom: e.TWILIO_WHATSAPP_FROM,
+      messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
     },
     openai: {
       apiKey: e.OPENAI_API_KEY,

@@ -5,6 +5,7 @@ import type { TwilioAccount, TwilioClient } from './calls/twilio.js'
 import type { Config } from './config.js'
 import type { Db } from './db/index.js'
 import type { CallPrices } from './domain/callCost.js'
+import type { AnswerLinks } from './messages/answerLink.js'
 import type { Metrics } from './metrics.js'
 import type { SaveOrder } from './orders/intake.js'
 import type { SettingsLinks } from './settings/link.js'
@@ -38,6 +39,8 @@ export interface AppDeps {
   shopify: ShopifyAdmin
   /** Signed links to a store's settings page (WooCommerce merchants, and Shopify's embedded page). */
   settingsLinks: SettingsLinks
+  /** Signed, expiring links to one order's answer page, for the SMS sent when WhatsApp cannot reach its customer. */
+  answerLinks: AnswerLinks
   /** Signed, expiring invitations to connect a new store (STORE_SIGNUP=invite). */
   connectLinks: ConnectLinks
   /** Requests to stores' own addresses (WooCommerce REST), refused for addresses a store may not be on. */

@@ -11,6 +11,7 @@ import { createStreamKeys } from './calls/streamKey.js'
 import { createTwilioClient, type TwilioAccount } from './calls/twilio.js'
 import type { Db } from './db/index.js'
 import type { AppDeps, ReadyConfig } from './deps.js'
+import { createAnswerLinks } from './messages/answerLink.js'
 import { createMetrics } from './metrics.js'
 import { saveOrdersInTransaction } from './orders/intake.js'
 import { pruneExpiredData } from './orders/retention.js'
@@ -148,6 +149,7 @@ export async function assembleService(configured: ReadyConfig, log: Logger, outs
     shopify,
     settingsLinks: createSettingsLinks(config.encryptionKey, config.publicUrl),
     connectLinks: createConnectLinks(config.encryptionKey, config.publicUrl),
+    answerLinks: createAnswerLinks(config.encryptionKey, config.publicUrl),
     storeNetwork,
     clientAddress: clientAddressOf(config.security.trustProxy, runtime.peerAddress),
     readStoreOrder: createStoreOrderReader({ access, shopify, storeNetwork }),

@@ -219,7 +219,8 @@ describe.each([
     expect(placed.note()).toBe(
       [
         `[callconfirm] ${stamp} Pa përgjigje${length(talked, 'telefonata')}: 1 thirrje: 1 pa përgjigje.`,
-        `[callconfirm] ${stampOf(marked)} Konfirmuar${length(talked, 'telefonata')}: Shënuar si e konfirmuar nga tregtari (ishte: Pa përgjigje).`,
+        // The merchant's mark was reached without a call: no call length on its line.
+        `[callconfirm] ${stampOf(marked)} Konfirmuar: Shënuar si e konfirmuar nga tregtari (ishte: Pa përgjigje).`,
         `[callconfirm] ${stampOf(noted)} Shënim nga tregtari: Klienti do ta marrë vetë në dyqan.`,
       ].join('\n'),
     )

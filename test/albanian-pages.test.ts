@@ -1,15 +1,10 @@
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.js'
 import { formatDateTime } from '../src/i18n/index.js'
-import { completeSandboxSecrets } from '../src/sandbox/secrets.js'
-import { type SandboxRun, startWithSandbox } from '../src/sandbox/start.js'
-import { createLogger } from '../src/utils/log.js'
-import { haveBrowser, launchBrowser } from './support/browser.js'
+import type { SandboxRun } from '../src/sandbox/start.js'
+import { haveBrowser } from './support/browser.js'
+import { type SandboxWithBrowser, startSandboxWithBrowser } from './support/sandboxBrowser.js'
 
 const browserHere = haveBrowser('albanian pages test')
 const ADMIN_TOKEN = 'albanian-pages-test-admin-token-0'
@@ -17,35 +12,22 @@ const ADMIN_TOKEN = 'albanian-pages-test-admin-token-0'
 const SCREENSHOTS = process.env.SCREENSHOTS === '1'
 const docs = join(import.meta.dirname, '..', 'docs')
 
+let world: SandboxWithBrowser
 let run: SandboxRun
 let browser: Browser
-let directory: string
 
 beforeAll(async () => {
   if (!browserHere) return
-  directory = mkdtempSync(join(tmpdir(), 'callconfirm-albanian-pages-'))
   // As `npm start` runs with no credentials: the two Albanian sample stores (Europe/Tirane, lek).
-  const config = loadConfig({
-    PORT: '0',
-    DATABASE_PATH: join(directory, 'callconfirm.db'),
-    ADMIN_TOKEN,
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'silent',
-  })
-  run = await startWithSandbox(completeSandboxSecrets(config).config, createLogger('silent'))
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-  await run?.service.close()
-  if (directory) rmSync(directory, { recursive: true, force: true })
-})
+  world = await startSandboxWithBrowser({ adminToken: ADMIN_TOKEN })
+  ;({ run, browser } = world)
+}, 60_000)
+afterAll(() => world?.close())
 
 const url = (path: string) => `${run.service.url}${path}`
 const lang = (page: Page) => page.locator('html').getAttribute('lang')
 const h1 = (page: Page) => page.locator('h1').first().textContent()
-const api = (path: string, init: RequestInit = {}) =>
-  fetch(url(path), { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' } }).then((r) => r.json())
+const api = (path: string, init: RequestInit = {}) => world.api<Record<string, any>>(path, init)
 
 /** An operator whose browser asks for Albanian. */
 async function albanianOperator(viewport = { width: 1100, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
@@ -58,15 +40,26 @@ async function albanianOperator(viewport = { width: 1100, height: 900 }): Promis
   return { context, page }
 }
 
-/** A test order from the sandbox's form (its own words are the sandbox's, in English), waited to its outcome. */
+/** A test order from the sandbox's form, in Albanian as the page is, waited to its outcome. */
 async function placeOrder(page: Page, store: string, customer: string, outcome: string) {
   await page.goto(url('/'))
   await page.locator('select[name="storeId"]').last().selectOption({ label: store })
-  await page.getByLabel('The customer').selectOption(customer)
-  await page.getByRole('button', { name: 'Place order' }).click()
+  await page.getByLabel('Klienti').selectOption(customer)
+  await page.getByRole('button', { name: 'Bëj porosinë' }).click()
   await page.waitForURL(/\/orders\/\d+$/)
   await page.locator(`[data-standing] .${outcome}`).waitFor({ timeout: 60_000 })
   return Number(new URL(page.url()).pathname.split('/').pop())
+}
+
+/** What the simulated store shows on the order, once the write-back has reached it (the page is loaded again until then). */
+async function storeSideOnceWritten(page: Page, written: string) {
+  const side = page.locator('[data-store-side]')
+  for (let tries = 0; !(await side.textContent())?.includes(written); tries++) {
+    if (tries > 60) throw new Error(`the store's order never showed ${written}`)
+    await page.waitForTimeout(500)
+    await page.reload()
+  }
+  return side
 }
 
 const shot = async (page: Page, name: string) => {
@@ -79,6 +72,14 @@ describe.skipIf(!browserHere)('the pages in Albanian and English', () => {
     expect(await lang(page)).toBe('sq')
     expect(await h1(page)).toBe('Përmbledhje')
     await expect(page.locator('.sections').textContent()).resolves.toContain('Për shqyrtim')
+    // The sandbox's test-order form speaks the page's language too.
+    const form = page.locator('form[action="/test-orders"]').locator('xpath=..')
+    await expect(form.locator('h2').textContent()).resolves.toBe('Bëni një porosi provë')
+    await expect(form.locator('.hint').textContent()).resolves.toBe(
+      'Sandbox: një klient i simuluar porosit në një dyqan shembull dhe i përgjigjet thirrjes siç zgjidhni ju. Askush nuk telefonohet vërtet.',
+    )
+    await expect(form.locator('option[value="confirms"]').textContent()).resolves.toBe('Konfirmon (“Po, e konfirmoj”)')
+    await expect(form.locator('option[value="asks_change"]').textContent()).resolves.toBe('Konfirmon, por kërkon një adresë tjetër (për shqyrtim)')
 
     const id = await placeOrder(page, 'Dyqani Demo (Shopify)', 'confirms', 'confirmed')
     // The order's page: its words, its lek as an Albanian shop writes them, the call's time in Tirana.
@@ -93,6 +94,10 @@ describe.skipIf(!browserHere)('the pages in Albanian and English', () => {
     await expect(page.locator('[data-attempt="1"] td').nth(2).textContent()).resolves.toBe(started)
     expect(started).toMatch(/^\d+ [a-zë]+ \d{4} në \d\d:\d\d$/)
     await expect(page.locator('[data-attempt="1"]').textContent()).resolves.not.toMatch(/completed|machine|_/)
+    // What the Shopify store shows on its order: its tags, and the note.
+    const shopifySide = await storeSideOnceWritten(page, 'call-confirmed')
+    await expect(shopifySide.locator('p').first().textContent()).resolves.toBe('Etiketat e porosisë në Shopify: call-confirmed')
+    await expect(shopifySide.locator('p').nth(1).textContent()).resolves.toBe('Shënimi i porosisë:')
     await shot(page, 'order-sq')
 
     // The switch: the same order in English, and the choice sticks for the next page.
@@ -102,9 +107,13 @@ describe.skipIf(!browserHere)('the pages in Albanian and English', () => {
     await expect(page.locator('[data-total]').textContent()).resolves.toBe('ALL\u00a08,100')
     await expect(page.locator('[data-standing] .confirmed').textContent()).resolves.toBe('Confirmed')
     await expect(page.locator('[data-standing]').textContent()).resolves.toContain('Confirmed on the call: “Po, e konfirmoj')
+    await expect(page.locator('[data-store-side] p').first().textContent()).resolves.toBe('Tags on the Shopify order: call-confirmed')
     await shot(page, 'order-en')
     await page.goto(url('/'))
     expect(await h1(page)).toBe('Overview')
+    await expect(form.locator('h2').textContent()).resolves.toBe('Place a test order')
+    await expect(form.locator('option[value="confirms"]').textContent()).resolves.toBe('Confirms (“Po, e konfirmoj”)')
+    await expect(form.getByRole('button').textContent()).resolves.toBe('Place order')
     await shot(page, 'overview-en')
     await page.getByRole('link', { name: 'Shqip' }).click()
     expect(await lang(page)).toBe('sq')
@@ -117,6 +126,13 @@ describe.skipIf(!browserHere)('the pages in Albanian and English', () => {
   it('shows the review queue in Albanian, no internal code on it, and in English after the switch', async () => {
     const { context, page } = await albanianOperator()
     await placeOrder(page, 'Butiku Lule (WooCommerce)', 'voicemail', 'voicemail')
+    // A WooCommerce order has no tags: our meta field, its status and private notes, as WooCommerce shows them.
+    const wooSide = await storeSideOnceWritten(page, '_callconfirm_outcome = voicemail')
+    await expect(wooSide.locator('[data-tag]').count()).resolves.toBe(0)
+    await expect(wooSide.locator('p').first().textContent()).resolves.toBe(
+      'Fusha meta e porosisë në WooCommerce: _callconfirm_outcome = voicemail · Statusi: Në pritje',
+    )
+    await expect(wooSide.locator('p').nth(1).textContent()).resolves.toBe('Shënimet private:')
     await page.goto(url('/review'))
     expect(await lang(page)).toBe('sq')
     expect(await h1(page)).toBe('Për shqyrtim')

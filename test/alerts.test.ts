@@ -90,6 +90,22 @@ async function orderGoneFromStore(svc: CallingService, store: WooStore, woo = wo
   return (res.body as { orderId: number }).orderId
 }
 
+/** The link in a mail that opens `path` on the dashboard, checked to open it signed in as the store's merchant (who has no session of their own). */
+async function signedLinkTo(text: string, path: string): Promise<string> {
+  const origin = world.svc.publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  const link = new RegExp(`${origin}/enter\\?t=[^\\s&]+&next=${encodeURIComponent(path)}(?=\\s|$)`, 'm').exec(text)?.[0]
+  expect(link, `a link to ${path}`).toBeDefined()
+  const entered = await fetch(link!, { redirect: 'manual' })
+  expect(entered.status).toBe(303)
+  expect(entered.headers.get('location')).toBe(path)
+  const cookie = entered.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ')
+  expect((await fetch(`${world.svc.url}${path}`, { headers: { cookie }, redirect: 'manual' })).status).toBe(200)
+  return link!
+}
+
 describe('alert email', () => {
   it('tells the merchant once when an order needs review: the shop, the order, its link, and nothing of the customer', async () => {
     const { order, phone } = await callThrough(world, ASKS_FOR_A_CHANGE)
@@ -99,7 +115,7 @@ describe('alert email', () => {
     expect(mail.headers.from).toBe(FROM)
     expect(mail.subject).toBe(`Dyqani Lule: order ${order.name} needs review`)
     expect(mail.text).toContain(`Order ${order.name} at Dyqani Lule needs a person to look at it.`)
-    expect(mail.text).toContain(`Open the order: ${world.svc.publicUrl}/orders/${order.id}`)
+    expect(mail.text).toContain(`Open the order: ${await signedLinkTo(mail.text, `/orders/${order.id}`)}`)
     // Neither the customer's number (in any form) nor their words.
     expect(mail.text).not.toContain(phone.slice(4))
     expect(mail.text).not.toContain('ndryshoj')
@@ -126,7 +142,7 @@ describe('alert email', () => {
       const mail = await received(`porosia ${order.name} ka nevojë për shqyrtim`)
       expect(mail.subject).toBe(`Dyqani Lule: porosia ${order.name} ka nevojë për shqyrtim`)
       expect(mail.text).toContain(`Porosia ${order.name} në Dyqani Lule duhet parë nga dikush.`)
-      expect(mail.text).toContain(`Hapni porosinë: ${world.svc.publicUrl}/orders/${order.id}`)
+      expect(mail.text).toContain(`Hapni porosinë: ${await signedLinkTo(mail.text, `/orders/${order.id}`)}`)
       expect(mail.text).not.toContain(phone.slice(4))
     } finally {
       await woo.close()
@@ -138,7 +154,7 @@ describe('alert email', () => {
     const order = await orderView(world.svc, orderId)
     const mail = await received(`order ${order.name} could not be updated in your store`)
     expect(mail.text).toContain(`What the store said: Order ${order.platformOrderId} no longer exists in the store.`)
-    expect(mail.text).toContain(`${world.svc.publicUrl}/orders/${orderId}`)
+    await signedLinkTo(mail.text, `/orders/${orderId}`)
     // Later writes of the same order failing too (calling stopped) make no second email.
     await until(async () => (await orderView(world.svc, orderId)).status !== 'queued', 'the order to leave the queue')
     await passes(3)
@@ -169,7 +185,7 @@ describe('alert email', () => {
     // Tried again 30 s later (the service's clock moved on), not lost.
     world.svc.clock.offset += 31_000
     const mail = await received(`order ${order.name} needs review`)
-    expect(mail.text).toContain(`${world.svc.publicUrl}/orders/${order.id}`)
+    await signedLinkTo(mail.text, `/orders/${order.id}`)
     await passes(2)
     expect(mailAbout(order.name)).toHaveLength(1)
   })
@@ -257,7 +273,8 @@ describe('alert email', () => {
     expect(digest.text).toMatch(/^Confirmed: 1$/m)
     expect(digest.text).toMatch(/^Calls placed: \d+/m)
     expect(digest.text).toMatch(/^No answer: 0$/m)
-    expect(digest.text).toContain(`  ${review.order.name}  ${world.svc.publicUrl}/orders/${review.order.id}`)
+    expect(digest.text).toContain(`  ${review.order.name}  ${await signedLinkTo(digest.text, `/orders/${review.order.id}`)}`)
+    await signedLinkTo(digest.text, '/')
     expect(digest.text).not.toContain(review.phone.slice(4))
     world.svc.clock.offset += 10 * 60_000
     await passes(3)

@@ -80,7 +80,7 @@ describe('a stranger sending a huge body', () => {
       })
 
   for (const chunked of [false, true])
-    for (const path of ['/twilio/status/ca_1', '/twilio/amd/ca_1']) {
+    for (const path of ['/twilio/status/ca_1', '/twilio/amd/ca_1', '/twilio/incoming']) {
       it(`is refused with 403 at ${path} without a Twilio signature, before the ${chunked ? 'chunked' : 'declared-length'} body has been read`, async () => {
         const res = await postHuge(path, { chunked })
         expect(res.status).toBe(403)

@@ -1,16 +1,11 @@
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.js'
 import { OVERVIEW_REFRESH_MS } from '../src/dashboard/overviewRefresh.js'
-import { completeSandboxSecrets } from '../src/sandbox/secrets.js'
-import { type SandboxRun, startWithSandbox } from '../src/sandbox/start.js'
-import { createLogger } from '../src/utils/log.js'
-import { haveBrowser, launchBrowser } from './support/browser.js'
+import type { SandboxRun } from '../src/sandbox/start.js'
+import { haveBrowser } from './support/browser.js'
 import { bodyFont, POLARIS_FONT, sidewaysOverflow, textLines } from './support/pageLook.js'
+import { type SandboxWithBrowser, startSandboxWithBrowser } from './support/sandboxBrowser.js'
 
 const browserHere = haveBrowser('dashboard test')
 const ADMIN_TOKEN = 'dashboard-test-admin-token-0123'
@@ -18,29 +13,17 @@ const ADMIN_TOKEN = 'dashboard-test-admin-token-0123'
 const SCREENSHOTS = process.env.SCREENSHOTS === '1'
 const root = join(import.meta.dirname, '..')
 
+let world: SandboxWithBrowser
 let run: SandboxRun
 let browser: Browser
-let directory: string
 
 beforeAll(async () => {
   if (!browserHere) return
-  directory = mkdtempSync(join(tmpdir(), 'callconfirm-dashboard-'))
   // As `npm start` runs with no credentials: sandbox, sample stores, simulated everything.
-  const config = loadConfig({
-    PORT: '0',
-    DATABASE_PATH: join(directory, 'callconfirm.db'),
-    ADMIN_TOKEN,
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'silent',
-  })
-  run = await startWithSandbox(completeSandboxSecrets(config).config, createLogger('silent'))
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-  await run?.service.close()
-  if (directory) rmSync(directory, { recursive: true, force: true })
-})
+  world = await startSandboxWithBrowser({ adminToken: ADMIN_TOKEN })
+  ;({ run, browser } = world)
+}, 60_000)
+afterAll(() => world?.close())
 
 const url = (path: string) => `${run.service.url}${path}`
 
@@ -97,8 +80,10 @@ describe.skipIf(!browserHere)('the dashboard', () => {
     if (SCREENSHOTS) await page.screenshot({ path: join(root, 'docs', 'dashboard-order.png'), fullPage: true })
 
     await other.locator('[data-standing] .cancelled').waitFor({ timeout: 60_000 })
-    await other.locator('[data-tag="_callconfirm_outcome: cancelled"]').waitFor({ timeout: 20_000 })
-    await expect(other.locator('[data-store-side]').textContent()).resolves.toContain('status cancelled')
+    // A WooCommerce order has no tags: our meta field and its status are what lands there.
+    await other.locator('[data-meta="_callconfirm_outcome"]', { hasText: '_callconfirm_outcome = cancelled' }).waitFor({ timeout: 20_000 })
+    await expect(other.locator('[data-store-side] [data-status="cancelled"]').textContent()).resolves.toBe('Cancelled')
+    await expect(other.locator('[data-store-side] [data-tag]').count()).resolves.toBe(0)
 
     // The overview counts both: half confirmed, both answered, each called within seconds.
     await page.goto(url('/'))
@@ -108,6 +93,11 @@ describe.skipIf(!browserHere)('the dashboard', () => {
     await expect(stat(page, 'first-call')).resolves.toMatch(/^\d+ s$/)
     await expect(stat(page, 'cost-per-confirmed')).resolves.toMatch(/^\$0\.\d+$/)
     await expect(page.locator('[data-outcome="confirmed"] td').last().textContent()).resolves.toBe('1')
+    // How they were confirmed: the one on our call, half of the decided orders; nothing yet on WhatsApp. The API says the same.
+    await expect(page.locator('[data-channel="call"] td').allTextContents()).resolves.toEqual(['On our call', '1', '50%'])
+    await expect(page.locator('[data-channel="whatsapp"] td').allTextContents()).resolves.toEqual(['On WhatsApp', '0', '0%'])
+    const api = await fetch(url('/api/stats'), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    expect(((await api.json()) as { confirmedBy: unknown[] }).confirmedBy).toContainEqual({ channel: 'call', orders: 1, share: 0.5 })
     // The chart: round counts up the side, the dates along the bottom (today last), the day's counts on hover.
     await expect(page.locator('.chart-y span').allTextContents()).resolves.toEqual(['0', '1', '2'])
     const today = new Date().toISOString().slice(0, 10)

@@ -19,7 +19,7 @@ async function demo(env: Record<string, string> = {}) {
 }
 
 describe('npm run demo', () => {
-  it('calls eleven customers who behave differently, prints each call as it happens and a table, and exits 0 when every outcome is right; with a model that behaves like the real one too', async () => {
+  it('calls fourteen customers who behave differently (having missed the call, one rings back, one confirms on WhatsApp, one without WhatsApp cancels by SMS), prints each call as it happens and a table, and exits 0 when every outcome is right; with a model that behaves like the real one too', async () => {
     const [ideal, real] = await Promise.all([demo(), demo({ DEMO_MODEL: 'real' })])
     expect(ideal.code, ideal.out).toBe(0)
     const { out } = ideal
@@ -36,10 +36,21 @@ describe('npm run demo', () => {
     expect(row('asks_callback')).toMatch(/callback +callback at 18:00/)
     // The customer who asks for another address is left for a person: the review queue's.
     expect(row('asks_change')).toMatch(/needs_review +needs_review +call-needs-review .* ok$/)
-    expect(out).toContain('11 of 11 orders ended as expected')
+    // The customer who missed the call rings the number back and confirms with the agent, who says why we had called.
+    expect(row('calls_back')).toMatch(/confirmed +confirmed .* ok$/)
+    expect(out).toMatch(/agent: +Përshëndetje, ju flet asistenti automatik i \S+ \S+\. Ju telefonuam më herët për porosinë tuaj #?\d+ në /)
+    // Missed the call, then tapped "Konfirmo" on the WhatsApp template: confirmed, with the call's own tag.
+    expect(row('confirms_on_whatsapp')).toMatch(/confirmed +confirmed +call-confirmed .* ok$/)
+    expect(out).toMatch(/we on whatsapp: Dyqani Demo: ju lutemi konfirmoni porosinë #\d+/)
+    expect(out).toMatch(/customer on whatsapp: Konfirmo/)
+    // No WhatsApp on that phone: the SMS with the answer page's link went instead, and "2" cancelled.
+    expect(row('cancels_by_sms')).toMatch(/cancelled +cancelled +_callconfirm_outcome: cancelled, status cancelled .* ok$/)
+    expect(out).toMatch(/we on sms: .*\/a\/\S+ .*2 per ta anuluar/)
+    expect(out).toMatch(/customer on sms: 2$/m)
+    expect(out).toContain('14 of 14 orders ended as expected')
     // The same customers with the seeded real-model mode (it skips end_call, fails responses, transcribes late…).
     expect(real.code, real.out).toBe(0)
     expect(real.out).toContain('a model that behaves like the real one (DEMO_SEED=14)')
-    expect(real.out).toContain('11 of 11 orders ended as expected')
+    expect(real.out).toContain('14 of 14 orders ended as expected')
   }, 240_000)
 })

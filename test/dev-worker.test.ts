@@ -9,7 +9,7 @@ const root = join(import.meta.dirname, '..')
 const itsCertificate = new Agent({ connect: { rejectUnauthorized: false } })
 
 describe('npm run dev:worker', () => {
-  it("runs the Worker in local workerd, installs the sample stores into it, takes the demo's eleven customers through it, then stays up until stopped", async () => {
+  it("runs the Worker in local workerd, installs the sample stores into it, takes the demo's fourteen customers through it (one rings back, two write back), then stays up until stopped", async () => {
     const port = await freePort()
     const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), ['src/sandbox/workerDev.ts'], {
       cwd: root,
@@ -22,7 +22,7 @@ describe('npm run dev:worker', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
     try {
       await until(() => out.includes('Ctrl-C stops it') || child.exitCode !== null, 'the demo to finish through the Worker', 150_000)
-      expect(out, out).toContain('11 of 11 orders ended as expected')
+      expect(out, out).toContain('14 of 14 orders ended as expected')
       expect(out).toMatch(/agent: +Përshëndetje, ju flet asistenti automatik i Dyqani Demo/)
       expect(out).toContain(`The Worker is at https://127.0.0.1:${port}/`)
       // Still serving, over https with wrangler's certificate.

@@ -33,6 +33,8 @@ const TABLES = [
   'store_writes',
   'service_holds',
   'call_recordings',
+  'messages',
+  'do_not_contact',
 ]
 /** Rows in each of our tables that the database has (an older version lacks the newer ones). */
 const counts = (sqlite: Database.Database) => {

@@ -1,70 +1,37 @@
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.js'
 import type { OrderView } from '../src/orders/views.js'
 import type { CustomerBehaviour } from '../src/sandbox/customers.js'
-import { completeSandboxSecrets } from '../src/sandbox/secrets.js'
 import { speak } from '../src/sandbox/speech.js'
-import { type SandboxRun, startWithSandbox } from '../src/sandbox/start.js'
-import { createLogger } from '../src/utils/log.js'
-import { haveBrowser, launchBrowser } from './support/browser.js'
+import type { SandboxRun } from '../src/sandbox/start.js'
+import { haveBrowser } from './support/browser.js'
+import { type SandboxWithBrowser, settledOrder, startSandboxWithBrowser } from './support/sandboxBrowser.js'
 
 const browserHere = haveBrowser('review queue test')
 const ADMIN_TOKEN = 'review-queue-test-admin-token-01'
 
+let world: SandboxWithBrowser
 let run: SandboxRun
 let browser: Browser
-let directory: string
 const logs: string[] = []
 
 beforeAll(async () => {
   if (!browserHere) return
-  directory = mkdtempSync(join(tmpdir(), 'callconfirm-review-'))
   // As `npm start` runs with no credentials: sandbox, sample stores, simulated everything.
-  const config = loadConfig({
-    PORT: '0',
-    DATABASE_PATH: join(directory, 'callconfirm.db'),
-    ADMIN_TOKEN,
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'info',
-  })
-  run = await startWithSandbox(
-    completeSandboxSecrets(config).config,
-    createLogger('info', (line) => logs.push(line)),
-  )
-  browser = await launchBrowser()
+  world = await startSandboxWithBrowser({ adminToken: ADMIN_TOKEN, log: (line) => logs.push(line) })
+  ;({ run, browser } = world)
 }, 60_000)
-afterAll(async () => {
-  await browser?.close()
-  await run?.service.close()
-  if (directory) rmSync(directory, { recursive: true, force: true })
-})
+afterAll(() => world?.close())
 
-const url = (path: string) => `${run.service.url}${path}`
+const url = (path: string) => world.url(path)
 const shop = () => run.stores!.stores.find((s) => s.platform === 'shopify')!
 const woo = () => run.stores!.stores.find((s) => s.platform === 'woocommerce')!
 
-async function api<T>(path: string): Promise<T> {
-  const res = await fetch(url(path), { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
-  return res.json() as Promise<T>
-}
+const api = <T>(path: string) => world.api<T>(path)
 const orderOf = (id: number) => api<OrderView>(`/api/orders/${id}`)
 
 /** Waits until the order is settled as `check` wants it, every write to its store delivered. */
-async function settled(id: number, check: (o: OrderView) => boolean, timeoutMs = 50_000): Promise<OrderView> {
-  const until = Date.now() + timeoutMs
-  for (;;) {
-    const order = await orderOf(id)
-    if (check(order) && order.storeWrites.every((w) => w.status === 'done')) return order
-    if (Date.now() > until)
-      throw new Error(`order ${id} did not settle: ${JSON.stringify({ status: order.status, outcome: order.outcome, writes: order.storeWrites })}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
-}
+const settled = (id: number, check: (o: OrderView) => boolean, timeoutMs?: number) => settledOrder(world, id, check, timeoutMs)
 const closedAs = (outcome: string) => (o: OrderView) => o.status === 'done' && o.outcome === outcome
 
 /** The order as the simulated store's own admin shows it. */
@@ -171,7 +138,7 @@ describe.skipIf(!browserHere)('the review queue', () => {
     expect(shopSide.tags).not.toContain('call-needs-review')
     expect(shopSide.notes.join('\n')).toMatch(
       // The note line as a call's outcome writes it (in the store's language), with who marked it as its evidence.
-      /\n\[callconfirm\] \d{4}-\d\d-\d\d \d\d:\d\d .*: Shënuar si e konfirmuar nga operatori \(ishte: Për shqyrtim\)\.$/,
+      /\n\[callconfirm\] \d{4}-\d\d-\d\d \d\d:\d\d Konfirmuar: Shënuar si e konfirmuar nga operatori \(ishte: Për shqyrtim\)\.$/,
     )
 
     // A second submit of the same form changes nothing, and says so.
@@ -181,7 +148,7 @@ describe.skipIf(!browserHere)('the review queue', () => {
       headers: { origin: url('') },
     })
     expect(again.status()).toBe(409)
-    expect(await again.text()).toContain('This order is closed: it was confirmed. Nothing was changed.')
+    expect(await again.text()).toContain('This order is already closed: confirmed. Nothing was changed.')
     expect((await orderOf(placed.changeShop!.orderId)).storeWrites).toHaveLength(writes)
 
     // From its page: the WooCommerce order, cancelled by its merchant.
@@ -191,9 +158,20 @@ describe.skipIf(!browserHere)('the review queue', () => {
     await expect(shopper.page.locator('[data-action-notice]').textContent()).resolves.toContain('u shënua: anuluar')
     await settled(placed.changeWoo!.orderId, closedAs('cancelled'))
     const wooSide = storeSide(placed.changeWoo!)
-    expect(wooSide.tags).toEqual(['_callconfirm_outcome: cancelled'])
+    expect(wooSide.meta).toEqual({ _callconfirm_outcome: 'cancelled' })
     expect(wooSide.status).toBe('cancelled')
-    expect(wooSide.notes.at(-1)).toMatch(/^\[callconfirm\] .*: Shënuar si e anuluar nga tregtari \(ishte: Për shqyrtim\)\.$/)
+    expect(wooSide.notes.at(-1)).toMatch(
+      /^\[callconfirm\] \d{4}-\d\d-\d\d \d\d:\d\d Anuluar: Shënuar si e anuluar nga tregtari \(ishte: Për shqyrtim\)\.$/,
+    )
+    // Sent again, it is refused in the merchant's language, as their page speaks.
+    const twice = await shopper.page.request.post(url(`/orders/${placed.changeWoo!.orderId}`), {
+      form: { do: 'cancel' },
+      headers: { origin: url('') },
+    })
+    expect(twice.status()).toBe(409)
+    expect(await twice.text()).toContain(
+      `${(await orderOf(placed.changeWoo!.orderId)).name}: Kjo porosi është mbyllur tashmë: anuluar. Nuk u ndryshua asgjë.`,
+    )
     await shopper.context.close()
     await context.close()
   }, 60_000)
@@ -227,7 +205,7 @@ describe.skipIf(!browserHere)('the review queue', () => {
     const called = await settled(noAnswer.id, closedAs('confirmed'))
     expect(called.attempts).toHaveLength(2)
     const wooSide = storeSide(placed.noAnswerWoo!)
-    expect(wooSide.tags).toEqual(['_callconfirm_outcome: confirmed'])
+    expect(wooSide.meta).toEqual({ _callconfirm_outcome: 'confirmed' })
     expect(wooSide.status).toBe('processing')
     expect(wooSide.notes.at(-1)).toContain('“Po, e konfirmoj porosinë.”')
 
@@ -307,7 +285,7 @@ describe.skipIf(!browserHere)('the review queue', () => {
     }
     expect(storeSide(placed.noAnswerShop!).tags).toContain('call-confirmed')
     expect(storeSide(placed.noAnswerShop!).tags).not.toContain('call-no-answer')
-    expect(storeSide(placed.voicemailWoo!).tags).toEqual(['_callconfirm_outcome: confirmed'])
+    expect(storeSide(placed.voicemailWoo!).meta).toEqual({ _callconfirm_outcome: 'confirmed' })
     await context.close()
   }, 120_000)
 

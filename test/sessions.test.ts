@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { localPath } from '../src/dashboard/routes.js'
+import { localPath } from '../src/utils/localPath.js'
 import { ADMIN_TOKEN, registerWoo, startTestService, type TestService } from './support/service.js'
 
 const ENCRYPTION_KEY = randomBytes(32).toString('base64')

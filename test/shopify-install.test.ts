@@ -194,34 +194,67 @@ describe('installing from Shopify', () => {
     expect(shopify.tokenOf(domain)).not.toBe(before)
   })
 
-  it('finishes the install but says so when Shopify will not send orders without protected-data approval', async () => {
-    const domain = newShop()
+  it('finishes the install but says so, in the store’s language, when Shopify will not send orders without protected-data approval', async () => {
+    // An Albanian shop: its merchant reads Albanian, with what Shopify said in Shopify's words.
+    const domain = newShop({ country: 'AL' })
     shopify.withholdProtectedData(domain)
     const { done } = await install(domain)
     expect(done.status).toBe(502)
     const page = await done.text()
+    expect(page).toContain('<html lang="sq">')
+    expect(page).toContain('<h1>U instalua, por porositë nuk do të vijnë te callconfirm</h1>')
+    expect(page).toContain('Shopify nuk pranoi të na dërgojë porositë e reja:')
     expect(page).toContain('not approved to subscribe to webhook topics containing protected customer data')
-    expect(page).toContain('Protected customer data')
+    expect(page).toContain(
+      'Për të lexuar numrat e telefonit të klientëve duhet që Shopify të miratojë aksesin në të dhënat e mbrojtura të klientëve (Partner Dashboard → aplikacioni → API access → Protected customer data: emri, telefoni dhe adresa).',
+    )
+    expect(page).toContain(`<a href="/shopify/install?shop=${domain}">Pasi të miratohet, instalojeni përsëri.</a>`)
     expect(shopify.webhooks(domain)).toEqual([{ topic: 'APP_UNINSTALLED', uri: `${svc.publicUrl}/webhooks/shopify` }])
+
+    // A British shop's merchant reads English, whatever their browser asks for.
+    const english = newShop({ country: 'GB' })
+    shopify.withholdProtectedData(english)
+    const { callback, cookie } = await beginInstall(english)
+    const res = await fetch(callback, { redirect: 'manual', headers: { ...BROWSER, cookie, 'accept-language': 'sq' } })
+    expect(res.status).toBe(502)
+    const inEnglish = await res.text()
+    expect(inEnglish).toContain('<h1>Installed, but orders will not reach callconfirm</h1>')
+    expect(inEnglish).toContain('Shopify refused to send us new orders:')
+    expect(inEnglish).toContain(
+      'Reading customers’ phone numbers needs Shopify’s approval for protected customer data (Partner Dashboard → the app → API access → Protected customer data: name, phone and address).',
+    )
+    expect(inEnglish).toContain('Once it is approved, install again.')
   })
 })
 
 describe('the app inside the Shopify admin', () => {
-  it('opens the shop’s settings for App Bridge’s session token or Shopify’s signed query, framed only by its admin', async () => {
+  it('opens the shop’s dashboard for App Bridge’s session token or Shopify’s signed query, framed only by its admin', async () => {
     const domain = newShop({ name: 'Dyqani Teuta' })
     await install(domain)
     const open = (query: Record<string, string>) =>
       fetch(`${svc.url}/shopify/app?${new URLSearchParams(query)}`, { redirect: 'manual', headers: BROWSER })
 
-    const withToken = await open({ shop: domain, host: hostParam(domain), id_token: appBridgeSessionToken(APP, domain) })
-    expect(withToken.status).toBe(200)
-    expect(await withToken.text()).toContain('callconfirm për Dyqani Teuta')
-    expect(withToken.headers.get('content-security-policy')).toBe(`frame-ancestors https://${domain} https://admin.shopify.com`)
+    const token = appBridgeSessionToken(APP, domain)
+    const withToken = await open({ embedded: '1', shop: domain, host: hostParam(domain), id_token: token })
+    expect(withToken.status).toBe(302)
+    const home = withToken.headers.get('location')!
+    expect(home).toBe(`/?${new URLSearchParams({ embedded: '1', shop: domain, host: hostParam(domain), id_token: token })}`)
+    const overview = await fetch(`${svc.url}${home}`, { redirect: 'manual', headers: BROWSER })
+    expect(overview.status).toBe(200)
+    expect(overview.headers.get('content-security-policy')).toContain(
+      `frame-ancestors https://${domain} https://admin.shopify.com ${shopify.origin};`,
+    )
+    expect(overview.headers.get('x-frame-options')).toBeNull()
     const signed = signedQuery(
       { embedded: '1', host: hostParam(domain), shop: domain, timestamp: String(Math.floor(Date.now() / 1000)) },
       APP.apiSecret,
     )
-    expect((await open(Object.fromEntries(signed))).status).toBe(200)
+    // No token in Shopify's signed query: the dashboard has App Bridge's bounce page get one.
+    const signedOpen = await open(Object.fromEntries(signed))
+    expect(signedOpen.status).toBe(302)
+    const bounced = await fetch(`${svc.url}${signedOpen.headers.get('location')}`, { redirect: 'manual', headers: BROWSER })
+    expect(bounced.status).toBe(302)
+    expect(new URL(bounced.headers.get('location')!, svc.url).pathname).toBe('/shopify/session-token')
 
     // A token for another shop, or signed with another app's secret, opens nothing.
     expect((await open({ shop: domain, id_token: appBridgeSessionToken(APP, newShop()) })).status).toBe(401)
@@ -242,10 +275,20 @@ describe('the app inside the Shopify admin', () => {
 })
 
 describe('refusing installs that are not what they seem', () => {
-  it('refuses a shop that is not a myshopify.com domain', async () => {
-    const res = await fetch(`${svc.url}/shopify/install?shop=evil.example.com`, { redirect: 'manual', headers: BROWSER })
-    expect(res.status).toBe(400)
-    expect(await res.text()).toContain('myshopify.com')
+  it('refuses a shop that is not a myshopify.com domain, in Albanian to a browser that asks for it and in English otherwise', async () => {
+    const refusal = async (headers: Record<string, string> = {}) => {
+      const res = await fetch(`${svc.url}/shopify/install?shop=evil.example.com`, { redirect: 'manual', headers: { ...BROWSER, ...headers } })
+      expect(res.status).toBe(400)
+      return res.text()
+    }
+    const albanian = await refusal({ 'accept-language': 'sq-AL,sq;q=0.9,en;q=0.5' })
+    expect(albanian).toContain('<html lang="sq">')
+    expect(albanian).toContain('<h1>Ky nuk është dyqan Shopify</h1>')
+    expect(albanian).toContain('“evil.example.com” nuk është domeni myshopify.com i një dyqani, si p.sh. arbeni-shop.myshopify.com.')
+    const english = await refusal()
+    expect(english).toContain('<html lang="en">')
+    expect(english).toContain('<h1>Not a Shopify shop</h1>')
+    expect(english).toContain('“evil.example.com” is not a shop’s myshopify.com domain, such as arbeni-shop.myshopify.com.')
   })
 
   it('refuses a callback whose signature does not match, or that names another shop', async () => {
@@ -268,7 +311,15 @@ describe('refusing installs that are not what they seem', () => {
     )
     const res = await openCallback(`${svc.url}/shopify/callback?${query}`, '')
     expect(res.status).toBe(400)
-    expect(await res.text()).toContain('not started here')
+    const page = await res.text()
+    expect(page).toContain('<h1>This install was not started here</h1>')
+    expect(page).toContain('Start the install from the Shopify App Store or your Shopify admin.')
+    const albanian = await fetch(`${svc.url}/shopify/callback?${query}`, { redirect: 'manual', headers: { ...BROWSER, 'accept-language': 'sq' } })
+    expect(albanian.status).toBe(400)
+    const inAlbanian = await albanian.text()
+    expect(inAlbanian).toContain('<h1>Ky instalim nuk filloi këtu</h1>')
+    expect(inAlbanian).toContain('Filloni instalimin nga Shopify App Store ose nga paneli juaj i Shopify-t.')
+    expect(inAlbanian).toContain(`<a href="/shopify/install?shop=${domain}">Fillo nga e para</a>`)
   })
 
   it('refuses a replayed callback, and one whose state went stale', async () => {

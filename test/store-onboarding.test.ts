@@ -218,7 +218,8 @@ describe('who may connect a new store (STORE_SIGNUP, attack 2)', () => {
       const woo = await newStore()
       const { returned, page } = await connect(svc, connectUrl(svc, woo.siteUrl))
       expect(returned?.status).toBe(200)
-      expect(page).toContain('approves new stores')
+      // The connected page speaks the new store's language: Albanian, for a store in Albania.
+      expect(page).toContain('Operatori i këtij callconfirm i miraton dyqanet e reja para thirrjes së tyre të parë.')
       const store = (await storeFor(svc, woo))!
       expect(store).toMatchObject({ approved: false, dailyCallLimit: 7 })
 

@@ -1,49 +1,34 @@
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { loadConfig } from '../src/config.js'
 import { callAttempts, transcriptLines } from '../src/db/schema.js'
-import { completeSandboxSecrets } from '../src/sandbox/secrets.js'
 import { speak } from '../src/sandbox/speech.js'
-import { type SandboxRun, startWithSandbox } from '../src/sandbox/start.js'
+import type { SandboxRun } from '../src/sandbox/start.js'
 import { findStore } from '../src/stores/records.js'
-import { createLogger } from '../src/utils/log.js'
-import { haveBrowser, launchBrowser } from './support/browser.js'
+import { haveBrowser } from './support/browser.js'
 import { silentWav } from './support/fakeMicrophone.js'
+import { type SandboxWithBrowser, startSandboxWithBrowser } from './support/sandboxBrowser.js'
 
 const browserHere = haveBrowser('talk-to-your-agent test')
 const ADMIN_TOKEN = 'talk-test-admin-token-0123456789'
 
+let world: SandboxWithBrowser
 let run: SandboxRun
 let browser: Browser
-let directory: string
 
 beforeAll(async () => {
   if (!browserHere) return
-  directory = mkdtempSync(join(tmpdir(), 'callconfirm-talk-'))
-  const config = loadConfig({
-    PORT: '0',
-    DATABASE_PATH: join(directory, 'callconfirm.db'),
-    ADMIN_TOKEN,
-    ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'silent',
+  world = await startSandboxWithBrowser({
+    adminToken: ADMIN_TOKEN,
+    browserArgs: (directory) => [
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${silentWav(directory)}`,
+    ],
   })
-  run = await startWithSandbox(completeSandboxSecrets(config).config, createLogger('silent'))
-  browser = await launchBrowser([
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-audio-capture=${silentWav(directory)}`,
-  ])
-})
-afterAll(async () => {
-  await browser?.close()
-  await run?.service.close()
-  if (directory) rmSync(directory, { recursive: true, force: true })
-})
+  ;({ run, browser } = world)
+}, 60_000)
+afterAll(() => world?.close())
 
 const url = (path: string) => `${run.service.url}${path}`
 const api = async (path: string) =>

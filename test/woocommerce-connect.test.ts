@@ -32,14 +32,18 @@ async function newStore() {
 }
 
 /** The merchant types their store's address, logs in to WordPress and approves; back on our page. */
-async function connect(woo: WooCommerceSimulator, browser = cookieBrowser()) {
-  const started = await browser.fetch(`${svc.url}/woocommerce/connect?store_url=${encodeURIComponent(woo.siteUrl)}`)
+async function connect(woo: WooCommerceSimulator, browser = cookieBrowser(), headers: Record<string, string> = {}) {
+  const started = await browser.fetch(`${svc.url}/woocommerce/connect?store_url=${encodeURIComponent(woo.siteUrl)}`, { headers })
   expect(started.status).toBe(302)
   const authorize = new URL(started.headers.get('location')!)
   const approved = await browser.fetch(authorize)
-  const returned = approved.status === 302 ? await browser.fetch(approved.headers.get('location')!) : undefined
-  return { authorize, approved, returned, page: await returned?.text() }
+  const returnUrl = approved.status === 302 ? approved.headers.get('location')! : undefined
+  const returned = returnUrl ? await browser.fetch(returnUrl, { headers }) : undefined
+  return { authorize, approved, returned, returnUrl, page: await returned?.text() }
 }
+
+/** Albanian first, as a browser in Tirana asks. */
+const ALBANIAN = { 'accept-language': 'sq-AL,sq;q=0.9,en;q=0.5' }
 
 const storeFor = async (woo: WooCommerceSimulator) =>
   ((await svc.api('GET', '/api/stores')).body.stores as Array<Record<string, any>>).find((s) => s.siteUrl === woo.siteUrl)
@@ -71,7 +75,13 @@ describe('connecting a WooCommerce store', () => {
     expect(store).toMatchObject({ enabled: true, hasCredentials: true })
     await until(() => woo.webhooks().length === 1, 'the webhook to be made')
     const [hook] = woo.webhooks()
-    expect(hook).toMatchObject({ topic: 'order.created', status: 'active', delivery_url: `${svc.publicUrl}/webhooks/woocommerce/${store!.id}` })
+    // Named for the merchant who finds it in WooCommerce → Settings → Advanced → Webhooks, in the store's language.
+    expect(hook).toMatchObject({
+      name: 'callconfirm: telefonata konfirmimi për porositë e reja',
+      topic: 'order.created',
+      status: 'active',
+      delivery_url: `${svc.publicUrl}/webhooks/woocommerce/${store!.id}`,
+    })
     expect(hook!.secret).toMatch(/^[A-Za-z0-9]{32,}$/)
     expect(woo.authorizations).toMatchObject([{ appName: 'callconfirm', callbackStatus: 200, kept: true }])
 
@@ -99,17 +109,51 @@ describe('connecting a WooCommerce store', () => {
     await until(() => woo.webhooks().length === 1, 'the webhook to be made')
   })
 
-  it('connecting again keeps one webhook and one store', async () => {
+  it('connecting again keeps one webhook and one store, named in the store’s language of the day', async () => {
     const woo = await newStore()
     await connect(woo)
     await until(() => woo.webhooks().length === 1, 'the first webhook')
     const first = await storeFor(woo)
+    await svc.api('PATCH', `/api/stores/${first!.id}`, { language: 'en' })
     const again = await connect(woo)
     expect(again.returned?.status).toBe(200)
     const webhookSet = () => svc.logs.filter((l) => l.includes('WooCommerce webhook set') && l.includes(first!.id)).length
     await until(() => webhookSet() === 2, 'the webhook to be set again')
     expect((await storeFor(woo))!.id).toBe(first!.id)
-    expect(woo.webhooks()).toHaveLength(1)
+    expect(woo.webhooks()).toMatchObject([{ name: 'callconfirm: confirmation calls for new orders' }])
+  })
+
+  it('speaks Albanian to a browser that asks for it, and the store’s language once the store is connected', async () => {
+    const form = await fetch(`${svc.url}/woocommerce/connect`, { headers: ALBANIAN })
+    const albanian = await form.text()
+    expect(albanian).toContain('<html lang="sq">')
+    expect(albanian).toContain('<h1>Lidhni dyqanin tuaj WooCommerce</h1>')
+    expect(albanian).toContain('<label for="store_url">Adresa e dyqanit tuaj</label>')
+    expect(albanian).toContain('Do të hyni në WordPress dhe do ta miratoni callconfirm atje.')
+    expect(albanian).toContain('<button type="submit">Lidh</button>')
+    const english = await (await fetch(`${svc.url}/woocommerce/connect`)).text()
+    expect(english).toContain('<h1>Connect your WooCommerce store</h1>')
+    expect(english).toContain('You will log in to WordPress and approve callconfirm there.')
+
+    // A new store speaks its country's language (Albania's, here), whatever the browser asked for.
+    const woo = await newStore()
+    const browser = cookieBrowser()
+    const { returnUrl, page } = await connect(woo, browser, { 'accept-language': 'en-US' })
+    const store = await storeFor(woo)
+    expect(page).toContain('<html lang="sq">')
+    expect(page).toContain(`<h1>${store!.companyName} u lidh</h1>`)
+    expect(page).toContain(
+      store!.approved
+        ? 'Porositë e reja me pagesë në dorëzim do të telefonohen që tani, brenda orarit tuaj të thirrjeve.'
+        : 'Operatori i këtij callconfirm i miraton dyqanet e reja para thirrjes së tyre të parë. Thirrjet nisin sapo dyqani juaj të miratohet.',
+    )
+    expect(page).toMatch(/<a href="[^"]*\/settings\?t=[^"]+">Hapni cilësimet tuaja të callconfirm<\/a>/)
+    expect(page).toContain('Mos ia jepni këtë lidhje askujt: ajo hap cilësimet tuaja për shtatë ditë.')
+    // The switch turns the same page English.
+    const switched = await (await browser.fetch(`${returnUrl}&lang=en`)).text()
+    expect(switched).toContain(`<h1>${store!.companyName} is connected</h1>`)
+    expect(switched).toMatch(/<a href="[^"]*\/settings\?t=[^"]+">Open your callconfirm settings<\/a>/)
+    expect(switched).toContain('Keep this link to yourself: it opens your settings for seven days.')
   })
 })
 
@@ -158,18 +202,38 @@ describe('refusing keys that were not asked for', () => {
     expect(await storeFor(woo)).toBeUndefined()
   })
 
-  it('says nothing was connected when the merchant declines', async () => {
+  it('says nothing was connected when the merchant declines, in the language their browser asks for', async () => {
     const woo = await newStore()
     woo.nextAuthorization('deny')
     const { returned, page } = await connect(woo)
     expect(returned?.status).toBe(400)
-    expect(page).toContain('nothing was connected')
+    expect(page).toContain('<h1>Not connected</h1>')
+    expect(page).toContain('You did not approve callconfirm in WordPress, so nothing was connected.')
     expect(await storeFor(woo)).toBeUndefined()
+
+    const again = await newStore()
+    again.nextAuthorization('deny')
+    const albanian = await connect(again, cookieBrowser(), ALBANIAN)
+    expect(albanian.returned?.status).toBe(400)
+    expect(albanian.page).toContain('<h1>Dyqani nuk u lidh</h1>')
+    expect(albanian.page).toContain('Nuk e miratuat callconfirm në WordPress, prandaj nuk u lidh asgjë.')
   })
 
-  it('refuses a store address that is not https', async () => {
-    const res = await fetch(`${svc.url}/woocommerce/connect?store_url=http://dyqani.al`, { redirect: 'manual' })
-    expect(res.status).toBe(400)
-    expect(await res.text()).toContain('https')
+  it('refuses a store address that is not https, saying why in Albanian or English', async () => {
+    const refusal = async (headers: Record<string, string> = {}) => {
+      const res = await fetch(`${svc.url}/woocommerce/connect?store_url=http://dyqani.al`, { redirect: 'manual', headers })
+      expect(res.status).toBe(400)
+      return res.text()
+    }
+    const english = await refusal()
+    expect(english).toContain('<h1>Not a store address we can connect</h1>')
+    expect(english).toContain(
+      '“http://dyqani.al” does not use https. WooCommerce sends the API keys only over https, and they travel with every request.',
+    )
+    const albanian = await refusal(ALBANIAN)
+    expect(albanian).toContain('<h1>Nuk është adresë dyqani që mund të lidhim</h1>')
+    expect(albanian).toContain(
+      '“http://dyqani.al” nuk përdor https. WooCommerce i dërgon çelësat e API-së vetëm përmes https, dhe ata shkojnë me çdo kërkesë.',
+    )
   })
 })

@@ -4,6 +4,7 @@ import type { Db } from '../db/index.js'
 import { orders, storeWrites } from '../db/schema.js'
 import { alertAddresses } from '../domain/settings.js'
 import { translator } from '../i18n/index.js'
+import { SETTINGS_LINK_TTL_MS, type SettingsLinks } from '../settings/link.js'
 import { findStore, type Store, type StoreDefaults, toStore } from '../stores/records.js'
 import { firstLine } from '../stores/writeBackError.js'
 import type { Logger } from '../utils/log.js'
@@ -32,6 +33,8 @@ export interface AlerterDeps {
   mailer: Mailer
   /** The dashboard's origin, for the links (PUBLIC_URL). */
   publicUrl: string
+  /** The links open the dashboard signed in as the store's merchant, as a settings link does. */
+  settingsLinks: SettingsLinks
 }
 
 export type Alerter = Pick<PassLoop, 'start' | 'tick' | 'stop'>
@@ -66,7 +69,14 @@ const retryDelay = (tries: number) => Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 
  */
 export function createAlerter(deps: AlerterDeps): Alerter {
   const { db, log } = deps
-  const orderUrl = (id: number) => `${deps.publicUrl}/orders/${id}`
+  /**
+   * A link that opens `path` on the store's dashboard, signed in: the merchant has no session of
+   * their own (in the Shopify admin, none outside it). It works as long as a settings link does and
+   * is revoked with them.
+   */
+  const signedIn = (store: Store, path: string, now: number) =>
+    `${deps.publicUrl}/enter?${new URLSearchParams({ t: deps.settingsLinks.token(store, now + SETTINGS_LINK_TTL_MS), next: path })}`
+  const orderUrl = (store: Store, id: number, now: number) => signedIn(store, `/orders/${id}`, now)
   const addressesOf = (store: Store | undefined) => (store?.row.credentials ? alertAddresses(store.settings.alertEmail) : [])
 
   async function findEvents(now: number): Promise<void> {
@@ -92,10 +102,10 @@ export function createAlerter(deps: AlerterDeps): Alerter {
     return digestLetter(translator(store.settings.language), store.settings.companyName, {
       day,
       stats,
-      reviews: reviews.newest.map((o) => ({ name: o.name, url: orderUrl(o.id) })),
+      reviews: reviews.newest.map((o) => ({ name: o.name, url: orderUrl(store, o.id, now) })),
       reviewCount: reviews.count,
-      reviewsUrl: `${deps.publicUrl}/orders?${new URLSearchParams({ storeId: store.id, outcome: 'needs_review' })}`,
-      dashboardUrl: `${deps.publicUrl}/`,
+      reviewsUrl: signedIn(store, '/review', now),
+      dashboardUrl: signedIn(store, '/', now),
     })
   }
 
@@ -106,7 +116,7 @@ export function createAlerter(deps: AlerterDeps): Alerter {
     if (alert.kind === 'digest') return digestFor(store, alert.day!, now)
     const order = await db.select().from(orders).where(eq(orders.id, alert.orderId!)).get()
     if (!order) return undefined
-    const about = { name: order.name, url: orderUrl(order.id) }
+    const about = { name: order.name, url: orderUrl(store, order.id, now) }
     if (alert.kind === 'needs_review') return reviewLetter(tr, shop, about)
     const failed = await db
       .select()

@@ -14,9 +14,10 @@ const NOT_CALLS = ['dialing', 'not-placed']
  * Records an attempt before Twilio hears of it, with the hash of the one-time token its media
  * stream will present. If the process dies between this and storing the Call SID, recovery
  * finds the attempt and asks Twilio what became of it. Synchronous, so the dialer can record it
- * in the transaction that checked the day's limits.
+ * in the transaction that checked the day's limits. `inbound`: the customer is ringing us
+ * (incomingCalls.ts); their call exists already, with its Call SID, and we are answering it.
  */
-export function recordAttempt(db: Db, orderId: number, now: number): { attempt: Attempt; streamToken: string } {
+export function recordAttempt(db: Db, orderId: number, now: number, inbound?: { callSid: string }): { attempt: Attempt; streamToken: string } {
   const streamToken = toBase64Url(crypto.getRandomValues(new Uint8Array(24)))
   const last = db
     .select({ number: sql<number>`coalesce(max(${callAttempts.number}), 0)` })
@@ -29,10 +30,12 @@ export function recordAttempt(db: Db, orderId: number, now: number): { attempt: 
       id: newId('att'),
       orderId,
       number: (last?.number ?? 0) + 1,
-      status: 'dialing',
       streamTokenHash: sha256Hex(streamToken),
       createdAt: now,
       updatedAt: now,
+      ...(inbound
+        ? { direction: 'inbound' as const, status: 'in-progress', callSid: inbound.callSid, startedAt: now, answeredAt: now }
+        : { status: 'dialing' }),
     })
     .returning()
     .get()
@@ -41,6 +44,11 @@ export function recordAttempt(db: Db, orderId: number, now: number): { attempt: 
 
 export async function findAttempt(db: Db, id: string): Promise<Attempt | undefined> {
   return db.select().from(callAttempts).where(eq(callAttempts.id, id)).get()
+}
+
+/** The attempt Twilio's call `callSid` belongs to, if it is one of ours. */
+export async function attemptOfCall(db: Db, callSid: string): Promise<Attempt | undefined> {
+  return db.select().from(callAttempts).where(eq(callAttempts.callSid, callSid)).get()
 }
 
 export async function latestAttempt(db: Db, orderId: number): Promise<Attempt | undefined> {

@@ -4,6 +4,7 @@ import { orders } from '../db/schema.js'
 import { startOfLocalDay } from '../domain/callingWindow.js'
 import { type DailyLimits, type DialWaitReason, decideDial, startOfUtcDay } from '../domain/dialPolicy.js'
 import { maxCalls } from '../domain/retryLadder.js'
+import type { ActionRefusal } from '../orders/refusals.js'
 import { mayCallAgain } from '../orders/reviewQueue.js'
 import { queueStoreWrite } from '../stores/outbox.js'
 import { type Store, storeDailyCallLimit } from '../stores/records.js'
@@ -22,7 +23,8 @@ export type CallAgainPlan =
    * `pausedForService`: Twilio refuses the service's account for now; `awaitingApproval`: the
    * operator has not approved the store yet. Either way it waits in the queue.
    */
-  { ok: true; at: number; waitReason: DialWaitReason | null; pausedForService: boolean; awaitingApproval: boolean } | { ok: false; problem: string }
+  | { ok: true; at: number; waitReason: DialWaitReason | null; pausedForService: boolean; awaitingApproval: boolean }
+  | { ok: false; refusal: ActionRefusal }
 
 export interface CallAgainDeps {
   db: Db
@@ -46,10 +48,10 @@ export async function planCallAgain(
   phoneCountry: string | null,
 ): Promise<CallAgainPlan> {
   const { settings } = store
-  if (!settings.enabled) return { ok: false, problem: 'Calls are switched off for this store, so nobody is called.' }
+  if (!settings.enabled) return { ok: false, refusal: { kind: 'storeOff' } }
   const calls = (await placedAttempts(deps.db, orderId)).length
   const cap = callCapOf(settings)
-  if (calls >= cap) return { ok: false, problem: `This order has had ${calls} calls, the most one order gets (${cap}); it is not called again.` }
+  if (calls >= cap) return { ok: false, refusal: { kind: 'callCap', calls, cap } }
   const now = deps.now()
   const { storeDailyCalls, serviceDailyCalls, serviceDailySpendUsd } = deps.config.limits
   const limits = { storeDailyCalls: storeDailyCallLimit(store.row, storeDailyCalls), serviceDailyCalls, serviceDailySpendUsd }
@@ -61,7 +63,7 @@ export async function planCallAgain(
     now,
   })
   const decision = decideDial({ now, phone, phoneCountry, ...counts }, settings, limits)
-  if (decision.action === 'refuse') return { ok: false, problem: decision.evidence }
+  if (decision.action === 'refuse') return { ok: false, refusal: decision.why }
   const wait = decision.action === 'wait' ? decision : undefined
   return {
     ok: true,

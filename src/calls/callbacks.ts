@@ -40,18 +40,26 @@ export function requireTwilioSignature(log: Logger): MiddlewareHandler {
  * 403 and changes nothing.
  */
 export async function signedCallback(c: Context, deps: CallbackDeps): Promise<{ attempt: Attempt; params: Record<string, string>; log: Logger }> {
+  const params = await signedForm(c, deps)
+  const attempt = await findAttempt(deps.db, c.req.param('attemptId') ?? '')
+  if (!attempt) throw new ApiError(404, 'attempt_not_found', 'no such call attempt')
+  return { attempt, params, log: attemptLog(c, deps, attempt, params) }
+}
+
+/** A Twilio request's form, once its signature is proved (as signedCallback checks it); a 403 otherwise. */
+export async function signedForm(c: Context, deps: Pick<CallbackDeps, 'twilio' | 'publicUrl' | 'log'>): Promise<Record<string, string>> {
   const form = await formBody(c)
   const params = Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => typeof e[1] === 'string'))
   if (!isSignedByTwilio(deps.twilio.account.authToken, c.req.header('x-twilio-signature'), `${deps.publicUrl}${c.req.path}`, params)) {
     deps.log.warn('twilio callback rejected: bad or missing signature', { reqId: c.var.requestId, path: c.req.path })
     throw new ApiError(403, 'invalid_signature', 'X-Twilio-Signature does not match this request')
   }
-  const attempt = await findAttempt(deps.db, c.req.param('attemptId') ?? '')
-  if (!attempt) throw new ApiError(404, 'attempt_not_found', 'no such call attempt')
-  // The Call SID the callback names, if the attempt has none yet (it may outrun the REST answer).
-  const log = callLog(deps.log, { ...attempt, callSid: attempt.callSid ?? params.CallSid ?? null }).child({ reqId: c.var.requestId })
-  return { attempt, params, log }
+  return params
 }
+
+/** The log of a callback about `attempt`: with the Call SID the callback names if the attempt has none yet (it may outrun the REST answer). */
+export const attemptLog = (c: Context, deps: Pick<CallbackDeps, 'log'>, attempt: Attempt, params: Record<string, string>): Logger =>
+  callLog(deps.log, { ...attempt, callSid: attempt.callSid ?? params.CallSid ?? null }).child({ reqId: c.var.requestId })
 
 /** Callbacks can outrun the REST answer that carries the Call SID: adopt it; refuse a stranger's. */
 export function sameCall(log: Logger, attempt: Attempt, callSid: string | undefined): boolean {
@@ -60,41 +68,49 @@ export function sameCall(log: Logger, attempt: Attempt, callSid: string | undefi
   return false
 }
 
+/**
+ * Applies a status callback (its form: CallStatus, CallSid, SequenceNumber, AnsweredBy,
+ * CallDuration) to the attempt it is about; one that ends the call settles it (callEnded).
+ */
+export async function applyCallStatus(deps: CallbackDeps, attempt: Attempt, params: Record<string, string>): Promise<void> {
+  const { log } = deps
+  if (!sameCall(log, attempt, params.CallSid)) return
+  const sequence = Number(params.SequenceNumber)
+  // Callbacks are separate requests and may arrive out of order; an ended call stays ended.
+  const stale =
+    TERMINAL_CALL_STATUSES.has(attempt.status) || (Number.isInteger(sequence) && attempt.lastSequence !== null && sequence <= attempt.lastSequence)
+  if (stale) return
+  const now = deps.now()
+  const status = params.CallStatus ?? attempt.status
+  if (status === 'ringing') deps.prewarmAgent(attempt.id)
+  await updateAttempt(deps.db, attempt.id, {
+    callSid: params.CallSid,
+    lastSequence: Number.isInteger(sequence) ? sequence : attempt.lastSequence,
+    answeredBy: params.AnsweredBy ?? attempt.answeredBy,
+    answeredAt: status === 'in-progress' ? now : attempt.answeredAt,
+    startedAt: attempt.startedAt ?? now,
+    updatedAt: now,
+    ...(TERMINAL_CALL_STATUSES.has(status) ? {} : { status }),
+  })
+  if (TERMINAL_CALL_STATUSES.has(status))
+    await callEnded(
+      deps,
+      { ...attempt, callSid: params.CallSid ?? attempt.callSid },
+      {
+        status,
+        answeredBy: params.AnsweredBy ?? attempt.answeredBy,
+        endedAt: now,
+        durationSeconds: params.CallDuration === undefined ? null : Number(params.CallDuration),
+      },
+    )
+}
+
 /** `/twilio/status/:attemptId` and `/twilio/amd/:attemptId`. */
 export function twilioCallbackRoutes(deps: CallbackDeps) {
   return new Hono()
     .post('/status/:attemptId', async (c) => {
       const { attempt, params, log } = await signedCallback(c, deps)
-      if (!sameCall(log, attempt, params.CallSid)) return c.body(null, 204)
-      const sequence = Number(params.SequenceNumber)
-      // Callbacks are separate requests and may arrive out of order; an ended call stays ended.
-      const stale =
-        TERMINAL_CALL_STATUSES.has(attempt.status) ||
-        (Number.isInteger(sequence) && attempt.lastSequence !== null && sequence <= attempt.lastSequence)
-      if (stale) return c.body(null, 204)
-      const now = deps.now()
-      const status = params.CallStatus ?? attempt.status
-      if (status === 'ringing') deps.prewarmAgent(attempt.id)
-      await updateAttempt(deps.db, attempt.id, {
-        callSid: params.CallSid,
-        lastSequence: Number.isInteger(sequence) ? sequence : attempt.lastSequence,
-        answeredBy: params.AnsweredBy ?? attempt.answeredBy,
-        answeredAt: status === 'in-progress' ? now : attempt.answeredAt,
-        startedAt: attempt.startedAt ?? now,
-        updatedAt: now,
-        ...(TERMINAL_CALL_STATUSES.has(status) ? {} : { status }),
-      })
-      if (TERMINAL_CALL_STATUSES.has(status))
-        await callEnded(
-          { ...deps, log },
-          { ...attempt, callSid: params.CallSid ?? attempt.callSid },
-          {
-            status,
-            answeredBy: params.AnsweredBy ?? attempt.answeredBy,
-            endedAt: now,
-            durationSeconds: params.CallDuration === undefined ? null : Number(params.CallDuration),
-          },
-        )
+      await applyCallStatus({ ...deps, log }, attempt, params)
       return c.body(null, 204)
     })
     .post('/amd/:attemptId', async (c) => {

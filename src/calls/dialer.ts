@@ -2,10 +2,11 @@ import { and, eq } from 'drizzle-orm'
 import { perDb } from '../db/index.js'
 import { orders, storeWrites } from '../db/schema.js'
 import { startOfLocalDay } from '../domain/callingWindow.js'
-import { type DialRefusal, decideBeforeDialing, decideDialRefusal, noNumberToCall } from '../domain/callOutcome.js'
+import { type BeforeDialing, type DialRefusal, decideBeforeDialing, decideDialRefusal, noNumberToCall } from '../domain/callOutcome.js'
 import { type DailyLimits, type DialDecision, decideDial, STORE_HOLDS, startOfUtcDay } from '../domain/dialPolicy.js'
 import { maskPhone } from '../domain/phone.js'
 import { accountProblemOf } from '../domain/twilioAccount.js'
+import { isDoNotContact } from '../messages/messageLog.js'
 import type { ReadStoreOrder } from '../stores/orderState.js'
 import { findStore, type Store, storeDailyCallLimit } from '../stores/records.js'
 import { currentHold, holdDialling } from './accountHold.js'
@@ -55,6 +56,8 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
     const none = noNumberToCall({ phones: [] })
     return closeOrder(deps, orderId, none.outcome, none.evidence, now)
   }
+  // The customer wrote STOP (or NDALO) to one of our messages: no call goes to the number again.
+  if (await isDoNotContact(deps.db, phone)) return stopCalling(deps.db, orderId, 'do_not_contact', now)
 
   const { storeDailyCalls, serviceDailyCalls, serviceDailySpendUsd } = deps.config.limits
   const limits: DailyLimits = { storeDailyCalls: storeDailyCallLimit(store.row, storeDailyCalls), serviceDailyCalls, serviceDailySpendUsd }
@@ -71,13 +74,8 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   const decision = decide(now)
   if (decision.action !== 'dial') return holdBack(deps, { orderId, store, limits }, decision, now)
 
-  const inStore = await deps.readStoreOrder(store, order.platformOrderId)
-  // The store's order carries an outcome of ours when a person called the order again: that
-  // answer was reopened, not given by someone else.
-  const state = inStore.state === 'answered' && (await outcomeWritten(deps, orderId)) ? 'open' : inStore.state
-  const beforeDialing = decideBeforeDialing(state)
+  const beforeDialing = await storeSaysBeforeCalling(deps, store, order)
   if (beforeDialing.action === 'stop') return stopCalling(deps.db, orderId, beforeDialing.reason, now)
-  if (inStore.state === 'unreachable') deps.log.warn('could not read the order from the store; calling anyway', { orderId, reason: inStore.reason })
 
   // Decided again in the transaction that records the attempt (immediate on better-sqlite3: it
   // holds the write lock from its first read; a Durable Object runs one synchronous transaction at
@@ -145,6 +143,24 @@ export async function dialOrder(deps: DialerDeps, orderId: number): Promise<void
   }
 }
 
+/**
+ * Whether the store still wants the order's customer called, read back from the store just before
+ * the call (decideBeforeDialing). A store that cannot be reached lets the call go on.
+ */
+export async function storeSaysBeforeCalling(
+  deps: Pick<DialerDeps, 'db' | 'log' | 'readStoreOrder'>,
+  store: Store,
+  order: { id: number; platformOrderId: string },
+): Promise<BeforeDialing> {
+  const inStore = await deps.readStoreOrder(store, order.platformOrderId)
+  // The store's order carries an outcome of ours when a person called the order again (or its
+  // customer rang back): that answer was reopened, not given by someone else.
+  const state = inStore.state === 'answered' && (await outcomeWritten(deps, order.id)) ? 'open' : inStore.state
+  if (inStore.state === 'unreachable')
+    deps.log.warn('could not read the order from the store; calling anyway', { orderId: order.id, reason: inStore.reason })
+  return decideBeforeDialing(state)
+}
+
 /** Daily-limit warnings already logged, per database: store and reason → the day it was logged. */
 const limitsLogged = perDb(() => new Map<string, number>())
 
@@ -184,7 +200,7 @@ async function holdBack(
 }
 
 /** Whether we have written an outcome of this order to its store before: it was closed, then reopened. */
-const outcomeWritten = async (deps: DialerDeps, orderId: number) =>
+const outcomeWritten = async (deps: Pick<DialerDeps, 'db'>, orderId: number) =>
   (await deps.db
     .select({ id: storeWrites.id })
     .from(storeWrites)

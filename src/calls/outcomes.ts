@@ -7,6 +7,7 @@ import type { DialWaitReason } from '../domain/dialPolicy.js'
 import { type Evidence, readEvidence, storedEvidence } from '../domain/evidence.js'
 import type { Outcome, SkipReason } from '../domain/order.js'
 import { WITHDRAWN_REASONS } from '../domain/writeBack.js'
+import { queueFollowUp } from '../messages/sendMessages.js'
 import type { Metrics } from '../metrics.js'
 import { queueOrderWrite } from '../stores/outbox.js'
 import { findStore, type StoreDefaults } from '../stores/records.js'
@@ -225,8 +226,12 @@ export async function settleAttempt(deps: CallDeps, attemptId: string): Promise<
       endReason: attempt.endReason ?? undefined,
       retryAt: new Date(settlement.at).toISOString(),
     })
-    return requeueOrder(deps.db, attempt.orderId, settlement.at, now)
+    await requeueOrder(deps.db, attempt.orderId, settlement.at, now)
+    // Unanswered calls may be followed by a WhatsApp message or an SMS (the store's `messaging`).
+    return queueFollowUp(deps.db, store, { id: attempt.orderId, phone: order?.phone ?? null }, { kind: 'requeue', calls: calls.length }, now)
   }
   if (settlement.ladderRanOut) log.info('calls exhausted', { outcome: settlement.outcome })
   await closeOrder(deps, attempt.orderId, settlement.outcome, settlement.evidence, now)
+  const { outcome, ladderRanOut } = settlement
+  queueFollowUp(deps.db, store, { id: attempt.orderId, phone: order?.phone ?? null }, { kind: 'close', outcome, ladderRanOut }, now)
 }

@@ -1,5 +1,6 @@
 import { and, asc, eq, isNotNull, lte, sql } from 'drizzle-orm'
 import { orders, stores } from '../db/schema.js'
+import { type MessageDeps, sendDueMessages } from '../messages/sendMessages.js'
 import { findStore } from '../stores/records.js'
 import { createPassLoop } from '../utils/passLoop.js'
 import { diallingHeld } from './accountHold.js'
@@ -7,7 +8,8 @@ import { dialOrder } from './dialer.js'
 import { requeueOrder } from './outcomes.js'
 import { checkQuietCalls, type RecoveryDeps, recoverOrphans } from './recovery.js'
 
-export interface SchedulerDeps extends RecoveryDeps {
+export interface SchedulerDeps extends RecoveryDeps, Omit<MessageDeps, 'config'> {
+  config: RecoveryDeps['config'] & MessageDeps['config']
   /** Calls in flight at once across all stores (each store also has its own limit). */
   maxConcurrent: number
   /** Twilio's rate for the account: calls.create requests per second. */
@@ -68,6 +70,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     // On the first pass, calls this worker held before a restart are orphans too.
     await recoverOrphans(deps, { includeOwn: firstPass })
     firstPass = false
+    // The messages to customers the calls did not reach (src/messages/), queued when their calls ended.
+    await sendDueMessages(deps).catch((error) => deps.log.error('sending messages failed', { error }))
     for (const orderId of await claimDue(now)) {
       if (loop.stopped) return
       // Twilio queues requests beyond the account's calls per second; pace them instead.

@@ -87,6 +87,28 @@ export function streamTwiml(call: Pick<PlaceCall, 'attemptId' | 'streamToken' | 
   return response.toString()
 }
 
+/**
+ * Twilio's `<Say>` voices by our language. Its voices (Polly's, Google's) include no Albanian one as
+ * far as we found, so Albanian text goes without a `language`, read by the account's default voice
+ * (Albanian is written as it is said); an invalid language would fail the whole `<Say>`.
+ */
+const SAY_LANGUAGES: Record<string, 'en-US'> = { en: 'en-US' }
+
+/**
+ * TwiML that reads a short message to a caller and hangs up: for a call we answer without the
+ * agent (incomingCalls.ts). `language` is ours (`sq`, `en`).
+ *
+ * @example
+ * sayAndHangUpTwiml('Hello. Goodbye.', 'en') // → '<?xml …?><Response><Say language="en-US">Hello. Goodbye.</Say><Hangup/></Response>'
+ */
+export function sayAndHangUpTwiml(text: string, language: string): string {
+  const response = new twilio.twiml.VoiceResponse()
+  const voice = SAY_LANGUAGES[language]
+  response.say(voice ? { language: voice } : {}, text)
+  response.hangup()
+  return response.toString()
+}
+
 const toState = (call: {
   sid: string
   status: string

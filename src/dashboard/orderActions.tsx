@@ -4,6 +4,7 @@ import type { Outcome } from '../domain/order.js'
 import type { PageTranslator } from '../i18n/index.js'
 import { type ActionResult, ORDER_ACTIONS, type OrderAction } from '../orders/orderActions.js'
 import { MAX_NOTE_CHARS } from '../orders/orderNotes.js'
+import type { ActionRefusal } from '../orders/refusals.js'
 import { REVIEW_OUTCOMES } from '../orders/reviewQueue.js'
 import { usePageWords } from '../pages/language.js'
 import { platformOf } from '../stores/platforms.js'
@@ -43,6 +44,52 @@ const text = (form: FormBody, name: string) => (typeof form[name] === 'string' ?
 /** The phone number and note a form carries, for the actions that take them. */
 export const actionInput = (form: FormBody) => ({ phone: text(form, 'phone'), note: text(form, 'note') })
 
+/** Countries by their names in the page's language, as a list of `type` ("Albania and Kosovo", "Shqipëri ose Kosovë"). */
+function countryList(codes: readonly string[], tr: PageTranslator, type: 'conjunction' | 'disjunction'): string {
+  const names = new Intl.DisplayNames(tr.locale, { type: 'region' })
+  const name = (code: string) => {
+    try {
+      return names.of(code) ?? code
+    } catch {
+      return code
+    }
+  }
+  return new Intl.ListFormat(tr.locale, { type }).format(codes.map(name))
+}
+
+/**
+ * Why an action was refused, in a sentence in the page's language.
+ *
+ * @example
+ * refusalText({ kind: 'callCap', calls: 2, cap: 2 }, pageTranslator('en'))
+ * // → 'This order has had 2 calls, the most one order gets (2); it is not called again. Nothing was changed.'
+ */
+export function refusalText(refusal: ActionRefusal, tr: PageTranslator): string {
+  const { t } = tr
+  switch (refusal.kind) {
+    case 'skipped':
+      return refusal.skipReason ? t('refusal.skipped', { why: t(`skip.${refusal.skipReason}`) }) : t('refusal.closedNoOutcome')
+    case 'closed':
+      return refusal.outcome
+        ? t('refusal.closed', { outcome: tr.outcome(refusal.outcome).toLocaleLowerCase(tr.locale) })
+        : t('refusal.closedNoOutcome')
+    case 'noPhone':
+      return t('refusal.noPhone', { fix: t('action.fixAndCall') })
+    case 'notAPhone':
+      return t('refusal.notAPhone', { countries: countryList(refusal.countries, tr, 'disjunction') })
+    case 'notALine':
+      return t('refusal.notALine', { line: t(`refusal.line.${refusal.line}`) })
+    case 'otherCountry': {
+      const countries = countryList(refusal.countries, tr, 'conjunction')
+      return refusal.country
+        ? t('refusal.otherCountry', { country: countryList([refusal.country], tr, 'conjunction'), countries })
+        : t('refusal.noCountry', { countries })
+    }
+    default:
+      return t(`refusal.${refusal.kind}`, refusal)
+  }
+}
+
 /** What an action did, in a sentence in the page's language. */
 export function feedbackFor(
   result: ActionResult,
@@ -52,8 +99,7 @@ export function feedbackFor(
 ): ActionFeedback {
   const { t } = tr
   const name = order.name
-  // `problem` is orders/orderActions.ts's sentence, in English.
-  if (!result.ok) return { problem: `${name}: ${result.problem}` }
+  if (!result.ok) return { problem: `${name}: ${refusalText(result.refusal, tr)}` }
   switch (result.did) {
     case 'called': {
       const number = result.newNumber ? t('feedback.atNewNumber') : ''
@@ -147,32 +193,37 @@ export function StoreAdminLink(props: { order: ActionableOrder; store: StoreName
   )
 }
 
+/** The words on each one-press action's button. */
+const BUTTON_WORDS = {
+  call_again: 'action.callAgain',
+  confirm: 'action.confirm',
+  cancel: 'action.cancel',
+  write_again: 'action.writeAgain',
+} as const satisfies Partial<Record<OrderAction, string>>
+
+/** One press, one action: the button sends `do=<action>` with its form. */
+export function DoButton(props: { action: keyof typeof BUTTON_WORDS }) {
+  const { t } = usePageWords()
+  return (
+    <button type="submit" name="do" value={props.action}>
+      {t(BUTTON_WORDS[props.action])}
+    </button>
+  )
+}
+
 /** The buttons for what can be done to the order as it stands. */
 export function ActionButtons(props: { order: ActionableOrder; target: ActionTarget }) {
   const { order } = props
-  const { t } = usePageWords()
   return (
     <ActionForm target={props.target} class="actions">
-      {callable(order) && order.phone && (
-        <button type="submit" name="do" value="call_again">
-          {t('action.callAgain')}
-        </button>
-      )}
+      {callable(order) && order.phone && <DoButton action="call_again" />}
       {markable(order) && (
         <>
-          <button type="submit" name="do" value="confirm">
-            {t('action.confirm')}
-          </button>
-          <button type="submit" name="do" value="cancel">
-            {t('action.cancel')}
-          </button>
+          <DoButton action="confirm" />
+          <DoButton action="cancel" />
         </>
       )}
-      {order.writeFailed && (
-        <button type="submit" name="do" value="write_again">
-          {t('action.writeAgain')}
-        </button>
-      )}
+      {order.writeFailed && <DoButton action="write_again" />}
     </ActionForm>
   )
 }

@@ -5,9 +5,11 @@ import { memoize } from '../domain/memo.js'
 import { OUTCOMES } from '../domain/order.js'
 import { type Language, type PageTranslator, pageTranslator } from '../i18n/index.js'
 import { type OrderView, type StoreHold, storeWritesSettled } from '../orders/views.js'
+import { AdminChrome, type AdminFrame, frameHead } from '../pages/embedded.js'
 import { usePageWords } from '../pages/language.js'
 import { LanguageSwitch, Page } from '../pages/layout.js'
 import type { PlatformName } from '../stores/platform.js'
+import { OrderMessages } from './orderMessages.js'
 import { CallRecordings, recordingOnItsWay } from './recordingRoutes.js'
 import type { Viewer } from './session.js'
 import type { CallStats } from './stats.js'
@@ -93,10 +95,24 @@ const SECTIONS: ReadonlyArray<readonly [href: string, label: string, operatorOnl
  * language (routes.tsx sets `c.var.pageLanguage`); `here`: this page's address, for the switch.
  */
 export function DashboardPage(props: { title: string; viewer: Viewer; lang: Language; here: string; children?: Child }) {
+  const frame = props.viewer.kind === 'merchant' ? props.viewer.frame : undefined
   return (
-    <Page title={props.title} lang={props.lang} layout="app">
-      <DashboardFrame {...props} />
+    <Page title={props.title} lang={props.lang} layout="app" head={frameHead(frame)}>
+      {frame ? <InAdmin {...props} frame={frame} /> : <DashboardFrame {...props} />}
     </Page>
+  )
+}
+
+/** Inside the Shopify admin, the admin is the frame: its sidebar has the sections, its title bar the title; no sign-out. */
+function InAdmin(props: { title: string; here: string; frame: AdminFrame; children?: Child }) {
+  return (
+    <>
+      <AdminChrome frame={props.frame} title={props.title} />
+      <main class="page wide">
+        <LanguageSwitch here={props.here} />
+        {props.children}
+      </main>
+    </>
   )
 }
 
@@ -259,6 +275,33 @@ export function OutcomeTable(props: { stats: CallStats; query: Record<string, st
         })}
       </tbody>
     </table>
+  )
+}
+
+/** Confirmed orders by how the customer said yes, each a count and its share of the decided orders. */
+export function ConfirmationChannels(props: { stats: CallStats }) {
+  const { t } = usePageWords()
+  return (
+    <div class="table" data-refresh="confirmed-by">
+      <table>
+        <thead>
+          <tr>
+            <th>{t('overview.channel')}</th>
+            <th>{t('overview.channelConfirmed')}</th>
+            <th>{t('overview.channelShare')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.stats.confirmedBy.map((c) => (
+            <tr data-channel={c.channel}>
+              <td>{t(`overview.via.${c.channel}`)}</td>
+              <td>{c.orders}</td>
+              <td>{percent(c.share)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   )
 }
 
@@ -467,6 +510,7 @@ export function OrderLive(props: { order: OrderView; store?: StoreName | undefin
           <p class="hint">{t('transcript.nothing')}</p>
         )}
       </div>
+      <OrderMessages order={order} timezone={props.store?.timezone ?? 'UTC'} />
       <h2>{t('writes.title')}</h2>
       <ul>
         {order.storeWrites.map((w) => (

@@ -1,7 +1,17 @@
 import { evidenceText, type Language, pageTranslator } from '../i18n/index.js'
+import { BULK_ACTIONS } from '../orders/orderActions.js'
 import type { ReviewLine } from '../orders/reviewQueue.js'
 import { usePageWords } from '../pages/language.js'
-import { type ActionableOrder, ActionButtons, type ActionFeedback, ActionMessage, MoreActions, PhoneShown, StoreAdminLink } from './orderActions.js'
+import {
+  type ActionableOrder,
+  ActionButtons,
+  type ActionFeedback,
+  ActionMessage,
+  DoButton,
+  MoreActions,
+  PhoneShown,
+  StoreAdminLink,
+} from './orderActions.js'
 import { DashboardPage, type StoreName } from './pages.js'
 import type { Viewer } from './session.js'
 
@@ -68,15 +78,9 @@ function ReviewQueue(props: ReviewPageProps) {
         <>
           <form id="bulk" method="post" action="/review" class="filters">
             <span>{t('review.selected')}</span>
-            <button type="submit" name="do" value="call_again">
-              {t('action.callAgain')}
-            </button>
-            <button type="submit" name="do" value="confirm">
-              {t('action.confirm')}
-            </button>
-            <button type="submit" name="do" value="cancel">
-              {t('action.cancel')}
-            </button>
+            {BULK_ACTIONS.map((action) => (
+              <DoButton action={action} />
+            ))}
           </form>
           <div class="table">
             <table data-review-queue>

@@ -70,10 +70,11 @@ export async function actOnVisibleOrder(
   const viewer = c.var.viewer
   const [target] = await visibleTargets(deps, viewer, [orderId])
   const { order } = target!
+  const tr = pageTranslator(c.var.pageLanguage)
   const action = actionOf(form)
-  if (!action) return { feedback: { problem: 'That is not something that can be done to an order.' }, status: 400 }
+  if (!action) return { feedback: { problem: tr.t('refusal.notAnAction') }, status: 400 }
   if (action === 'show_phone') {
-    if (!order.phone) return { feedback: { problem: `${order.name} has no phone number.` }, status: 409 }
+    if (!order.phone) return { feedback: { problem: tr.t('refusal.noPhoneToShow', { name: order.name }) }, status: 409 }
     deps.log.info('customer phone number shown on the dashboard', {
       reqId: c.var.requestId,
       orderId: order.id,
@@ -84,10 +85,7 @@ export async function actOnVisibleOrder(
     return { feedback: {}, shownPhone: order.phone, status: 200 }
   }
   const result = await actOnOrder(deps, { ...target!, by: viewer.kind }, action, actionInput(form))
-  return {
-    feedback: feedbackFor(result, order, storeName(order.storeId), pageTranslator(c.var.pageLanguage)),
-    status: result.ok ? 200 : result.status,
-  }
+  return { feedback: feedbackFor(result, order, storeName(order.storeId), tr), status: result.ok ? 200 : result.status }
 }
 
 /** The order page's controls, from the order as its page shows it. */
@@ -133,15 +131,17 @@ export function reviewRoutes(deps: ReviewRouteDeps, dashboard: DashboardAccess) 
     }
     const action = BULK_ACTIONS.find((a) => a === form.do)
     const ids = idsIn(form.orders)
-    if (!action) return queuePage(c, { feedback: { problem: 'Choose one of the actions for the selected orders.' }, status: 400 })
-    if (!ids.length) return queuePage(c, { feedback: { problem: 'Select the orders to act on first.' }, status: 400 })
-    if (ids.length > MAX_BULK) return queuePage(c, { feedback: { problem: `Select at most ${MAX_BULK} orders at once.` }, status: 400 })
+    const tr = pageTranslator(c.var.pageLanguage)
+    const formProblem = (problem: string) => queuePage(c, { feedback: { problem }, status: 400 })
+    if (!action) return formProblem(tr.t('refusal.chooseAction'))
+    if (!ids.length) return formProblem(tr.t('refusal.selectFirst'))
+    if (ids.length > MAX_BULK) return formProblem(tr.t('refusal.tooMany', { max: MAX_BULK }))
     // Every selected order must be the viewer's before any is touched.
     const targets = await visibleTargets(deps, c.var.viewer, ids)
     const results = []
     for (const target of targets) {
       const result = await actOnOrder(deps, { ...target, by: c.var.viewer.kind }, action, {})
-      results.push({ result, feedback: feedbackFor(result, target.order, storeName(target.order.storeId), pageTranslator(c.var.pageLanguage)) })
+      results.push({ result, feedback: feedbackFor(result, target.order, storeName(target.order.storeId), tr) })
     }
     const anyDone = results.some((r) => r.result.ok)
     return queuePage(c, { feedback: bulkFeedback(results.map((r) => r.feedback)), status: anyDone ? 200 : 409 })

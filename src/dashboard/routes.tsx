@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm'
+import type { MiddlewareHandler } from 'hono'
 import { type Context, Hono } from 'hono'
 import { csrf } from 'hono/csrf'
 import { HTTPException } from 'hono/http-exception'
@@ -8,6 +9,7 @@ import { orders as ordersTable, stores as storesTable } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
 import { evidenceText, pageTranslator } from '../i18n/index.js'
 import { listOrders, orderView, storeHolds } from '../orders/views.js'
+import { type AdminFrame, framedPolicy, pagePolicy } from '../pages/embedded.js'
 import { operatorLanguage, PageWords, pageAt, pageLanguage } from '../pages/language.js'
 import { problemPage } from '../pages/layout.js'
 import { storeForLink } from '../settings/openLink.js'
@@ -15,9 +17,12 @@ import { findStore, storeDailyCallLimit, toStore } from '../stores/records.js'
 import { withoutStoreWords } from '../stores/writeBackError.js'
 import { ApiError } from '../utils/errors.js'
 import { formBody } from '../utils/formBody.js'
+import { localPath } from '../utils/localPath.js'
+import { keepFrame, openedInAdmin } from './embeddedSession.js'
 import type { DashboardExtras } from './extras.js'
 import { OverviewRefresh } from './overviewRefresh.js'
 import {
+  ConfirmationChannels,
   DashboardPage,
   DayChart,
   Filters,
@@ -38,18 +43,6 @@ import { callStats, statsPeriod } from './stats.js'
 import { type StoreControlRouteDeps, storeControlRoutes } from './storesPage.js'
 
 /**
- * Only a path on this site is a place to go after signing in. Browsers read `//evil.example` and
- * `/\evil.example` as another site, so the path must come back from URL parsing on our own origin.
- */
-export function localPath(next: unknown): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses (browsers drop tabs and newlines from URLs)
-  if (typeof next !== 'string' || !next.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(next)) return '/'
-  const base = new URL('https://callconfirm.invalid')
-  const url = URL.canParse(next, base.href) ? new URL(next, base) : undefined
-  return url?.origin === base.origin ? `${url.pathname}${url.search}` : '/'
-}
-
-/**
  * The dashboard: what the calls are doing, for the operator (signed in with ADMIN_TOKEN) and for
  * a merchant (their store only, opened from their settings page). Server-rendered; the one script
  * is the order page's live refresh while a call is on. `extras` adds sections and routes (the
@@ -59,7 +52,9 @@ export function localPath(next: unknown): string {
  * app.route('/', dashboardRoutes(deps, testOrderExtras(sampleStores)))
  */
 export function dashboardRoutes(
-  deps: Pick<AppDeps, 'config' | 'db' | 'storeDefaults' | 'settingsLinks' | 'log' | 'now' | 'twilio'> & StoreControlRouteDeps & ReviewRouteDeps,
+  deps: Pick<AppDeps, 'config' | 'db' | 'storeDefaults' | 'settingsLinks' | 'log' | 'now' | 'twilio' | 'shopify'> &
+    StoreControlRouteDeps &
+    ReviewRouteDeps,
   extras: DashboardExtras = {},
 ) {
   const sessions = createDashboardSessions({
@@ -82,8 +77,27 @@ export function dashboardRoutes(
       await next()
       c.header('Cache-Control', 'no-store')
       c.header('Referrer-Policy', 'no-referrer')
-      c.header('X-Frame-Options', 'DENY')
+      const frame = frameOf(c.get('viewer'))
+      if (!frame) return void c.header('X-Frame-Options', 'DENY')
+      // Inside the Shopify admin: framed by the shop's admin alone, App Bridge's script allowed, and a redirect stays in the admin.
+      c.header('Content-Security-Policy', framedPolicy(frame, deps.shopify.embedding))
+      keepFrame(c.res, frame, deps.config.publicUrl)
     })
+
+  /** The merchant inside their Shopify admin (App Bridge's session token), or the dashboard's own sign-in. */
+  const signedIn: MiddlewareHandler<DashboardEnv> = async (c, next) => {
+    const opened = await openedInAdmin(c, deps)
+    if (opened.kind === 'outside') return sessions.required(c, next)
+    if (opened.kind === 'bounce') return c.redirect(opened.location, 302)
+    if (opened.kind === 'refused') {
+      const lang = operatorLanguage(c)
+      const { t } = pageTranslator(lang)
+      c.header('X-Shopify-Retry-Invalid-Session-Request', '1')
+      return problemPage(c, 401, t('embedded.refused'), t(opened.why === 'store' ? 'embedded.notInstalled' : 'embedded.openAgain'), undefined, lang)
+    }
+    c.set('viewer', { ...opened.viewer, frame: opened.frame })
+    await next()
+  }
 
   app.get('/login', (c) => c.html(<LoginPage next={localPath(c.req.query('next'))} lang={operatorLanguage(c)} />))
   app.post('/login', async (c) => {
@@ -111,11 +125,11 @@ export function dashboardRoutes(
       return problemPage(c, 401, t('problem.linkBroken'), why, undefined, lang)
     }
     await sessions.start(c, { kind: 'merchant', storeId: link.store.id, linkVersion: link.store.linkVersion }, link.expiresAt)
-    return c.redirect('/', 303)
+    return c.redirect(localPath(c.req.query('next')), 303)
   })
 
   for (const path of ['/', '/orders', '/orders/*', '/stores', '/stores/*', '/review', '/your-settings', ...extraPaths])
-    app.use(path, sessions.required, async (c, next) => {
+    app.use(path, signedIn, async (c, next) => {
       // A merchant's pages speak their store's language; the operator's, their browser's; the switch overrides either.
       const viewer = c.var.viewer
       const store = viewer.kind === 'merchant' ? await findStore(deps.db, viewer.storeId, deps.storeDefaults) : undefined
@@ -173,6 +187,9 @@ export function dashboardRoutes(
         <DayChart days={stats.days} />
         <h2>{t('overview.outcomes')}</h2>
         <OutcomeTable stats={stats} query={query} />
+        <h2>{t('overview.confirmedBy')}</h2>
+        <p class="hint">{t('overview.confirmedByHint')}</p>
+        <ConfirmationChannels stats={stats} />
         {extras.overviewSection?.(stores, viewer)}
         <h2>{t('overview.latest')}</h2>
         <OrdersTable orders={recent.orders} stores={stores} />
@@ -268,15 +285,20 @@ export function dashboardRoutes(
   return app
 }
 
-/** A fresh nonce for the page's inline script, and the policy that lets only that script run. */
-function scriptNonce(c: Context): string {
+/**
+ * The nonce for the page's inline script, and the policy that lets only that script run. Inside
+ * the Shopify admin the page has one already (App Bridge's script runs under it) and its policy.
+ */
+function scriptNonce(c: Context<DashboardEnv>): string {
+  const frame = frameOf(c.var.viewer)
+  if (frame) return frame.nonce
   const nonce = crypto.randomUUID()
-  c.header(
-    'Content-Security-Policy',
-    `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; connect-src 'self'; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-  )
+  c.header('Content-Security-Policy', pagePolicy(nonce))
   return nonce
 }
+
+/** The admin around the page, when a merchant opened it inside their Shopify admin. */
+export const frameOf = (viewer: Viewer | undefined): AdminFrame | undefined => (viewer?.kind === 'merchant' ? viewer.frame : undefined)
 
 function pick(query: Record<string, string>, keys: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(query).filter(([k]) => keys.includes(k)))

@@ -1,9 +1,13 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
+import type { AdminFrame } from '../pages/embedded.js'
 
-/** Who is looking: the operator (every store), or a merchant (their store only). */
-export type Viewer = { kind: 'operator' } | { kind: 'merchant'; storeId: string; linkVersion: number }
+/**
+ * Who is looking: the operator (every store), or a merchant (their store only); `frame`: the
+ * merchant is inside their Shopify admin (embeddedSession.ts), where the admin is the page's frame.
+ */
+export type Viewer = { kind: 'operator' } | { kind: 'merchant'; storeId: string; linkVersion: number; frame?: AdminFrame }
 
 export type DashboardEnv = { Variables: { viewer: Viewer } }
 

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { Db } from '../db/index.js'
 import { openDatabase } from '../db/node.js'
 import { callAttempts, orders, stores } from '../db/schema.js'
+import { type Evidence, storedEvidence } from '../domain/evidence.js'
 import type { Outcome } from '../domain/order.js'
 import { callStats, statsPeriod } from './stats.js'
 
@@ -18,14 +19,18 @@ beforeEach(() => {
       .run()
 })
 
-/** An order received at `at`, where it stands now, and its calls: [answeredBy | null (not answered), cost]. */
+/**
+ * An order received at `at`, where it stands now, and its calls: [answeredBy | null (not answered), cost,
+ * and `inbound` for one the customer made to us]; `evidence` as the orders table stores it.
+ */
 function order(
   store: string,
   at: number,
   status: 'queued' | 'done' | 'skipped',
   outcome: Outcome | null,
-  calls: Array<[string | null, number]> = [],
+  calls: Array<[string | null, number, ('outbound' | 'inbound')?]> = [],
   firstCallAfterMs = 5_000,
+  evidence: Evidence | null = null,
 ) {
   const id = next++
   db.insert(orders)
@@ -41,11 +46,12 @@ function order(
       paymentMethod: 'cod',
       status,
       outcome,
+      evidence: storedEvidence(evidence),
       createdAt: at,
       updatedAt: at,
     })
     .run()
-  calls.forEach(([answeredBy, cost], i) => {
+  calls.forEach(([answeredBy, cost, direction = 'outbound'], i) => {
     const startedAt = at + firstCallAfterMs + i * 60_000
     db.insert(callAttempts)
       .values({
@@ -57,6 +63,7 @@ function order(
         startedAt,
         answeredAt: answeredBy ? startedAt + 5_000 : null,
         costUsd: cost,
+        direction,
         createdAt: startedAt,
       })
       .run()
@@ -101,10 +108,51 @@ describe('the dashboard numbers', () => {
     expect(stats.days.at(-1)).toMatchObject({ day: '2026-11-21', inProgress: 1 })
   })
 
+  it('counts confirmed orders by how the customer said yes: our call, their call back, WhatsApp, an SMS reply, the answer page, a person', async () => {
+    const written = (channel: 'whatsapp' | 'sms' | 'link', words: string): Evidence => ({ kind: 'written', answer: 'confirm', channel, words })
+    order('st_a', NOW - DAY, 'done', 'confirmed', [['human', 0.05]], 5_000, { kind: 'confirmed', words: 'Po' })
+    order('st_a', NOW - DAY, 'done', 'confirmed', [['human', 0.05]], 5_000, { kind: 'key', digit: '1' })
+    // Missed our call, rang back and confirmed on their own call.
+    order(
+      'st_a',
+      NOW - DAY,
+      'done',
+      'confirmed',
+      [
+        [null, 0.01],
+        ['human', 0.04, 'inbound'],
+      ],
+      5_000,
+      { kind: 'confirmed', words: 'Po, po' },
+    )
+    // Missed the call, then answered in writing: the channel is the one they wrote on, not the call.
+    order('st_a', NOW - DAY, 'done', 'confirmed', [[null, 0.01]], 5_000, written('whatsapp', 'Konfirmo'))
+    order('st_a', NOW - DAY, 'done', 'confirmed', [[null, 0.01]], 5_000, written('whatsapp', 'Konfirmo'))
+    order('st_a', NOW - DAY, 'done', 'confirmed', [[null, 0.01]], 5_000, written('sms', '1'))
+    order('st_a', NOW - DAY, 'done', 'confirmed', [[null, 0.01]], 5_000, written('link', 'Konfirmo'))
+    order('st_a', NOW - DAY, 'done', 'confirmed', [[null, 0.01]], 5_000, { kind: 'marked', outcome: 'confirmed', by: 'merchant' })
+    // Decided but not confirmed (a written "2"), and still open: in the shares' denominator, or not at all.
+    order('st_a', NOW - DAY, 'done', 'cancelled', [[null, 0.01]], 5_000, { kind: 'written', answer: 'cancel', channel: 'sms', words: '2' })
+    order('st_a', NOW - DAY, 'done', 'no_answer', [[null, 0.01]])
+    order('st_a', NOW - 3600_000, 'queued', null)
+
+    const stats = await callStats(db, statsPeriod({ storeId: 'st_a' }, NOW))
+    expect(stats.decided).toBe(10)
+    expect(stats.confirmedBy).toEqual([
+      { channel: 'call', orders: 2, share: 0.2 },
+      { channel: 'call_back', orders: 1, share: 0.1 },
+      { channel: 'whatsapp', orders: 2, share: 0.2 },
+      { channel: 'sms', orders: 1, share: 0.1 },
+      { channel: 'link', orders: 1, share: 0.1 },
+      { channel: 'marked', orders: 1, share: 0.1 },
+    ])
+  })
+
   it('has no rates before anything is decided, rather than 0% or a division by zero', async () => {
     order('st_a', NOW - 60_000, 'queued', null)
     const stats = await callStats(db, statsPeriod({}, NOW))
     expect(stats).toMatchObject({ orders: 1, confirmationRate: null, answerRate: null, firstCallSeconds: null, costPerConfirmedUsd: null })
+    expect(stats.confirmedBy.every((c) => c.orders === 0 && c.share === null)).toBe(true)
   })
 
   it('takes a period by days, and refuses one that ends before it starts', () => {

@@ -1,7 +1,7 @@
 import { and, eq, gte, lt, type SQL, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import type { Db } from '../db/index.js'
-import { callAttempts, orders } from '../db/schema.js'
+import { callAttempts, messages, orders } from '../db/schema.js'
 import { OUTCOMES, type Outcome } from '../domain/order.js'
 import { dayOrInstant, parseQuery } from '../orders/views.js'
 import { ApiError } from '../utils/errors.js'
@@ -50,9 +50,29 @@ export interface CallStats {
   firstCallSeconds: { median: number; p90: number } | null
   costUsd: number
   costPerConfirmedUsd: number | null
+  /** Confirmed orders by how the customer said yes, each with its share of decided orders (null before anything is decided). */
+  confirmedBy: Array<{ channel: ConfirmationChannel; orders: number; share: number | null }>
   /** One entry per UTC day of the period: orders by where they stand. */
   days: Array<{ day: string; confirmed: number; cancelled: number; otherOutcome: number; inProgress: number }>
 }
+
+/**
+ * How a confirmed order was confirmed: on a call we placed, on a call the customer made to us
+ * (`call_back`), in writing (WhatsApp, an SMS reply, the answer page), or by a person on the dashboard.
+ */
+export const CONFIRMATION_CHANNELS = ['call', 'call_back', 'whatsapp', 'sms', 'link', 'marked'] as const
+export type ConfirmationChannel = (typeof CONFIRMATION_CHANNELS)[number]
+
+/**
+ * The channel of a confirmed order, in SQL: a written answer's evidence names its channel
+ * (domain/evidence.ts Written), a merchant's mark is `marked`, and a spoken answer was given on
+ * the order's last call, ours or the customer's. Evidence that is an English sentence was spoken.
+ */
+const confirmationChannel = sql<string>`case
+  when json_valid(${orders.evidence}) and json_extract(${orders.evidence}, '$.kind') = 'written' then json_extract(${orders.evidence}, '$.channel')
+  when json_valid(${orders.evidence}) and json_extract(${orders.evidence}, '$.kind') = 'marked' then 'marked'
+  when (select a.direction from call_attempts a where a.order_id = orders.id order by a.number desc limit 1) = 'inbound' then 'call_back'
+  else 'call' end`
 
 const ratio = (a: number, b: number) => (b ? a / b : null)
 
@@ -63,8 +83,8 @@ function quantile(sorted: number[], q: number): number {
 
 /**
  * The numbers a merchant asks for, over orders received in a period: confirmation rate, answer
- * rate, time to first call, calls by outcome, cost per confirmed order, and a day-by-day count.
- * Three queries; the time to first call is computed from one row per order called.
+ * rate, time to first call, calls by outcome, confirmations by channel, cost per confirmed order,
+ * and a day-by-day count. A handful of queries; the time to first call is computed from one row per order called.
  */
 export async function callStats(db: Db, period: Period & { storeId?: string }): Promise<CallStats> {
   const where: SQL[] = [gte(orders.createdAt, period.from), lt(orders.createdAt, period.to), sql`${orders.status} <> 'skipped'`]
@@ -91,6 +111,14 @@ export async function callStats(db: Db, period: Period & { storeId?: string }): 
     .where(inPeriod)
     .all()
 
+  // What the messages to customers the calls did not reach cost (src/messages/), for the same orders.
+  const [texts] = await db
+    .select({ cost: sql<number>`coalesce(sum(${messages.costUsd}), 0)` })
+    .from(messages)
+    .innerJoin(orders, eq(orders.id, messages.orderId))
+    .where(inPeriod)
+    .all()
+
   // Driven from the period's orders (a subquery each, on the attempts' order index), not by
   // grouping a join, which SQLite plans as a scan of every attempt ever made.
   const firstCalls = await db
@@ -102,6 +130,13 @@ export async function callStats(db: Db, period: Period & { storeId?: string }): 
     })
     .from(orders)
     .where(inPeriod)
+    .all()
+
+  const confirmedVia = await db
+    .select({ channel: confirmationChannel, n: sql<number>`count(*)` })
+    .from(orders)
+    .where(and(inPeriod, eq(orders.status, 'done'), eq(orders.outcome, 'confirmed')))
+    .groupBy(confirmationChannel)
     .all()
 
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>
@@ -124,7 +159,7 @@ export async function callStats(db: Db, period: Period & { storeId?: string }): 
   const waits = firstCalls.flatMap((r) => (r.waited === null ? [] : [Math.max(0, r.waited) / 1000])).sort((a, b) => a - b)
   const placed = calls?.placed ?? 0
   const answered = calls?.answered ?? 0
-  const cost = calls?.cost ?? 0
+  const cost = (calls?.cost ?? 0) + (texts?.cost ?? 0)
   return {
     from: new Date(period.from).toISOString(),
     to: new Date(period.to).toISOString(),
@@ -139,6 +174,10 @@ export async function callStats(db: Db, period: Period & { storeId?: string }): 
     firstCallSeconds: waits.length ? { median: quantile(waits, 0.5), p90: quantile(waits, 0.9) } : null,
     costUsd: Math.round(cost * 10_000) / 10_000,
     costPerConfirmedUsd: outcomes.confirmed ? Math.round((cost / outcomes.confirmed) * 10_000) / 10_000 : null,
+    confirmedBy: CONFIRMATION_CHANNELS.map((channel) => {
+      const confirmed = confirmedVia.find((row) => row.channel === channel)?.n ?? 0
+      return { channel, orders: confirmed, share: ratio(confirmed, decided) }
+    }),
     days: [...days.values()],
   }
 }

@@ -130,6 +130,10 @@ export const callAttempts = sqliteTable(
     costUsd: real('cost_usd'),
     /** Milliseconds from the stream's start to the greeting's first audio sent to Twilio. */
     greetingMs: integer('greeting_ms'),
+    /** `outbound`: we called the customer; `inbound`: the customer rang our number back (calls/incomingCalls.ts). */
+    direction: text('direction', { enum: ['outbound', 'inbound'] })
+      .notNull()
+      .default('outbound'),
   },
   (t) => [
     uniqueIndex('call_attempts_order_number_uq').on(t.orderId, t.number),
@@ -332,3 +336,62 @@ export const callRecordings = sqliteTable(
     index('call_recordings_created_idx').on(t.createdAt),
   ],
 )
+
+/** What a message to or from a customer is for (src/messages/). */
+export const MESSAGE_PURPOSES = ['ask', 'choices', 'thanks', 'closed', 'stopped', 'reply'] as const
+
+/**
+ * Messages to and from an order's customer (src/messages/): the question sent when the calls went
+ * unanswered (`ask`, WhatsApp then SMS), our answers to their replies, and the replies themselves.
+ * An outbound row is written `due` before Twilio is asked (so no restart sends it twice), then
+ * carries Twilio's SID and the statuses its callbacks report, with what Twilio charged for it.
+ */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: integer('id').primaryKey(),
+    orderId: integer('order_id')
+      .notNull()
+      .references(() => orders.id),
+    direction: text('direction', { enum: ['outbound', 'inbound'] }).notNull(),
+    channel: text('channel', { enum: ['whatsapp', 'sms'] }).notNull(),
+    /** `ask`: the question; `choices`: the choices again after an unclear reply; `thanks`, `closed` (answered already), `stopped` (after STOP); `reply`: the customer's. */
+    purpose: text('purpose', { enum: MESSAGE_PURPOSES }).notNull(),
+    /** Twilio's Message SID, once Twilio took the message (a received one's own). */
+    sid: text('sid'),
+    /** `due` until sent, `sending` while Twilio is asked, then Twilio's MessageStatus; `refused` when Twilio would not take it; `received` for a reply. */
+    status: text('status').notNull(),
+    /** Twilio's error code of a refusal or a failed delivery, and what it means for the flow (messages/twilioMessages.ts MessageRefusal). */
+    errorCode: integer('error_code'),
+    refusal: text('refusal'),
+    /** What Twilio charged for it, US dollars, once it says. */
+    costUsd: real('cost_usd'),
+    /** The text as sent or received (a template's variables are filled in by Twilio; ours is its summary). */
+    body: text('body').notNull(),
+    /** When a `due` message is to be sent: now, or later after Twilio had a bad moment; `tries` such moments. */
+    sendAt: integer('send_at'),
+    tries: integer('tries').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('messages_sid_uq').on(t.sid),
+    // One question per order and channel, however often the flow is started.
+    uniqueIndex('messages_ask_uq').on(t.orderId, t.channel).where(sql`${t.purpose} = 'ask'`),
+    index('messages_order_idx').on(t.orderId, t.id),
+    index('messages_status_due_idx').on(t.status, t.sendAt),
+  ],
+)
+
+/**
+ * Numbers whose owner asked not to be contacted (STOP, NDALO… by SMS or WhatsApp): no call is
+ * dialled to them and no message sent, whichever store's order it is.
+ */
+export const doNotContact = sqliteTable('do_not_contact', {
+  /** E.164. */
+  phone: text('phone').primaryKey(),
+  /** The word they sent, and where. */
+  word: text('word').notNull(),
+  channel: text('channel', { enum: ['whatsapp', 'sms'] }).notNull(),
+  createdAt: integer('created_at').notNull(),
+})

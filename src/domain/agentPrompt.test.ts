@@ -79,4 +79,14 @@ describe("the agent's instructions", () => {
   it("speak the store's language when it is not Albanian", () => {
     expect(agentInstructions({ ...facts, language: 'mk' }, words)).toContain('speak only Macedonian (mk)')
   })
+
+  it('for a customer who rang back: they are calling us, and the agent says why we called them, in the words the data block gives', () => {
+    const text = agentInstructions({ ...facts, calledBack: true }, words)
+    expect(text).toContain('The customer is calling the shop back')
+    expect(text).toContain('Answer at once')
+    expect(orderBlock(text).calledAbout).toBe('calledAbout(#1071|Dyqani Lule)')
+    // A call we place says nothing of a call-back.
+    expect(agentInstructions(facts, words)).toContain('You are calling a customer')
+    expect(orderBlock(agentInstructions(facts, words))).not.toHaveProperty('calledAbout')
+  })
 })

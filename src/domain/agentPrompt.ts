@@ -14,6 +14,8 @@ export interface CallFacts {
   language: string
   /** The call is being recorded: the agent says so in its first sentence. */
   recorded?: boolean
+  /** The customer is ringing us back after missing our call: the agent answers, saying why we called. */
+  calledBack?: boolean
 }
 
 const languageNames = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' })
@@ -56,20 +58,30 @@ export function spokenOrderItems(items: readonly OrderItem[], words: SpeechWords
  */
 export function agentInstructions(facts: CallFacts, words: SpeechWords): string {
   const language = languageNames.of(facts.language) ?? facts.language
+  const shop = orderText(facts.shop, 80)
+  const orderName = orderText(facts.orderName, 40)
   const order = {
-    shop: orderText(facts.shop, 80),
-    order: orderText(facts.orderName, 40),
+    shop,
+    order: orderName,
     customer: orderText(facts.customerName, 60),
     items: spokenOrderItems(facts.items, words),
     total: orderText(spokenAmount(orderText(facts.total, 20), orderText(facts.currency, 8), words), 60),
     city: orderText(facts.city, 60),
+    // Said in the call's language as it stands: the model reads it, like the items, without translating.
+    ...(facts.calledBack && { calledAbout: orderText(words.speech('calledAbout', { order: orderName, shop }), 200) }),
   }
   const recorded = facts.recorded ? `\nThis call is recorded. Say so in your first sentence, in ${language}, before anything about the order.\n` : ''
-  return `You are the automated phone assistant of an online shop. You are calling a customer to confirm their cash-on-delivery order before it is shipped.
+  const situation = facts.calledBack
+    ? 'The customer is calling the shop back: we called them earlier to confirm their cash-on-delivery order before it is shipped, and they missed the call.'
+    : 'You are calling a customer to confirm their cash-on-delivery order before it is shipped.'
+  const opening = facts.calledBack
+    ? "Answer at once: say that you are the shop's automated assistant, then say why we called them, in the words of `calledAbout` in the order data. Read back the items, the total and the delivery city, then ask whether they confirm the order."
+    : "Start by saying that you are the shop's automated assistant. Name the shop and the order number, read back the items, the total and the delivery city, then ask whether they confirm the order."
+  return `You are the automated phone assistant of an online shop. ${situation}
 
 Language: speak only ${language} (${facts.language}), whatever language the order data is written in. If the customer clearly speaks another language, answer in theirs.
 ${recorded}
-Start by saying that you are the shop's automated assistant. Name the shop and the order number, read back the items, the total and the delivery city, then ask whether they confirm the order. The items and the total are already written as they are said: read them as given. Say once that they can also press 1 on the keypad to confirm or 2 to cancel. Keep every sentence short: this is a phone call.
+${opening} The items and the total are already written as they are said: read them as given. Say once that they can also press 1 on the keypad to confirm or 2 to cancel. Keep every sentence short: this is a phone call.
 
 When the customer answers:
 - They confirm: call confirm_order, thank them, say goodbye, then call end_call.

@@ -1,5 +1,5 @@
 import { type CallingHours, earliestCallTime, nextDayOpening } from './callingWindow.js'
-import { lineTypeRefusal } from './phone.js'
+import { lineTypeRefusal, type OtherLine, otherLineType } from './phone.js'
 
 export interface DialSettings {
   callingHours: CallingHours
@@ -65,7 +65,11 @@ export const STORE_HOLDS: ReadonlySet<WaitReason> = new Set([
 export type DialDecision =
   | { action: 'dial' }
   | { action: 'wait'; until: number; reason: DialWaitReason }
-  | { action: 'refuse'; outcome: 'invalid_phone' | 'failed'; evidence: string }
+  /** `evidence`: the sentence the order keeps; `why`: the same as facts, for a page to say in its reader's language. */
+  | { action: 'refuse'; outcome: 'invalid_phone' | 'failed'; evidence: string; why: NumberRefusal }
+
+/** Why a number is never dialled for a store: not a customer's own line, or outside the countries it calls. */
+export type NumberRefusal = { kind: 'notALine'; line: OtherLine } | { kind: 'otherCountry'; country: string | null; countries: readonly string[] }
 
 const DAY_MS = 86_400_000
 
@@ -86,13 +90,15 @@ export const startOfUtcDay = (at: number) => at - (at % DAY_MS)
  * // → { action: 'wait', until: <tomorrow 09:00 store time>, reason: 'store_daily_limit' }
  */
 export function decideDial(check: DialCheck, settings: DialSettings, limits: DailyLimits): DialDecision {
-  const notACustomerLine = lineTypeRefusal(check.phone)
-  if (notACustomerLine) return { action: 'refuse', outcome: 'invalid_phone', evidence: notACustomerLine }
+  const line = otherLineType(check.phone)
+  const notACustomerLine = line && lineTypeRefusal(check.phone)
+  if (line && notACustomerLine) return { action: 'refuse', outcome: 'invalid_phone', evidence: notACustomerLine, why: { kind: 'notALine', line } }
   if (!check.phoneCountry || !settings.allowedCountries.includes(check.phoneCountry))
     return {
       action: 'refuse',
       outcome: 'failed',
       evidence: `The number is in ${check.phoneCountry ?? 'an unknown country'}, outside the countries this store calls (${settings.allowedCountries.join(', ')}).`,
+      why: { kind: 'otherCountry', country: check.phoneCountry ?? null, countries: settings.allowedCountries },
     }
   const { now } = check
   const { callingHours, timezone } = settings

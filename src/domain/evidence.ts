@@ -6,7 +6,7 @@ import type { Outcome } from './order.js'
  * src/i18n). A plain string is a sentence callconfirm wrote in English: evidence stored before it
  * was structured, and the refusals of the dial policy (phone.ts lineTypeRefusal, dialPolicy.ts).
  */
-export type Evidence = Answered | Found | Marked | string
+export type Evidence = Answered | Found | Marked | Written | string
 
 /** Who acted on an order from the dashboard, as its notes and evidence name them. */
 export type Actor = 'merchant' | 'operator'
@@ -17,6 +17,20 @@ export interface Marked {
   outcome: 'confirmed' | 'cancelled'
   by: Actor
   was?: Outcome
+}
+
+/** Where a customer answered in writing: a WhatsApp or SMS reply, or the answer page an SMS links to. */
+export type WrittenChannel = 'whatsapp' | 'sms' | 'link'
+
+/**
+ * The customer answered in writing (src/messages/): `words` are the reply as written (a button's
+ * text, "1", "po"); `unclear` when it was neither yes nor no, so a person looks.
+ */
+export interface Written {
+  kind: 'written'
+  answer: 'confirm' | 'cancel' | 'unclear'
+  channel: WrittenChannel
+  words: string
 }
 
 /** What the customer answered on the call; `words` are theirs as transcribed. */
@@ -117,6 +131,7 @@ export type NoteKey =
   | 'notCalledFulfilledInStore'
   | 'notCalledAlreadyAnswered'
   | 'notCalledStoreDisabled'
+  | 'notCalledDoNotContact'
   | 'notCalledOther'
   | 'markedConfirmed'
   | 'markedConfirmedWas'
@@ -127,6 +142,12 @@ export type NoteKey =
   | 'noteFrom'
   | 'holdReason'
   | 'cancelledStaffNote'
+  | 'writtenConfirmed'
+  | 'writtenCancelled'
+  | 'writtenUnclear'
+  | 'channelWhatsapp'
+  | 'channelSms'
+  | 'channelLink'
 
 /**
  * The store's language as a note needs it: src/i18n `noteWords(language)` makes one. `count`
@@ -163,6 +184,9 @@ const MARKED_KEYS: Record<Marked['outcome'], [NoteKey, NoteKey]> = {
   confirmed: ['markedConfirmed', 'markedConfirmedWas'],
   cancelled: ['markedCancelled', 'markedCancelledWas'],
 }
+
+const WRITTEN_KEYS: Record<Written['answer'], NoteKey> = { confirm: 'writtenConfirmed', cancel: 'writtenCancelled', unclear: 'writtenUnclear' }
+const CHANNEL_KEYS: Record<WrittenChannel, NoteKey> = { whatsapp: 'channelWhatsapp', sms: 'channelSms', link: 'channelLink' }
 
 const CALL_KEYS: Record<CallKind, NoteKey> = {
   voicemail: 'callsVoicemail',
@@ -220,6 +244,8 @@ export function describeEvidence(evidence: Evidence, w: NoteWords, timeZone: str
         const [alone, withWas] = MARKED_KEYS[evidence.outcome]
         return evidence.was ? w.note(withWas, { by, was: w.outcome(evidence.was) }) : w.note(alone, { by })
       }
+      case 'written':
+        return w.note(WRITTEN_KEYS[evidence.answer], { channel: w.note(CHANNEL_KEYS[evidence.channel]), said })
     }
   })()
   const before = 'before' in evidence ? evidence.before : undefined

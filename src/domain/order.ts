@@ -53,3 +53,5 @@ export type SkipReason =
   | 'already_answered'
   | 'order_not_found'
   | 'store_access_revoked'
+  // the customer's number asked not to be contacted (STOP by message: src/messages/)
+  | 'do_not_contact'

@@ -31,8 +31,11 @@ export function parsePhone(raw: string, countries: readonly string[]): ParsedPho
 /** The lines a customer answers in person: the only types of number ever dialled. */
 const CUSTOMER_LINES: ReadonlySet<PhoneNumberType> = new Set(['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE'])
 
-/** Every other type, in words for the merchant. */
-const OTHER_LINES: Record<Exclude<PhoneNumberType, 'MOBILE' | 'FIXED_LINE' | 'FIXED_LINE_OR_MOBILE'>, string> = {
+/** A line that is not a customer's own: its type, or `UNKNOWN` when libphonenumber cannot tell it. */
+export type OtherLine = Exclude<PhoneNumberType, 'MOBILE' | 'FIXED_LINE' | 'FIXED_LINE_OR_MOBILE'> | 'UNKNOWN'
+
+/** Every other type, in English words for the merchant (the pages' English catalog uses them too). */
+export const OTHER_LINES: Record<OtherLine, string> = {
   PREMIUM_RATE: 'a premium-rate number',
   SHARED_COST: 'a shared-cost number',
   TOLL_FREE: 'a toll-free number',
@@ -41,6 +44,22 @@ const OTHER_LINES: Record<Exclude<PhoneNumberType, 'MOBILE' | 'FIXED_LINE' | 'FI
   PERSONAL_NUMBER: 'a personal (forwarding) number',
   PAGER: 'a pager number',
   VOICEMAIL: 'a voicemail access number',
+  UNKNOWN: 'a number of no known type',
+}
+
+/**
+ * The kind of line a number is when it is not a customer's own mobile or fixed line; undefined
+ * when it is one (see lineTypeRefusal).
+ *
+ * @example
+ * otherLineType('+355900123') // → 'PREMIUM_RATE'
+ * otherLineType('+355691234567') // → undefined
+ */
+export function otherLineType(e164: string): OtherLine | undefined {
+  const parsed = parsePhoneNumberFromString(e164)
+  const type = parsed?.isValid() ? parsed.getType() : undefined
+  if (type && CUSTOMER_LINES.has(type)) return undefined
+  return (type as OtherLine | undefined) ?? 'UNKNOWN'
 }
 
 /**
@@ -55,11 +74,9 @@ const OTHER_LINES: Record<Exclude<PhoneNumberType, 'MOBILE' | 'FIXED_LINE' | 'FI
  * lineTypeRefusal('+355691234567') // → undefined
  */
 export function lineTypeRefusal(e164: string): string | undefined {
-  const parsed = parsePhoneNumberFromString(e164)
-  const type = parsed?.isValid() ? parsed.getType() : undefined
-  if (type && CUSTOMER_LINES.has(type)) return undefined
-  const kind = type ? OTHER_LINES[type as keyof typeof OTHER_LINES] : 'a number of no known type'
-  return `The order's phone number (${maskPhone(e164)}) is ${kind}, not a customer's own mobile or landline, so it is not called.`
+  const line = otherLineType(e164)
+  if (!line) return undefined
+  return `The order's phone number (${maskPhone(e164)}) is ${OTHER_LINES[line]}, not a customer's own mobile or landline, so it is not called.`
 }
 
 /** `+355691234567` → `+355…67`: enough to tell numbers apart in a log, not enough to dial. */

@@ -36,6 +36,41 @@ const alertEmail = z
   .refine((v) => alertAddresses(v).length <= 5, 'at most 5 addresses')
   .transform((v) => alertAddresses(v).join(', '))
 
+/** The placeholders a message text may use: the shop, the order's name, its total, and the answer page's link (SMS). */
+export const MESSAGE_PLACEHOLDERS = ['shop', 'order', 'total', 'link'] as const
+const messageText = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(480, 'must be at most 480 characters')
+  .refine(
+    (t) => [...t.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].every((m) => (MESSAGE_PLACEHOLDERS as readonly string[]).includes(m[1]!)),
+    'may use only {{shop}}, {{order}}, {{total}} and {{link}}',
+  )
+
+/**
+ * Messages to a customer the calls did not reach (src/messages/): the channels, tried in order
+ * (WhatsApp, then SMS when the number has no WhatsApp; none: no messages), after which call
+ * (`last_call`: once the retry ladder ran out; `first_call`: after the first unanswered call, the
+ * ladder going on), the approved WhatsApp template (Content SID `HX…`, its variables {{1}} shop,
+ * {{2}} order, {{3}} total), and the SMS text per language (ours when not given).
+ */
+const messaging = z
+  .object({
+    channels: z
+      .array(z.enum(['whatsapp', 'sms']))
+      .max(2)
+      .refine((c) => new Set(c).size === c.length, 'name each channel once'),
+    after: z.enum(['last_call', 'first_call']),
+    whatsappContentSid: z
+      .string()
+      .trim()
+      .regex(/^HX[0-9a-fA-F]{32}$/, 'must be a Content SID: HX followed by 32 hex digits')
+      .nullable(),
+    smsText: z.partialRecord(z.enum(['sq', 'en']), messageText),
+  })
+  .strict()
+
 /**
  * A store's settings (`GET/PATCH /api/stores/:id`). Every field has a default, derived from the
  * store's country where that makes sense (see `defaultSettings`).
@@ -80,6 +115,7 @@ export const storeSettingsSchema = z
     alertEmail,
     /** Twilio records each call, both sides (dual-channel), for the order's page; the agent says so first (calls/recordings.ts). */
     recordCalls: z.boolean(),
+    messaging,
     actions: z
       .object({
         cancelOnDecline: z.boolean(),
@@ -148,6 +184,8 @@ export function defaultSettings({ country, companyName, voice }: SettingsContext
     alertEmail: '',
     // Off until the merchant asks: a recording is personal data, and the customer must be told.
     recordCalls: false,
+    // WhatsApp needs the merchant's approved template first; until then the SMS goes alone.
+    messaging: { channels: ['whatsapp', 'sms'], after: 'last_call', whatsappContentSid: null, smsText: {} },
     actions: { cancelOnDecline: false, holdUntilConfirmed: false, wooStatusOnConfirmed: null, wooStatusOnCancelled: null },
   }
 }
@@ -155,7 +193,7 @@ export function defaultSettings({ country, companyName, voice }: SettingsContext
 export type SettingsResult = { ok: true; settings: StoreSettings } | { ok: false; field: string; message: string }
 
 /**
- * Applies a partial change to settings: nested objects (callingHours, tags, actions) merge key by
+ * Applies a partial change to settings: nested objects (callingHours, tags, messaging, actions) merge key by
  * key, everything else is replaced.
  */
 export function mergeSettings(base: Record<string, unknown>, change: Record<string, unknown>): Record<string, unknown> {

@@ -21,7 +21,7 @@ export interface SpeechWords {
   numberWord(n: number): string | undefined
 }
 
-export type SpeechKey = 'item' | 'moreItems' | 'numberSize' | 'letterSize' | 'amount' | 'amountWithCents'
+export type SpeechKey = 'item' | 'moreItems' | 'numberSize' | 'letterSize' | 'amount' | 'amountWithCents' | 'calledAbout'
 
 const MAX_ITEMS = 8
 const LETTER_SIZE = /^(X{0,3}S|M|X{0,4}L|\dXL)$/i

@@ -58,6 +58,7 @@ const WITHDRAWN_WORDS: Partial<Record<SkipReason, NoteKey>> = {
   fulfilled_in_store: 'notCalledFulfilledInStore',
   already_answered: 'notCalledAlreadyAnswered',
   store_disabled: 'notCalledStoreDisabled',
+  do_not_contact: 'notCalledDoNotContact',
 }
 
 /** Calling stopped for these reasons: the store can still be told (not for a revoked or erased store). */
@@ -82,6 +83,8 @@ const duration = (seconds: number, words: NoteWords) =>
  * `[callconfirm] 2026-11-21 14:05 Konfirmuar (telefonata 1 min 12 s): Konfirmoi në telefon: “Po”.`
  * Built from the order's stored facts only, so a retried delivery writes the same line (unless
  * the store's language changed in between: then it writes the line in the new language too).
+ * The call's length belongs to an outcome reached on the call: a person marking the order from
+ * the dashboard, or a customer answering in writing, reached theirs without one (an earlier call's length would read as this one's).
  */
 export function outcomeNoteLine(
   outcome: Outcome,
@@ -89,7 +92,9 @@ export function outcomeNoteLine(
   timeZone: string,
   words: NoteWords,
 ): string {
-  const call = facts.callSeconds ? ` ${words.note('callLength', { duration: duration(facts.callSeconds, words) })}` : ''
+  // A written answer came without a call, too.
+  const offCall = typeof facts.evidence === 'object' && (facts.evidence?.kind === 'marked' || facts.evidence?.kind === 'written')
+  const call = facts.callSeconds && !offCall ? ` ${words.note('callLength', { duration: duration(facts.callSeconds, words) })}` : ''
   const evidence = facts.evidence === null ? '' : describeEvidence(facts.evidence, words, timeZone).trim()
   const said = evidence ? `: ${evidence.length > MAX_EVIDENCE ? `${evidence.slice(0, MAX_EVIDENCE - 1)}…` : evidence}` : ''
   return `${NOTE_PREFIX} ${localTime(facts.decidedAt, timeZone)} ${words.outcome(outcome)}${call}${said}`.replace(/\s*\n\s*/g, ' ')

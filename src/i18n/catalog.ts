@@ -58,5 +58,16 @@ export interface Catalog {
     amountWithCents: string
     /** Currency words, by ISO code, with `_one`/`_other` where the word changes; other currencies use Intl's name. */
     currency: Record<string, string>
+    /** What the agent tells a customer who rang back: why we called ({{order}}, {{shop}}). */
+    calledAbout: string
   }
+  /**
+   * Messages to a customer the calls did not reach (src/messages/): `ask` is what our record of the
+   * WhatsApp template says was sent; `sms` the SMS's default text (a store may set its own); the
+   * rest answer their replies. The SMS is written without ë and ç on purpose: one of those makes
+   * an SMS UCS-2, 70 characters a part instead of 160, and so two or three times the price.
+   */
+  message: Record<'ask' | 'sms' | 'choices' | 'thanksConfirmed' | 'thanksCancelled' | 'closed' | 'stopped', string>
+  /** What a caller to our number hears before the line hangs up, when no agent takes the call (calls/incomingCalls.ts). */
+  callBack: Record<'nothingToConfirm' | 'withheldNumber' | 'beingCalled' | 'linesBusy', string>
 }

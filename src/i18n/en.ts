@@ -52,6 +52,7 @@ export const en: Catalog = {
     notCalledFulfilledInStore: 'the order was already fulfilled',
     notCalledAlreadyAnswered: 'the order already had an answer',
     notCalledStoreDisabled: 'calling is paused for the store',
+    notCalledDoNotContact: 'the customer asked not to be contacted',
     notCalledOther: 'calling stopped',
     markedConfirmed: 'Marked confirmed by {{by}}.',
     markedConfirmedWas: 'Marked confirmed by {{by}} (it was: {{was}}).',
@@ -62,6 +63,12 @@ export const en: Catalog = {
     noteFrom: 'Note from {{by}}: {{text}}',
     holdReason: 'Waiting for the customer to confirm by phone (callconfirm).',
     cancelledStaffNote: 'The customer cancelled on the confirmation call (callconfirm).',
+    writtenConfirmed: 'Confirmed {{channel}}: {{said}}',
+    writtenCancelled: 'Cancelled {{channel}}: {{said}}',
+    writtenUnclear: 'Replied {{channel}}, but not clearly yes or no: {{said}}',
+    channelWhatsapp: 'on WhatsApp',
+    channelSms: 'by SMS',
+    channelLink: 'on the confirmation page',
   },
   alert: {
     footer: 'This address gets alerts for {{shop}}; change or remove it under Alerts on the callconfirm settings page.',
@@ -116,5 +123,22 @@ export const en: Catalog = {
       minor_one: 'cent',
       minor_other: 'cents',
     },
+    calledAbout: 'We called you earlier about your order {{order}} from {{shop}}.',
+  },
+  message: {
+    ask: '{{shop}}: please confirm your order {{order}} ({{total}}), with the Confirm / Cancel buttons.',
+    sms: '{{shop}}: we called about your order {{order}} ({{total}}). Confirm or cancel here: {{link}} or reply 1 to confirm, 2 to cancel.',
+    choices: 'Sorry, we did not understand. Reply 1 to confirm your order {{order}}, or 2 to cancel it.',
+    thanksConfirmed: 'Thank you! Your order {{order}} is confirmed and will be on its way soon.',
+    thanksCancelled: 'Your order {{order}} is cancelled. Thank you for letting us know.',
+    closed: 'Thank you. Your order {{order}} already has an answer ({{outcome}}), so nothing was changed.',
+    stopped: 'You will get no more messages or calls from {{shop}} about your orders.',
+  },
+  callBack: {
+    nothingToConfirm: 'Hello. Thank you for calling. We have no order waiting for confirmation from this number. Goodbye.',
+    withheldNumber:
+      'Hello. Thank you for calling. Your number is hidden, so we cannot find your order. Please call again from the number you gave with your order. Goodbye.',
+    beingCalled: 'Hello. We are calling you about your order at this very moment. Please answer our call. Goodbye.',
+    linesBusy: 'Hello. Thank you for calling. All our lines are busy right now. Please call again in a few minutes. Goodbye.',
   },
 }

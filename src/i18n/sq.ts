@@ -53,6 +53,7 @@ export const sq: Catalog = {
     notCalledFulfilledInStore: 'porosia ishte dërguar tashmë',
     notCalledAlreadyAnswered: 'porosia kishte tashmë përgjigje',
     notCalledStoreDisabled: 'telefonatat janë pezulluar për dyqanin',
+    notCalledDoNotContact: 'klienti kërkoi të mos kontaktohet',
     notCalledOther: 'telefonatat u ndalën',
     markedConfirmed: 'Shënuar si e konfirmuar nga {{by}}.',
     markedConfirmedWas: 'Shënuar si e konfirmuar nga {{by}} (ishte: {{was}}).',
@@ -63,6 +64,12 @@ export const sq: Catalog = {
     noteFrom: 'Shënim nga {{by}}: {{text}}',
     holdReason: 'Në pritje që klienti ta konfirmojë në telefon (callconfirm).',
     cancelledStaffNote: 'Klienti e anuloi në telefonatën e konfirmimit (callconfirm).',
+    writtenConfirmed: 'Konfirmoi {{channel}}: {{said}}',
+    writtenCancelled: 'Anuloi {{channel}}: {{said}}',
+    writtenUnclear: 'U përgjigj {{channel}}, por jo qartë me po ose jo: {{said}}',
+    channelWhatsapp: 'në WhatsApp',
+    channelSms: 'me SMS',
+    channelLink: 'në faqen e konfirmimit',
   },
   alert: {
     footer: 'Kjo adresë merr njoftimet për {{shop}}; mund ta ndryshoni ose ta hiqni te faqja e cilësimeve të callconfirm.',
@@ -118,5 +125,23 @@ export const sq: Catalog = {
       minor_one: 'cent',
       minor_other: 'centë',
     },
+    calledAbout: 'Ju telefonuam më herët për porosinë tuaj {{order}} në {{shop}}.',
+  },
+  message: {
+    ask: '{{shop}}: ju lutemi konfirmoni porosinë {{order}} ({{total}}), me butonat Konfirmo / Anulo.',
+    sms: '{{shop}}: ju telefonuam per porosine {{order}} ({{total}}). Konfirmoni ose anuloni ketu: {{link}} ose pergjigjuni 1 per ta konfirmuar, 2 per ta anuluar.',
+    choices: 'Na falni, nuk e kuptuam. Përgjigjuni 1 për të konfirmuar porosinë {{order}}, ose 2 për ta anuluar.',
+    thanksConfirmed: 'Faleminderit! Porosia juaj {{order}} u konfirmua dhe do t’ju niset së shpejti.',
+    thanksCancelled: 'Porosia juaj {{order}} u anulua. Faleminderit që na njoftuat.',
+    closed: 'Faleminderit. Porosia juaj {{order}} ka tashmë një përgjigje ({{outcome}}), ndaj nuk ndryshuam asgjë.',
+    stopped: 'Nuk do të merrni më mesazhe apo telefonata nga {{shop}} për porositë tuaja.',
+  },
+  callBack: {
+    nothingToConfirm: 'Përshëndetje. Faleminderit që na telefonuat. Nuk kemi asnjë porosi për të konfirmuar nga ky numër. Mirupafshim.',
+    withheldNumber:
+      'Përshëndetje. Faleminderit që na telefonuat. Numri juaj është i fshehur, prandaj nuk e gjejmë dot porosinë tuaj. Ju lutemi na telefononi nga numri që keni dhënë me porosinë. Mirupafshim.',
+    beingCalled: 'Përshëndetje. Po ju telefonojmë pikërisht tani për porosinë tuaj. Ju lutemi përgjigjuni thirrjes sonë. Mirupafshim.',
+    linesBusy:
+      'Përshëndetje. Faleminderit që na telefonuat. Të gjitha linjat tona janë të zëna për momentin. Ju lutemi na telefononi përsëri pas pak minutash. Mirupafshim.',
   },
 }

@@ -133,9 +133,10 @@ describe('the note on an Albanian store’s order', () => {
 })
 
 describe('what a person did on the dashboard, on an Albanian store’s order', () => {
-  it('says who marked the order and what it was before, in Albanian', () => {
+  it('says who marked the order and what it was before, in Albanian, without the earlier call’s length', () => {
     const marked: Evidence = { kind: 'marked', outcome: 'confirmed', by: 'merchant', was: 'needs_review' }
-    expect(line(albanian, 'confirmed', readEvidence(storedEvidence(marked)), null)).toBe(
+    // The order's last call lasted 9 s; the merchant's mark was reached without one.
+    expect(line(albanian, 'confirmed', readEvidence(storedEvidence(marked)), 9)).toBe(
       '[callconfirm] 2026-11-21 14:05 Konfirmuar: Shënuar si e konfirmuar nga tregtari (ishte: Për shqyrtim).',
     )
     expect(inAlbanian({ kind: 'marked', outcome: 'cancelled', by: 'operator', was: 'no_answer' })).toBe(

@@ -3,13 +3,13 @@ import { type CallAgainDeps, planCallAgain, reopenForCall } from '../calls/callA
 import { orders } from '../db/schema.js'
 import type { DialWaitReason } from '../domain/dialPolicy.js'
 import { type Marked, storedEvidence } from '../domain/evidence.js'
-import { OUTCOME_LABELS } from '../domain/outcomeLabels.js'
-import { lineTypeRefusal, maskPhone, parsePhone } from '../domain/phone.js'
+import { maskPhone, parsePhone } from '../domain/phone.js'
 import { noteWords } from '../i18n/index.js'
 import { queueStoreWrite, retryFailedStoreWrites } from '../stores/outbox.js'
 import type { Store } from '../stores/records.js'
 import type { Logger } from '../utils/log.js'
 import { type Actor, addOrderNote, MAX_NOTE_CHARS } from './orderNotes.js'
+import type { ActionRefusal } from './refusals.js'
 import { inReviewQueue, REVIEW_OUTCOMES } from './reviewQueue.js'
 
 /** What a person can do to an order from the dashboard. */
@@ -42,33 +42,23 @@ export type ActionResult =
   | { ok: true; did: 'marked'; outcome: 'confirmed' | 'cancelled' }
   | { ok: true; did: 'noted' }
   | { ok: true; did: 'rewritten'; writes: number }
-  /** Nothing changed: `status` 400 for a form filled in wrong, 409 for an order that cannot take the action now. */
-  | { ok: false; status: 400 | 409; problem: string }
+  /**
+   * Nothing changed: `status` 400 for a form filled in wrong, 409 for an order that cannot take
+   * the action now; `refusal` says why, as facts the page puts in its reader's language.
+   */
+  | { ok: false; status: 400 | 409; refusal: ActionRefusal }
 
-type Refusal = Extract<ActionResult, { ok: false }>
-const refuse = (status: 400 | 409, problem: string): Refusal => ({ ok: false, status, problem })
-
-const SKIP_WORDS: Record<string, string> = {
-  cancelled_in_store: 'it was cancelled in the store',
-  fulfilled_in_store: 'it was fulfilled in the store',
-  order_cancelled: 'it was cancelled when it arrived',
-  not_cash_on_delivery: 'it is not paid cash on delivery',
-  already_answered: 'the store’s order already had an answer',
-}
+type Refused = Extract<ActionResult, { ok: false }>
+const refuse = (status: 400 | 409, refusal: ActionRefusal): Refused => ({ ok: false, status, refusal })
 
 /** Why an order cannot take an action that needs it in the review queue, as it stands now. */
-function whyNot(order: OrderRow | undefined): Refusal {
-  if (!order) return refuse(409, 'This order is no longer in callconfirm.')
-  if (order.redactedAt !== null) return refuse(409, 'The customer’s data on this order was erased at their request; nothing more is done with it.')
-  if (order.status === 'calling') return refuse(409, 'This order is being called right now. Wait for the call to end; nothing was changed.')
-  if (order.status === 'queued') return refuse(409, 'This order is already waiting for its call; nothing was changed.')
-  if (order.status === 'skipped')
-    return refuse(
-      409,
-      `This order is not called: ${SKIP_WORDS[order.skipReason ?? ''] ?? order.skipReason?.replaceAll('_', ' ')}. Nothing was changed.`,
-    )
-  const outcome = order.outcome ? OUTCOME_LABELS[order.outcome].toLowerCase() : 'closed'
-  return refuse(409, `This order is closed: it was ${outcome}. Nothing was changed.`)
+function whyNot(order: OrderRow | undefined): Refused {
+  if (!order) return refuse(409, { kind: 'gone' })
+  if (order.redactedAt !== null) return refuse(409, { kind: 'erased' })
+  if (order.status === 'calling') return refuse(409, { kind: 'calling' })
+  if (order.status === 'queued') return refuse(409, { kind: 'queued' })
+  if (order.status === 'skipped') return refuse(409, { kind: 'skipped', skipReason: order.skipReason })
+  return refuse(409, { kind: 'closed', outcome: order.outcome })
 }
 
 /**
@@ -100,25 +90,17 @@ export async function actOnOrder(
   if (order.redactedAt !== null) return whyNot(order)
   switch (action) {
     case 'call_again': {
-      if (!order.phone) return refuse(409, 'This order has no phone number to call: give the right number with “Fix the number and call”.')
+      if (!order.phone) return refuse(409, { kind: 'noPhone' })
       return callAgain(deps, target, order.phone, order.phoneCountry)
     }
     case 'fix_phone': {
       const raw = input.phone?.trim() ?? ''
-      if (!raw) return refuse(400, 'Give the phone number to call.')
-      const { allowedCountries } = store.settings
-      const countries = [...new Set([order.phoneCountry, store.country, ...allowedCountries].filter((c): c is string => !!c))]
+      if (!raw) return refuse(400, { kind: 'givePhone' })
+      const countries = [...new Set([order.phoneCountry, store.country, ...store.settings.allowedCountries].filter((c): c is string => !!c))]
       const parsed = raw.length <= 40 ? parsePhone(raw, countries) : undefined
-      if (!parsed)
-        return refuse(400, `That is not a valid phone number (read as a number of ${countries.join(', ')}, or in +… form). Nothing was changed.`)
-      const notALine = lineTypeRefusal(parsed.e164)
-      if (notALine) return refuse(400, `${notALine.replace("The order's phone number", 'That number')} Nothing was changed.`)
-      if (!parsed.country || !allowedCountries.includes(parsed.country))
-        return refuse(
-          400,
-          `That number is in ${parsed.country ?? 'no known country'}; this store calls only ${allowedCountries.join(', ')}. Nothing was changed.`,
-        )
-      const result = await callAgain(deps, target, parsed.e164, parsed.country)
+      if (!parsed) return refuse(400, { kind: 'notAPhone', countries })
+      // The dial policy refuses a number that is not a customer's line or not in the store's countries: a number typed in wrong.
+      const result = await callAgain(deps, target, parsed.e164, parsed.country ?? null, 400)
       if (result.ok) deps.log.info('phone number corrected on the dashboard', { ...fields, phone: maskPhone(parsed.e164) })
       return result.ok && result.did === 'called' ? { ...result, newNumber: parsed.e164 !== order.phone } : result
     }
@@ -127,17 +109,17 @@ export async function actOnOrder(
       return mark(deps, target, action === 'confirm' ? 'confirmed' : 'cancelled')
     case 'note': {
       const text = input.note?.trim() ?? ''
-      if (!text) return refuse(400, 'Write the note to add.')
-      if (text.length > MAX_NOTE_CHARS) return refuse(400, `A note can be at most ${MAX_NOTE_CHARS} characters; this one has ${text.length}.`)
+      if (!text) return refuse(400, { kind: 'writeNote' })
+      if (text.length > MAX_NOTE_CHARS) return refuse(400, { kind: 'noteTooLong', max: MAX_NOTE_CHARS, length: text.length })
       const added = addOrderNote(deps.db, order, { text, by, words: noteWords(store.settings.language) }, deps.now())
-      if (!added.ok) return refuse(409, added.problem)
+      if (!added.ok) return refuse(409, added.refusal)
       deps.log.info('note added on the dashboard', fields)
       deps.wakeStoreWriter()
       return { ok: true, did: 'noted' }
     }
     case 'write_again': {
       const writes = await retryFailedStoreWrites(deps.db, [order.id], deps.now())
-      if (!writes) return refuse(409, 'Every write to the store’s order went through; there is nothing to write again.')
+      if (!writes) return refuse(409, { kind: 'nothingToWrite' })
       deps.log.info('failed store writes queued again from the dashboard', { ...fields, writes })
       deps.wakeStoreWriter()
       return { ok: true, did: 'rewritten', writes }
@@ -147,11 +129,18 @@ export async function actOnOrder(
 
 const current = (deps: OrderActionDeps, id: number) => deps.db.select().from(orders).where(eq(orders.id, id)).get()
 
-async function callAgain(deps: OrderActionDeps, target: { order: OrderRow; store: Store; by: Actor }, phone: string, phoneCountry: string | null) {
+/** `numberStatus`: the status of a refusal of the number itself (400 when a person just typed it). */
+async function callAgain(
+  deps: OrderActionDeps,
+  target: { order: OrderRow; store: Store; by: Actor },
+  phone: string,
+  phoneCountry: string | null,
+  numberStatus: 400 | 409 = 409,
+) {
   const { order, store, by } = target
   if (order.status !== 'done' || !REVIEW_OUTCOMES.includes(order.outcome as (typeof REVIEW_OUTCOMES)[number])) return whyNot(order)
   const plan = await planCallAgain(deps, store, order.id, phone, phoneCountry)
-  if (!plan.ok) return refuse(409, `${plan.problem} Nothing was changed.`)
+  if (!plan.ok) return refuse(plan.refusal.kind === 'notALine' || plan.refusal.kind === 'otherCountry' ? numberStatus : 409, plan.refusal)
   const now = deps.now()
   if (!reopenForCall(deps.db, order, { at: plan.at, waitReason: plan.waitReason, phone, phoneCountry }, now))
     return whyNot(await current(deps, order.id))

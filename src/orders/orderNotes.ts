@@ -5,6 +5,7 @@ import { storeWrites, transcriptLines } from '../db/schema.js'
 import { type Actor, type NoteWords, personsNote } from '../domain/evidence.js'
 import { NOTE_PREFIX, type WriteBackPlan } from '../domain/writeBack.js'
 import { queueStoreWrite, type StoreWrite } from '../stores/outbox.js'
+import type { ActionRefusal } from './refusals.js'
 
 export type { Actor } from '../domain/evidence.js'
 
@@ -20,7 +21,7 @@ export const MAX_NOTE_CHARS = 500
 const isNote = (orderId: number) =>
   and(eq(transcriptLines.orderId, orderId), eq(transcriptLines.speaker, 'system'), isNull(transcriptLines.attemptId))
 
-export type AddedNote = { ok: true } | { ok: false; problem: string }
+export type AddedNote = { ok: true } | { ok: false; refusal: ActionRefusal }
 
 /**
  * Adds a note to an order and queues writing it to the store's order, in one transaction. The
@@ -37,9 +38,9 @@ export function addOrderNote(
   const line = personsNote(note.text, note.by, note.words)
   return db.transaction((): AddedNote => {
     const last = db.select({ text: transcriptLines.text }).from(transcriptLines).where(isNote(order.id)).orderBy(desc(transcriptLines.id)).get()
-    if (last?.text === line) return { ok: false, problem: 'That note is already on the order; it was not added again.' }
+    if (last?.text === line) return { ok: false, refusal: { kind: 'noteTwice' } }
     const written = db.select({ n: count() }).from(storeWrites).where(eq(storeWrites.orderId, order.id)).get()
-    if (!written?.n) return { ok: false, problem: 'callconfirm has written nothing on this order in the store, so a note cannot go there.' }
+    if (!written?.n) return { ok: false, refusal: { kind: 'noteNowhere' } }
     db.insert(transcriptLines).values({ orderId: order.id, attemptId: null, speaker: 'system', text: line, at: now }).run()
     queueStoreWrite(db, { orderId: order.id, storeId: order.storeId, kind: 'note' }, now)
     return { ok: true }

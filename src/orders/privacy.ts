@@ -2,8 +2,9 @@ import { and, eq, inArray, isNotNull, notInArray, or, type SQL, sql } from 'driz
 import { markRecordingsForDeletion, orderRecordings, recordingsOfOrders } from '../calls/recordings.js'
 import { endCall, maskCallSid, TERMINAL_CALL_STATUSES, type TwilioClient } from '../calls/twilio.js'
 import type { Db } from '../db/index.js'
-import { callAttempts, orders, privacyRequests, stores, transcriptLines } from '../db/schema.js'
+import { callAttempts, messages, orders, privacyRequests, stores, transcriptLines } from '../db/schema.js'
 import { readEvidence } from '../domain/evidence.js'
+import { eraseReplies } from '../messages/messageLog.js'
 import type { Logger } from '../utils/log.js'
 
 /** Who a privacy request is about, as the platform identifies them. */
@@ -116,7 +117,7 @@ const redaction = (erased: ErasedOrders, dataReports: number): Redaction => ({
 
 /**
  * Erases the personal data on some orders: name, phone, city, the customer's words kept as
- * evidence, call transcripts, and call recordings (no longer played from this moment, deleted at
+ * evidence, call transcripts, what they wrote in messages, and call recordings (no longer played from this moment, deleted at
  * Twilio by the next pass of deleteMarkedRecordings). The orders themselves stay (number, items, outcome) so the
  * merchant's statistics survive. Calling stops: a call waiting is withdrawn and a call on the
  * line is closed, both as skipped `data_redacted` (the caller hangs up `liveCalls`). From the
@@ -150,6 +151,8 @@ function redactOrders(db: Db, where: SQL | undefined, now: number): ErasedOrders
     .where(and(inArray(orders.id, ids), inArray(orders.status, ['queued', 'calling'])))
     .run()
   const lines = db.delete(transcriptLines).where(inArray(transcriptLines.orderId, ids)).returning({ id: transcriptLines.id }).all()
+  // What they wrote to us goes with what they said (the do-not-contact list keeps their STOP: honouring it is what they asked).
+  eraseReplies(db, inArray(messages.orderId, ids))
   const recordings = markRecordingsForDeletion(db, recordingsOfOrders(ids), now)
   return { orders: ids.length, transcriptLines: lines.length, recordings, liveCalls, platformOrderIds }
 }

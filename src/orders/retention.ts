@@ -1,7 +1,8 @@
-import { and, inArray, isNotNull, isNull, lt, notInArray } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, isNull, lt, ne, notInArray } from 'drizzle-orm'
 import { markRecordingsForDeletion } from '../calls/recordings.js'
 import type { Db } from '../db/index.js'
-import { callRecordings, orders, privacyRequests, transcriptLines } from '../db/schema.js'
+import { callRecordings, messages, orders, privacyRequests, transcriptLines } from '../db/schema.js'
+import { eraseReplies } from '../messages/messageLog.js'
 import { eraseDataReports } from './privacy.js'
 
 const DAY = 24 * 3600_000
@@ -23,7 +24,7 @@ async function inBatches(erase: () => number): Promise<number> {
  * Erases what callconfirm keeps only for `retentionDays` (RETENTION_DAYS): call transcripts (by
  * the time of each line), the customer's words kept as an order's evidence (by the order's age),
  * the reports that answered customers' data requests (by when they were answered; that a
- * request was answered stays on record), and call recordings (by when the call was placed: they
+ * request was answered stays on record), what customers wrote in messages (by when), and call recordings (by when the call was placed: they
  * stop playing now and are deleted at Twilio by deleteMarkedRecordings). Orders keep their
  * number, items, outcome and cost, so the statistics do not change. An order still being called
  * keeps its evidence until it ends.
@@ -52,5 +53,12 @@ export async function pruneExpiredData(db: Db, now: number, retentionDays: numbe
     .where(and(lt(callRecordings.createdAt, before), isNull(callRecordings.deleteAt)))
     .limit(BATCH)
   const recordings = await inBatches(() => markRecordingsForDeletion(db, inArray(callRecordings.attemptId, oldRecordings), now))
-  return { transcriptLines: transcriptLinesErased, evidence, dataReports, recordings }
+  // What customers wrote in their replies (src/messages/), as their words on calls.
+  const oldReplies = db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(lt(messages.createdAt, before), eq(messages.direction, 'inbound'), ne(messages.body, '')))
+    .limit(BATCH)
+  const replies = await inBatches(() => eraseReplies(db, inArray(messages.id, oldReplies)))
+  return { transcriptLines: transcriptLinesErased, evidence, dataReports, recordings, replies }
 }

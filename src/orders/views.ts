@@ -8,6 +8,7 @@ import { STORE_HOLDS, type WaitReason } from '../domain/dialPolicy.js'
 import { ORDER_STATUSES, OUTCOMES } from '../domain/order.js'
 import { firstProblem } from '../domain/validation.js'
 import { evidenceText } from '../i18n/index.js'
+import { messagesCost, orderMessages } from '../messages/messageLog.js'
 import { orderStoreWrites, type StoreWrite } from '../stores/outbox.js'
 import { ApiError } from '../utils/errors.js'
 
@@ -145,6 +146,9 @@ export async function orderView(db: Db, id: number) {
     .where(eq(transcriptLines.orderId, id))
     .orderBy(asc(transcriptLines.at), asc(transcriptLines.id))
     .all()
+  const sentAndReceived = await orderMessages(db, id)
+  const callsCost = attempts.some((a) => a.costUsd !== null) ? attempts.reduce((sum, a) => sum + (a.costUsd ?? 0), 0) : null
+  const textsCost = messagesCost(sentAndReceived)
   return {
     ...orderSummary(found),
     items: row.items,
@@ -155,6 +159,8 @@ export async function orderView(db: Db, id: number) {
     attempts: attempts.map((a) => ({
       id: a.id,
       number: a.number,
+      /** `outbound` (we called), `inbound` (the customer rang back). */
+      direction: a.direction,
       status: a.status,
       callSid: a.callSid,
       answeredBy: a.answeredBy,
@@ -170,9 +176,23 @@ export async function orderView(db: Db, id: number) {
       recording: recordings.get(a.id) ?? null,
     })),
     transcript: transcript.map((t) => ({ speaker: t.speaker, text: t.text, at: iso(t.at) })),
+    /** WhatsApp messages and SMS to and from the customer (src/messages/), oldest first. */
+    messages: sentAndReceived.map((m) => ({
+      id: m.id,
+      direction: m.direction,
+      channel: m.channel,
+      purpose: m.purpose,
+      status: m.status,
+      errorCode: m.errorCode,
+      refusal: m.refusal,
+      body: m.body,
+      costUsd: m.costUsd,
+      createdAt: iso(m.createdAt),
+      updatedAt: iso(m.updatedAt),
+    })),
     storeWrites: (await orderStoreWrites(db, id)).map(storeWriteView),
-    // Model tokens and telephony minutes of every call, once known; null before any call cost anything.
-    costUsd: attempts.some((a) => a.costUsd !== null) ? attempts.reduce((sum, a) => sum + (a.costUsd ?? 0), 0) : null,
+    // Model tokens and telephony minutes of every call, and what its messages cost, once known; null before anything cost anything.
+    costUsd: callsCost === null && textsCost === null ? null : (callsCost ?? 0) + (textsCost ?? 0),
   }
 }
 

@@ -50,5 +50,7 @@ declare module 'hono' {
 /** What a page's frame takes from the request: its language and its own address (for the switch). */
 export function pageAt(c: RequestContext): { lang: Language; here: string } {
   const url = new URL(c.req.url)
+  // A session token (inside the Shopify admin) is good for a minute and for this page alone.
+  url.searchParams.delete('id_token')
   return { lang: c.get('pageLanguage') ?? operatorLanguage(c), here: `${url.pathname}${url.search}` }
 }

@@ -241,8 +241,13 @@ section > .filters { margin-top: ${p('space-300')} }
 .topbar .language { color: ${p('color-text-inverse-secondary')} }
 .topbar .language b { color: ${p('color-text-inverse')} }
 main > .language { text-align: right; margin: ${p('space-300')} 0 ${p('space-200')} }
-/* On a phone a merchant's bar has a link beside Sign out; who they are gives way to it. */
-@media ${phone} { .topbar .who:has(+ a) { display: none } }
+/* On a phone the bar keeps the name, Settings and Sign out on one row, whatever the font's width:
+   who is signed in gives way, and the language switch takes a row of its own below. */
+@media ${phone} {
+  .topbar { flex-wrap: wrap; row-gap: ${p('space-100')}; gap: ${p('space-200')} ${p('space-300')}; padding-inline: ${p('space-300')} }
+  .topbar .who { display: none }
+  .topbar .language { order: 1; flex-basis: 100%; text-align: right }
+}
 .frame { display: block }
 .sections { display: flex; gap: ${p('space-100')}; overflow-x: auto; padding: ${p('space-200')} ${p('space-300')}; background: ${p('color-bg-surface-secondary')}; border-bottom: ${p('border-width-025')} solid ${p('color-border')} }
 .sections a { flex: none; padding: ${p('space-150')} ${p('space-300')}; border-radius: ${p('border-radius-200')}; color: ${p('color-text')}; font-weight: ${p('font-weight-semibold')}; text-decoration: none; white-space: nowrap }
@@ -288,6 +293,13 @@ figure { margin: 0 }
 .transcript .agent b { color: ${p('color-text-info')} }
 .transcript .customer b { color: ${p('color-text-success')} }
 .transcript .system { color: ${p('color-text-secondary')}; ${smallText} }
+
+/* The customer's answer page (messages/answerPage.tsx): what was ordered, then two buttons a thumb finds, the column's width. */
+.order-items { list-style: none; padding: 0; margin: 0 0 ${p('space-200')} }
+.order-items li { padding: ${p('space-100')} 0 }
+.order-total { margin: 0; padding-top: ${p('space-200')}; border-top: ${p('border-width-025')} solid ${p('color-border-secondary')} }
+form.answer { display: grid; gap: ${p('space-300')}; margin: ${p('space-400')} 0 0 }
+form.answer button { width: 100%; min-height: 3.5rem; white-space: normal; font-size: ${p('text-heading-md-font-size')}; line-height: ${p('text-heading-md-font-line-height')} }
 `
 
 /** The custom properties the rules use (and those their values use in turn), for one theme. */

@@ -13,9 +13,13 @@ const localTime = (iso: string) =>
 
 /** Whether an order has ended as its behaviour should; undefined while it is still on its way. */
 function verdict(order: OrderView, behaviour: CustomerBehaviour): boolean | undefined {
-  const expected = BEHAVIOURS[behaviour].expect
+  const { expect: expected, ringsBack, writesBack } = BEHAVIOURS[behaviour]
   const written = storeWritesSettled(order)
-  if (order.status === 'done') return written ? order.outcome === expected : undefined
+  // A customer who rings back or writes back after missing the call: the missed call's outcome is
+  // not the end. Our thanks for a written answer goes out once the answer has closed the order.
+  const over =
+    (!ringsBack || order.attempts.some((a) => a.direction === 'inbound')) && (!writesBack || order.messages.some((m) => m.purpose === 'thanks'))
+  if (order.status === 'done') return written && over ? order.outcome === expected : undefined
   const calledBack = order.status === 'queued' && order.attempts.some((a) => a.endedAt) && order.evidence !== null
   if (calledBack) return written ? expected === 'callback' : undefined
   return undefined
@@ -49,7 +53,7 @@ export async function runDemo(host: { url: string; adminToken: string; stores: S
     placed.push({
       ...order,
       store,
-      seen: { standing: '', lines: 0 },
+      seen: { standing: '', lines: 0, messages: new Set<number>() },
       result: undefined as boolean | undefined,
       view: undefined as OrderView | undefined,
     })
@@ -72,6 +76,11 @@ export async function runDemo(host: { url: string; adminToken: string; stores: S
       for (const line of view.transcript.slice(p.seen.lines))
         if (line.speaker !== 'system') console.log(`${clock()}  ${tag}   ${line.speaker === 'agent' ? 'agent:   ' : 'customer:'} ${line.text}`)
       p.seen.lines = view.transcript.length
+      // A message of ours has its text once it is sent.
+      for (const m of view.messages.filter((m) => m.body && !p.seen.messages.has(m.id))) {
+        console.log(`${clock()}  ${tag}   ${m.direction === 'inbound' ? 'customer' : 'we'} on ${m.channel}: ${m.body}`)
+        p.seen.messages.add(m.id)
+      }
       p.result = verdict(view, p.behaviour)
     }
   }
@@ -86,7 +95,11 @@ export async function runDemo(host: { url: string; adminToken: string; stores: S
       p.behaviour,
       BEHAVIOURS[p.behaviour].expect,
       v.outcome ?? (v.status === 'queued' && v.nextCallAt ? `callback at ${localTime(v.nextCallAt)}` : v.status),
-      [...(side?.tags ?? []), ...(side?.status ? [`status ${side.status}`] : [])].join(', ') || '–',
+      [
+        ...(side?.tags ?? []),
+        ...Object.entries(side?.meta ?? {}).map(([key, value]) => `${key}: ${value}`),
+        ...(side?.status ? [`status ${side.status}`] : []),
+      ].join(', ') || '–',
       `${seconds} s`,
       v.costUsd === null ? '–' : `$${v.costUsd.toFixed(3)}`,
       p.result === true ? 'ok' : p.result === false ? 'WRONG' : 'unfinished',

@@ -5,6 +5,7 @@ import { SAMPLE_CUSTOMERS, type SampleCustomer, shopifyOrderPayload, wooOrderPay
 import { type ShopifyAdminSimulator, type ShopOrder, startShopifyAdminSimulator } from './shopify-admin/simulator.js'
 import type { Delivery } from './storeWebhooks.js'
 import type { TwilioSimulator } from './twilio/simulator.js'
+import { createOrderTemplate } from './whatsappTemplate.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from './woocommerce/simulator.js'
 
 export const SAMPLE_SHOP = { domain: 'dyqani-demo.myshopify.com', name: 'Dyqani Demo' }
@@ -39,7 +40,10 @@ interface SampleShop {
 
 /** What the simulated store shows the merchant on an order: tags and note (Shopify), meta, private notes and status (WooCommerce). */
 export interface StoreSideOrder {
+  /** Shopify's tags; a WooCommerce order has none. */
   tags: string[]
+  /** WooCommerce's meta fields of ours (`_callconfirm_outcome`); a Shopify order has none. */
+  meta: Record<string, string>
   notes: string[]
   status?: string
 }
@@ -52,6 +56,8 @@ export interface TestOrder {
 }
 
 export interface SandboxStores {
+  /** The sample shop's Shopify admin with callconfirm open in it (the simulated admin, App Bridge's stand-in). */
+  shopifyAdminUrl: string
   /** `config` with the Shopify app and Admin API pointed at the simulated Shopify. */
   configure(config: ReadyConfig): ReadyConfig
   /** Installs the sample shop and store into callconfirm as a merchant would (OAuth, one-click connect). */
@@ -98,7 +104,7 @@ const newPhone = () => `069${String(Math.floor(Math.random() * 1e7)).padStart(7,
 export async function startSandboxStores(options: { publicUrl: string; wooPort?: number }): Promise<SandboxStores> {
   const app = { apiKey: `sandbox-${crypto.randomUUID()}`, apiSecret: `shpss_${crypto.randomUUID().replace(/-/g, '')}` }
   const shopify: ShopifyAdminSimulator = await startShopifyAdminSimulator({
-    app: { ...app, redirectUrls: [`${options.publicUrl}/shopify/callback`] },
+    app: { ...app, redirectUrls: [`${options.publicUrl}/shopify/callback`], applicationUrl: `${options.publicUrl}/shopify/app` },
   })
   shopify.addShop(SAMPLE_SHOP.domain, undefined, undefined, { name: SAMPLE_SHOP.name, ianaTimezone: 'Europe/Tirane', country: 'AL' })
   const woo: WooCommerceSimulator = await startWooCommerceSimulator({ port: options.wooPort })
@@ -169,7 +175,7 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
       storeSide(platformOrderId) {
         const order = shopify.order(SAMPLE_SHOP.domain, platformOrderId)
         if (!order) return undefined
-        return { tags: shopify.tags(SAMPLE_SHOP.domain, platformOrderId), notes: order.note ? [String(order.note)] : [] }
+        return { tags: shopify.tags(SAMPLE_SHOP.domain, platformOrderId), meta: {}, notes: order.note ? [String(order.note)] : [] }
       },
     },
     woocommerce: {
@@ -184,7 +190,8 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
         if (!order) return undefined
         const outcome = order.meta_data.find((m) => m.key === '_callconfirm_outcome')?.value
         return {
-          tags: outcome ? [`_callconfirm_outcome: ${String(outcome)}`] : [],
+          tags: [],
+          meta: outcome ? { _callconfirm_outcome: String(outcome) } : ({} as Record<string, string>),
           notes: woo
             .notes(order.id)
             .filter((n) => !n.customer_note)
@@ -196,6 +203,7 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
   }
 
   return {
+    shopifyAdminUrl: `${shopify.origin}/store/${SAMPLE_SHOP.domain.replace(/\.myshopify\.com$/, '')}/apps/${app.apiKey}`,
     configure: (config) => ({
       ...config,
       shopify: { ...config.shopify, apiKey: app.apiKey, apiSecret: app.apiSecret, adminApiOrigin: shopify.origin },
@@ -203,12 +211,19 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
     stores,
     async install(h) {
       host = h
+      // The sandbox's number sends the calls its customers make to it (a ring-back) to this callconfirm.
+      h.twilio.inbound.configure({ voiceUrl: `${options.publicUrl}/twilio/incoming`, statusCallback: `${options.publicUrl}/twilio/incoming/status` })
+      // And the replies its customers write to it (WhatsApp and SMS) to callconfirm's messaging webhook.
+      for (const number of h.twilio.credentials().numbers) h.twilio.messaging.webhook(number, `${options.publicUrl}/twilio/messages/incoming`)
+      const whatsappContentSid = await createOrderTemplate(h.twilio)
       stores.length = 0
       await installOne('shopify', `${h.url}/shopify/install?shop=${SAMPLE_SHOP.domain}`, (s) => s.shopDomain === SAMPLE_SHOP.domain, {})
       await installOne('woocommerce', `${h.url}/woocommerce/connect?store_url=${encodeURIComponent(woo.siteUrl)}`, (s) => s.siteUrl === woo.siteUrl, {
         companyName: SAMPLE_WOO_NAME,
         actions: { wooStatusOnConfirmed: 'processing', wooStatusOnCancelled: 'cancelled' },
       })
+      // The simulated account is new on every start, and so is its template: a store kept from a last run gets today's.
+      for (const store of stores) await api('PATCH', `/api/stores/${store.id}`, { messaging: { whatsappContentSid } })
       let received = 0
       for (const store of stores) received += await ordersReceived(store.id)
       nextNumber = 1001 + received
@@ -218,7 +233,15 @@ export async function startSandboxStores(options: { publicUrl: string; wooPort?:
       const store = storeOf(storeId)
       const number = nextNumber++
       const local = newPhone()
-      host!.twilio.script(`+355${local.slice(1)}`, ...BEHAVIOURS[behaviour].calls)
+      const phone = `+355${local.slice(1)}`
+      const play = BEHAVIOURS[behaviour]
+      host!.twilio.script(phone, ...play.calls)
+      if (play.ringsBack) host!.twilio.inbound.ringBackWhenMissed(phone, play.ringsBack)
+      if (play.writesBack) {
+        const { channel, reply, reach } = play.writesBack
+        if (reach) host!.twilio.messaging.reach(phone, reach)
+        host!.twilio.messaging.answerWhenDelivered(phone, channel, reply)
+      }
       const customer = { ...SAMPLE_CUSTOMERS[number % SAMPLE_CUSTOMERS.length]!, phone: local, country: 'AL' }
       const { platformOrderId, deliveries } = await shops[store.platform].placeOrder(number, customer, new Date())
       const accepted = deliveries.find((d) => d.status === 200)?.body as { orderId?: number } | undefined

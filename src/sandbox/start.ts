@@ -94,6 +94,9 @@ export async function bootSandbox(config: Config, log: Logger): Promise<{ servic
   const world = [
     `${simulated.join(', ')} simulated here`,
     simulators.twilio ? 'nobody is really called' : 'calls are real',
+    ...(stores
+      ? [`${stores.stores.find((s) => s.platform === 'shopify')?.name ?? 'the sample shop'} in its Shopify admin: ${stores.shopifyAdminUrl}`]
+      : []),
     ...(stores ? [] : ['stores you connect are real: use a development store']),
   ].join('; ')
   return { service, announcement: `callconfirm: sandbox mode (${why}): open ${service.deps.config.publicUrl}/ and sign in with ${token}; ${world}` }

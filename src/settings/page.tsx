@@ -2,10 +2,12 @@ import type { Child } from 'hono/jsx'
 import { OUTCOMES } from '../domain/order.js'
 import { OUTCOME_TAG } from '../domain/writeBack.js'
 import { type Language, type PageTranslator, pageTranslator } from '../i18n/index.js'
+import { AdminChrome, type AdminFrame, frameHead } from '../pages/embedded.js'
 import { usePageWords } from '../pages/language.js'
 import { Page } from '../pages/layout.js'
 import { platformOf } from '../stores/platforms.js'
 import type { Store } from '../stores/records.js'
+import { MessagingFields } from './messagingFields.js'
 import type { FieldProblem } from './problems.js'
 
 /** The voices OpenAI's Realtime models speak with. */
@@ -46,8 +48,8 @@ export interface SettingsPageProps {
   saved?: boolean
   /** Everything the last save found wrong, each naming its field. */
   problems?: FieldProblem[]
-  /** Inside the Shopify admin: App Bridge needs the app's client id. */
-  shopifyApiKey?: string
+  /** Opened inside the Shopify admin: App Bridge's head, the admin's sidebar and title bar. */
+  frame?: AdminFrame
 }
 
 function Field(props: { name: string; label: string; hint?: string; problems?: FieldProblem[]; children: Child }) {
@@ -75,21 +77,15 @@ export function SettingsPage(props: SettingsPageProps) {
       lang={props.lang}
       // The token rides in the address: the switch keeps the page open (no cookie inside Shopify's iframe).
       here={`/settings?t=${props.token}`}
-      head={
-        props.shopifyApiKey && (
-          <>
-            <meta name="shopify-api-key" content={props.shopifyApiKey} />
-            <script src="https://cdn.shopify.com/shopifycloud/app-bridge.js" />
-          </>
-        )
-      }
+      head={frameHead(props.frame)}
     >
+      {props.frame && <AdminChrome frame={props.frame} title={t('settings.title')} />}
       <SettingsForm {...props} />
     </Page>
   )
 }
 
-function SettingsForm({ store, token, saved, problems }: SettingsPageProps) {
+function SettingsForm({ store, token, saved, problems, frame }: SettingsPageProps) {
   const tr = usePageWords()
   const { t } = tr
   const s = store.settings
@@ -102,10 +98,16 @@ function SettingsForm({ store, token, saved, problems }: SettingsPageProps) {
     <>
       <h1>{t('settings.heading', { name: s.companyName })}</h1>
       <p class="subtitle">
-        {store.domain} · {/* A new tab: inside Shopify's admin the dashboard's session cookie would be a third-party one. */}
-        <a href={`/enter?t=${token}`} target="_blank" rel="noopener">
-          {t('settings.seeCalls')}
-        </a>
+        {store.domain} ·{' '}
+        {frame ? (
+          // Inside the admin the dashboard opens in the same frame, signed in by App Bridge's session token.
+          <a href="/">{t('settings.seeCalls')}</a>
+        ) : (
+          // A new tab elsewhere: the link's token starts a dashboard session there.
+          <a href={`/enter?t=${token}`} target="_blank" rel="noopener">
+            {t('settings.seeCalls')}
+          </a>
+        )}
       </p>
       {saved && (
         <p class="notice success" role="status">
@@ -220,6 +222,7 @@ function SettingsForm({ store, token, saved, problems }: SettingsPageProps) {
             ))}
           </div>
         )}
+        <MessagingFields settings={s} problems={problems} Field={Field} />
         <h2>{t('settings.alerts')}</h2>
         <Field name="alertEmail" label={t('settings.alertEmail')} hint={t('settings.alertHint')} problems={problems}>
           <input id="alertEmail" name="alertEmail" type="email" multiple autocomplete="email" value={s.alertEmail} maxlength={400} />

@@ -23,6 +23,11 @@ const LABELS: Record<string, string> = {
   alertEmail: 'settings.alertEmail',
   'actions.wooStatusOnConfirmed': 'settings.wooStatusOnConfirmed',
   'actions.wooStatusOnCancelled': 'settings.wooStatusOnCancelled',
+  'messaging.channels': 'settings.messagingChannels',
+  'messaging.after': 'settings.messagingAfter',
+  'messaging.whatsappContentSid': 'settings.whatsappTemplate',
+  'messaging.smsText.sq': 'settings.smsText',
+  'messaging.smsText.en': 'settings.smsText',
 }
 
 /** A tag field's label is the outcome's name, or the waiting tag's. */

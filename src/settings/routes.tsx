@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono'
 import type { AppDeps } from '../deps.js'
 import { mergeSettings } from '../domain/settings.js'
 import { type Language, pageTranslator } from '../i18n/index.js'
+import { askedFrame, framedPolicy } from '../pages/embedded.js'
 import { operatorLanguage, pageLanguage } from '../pages/language.js'
 import { problemPage } from '../pages/layout.js'
 import { platformOf } from '../stores/platforms.js'
@@ -9,6 +10,7 @@ import type { Store } from '../stores/records.js'
 import { type StoreRowDeps, updateStoreSettings } from '../stores/registration.js'
 import { ApiError } from '../utils/errors.js'
 import { type FormBody, formBody } from '../utils/formBody.js'
+import { messagingFromForm } from './messagingFields.js'
 import { storeForLink } from './openLink.js'
 import { ACTION_CONTROLS, SettingsPage, type SettingsPageProps } from './page.js'
 import { settingsProblems } from './problems.js'
@@ -48,12 +50,13 @@ export function settingsFromForm(form: FormBody, store: Store): Record<string, u
   change.actions = Object.fromEntries(
     fields.actions.map((key) => [key, ACTION_CONTROLS[key].kind === 'checkbox' ? on(`actions.${key}`) : text(`actions.${key}`) || null]),
   )
+  change.messaging = messagingFromForm(text, store.settings)
   // A field the form did not carry is left as it is.
   return JSON.parse(JSON.stringify(change))
 }
 
-/** What rendering the page takes: the links its form's token is signed with, and the clock. */
-export type SettingsPageDeps = Pick<AppDeps, 'settingsLinks' | 'now'>
+/** What rendering the page takes: the links its form's token is signed with, the clock, and Shopify's admin (which may frame it). */
+export type SettingsPageDeps = Pick<AppDeps, 'settingsLinks' | 'now' | 'shopify'>
 
 /** Renders the page for a store, with a fresh token for its form. */
 export function renderSettings(
@@ -64,11 +67,20 @@ export function renderSettings(
   status: 200 | 400 = 200,
 ) {
   c.header('Cache-Control', 'no-store')
-  // Who may frame the page is the platform's to say: a Shopify store's lives inside its admin.
-  c.header('Content-Security-Policy', `frame-ancestors ${platformOf(store).settingsFrameAncestors(store.domain)}`)
+  // A Shopify store's page lives inside its admin; a page asked for there shows in the admin's frame (App Bridge).
+  const embedded = platformOf(store).embeddedInAdmin
+  const frame = extra.frame ?? (embedded ? askedFrame(c, deps.shopify.embedding, store.domain) : undefined)
+  c.header(
+    'Content-Security-Policy',
+    frame
+      ? framedPolicy(frame, deps.shopify.embedding)
+      : `frame-ancestors ${embedded ? deps.shopify.embedding.frameAncestors(store.domain) : "'none'"}`,
+  )
   c.status(status)
   const lang = extra.lang ?? pageLanguage(c, store.settings.language)
-  return c.html(<SettingsPage store={store} token={deps.settingsLinks.token(store, deps.now() + PAGE_TOKEN_TTL_MS)} {...extra} lang={lang} />)
+  return c.html(
+    <SettingsPage store={store} token={deps.settingsLinks.token(store, deps.now() + PAGE_TOKEN_TTL_MS)} {...extra} frame={frame} lang={lang} />,
+  )
 }
 
 /**

@@ -142,6 +142,8 @@ export interface StorePlatform {
   readonly settingsFields: PlatformSettingsFields
   /** True when the platform vouches for the stores that install us (STORE_SIGNUP=approve does not hold them back). */
   readonly vouchesForInstalls: boolean
+  /** The merchant opens our pages inside the platform's admin (Shopify's, through App Bridge), so they may be framed there. */
+  readonly embeddedInAdmin: boolean
   readonly registration: RegistrationRules
   /** Absent where credentials never run out. */
   readonly renewal?: CredentialRenewal
@@ -150,8 +152,6 @@ export interface StorePlatform {
   defaultCompanyName(domain: string): string
   /** Where the store's webhooks are delivered. */
   webhookUrl(publicUrl: string, storeId: string): string
-  /** Who may frame the store's settings page (the CSP `frame-ancestors` sources). */
-  settingsFrameAncestors(domain: string): string
   /** The order's page in the store's own admin, where the merchant ships or edits it. */
   orderAdminUrl(domain: string, platformOrderId: string): string
   /** Reads an order from the store just before its customer is called. */

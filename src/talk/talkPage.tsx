@@ -151,10 +151,18 @@ export function TalkLink(props: { stores: StoreName[]; viewer: Viewer }) {
   return (
     <section>
       <h2>{t('talk.hear')}</h2>
-      <p>
-        <a href={only ? `/talk?store=${encodeURIComponent(only.id)}` : '/talk'}>{t('talk.title')}</a>
-        <span class="hint">{t('talk.linkHint')}</span>
-      </p>
+      {props.viewer.kind === 'merchant' && props.viewer.frame ? (
+        // Inside the Shopify admin: in a tab of its own, where the browser may lend it the microphone.
+        <form method="post" action="/talk/outside" target="_blank" rel="noopener">
+          <button type="submit">{t('talk.title')}</button>
+          <span class="hint">{t('talk.linkHint')}</span>
+        </form>
+      ) : (
+        <p>
+          <a href={only ? `/talk?store=${encodeURIComponent(only.id)}` : '/talk'}>{t('talk.title')}</a>
+          <span class="hint">{t('talk.linkHint')}</span>
+        </p>
+      )}
     </section>
   )
 }

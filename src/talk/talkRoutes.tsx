@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import type { UpgradeWebSocket } from 'hono/ws'
 import type { DashboardAccess, DashboardExtras } from '../dashboard/extras.js'
 import type { DashboardEnv } from '../dashboard/session.js'
+import type { AppDeps } from '../deps.js'
 import { pageAt } from '../pages/language.js'
 import { findStore } from '../stores/records.js'
 import { ApiError } from '../utils/errors.js'
@@ -22,9 +23,19 @@ import { createTestConversations } from './testConversations.js'
  * @example
  * app.route('/talk', talkRoutes(deps, access, upgradeWebSocket))
  */
-export function talkRoutes(deps: TestCallDeps, access: DashboardAccess, upgradeWebSocket: UpgradeWebSocket) {
+export function talkRoutes(deps: TalkDeps, access: DashboardAccess, upgradeWebSocket: UpgradeWebSocket) {
   const conversations = createTestConversations()
   const app = new Hono<DashboardEnv>()
+
+  // The Shopify admin's frame is not granted the microphone, so from there the page opens in a tab
+  // of its own, where no session of ours is yet: a settings link's token starts one (/enter).
+  app.post('/outside', async (c) => {
+    const viewer = c.var.viewer
+    const store = viewer.kind === 'merchant' ? await findStore(deps.db, viewer.storeId, deps.storeDefaults) : undefined
+    if (!store) return c.redirect('/talk', 303)
+    const t = deps.settingsLinks.token(store, deps.now() + OUTSIDE_SESSION_MS)
+    return c.redirect(`/enter?${new URLSearchParams({ t, next: `/talk?store=${store.id}` })}`, 303)
+  })
 
   app.get('/', async (c) => {
     const viewer = c.var.viewer
@@ -62,6 +73,11 @@ export function talkRoutes(deps: TestCallDeps, access: DashboardAccess, upgradeW
   return app
 }
 
+/** What the talk page takes: the test calls' and, for a merchant coming from their Shopify admin, the settings links. */
+type TalkDeps = TestCallDeps & Pick<AppDeps, 'settingsLinks'>
+/** How long the session of a talk page opened from the Shopify admin lasts. */
+const OUTSIDE_SESSION_MS = 3600_000
+
 /**
  * The dashboard's extras with the talk page added: its routes beside theirs, its link on the
  * overview. Without WebSockets (a runtime that bridges streams elsewhere) the extras are as given.
@@ -69,11 +85,7 @@ export function talkRoutes(deps: TestCallDeps, access: DashboardAccess, upgradeW
  * @example
  * dashboardRoutes(deps, withTalkPage(options.dashboardExtras, deps, runtime.upgradeWebSocket))
  */
-export function withTalkPage(
-  extras: DashboardExtras | undefined,
-  deps: TestCallDeps,
-  upgradeWebSocket: UpgradeWebSocket | undefined,
-): DashboardExtras {
+export function withTalkPage(extras: DashboardExtras | undefined, deps: TalkDeps, upgradeWebSocket: UpgradeWebSocket | undefined): DashboardExtras {
   if (!upgradeWebSocket) return extras ?? {}
   return {
     ...extras,

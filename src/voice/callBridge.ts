@@ -255,7 +255,9 @@ export class CallBridge {
     if (this.phase !== 'live') return this.session?.connection.close()
     this.ready = true
     for (const payload of this.held.splice(0)) this.session.connection.appendAudio(payload)
-    if (!this.heardHello) this.later('hello', this.timing.helloWaitMs - (this.deps.now() - this.startedAt), () => this.greet())
+    // A customer who rang us is waiting to be answered: no "Alo?" to wait for.
+    const helloWaitMs = context.facts.calledBack ? 0 : this.timing.helloWaitMs
+    if (!this.heardHello) this.later('hello', helloWaitMs - (this.deps.now() - this.startedAt), () => this.greet())
   }
 
   /** The greeting, unless it is under way: the model may have answered the callee's "Alo?" by itself. */

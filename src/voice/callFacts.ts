@@ -47,6 +47,7 @@ export async function loadCallContext(deps: { db: Db; storeDefaults: StoreDefaul
       customerName: row.order.customerName,
       language: row.order.language,
       recorded: await isRecorded(deps.db, attemptId),
+      calledBack: row.attempt.direction === 'inbound',
     },
   }
 }

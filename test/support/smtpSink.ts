@@ -34,9 +34,12 @@ const decodeWords = (value: string) =>
   )
 
 function decodeQuotedPrintable(text: string): string {
-  const bytes = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => `%${hex}`)
-  // Keep a literal % a % once decoded.
-  return decodeURIComponent(bytes.replace(/%(?![0-9A-F]{2})/gi, '%25'))
+  // A literal % (a link's `%2F`, say) stays a % once decoded: escaped before the =XX bytes become %XX.
+  const bytes = text
+    .replace(/=\r?\n/g, '')
+    .replaceAll('%', '%25')
+    .replace(/=([0-9A-F]{2})/gi, (_, hex: string) => `%${hex}`)
+  return decodeURIComponent(bytes)
 }
 
 /** A single-part text message, as nodemailer writes one. */

@@ -30,6 +30,8 @@ interface OrderFacts {
   items?: string
   total?: string
   city?: string
+  /** Why we called, said to a customer who rang back. */
+  calledAbout?: string
 }
 
 /** The order facts our instructions carry between `<order>` and `</order>` (JSON). */
@@ -136,7 +138,7 @@ export function decide(
   // Callees pick up saying "Alo?" or "Po?" (hello): until the model has spoken, nothing they say is an answer.
   if (!last || (!spoken && !keyPressed))
     return {
-      say: `Përshëndetje, ju flet asistenti automatik i ${facts.shop ?? 'dyqanit'}. Ju telefonojmë për porosinë ${facts.order ?? ''}: ${facts.items ?? ''}, gjithsej ${facts.total ?? ''}, me dërgesë në ${facts.city ?? ''}. A e konfirmoni porosinë? Shtypni 1 për ta konfirmuar ose 2 për ta anuluar.`,
+      say: `Përshëndetje, ju flet asistenti automatik i ${facts.shop ?? 'dyqanit'}. ${facts.calledAbout ? `${facts.calledAbout} Porosia:` : `Ju telefonojmë për porosinë ${facts.order ?? ''}:`} ${facts.items ?? ''}, gjithsej ${facts.total ?? ''}, me dërgesë në ${facts.city ?? ''}. A e konfirmoni porosinë? Shtypni 1 për ta konfirmuar ose 2 për ta anuluar.`,
       calls: [],
       encore: 'A e konfirmoni porosinë?',
     }

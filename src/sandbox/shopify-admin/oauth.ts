@@ -7,6 +7,8 @@ export interface PartnerApp {
   apiSecret: string
   /** Allowed redirection URLs: an authorize request's `redirect_uri` must start with one. */
   redirectUrls: string[]
+  /** The app's URL (`application_url`): what the admin frames when the merchant opens the app. */
+  applicationUrl?: string
 }
 
 /** A shop's grant to the app: what the OAuth endpoints issue and the Admin API checks. */

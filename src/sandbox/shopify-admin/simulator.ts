@@ -3,6 +3,7 @@ import { buildSchema, GraphQLError, type GraphQLSchema, graphql } from 'graphql'
 import { type Context, Hono } from 'hono'
 import { serveOnLoopback } from '../loopback.js'
 import { type Delivery, deliverShopifyWebhook } from '../storeWebhooks.js'
+import { mountAdminFrame } from './adminFrame.js'
 import { type Grant, mountOAuth, type PartnerApp, type TokenRequest } from './oauth.js'
 import { queryCostOf } from './queryCost.js'
 
@@ -648,6 +649,8 @@ export async function startShopifyAdminSimulator(options: ShopifyAdminOptions = 
     shopForRefreshToken: (token) =>
       [...shops.values()].find((s) => token && (s.grant?.refreshToken === token || s.grant?.previousRefreshToken === token))?.domain,
   })
+
+  mountAdminFrame(app as unknown as Hono, { app: options.app, exists: (shop) => shops.has(shop), name: (shop) => shops.get(shop)?.profile.name })
 
   app.post('/admin/api/:version/graphql.json', async (c) => {
     const shop = byToken(c.req.header('x-shopify-access-token'))

@@ -53,6 +53,52 @@ export const SIMULATED_VOICE_PRICES: Record<string, CountryPrices> = {
   },
 }
 
+/** One mobile network of a country's SMS price list (Twilio's `outbound_sms_prices` row). */
+export interface CarrierSmsPrice {
+  carrier: string
+  mcc: string
+  mnc: string
+  /** US dollars a segment, sent from a local long code to a mobile on this network. */
+  perSegment: number
+}
+
+/**
+ * What an SMS segment costs, per destination network, as the simulated account's Messaging
+ * Pricing API (`/v1/Messaging/Countries/{IsoCountry}`) answers it.
+ *
+ * Estimates, like the voice prices above: Twilio publishes them on twilio.com/en-us/sms/pricing/al
+ * and …/xk, which we could not read (searched 2026-12-02). sent.dm's "Albania SMS API Pricing"
+ * guide (2025) puts Albania between $0.0777 and $0.1101 a message across Twilio, Plivo and Sinch
+ * without saying which is Twilio's; we take the top of that range for both Albanian networks
+ * (ONE, 276-01; Vodafone, 276-02) and, for want of any figure, the same for Kosovo's (Vala,
+ * 221-01; IPKO, 221-02). The US figure is the $0.0083 a segment quoted for April 2026
+ * (hivebook.wiki "Twilio SMS pricing"), before carrier fees. A WhatsApp message is not in this
+ * API: Twilio bills it per message (messaging.ts).
+ */
+export const SIMULATED_SMS_PRICES: Record<string, { country: string; carriers: CarrierSmsPrice[] }> = {
+  AL: {
+    country: 'Albania',
+    carriers: [
+      { carrier: 'One Albania', mcc: '276', mnc: '01', perSegment: 0.1101 },
+      { carrier: 'Vodafone Albania', mcc: '276', mnc: '02', perSegment: 0.1101 },
+    ],
+  },
+  XK: {
+    country: 'Kosovo',
+    carriers: [
+      { carrier: 'Vala', mcc: '221', mnc: '01', perSegment: 0.1101 },
+      { carrier: 'IPKO', mcc: '221', mnc: '02', perSegment: 0.1101 },
+    ],
+  },
+  US: { country: 'United States', carriers: [{ carrier: 'AT&T', mcc: '310', mnc: '410', perSegment: 0.0083 }] },
+}
+
+/** US dollars a segment of an SMS to `number` costs (its country's first network), or undefined for a country not priced. */
+export function smsSegmentPrice(number: string, prices = SIMULATED_SMS_PRICES): number | undefined {
+  const country = parsePhoneNumberFromString(number)?.country
+  return country ? prices[country]?.carriers[0]?.perSegment : undefined
+}
+
 /** A bad day at Twilio's Pricing API: every request fails with `status`, or is answered only after `delayMs`. */
 export interface PricingTrouble {
   status?: 429 | 500 | 503
@@ -88,18 +134,25 @@ function twilioError(c: Context, status: 400 | 401 | 404 | 429 | 500 | 503, code
  * package's `pricing/v2/voice` types), behind the account's HTTP Basic credentials. A destination
  * that is not `+` and digits is refused with 400; a number no country has, or one of a country
  * not in `prices`, with 404 and 20404, as Twilio answers for a resource it does not have.
+ * `messaging` is the Pricing API v1 for Messaging, mounted at `/v1/Messaging`:
+ * `GET /v1/Messaging/Countries/{IsoCountry}` with a price a segment for each mobile network.
  */
-export function pricingRoutes(account: { accountSid: string; authToken: () => string }, prices = SIMULATED_VOICE_PRICES) {
+export function pricingRoutes(
+  account: { accountSid: string; authToken: () => string },
+  prices = SIMULATED_VOICE_PRICES,
+  smsPrices = SIMULATED_SMS_PRICES,
+) {
   let trouble: PricingTrouble | null = null
-  const app = new Hono()
-
-  app.use('*', async (c, next) => {
-    const expected = `Basic ${btoa(`${account.accountSid}:${account.authToken()}`)}`
-    if (!sameSecret(c.req.header('authorization') ?? '', expected)) return twilioError(c, 401, 20003, 'Authenticate')
-    if (trouble?.delayMs) await new Promise((r) => setTimeout(r, trouble?.delayMs))
-    if (trouble?.status) return twilioError(c, trouble.status, trouble.status === 429 ? 20429 : 20500, 'An internal server error has occurred')
-    await next()
-  })
+  /** A Pricing API: the account's Basic credentials, and the bad day it may be having. */
+  const pricingApi = () =>
+    new Hono().use('*', async (c, next) => {
+      const expected = `Basic ${btoa(`${account.accountSid}:${account.authToken()}`)}`
+      if (!sameSecret(c.req.header('authorization') ?? '', expected)) return twilioError(c, 401, 20003, 'Authenticate')
+      if (trouble?.delayMs) await new Promise((r) => setTimeout(r, trouble?.delayMs))
+      if (trouble?.status) return twilioError(c, trouble.status, trouble.status === 429 ? 20429 : 20500, 'An internal server error has occurred')
+      await next()
+    })
+  const app = pricingApi()
 
   app.get('/Voice/Numbers/:number', (c) => {
     const destination = c.req.param('number')
@@ -122,11 +175,18 @@ export function pricingRoutes(account: { accountSid: string; authToken: () => st
     })
   })
 
-  app.get('/Voice/Countries/:iso', (c) => {
-    const iso = c.req.param('iso').toUpperCase()
-    const country = prices[iso]
-    if (!country) return twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
-    return c.json({
+  /** A country's price list, 404 (20404) for one the table does not have. */
+  const countryRoute =
+    <T>(table: Record<string, T>, answer: (iso: string, country: T) => Record<string, unknown>) =>
+    (c: Context) => {
+      const iso = c.req.param('iso')!.toUpperCase()
+      const country = table[iso]
+      return country ? c.json(answer(iso, country)) : twilioError(c, 404, 20404, `The requested resource ${c.req.path} was not found`)
+    }
+
+  app.get(
+    '/Voice/Countries/:iso',
+    countryRoute(prices, (iso, country) => ({
       country: country.country,
       // The account rents no numbers in these countries: none to price for calls in.
       inbound_call_prices: [],
@@ -140,13 +200,32 @@ export function pricingRoutes(account: { accountSid: string; authToken: () => st
       })),
       price_unit: 'USD',
       url: `${PRICING_ORIGIN}/v2/Voice/Countries/${iso}`,
-    })
-  })
+    })),
+  )
+
+  // Pricing API v1 for Messaging (`client.pricing.v1.messaging.countries(iso).fetch()`), mounted at `/v1/Messaging`.
+  const messaging = pricingApi().get(
+    '/Countries/:iso',
+    countryRoute(smsPrices, (iso, country) => ({
+      country: country.country,
+      // The account rents no numbers in these countries: nothing to price for messages in.
+      inbound_sms_prices: [],
+      iso_country: iso,
+      outbound_sms_prices: country.carriers.map((row) => ({
+        carrier: row.carrier,
+        mcc: row.mcc,
+        mnc: row.mnc,
+        prices: [{ base_price: price(row.perSegment), current_price: price(row.perSegment), number_type: 'mobile' }],
+      })),
+      price_unit: 'USD',
+      url: `${PRICING_ORIGIN}/v1/Messaging/Countries/${iso}`,
+    })),
+  )
 
   const control: SimulatedPricing = {
     trouble(next) {
       trouble = next
     },
   }
-  return { app, control }
+  return { app, messaging, control }
 }

@@ -3,7 +3,9 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max'
 import twilio from 'twilio'
 import { serveOnLoopback } from '../loopback.js'
 import { twilioError } from './errors.js'
+import { type SimulatedInbound, simulatedInbound } from './inbound.js'
 import { type CustomerScript, MediaStreamSession } from './mediaStream.js'
+import { type SimulatedMessaging, simulatedMessaging } from './messaging.js'
 import { pricingRoutes, type SimulatedPricing } from './pricing.js'
 import { type SimulatedRecordings, simulatedRecordings } from './recordings.js'
 import { twilioSid } from './sids.js'
@@ -28,6 +30,8 @@ export interface TwilioSimulatorOptions {
   timeScale?: number
   /** What a phone without a script does. */
   defaultBehaviour?: PhoneBehaviour
+  /** ISO countries the account's SMS geo permissions allow (others: 21408); all when absent. */
+  allowedSmsCountries?: string[]
 }
 
 export interface CallbackRecord {
@@ -68,6 +72,8 @@ export interface SimulatedCall {
   sid: string
   to: string
   from: string
+  /** `outbound-api` for a call created over REST; `inbound` for one a customer made to our number (inbound.ts). */
+  direction: 'outbound-api' | 'inbound'
   /** The create request's form parameters, as sent (repeated keys as arrays). */
   params: Record<string, string | string[]>
   status: 'queued' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled'
@@ -85,6 +91,8 @@ export interface SimulatedCall {
 export interface TwilioSimulator {
   /** Base URL to give the SDK (TWILIO_API_ORIGIN). */
   origin: string
+  /** The account's SID, current auth token and numbers, as a merchant reads them in the console. */
+  credentials(): { accountSid: string; authToken: string; numbers: string[] }
   calls: SimulatedCall[]
   /** Every REST request answered, in order: creates refused before a call existed are here too. */
   requests: RestRequest[]
@@ -128,6 +136,10 @@ export interface TwilioSimulator {
   pricing: SimulatedPricing
   /** The recordings of calls created with `Record=true` (recordings.ts), and a bad day for them. */
   recordings: SimulatedRecordings
+  /** Calls customers make to the account's numbers, and where those numbers send them (inbound.ts). */
+  inbound: SimulatedInbound
+  /** The Messaging API (messaging.ts): SMS and WhatsApp messages, Content templates, the scripted customers' replies. */
+  messaging: SimulatedMessaging
   /** Resolves when every callback the simulator has sent so far has been answered. */
   settled(): Promise<void>
   close(): Promise<void>
@@ -195,7 +207,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     caller_name: null,
     date_created: rfc2822(call.createdAt),
     date_updated: rfc2822(call.endedAt ?? call.answeredAt ?? call.startedAt ?? call.createdAt),
-    direction: 'outbound-api',
+    direction: call.direction,
     duration: call.endedAt && call.answeredAt ? String(Math.round((call.endedAt - call.answeredAt) / 1000)) : call.endedAt ? '0' : null,
     end_time: rfc2822(call.endedAt),
     forwarded_from: null,
@@ -228,7 +240,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
   // Callbacks of one call go out one after another, in order, as Twilio's mostly do.
   const chains = new Map<string, Promise<void>>()
   const lostCallbacks: Array<{ to: string; callStatus: string }> = []
-  const postCallback = (call: SimulatedCall, url: string, params: Record<string, string>) => {
+  const postCallback = (call: Pick<SimulatedCall, 'sid' | 'to' | 'callbacks'>, url: string, params: Record<string, string>) => {
     const send = async () => {
       const record: CallbackRecord = { url, params, status: 'unreachable' }
       call.callbacks.push(record)
@@ -255,10 +267,30 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     chains.set(call.sid, next)
     inFlight.add(next)
     void next.finally(() => inFlight.delete(next))
+    return next
   }
 
   let origin = ''
   const recordings = simulatedRecordings<SimulatedCall>({ accountSid: options.accountSid, origin: () => origin, notify: postCallback, later })
+  const inbound = simulatedInbound({
+    accountSid: options.accountSid,
+    authToken: () => account.authToken,
+    ownsNumber: (number) => account.incomingNumbers.includes(number),
+    calls,
+    place: (call, verbs, behaviour) => place(call, verbs, behaviour),
+    later,
+    track: (work) => {
+      inFlight.add(work)
+      void work.finally(() => inFlight.delete(work))
+    },
+  })
+  const messaging = simulatedMessaging({
+    accountSid: options.accountSid,
+    account: () => account,
+    ...(options.allowedSmsCountries ? { allowedSmsCountries: options.allowedSmsCountries } : {}),
+    notify: postCallback,
+    later,
+  })
 
   const statusEvent = (call: SimulatedCall, event: 'initiated' | 'ringing' | 'answered' | 'completed', sequence: { n: number }) => {
     const url = param(call, 'StatusCallback')
@@ -274,7 +306,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       CallStatus: callStatus,
       Called: call.to,
       Caller: call.from,
-      Direction: 'outbound-api',
+      Direction: call.direction,
       From: call.from,
       To: call.to,
       CallbackSource: 'call-progress-events',
@@ -286,8 +318,11 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     postCallback(call, url, params)
   }
 
-  function place(call: SimulatedCall, verbs: Verb[] | TwimlError) {
-    const behaviour = scripts.get(call.to)?.shift() ?? options.defaultBehaviour ?? { kind: 'human' }
+  function place(
+    call: SimulatedCall,
+    verbs: Verb[] | TwimlError,
+    behaviour: PhoneBehaviour = scripts.get(call.to)?.shift() ?? options.defaultBehaviour ?? { kind: 'human' },
+  ) {
     const sequence = { n: 0 }
     let ended = false
     let verbTimer: ReturnType<typeof setTimeout> | undefined
@@ -302,6 +337,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       hooks.delete(call.sid)
       recordings.ended(call)
       statusEvent(call, 'completed', sequence)
+      inbound.ended(call)
     }
 
     const run = (queue: Verb[]) => {
@@ -562,6 +598,7 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
       sid: twilioSid('CA'),
       to,
       from,
+      direction: 'outbound-api',
       params,
       status: 'queued',
       answeredBy: null,
@@ -665,13 +702,18 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
 
   const pricing = pricingRoutes({ accountSid: options.accountSid, authToken: () => account.authToken })
   app.route('/v2', pricing.app)
+  app.route('/v1/Messaging', pricing.messaging)
   app.route(accountUri, recordings.app)
+  app.route(accountUri, messaging.app)
+  // content.twilio.com/v1/Content: the SDK's base URL mapping keeps the path.
+  app.route('/v1/Content', messaging.content)
 
   const server = await serveOnLoopback(app)
   origin = server.origin
 
   return {
     origin: server.origin,
+    credentials: () => ({ accountSid: options.accountSid, authToken: account.authToken, numbers: [...account.incomingNumbers] }),
     calls,
     requests,
     account(change) {
@@ -700,6 +742,8 @@ export async function startTwilioSimulator(options: TwilioSimulatorOptions): Pro
     },
     pricing: pricing.control,
     recordings: recordings.control,
+    inbound: inbound.control,
+    messaging: messaging.control,
     async settled() {
       while (inFlight.size) await Promise.allSettled([...inFlight])
     },

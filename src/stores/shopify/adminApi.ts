@@ -32,6 +32,40 @@ setAbstractFetchFunc((input, init) => {
   return fetch(`${origin}${url.pathname}${url.search}`, { ...init, headers, signal })
 })
 
+/** App Bridge as Shopify serves it to every embedded app. */
+export const APP_BRIDGE_CDN_URL = 'https://cdn.shopify.com/shopifycloud/app-bridge.js'
+
+/**
+ * What embedding our pages in the Shopify admin takes: App Bridge's script, who may frame them,
+ * and the shop a session token (App Bridge's `id_token`) speaks for. With SHOPIFY_ADMIN_API_ORIGIN
+ * set, the admin lives there as well (the sandbox's simulator), App Bridge's script with it.
+ */
+export interface ShopifyEmbedding {
+  /** The app's client ID, for App Bridge's `shopify-api-key` meta tag; undefined: no public app. */
+  apiKey: string | undefined
+  appBridgeUrl: string
+  /** The CSP `frame-ancestors` sources for a shop's pages: the shop's own admin and admin.shopify.com. */
+  frameAncestors(shop: string): string
+  /** The shop a session token was issued for, if it is one of ours, signed and unexpired; never throws. */
+  shopOfSessionToken(token: string): Promise<string | undefined>
+}
+
+function shopifyEmbedding(library: ReturnType<typeof shopifyApi>, apiKey: string | undefined, adminOrigin: string | undefined): ShopifyEmbedding {
+  return {
+    apiKey,
+    appBridgeUrl: adminOrigin ? `${adminOrigin}/shopifycloud/app-bridge.js` : APP_BRIDGE_CDN_URL,
+    frameAncestors: (shop) => [`https://${shop}`, 'https://admin.shopify.com', adminOrigin].filter(Boolean).join(' '),
+    async shopOfSessionToken(token) {
+      if (!apiKey) return undefined
+      // The library checks the signature (HS256, the app's secret), exp/nbf and that `aud` is our client ID.
+      // Its error quotes the token, so it is dropped here, never logged.
+      const payload = await library.session.decodeSessionToken(token).catch(() => undefined)
+      const dest = typeof payload?.dest === 'string' && URL.canParse(payload.dest) ? new URL(payload.dest).hostname : ''
+      return library.utils.sanitizeShop(dest, false) ?? undefined
+    },
+  }
+}
+
 /** How long one Admin API request may take. */
 const REQUEST_TIMEOUT_MS = 20_000
 
@@ -79,6 +113,7 @@ export function createShopifyAdmin(options: ShopifyAdminOptions) {
   return {
     library,
     route,
+    embedding: shopifyEmbedding(library, options.apiKey, origin),
     /** Where the merchant's browser goes to approve an install: the shop, or the configured origin. */
     authorizeUrl(location: string, shop: string): string {
       if (!origin) return location

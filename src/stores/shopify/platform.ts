@@ -22,6 +22,7 @@ export const shopifyPlatform: StorePlatform = {
   settingsFields: { tags: true, actions: ['cancelOnDecline', 'holdUntilConfirmed'] },
   // Shopify vouches for the shop that installs us.
   vouchesForInstalls: true,
+  embeddedInAdmin: true,
   registration: shopifyRegistration,
   renewal: shopifyTokenRefresh,
 
@@ -34,7 +35,6 @@ export const shopifyPlatform: StorePlatform = {
       .map((w) => w[0]!.toUpperCase() + w.slice(1))
       .join(' '),
   webhookUrl: (publicUrl) => `${publicUrl}/webhooks/shopify`,
-  settingsFrameAncestors: (domain) => `https://${domain} https://admin.shopify.com`,
   // The shop's own address redirects to the order in admin.shopify.com.
   orderAdminUrl: (domain, platformOrderId) => `https://${domain}/admin/orders/${encodeURIComponent(platformOrderId)}`,
   readOrder: (ctx, platformOrderId) => readShopifyOrder(ctx.clients.shopify, ctx.store, accessToken(ctx), platformOrderId),

@@ -4,13 +4,15 @@ import { getCookie, setCookie } from 'hono/cookie'
 import { z } from 'zod'
 import type { StoreSignup } from '../../config.js'
 import type { AppDeps } from '../../deps.js'
+import { type Language, pageTranslator } from '../../i18n/index.js'
+import { operatorLanguage, pageAt, pageLanguage } from '../../pages/language.js'
 import { Page, problemPage } from '../../pages/layout.js'
 import { sameSecret, sha256Hex } from '../../utils/digest.js'
 import type { ConnectLinkCheck } from '../connectLinks.js'
 import { installStateHash, recentlySpentInstall, rememberInstallState, type SpentInstall, spendInstallState } from '../installStates.js'
 import { findStore, findStoreByDomain } from '../records.js'
 import { storeAddressRefusal } from '../storeAddress.js'
-import { type FinishWooConnectDeps, finishWooConnect, pendingKeysContext } from './connectKeys.js'
+import { type FinishWooConnectDeps, finishWooConnect, pendingKeysContext, readConnectFailure } from './connectKeys.js'
 import { wooSiteUrl } from './siteUrl.js'
 
 /** How long a merchant may take to log in to WordPress and approve. */
@@ -29,36 +31,46 @@ const keysSchema = z.object({
   key_permissions: z.literal('read_write'),
 })
 
+/** Why a store that is not here yet may not be connected (the pages' `connect.*` texts of the same names). */
+export type NewStoreRefusal =
+  | { kind: 'inviteNeeded' }
+  | { kind: 'inviteExpired' }
+  | { kind: 'inviteInvalid' }
+  | { kind: 'inviteOtherStore'; linkStore: string; store: string }
+
 /**
  * Who may connect a store that is not here yet (STORE_SIGNUP); a store already here may always
  * be connected again, because only keys that work on it replace its own (connectKeys.ts).
  * `invite`: only with the operator's connect link, for this store if the link names one.
  */
-export function newStoreRefusal(signup: StoreSignup, invite: ConnectLinkCheck | undefined, siteUrl: string): string | undefined {
+export function newStoreRefusal(signup: StoreSignup, invite: ConnectLinkCheck | undefined, siteUrl: string): NewStoreRefusal | undefined {
   if (signup !== 'invite') return undefined
-  if (!invite) return 'New stores are connected by invitation. Ask the operator of this callconfirm for a connect link.'
-  if (!invite.ok)
-    return invite.reason === 'expired'
-      ? 'This connect link has expired. Ask the operator for a new one.'
-      : 'This connect link is not valid. Ask the operator for a new one.'
-  if (invite.storeUrl && invite.storeUrl !== siteUrl)
-    return `This connect link is for ${invite.storeUrl}, not ${siteUrl}. Ask the operator for a link for this store.`
+  if (!invite) return { kind: 'inviteNeeded' }
+  if (!invite.ok) return { kind: invite.reason === 'expired' ? 'inviteExpired' : 'inviteInvalid' }
+  if (invite.storeUrl && invite.storeUrl !== siteUrl) return { kind: 'inviteOtherStore', linkStore: invite.storeUrl, store: siteUrl }
   return undefined
 }
 
-function ConnectForm(props: { invite?: string }) {
+function ConnectForm(props: { invite?: string | undefined; lang: Language; here: string }) {
+  const { t } = pageTranslator(props.lang)
   return (
-    <Page title="Connect your WooCommerce store">
-      <h1>Connect your WooCommerce store</h1>
+    <Page title={t('connect.title')} lang={props.lang} here={props.here}>
+      <h1>{t('connect.title')}</h1>
       <form method="get" action="/woocommerce/connect">
         {props.invite && <input type="hidden" name="invite" value={props.invite} />}
-        <label for="store_url">Your store’s address</label>
+        <label for="store_url">{t('connect.address')}</label>
         <input id="store_url" name="store_url" type="url" placeholder="https://dyqani.al" required />
-        <p class="hint">You will log in to WordPress and approve callconfirm there.</p>
-        <button type="submit">Connect</button>
+        <p class="hint">{t('connect.hint')}</p>
+        <button type="submit">{t('connect.submit')}</button>
       </form>
     </Page>
   )
+}
+
+/** The words of a page before the store is known: the reader's choice, else their browser's language. */
+function readerWords(c: Context) {
+  const lang = operatorLanguage(c)
+  return { lang, t: pageTranslator(lang).t }
 }
 
 /**
@@ -76,19 +88,23 @@ export function wooConnectRoutes(deps: FinishWooConnectDeps & Pick<AppDeps, 'con
   app.get('/connect', async (c) => {
     const given = c.req.query('store_url') ?? ''
     const invite = c.req.query('invite')
-    if (!given.trim()) return c.html(<ConnectForm invite={invite} />)
+    const { t, lang } = readerWords(c)
+    if (!given.trim()) return c.html(<ConnectForm invite={invite} lang={lang} here={pageAt(c).here} />)
     const site = wooSiteUrl(given)
-    if (!site.ok) return problemPage(c, 400, 'Not a store address we can connect', `“${given.slice(0, 100)}”: ${site.problem}.`)
+    if (!site.ok) {
+      const text = t(site.reason === 'not_https' ? 'connect.notHttps' : 'connect.notAnAddressText', { given: given.slice(0, 100) })
+      return problemPage(c, 400, t('connect.notAnAddress'), text, undefined, lang)
+    }
     const siteUrl = site.siteUrl
     const refusal = await storeAddressRefusal(deps.storeNetwork, siteUrl)
-    if (refusal) return problemPage(c, 400, 'This store cannot be connected', `Its address cannot be reached from callconfirm: ${refusal}.`)
+    if (refusal) return problemPage(c, 400, t('connect.unreachable'), t('connect.unreachableText', { why: refusal }), undefined, lang)
     if (!(await findStoreByDomain(deps.db, 'woocommerce', siteUrl, deps.storeDefaults))) {
       const refused = newStoreRefusal(
         deps.config.security.storeSignup,
         invite === undefined ? undefined : deps.connectLinks.verify(invite, deps.now()),
         siteUrl,
       )
-      if (refused) return problemPage(c, 403, 'Ask for a connect link', refused)
+      if (refused) return problemPage(c, 403, t('connect.askForLink'), t(`connect.${refused.kind}`, refused), undefined, lang)
     }
 
     // One nonce per browser, so connects begun side by side in one browser each find theirs.
@@ -103,7 +119,7 @@ export function wooConnectRoutes(deps: FinishWooConnectDeps & Pick<AppDeps, 'con
     )
     if (!stored) {
       c.header('Retry-After', '300')
-      return problemPage(c, 503, 'Too many connects under way', 'callconfirm is busy with other connects. Try again in a few minutes.')
+      return problemPage(c, 503, t('connect.busy'), t('connect.busyText'), undefined, lang)
     }
     setCookie(c, BROWSER_COOKIE, nonce, {
       path: '/woocommerce',
@@ -166,45 +182,41 @@ export function wooConnectRoutes(deps: FinishWooConnectDeps & Pick<AppDeps, 'con
 
   app.get('/return', async (c) => {
     const state = c.req.query('user_id') ?? ''
-    if (c.req.query('success') === '0')
-      return problemPage(c, 400, 'Not connected', 'You did not approve callconfirm in WordPress, so nothing was connected.')
+    const { t, lang } = readerWords(c)
+    const notConnected = (status: 400 | 404, text: string) => problemPage(c, status, t('connect.notConnected'), text, undefined, lang)
+    if (c.req.query('success') === '0') return notConnected(400, t('connect.declined'))
     const spent = await recentlySpentInstall(deps.db, 'woocommerce', state, deps.now(), CONNECT_STATE_TTL_MS)
-    if (!spent) return problemPage(c, 404, 'Not connected', 'WooCommerce did not send us the keys, or this page is too old. Connect again.')
+    if (!spent) return notConnected(404, t('connect.noKeys'))
     // The settings link opens the store's settings and its customers' orders: only the browser
     // that began the connect gets it, not whoever holds this URL.
-    if (!sameBrowser(c, spent))
-      return problemPage(
-        c,
-        403,
-        'Open this in the browser you connected from',
-        'This connect was begun in another browser, so its result is shown only there. Connect again from this browser.',
-      )
+    if (!sameBrowser(c, spent)) return problemPage(c, 403, t('connect.otherBrowser'), t('connect.otherBrowserText'), undefined, lang)
     const done = (await outcome(state)) ?? spent
-    if (done.failure) return problemPage(c, 400, 'Not connected', done.failure)
+    if (done.failure) {
+      const failure = readConnectFailure(done.failure)
+      return notConnected(400, typeof failure === 'string' ? failure : t(`connect.${failure.kind}`, failure))
+    }
     const store = done.storeId ? await findStore(deps.db, done.storeId, deps.storeDefaults) : undefined
     if (!store) {
       c.status(202)
       return c.html(
-        <Page title="Still connecting" head={<meta http-equiv="refresh" content="3" />}>
-          <h1>Still connecting</h1>
-          <p>We are checking the keys WooCommerce sent with your store. This page reloads by itself; if it does not, reload it in a moment.</p>
+        <Page title={t('connect.stillConnecting')} lang={lang} head={<meta http-equiv="refresh" content="3" />}>
+          <h1>{t('connect.stillConnecting')}</h1>
+          <p>{t('connect.stillConnectingText')}</p>
         </Page>,
       )
     }
     const link = deps.settingsLinks.link(store, deps.now()).url
     const awaitsApproval = store.row.approvedAt === null
+    // From here on the store is known: its merchant reads its language, unless they chose another.
+    const words = pageTranslator(pageLanguage(c, store.settings.language))
     return c.html(
-      <Page title="Connected">
-        <h1>{store.settings.companyName} is connected</h1>
-        {awaitsApproval ? (
-          <p class="notice">The operator of this callconfirm approves new stores before their first call. Calls start once your store is approved.</p>
-        ) : (
-          <p class="notice">New cash-on-delivery orders will be called from now on, within your calling hours.</p>
-        )}
+      <Page title={words.t('connect.connected')} lang={words.language} here={pageAt(c).here}>
+        <h1>{words.t('connect.connectedTitle', { name: store.settings.companyName })}</h1>
+        <p class="notice">{words.t(awaitsApproval ? 'connect.awaitsApproval' : 'connect.calling')}</p>
         <p>
-          <a href={link}>Open your callconfirm settings</a> to set your shop’s name, language, calling hours and what happens after each call. Keep
-          this link private: it opens your settings for seven days.
+          <a href={link}>{words.t('connect.openSettings')}</a>
         </p>
+        <p class="hint">{words.t('connect.settingsHint')}</p>
       </Page>,
     )
   })

@@ -10,6 +10,27 @@ import { type WooApi, type WooCredentials, WooError, wooRequest } from './restAp
 /** Sealing the keys a connect brought, for the spent state they came with (its hash is the associated data). */
 export const pendingKeysContext = (stateHash: string) => `${stateHash}:pending-keys`
 
+/**
+ * Why a connect did not go through, as facts (kept as JSON on the spent state) that the return
+ * page says in its reader's language (the pages' `connect.*` texts of the same names).
+ */
+export type ConnectFailure =
+  | { kind: 'addressRefused'; why: string }
+  | { kind: 'keysRefused'; status: number }
+  | { kind: 'apiError'; status: number }
+  | { kind: 'unanswered' }
+  | { kind: 'ourSide' }
+
+/** The failure from its stored text; text that is not our JSON is a sentence stored before failures were facts. */
+export function readConnectFailure(stored: string): ConnectFailure | string {
+  try {
+    const facts = JSON.parse(stored)
+    return typeof facts?.kind === 'string' ? (facts as ConnectFailure) : stored
+  } catch {
+    return stored
+  }
+}
+
 /** How a store's REST API is asked, as in the store setting `wooApiAuth`. */
 type WooApiAuth = WooApi['store']['settings']['wooApiAuth']
 
@@ -17,10 +38,10 @@ type WooApiAuth = WooApi['store']['settings']['wooApiAuth']
  * Whether keys work on the store: its own REST API lists its webhooks with them, which takes keys
  * its manager made there (`manage_woocommerce`). Many hosts strip the Authorization header, so keys
  * HTTP Basic cannot prove are tried again in the query string (WooCommerce's own fallback): the
- * way that worked is the one the store is asked from then on. Otherwise why not, in our words for
- * the merchant's return page (never what the store answered).
+ * way that worked is the one the store is asked from then on. Otherwise why not, for the
+ * merchant's return page (never what the store answered).
  */
-export async function proveKeys(api: WooApi): Promise<{ ok: true; wooApiAuth: WooApiAuth } | { ok: false; refusal: string }> {
+export async function proveKeys(api: WooApi): Promise<{ ok: true; wooApiAuth: WooApiAuth } | { ok: false; refusal: ConnectFailure }> {
   let lastError: unknown
   for (const wooApiAuth of ['basic', 'query_string'] as const) {
     try {
@@ -34,14 +55,14 @@ export async function proveKeys(api: WooApi): Promise<{ ok: true; wooApiAuth: Wo
   return { ok: false, refusal: keysRefusal(lastError) }
 }
 
-function keysRefusal(error: unknown): string {
-  if (error instanceof StoreAddressRefused) return `This store’s address cannot be connected: ${error.message}.`
-  if (error instanceof WooError && (error.status === 401 || error.status === 403))
-    return `Your store did not accept the keys that came with this connect (HTTP ${error.status}), so nothing was changed. Connect again and approve callconfirm in WordPress.`
-  if (error instanceof WooError)
-    return `Your store’s REST API answered HTTP ${error.status} when we checked the keys, so nothing was changed. Check that the WooCommerce REST API is on, then connect again.`
-  return 'We could not reach your store to check the keys, so nothing was changed. Connect again in a moment.'
+function keysRefusal(error: unknown): ConnectFailure {
+  if (error instanceof StoreAddressRefused) return { kind: 'addressRefused', why: error.message }
+  if (error instanceof WooError && (error.status === 401 || error.status === 403)) return { kind: 'keysRefused', status: error.status }
+  if (error instanceof WooError) return { kind: 'apiError', status: error.status }
+  return { kind: 'unanswered' }
 }
+
+const failed = (failure: ConnectFailure) => ({ failure: JSON.stringify(failure) })
 
 /** What finishing a connect takes: installing the store, the network its keys are proven on, and the log. */
 export type FinishWooConnectDeps = InstallDeps & Pick<AppDeps, 'storeNetwork' | 'log'>
@@ -65,7 +86,7 @@ export async function finishWooConnect(deps: FinishWooConnectDeps, spent: { stat
     const proof = await proveKeys({ store: existing ?? { domain, settings: { wooApiAuth: 'basic' } }, credentials, network: deps.storeNetwork })
     if (!proof.ok) {
       deps.log.warn('WooCommerce keys did not work on their store; nothing saved', { reqId, domain, existingStore: existing?.id })
-      return await finishInstallState(deps.db, stateHash, { failure: proof.refusal })
+      return await finishInstallState(deps.db, stateHash, failed(proof.refusal))
     }
     const secret = (existing && (await storeWebhookSecret(existing, deps.box))) ?? newAlphanumericSecret()
     const installed = await installStore(deps, { platform: 'woocommerce', domain, credentials, webhookSecret: secret })
@@ -77,14 +98,13 @@ export async function finishWooConnect(deps: FinishWooConnectDeps, spent: { stat
         : await updateStoreSettings(deps, installed.store.id, { wooApiAuth: proof.wooApiAuth })
     await finishInstallState(deps.db, stateHash, { storeId: store.id })
     deps.log.info('store installed', { reqId, storeId: store.id, platform: 'woocommerce', created, approved: store.row.approvedAt !== null })
-    await ensureWooWebhook({ store, credentials, network: deps.storeNetwork }, webhookUrl(deps.config.publicUrl, store), secret).then(
+    const api = { store, credentials, network: deps.storeNetwork }
+    await ensureWooWebhook(api, webhookUrl(deps.config.publicUrl, store), secret, store.settings.language).then(
       () => deps.log.info('WooCommerce webhook set', { reqId, storeId: store.id }),
       (error: unknown) => deps.log.error('WooCommerce webhook could not be set', { reqId, storeId: store.id, error }),
     )
   } catch (error) {
     deps.log.error('WooCommerce connect could not be finished', { reqId, domain, error })
-    await finishInstallState(deps.db, stateHash, {
-      failure: 'Something went wrong on our side while connecting, so nothing was changed. Connect again in a moment.',
-    }).catch(() => undefined)
+    await finishInstallState(deps.db, stateHash, failed({ kind: 'ourSide' })).catch(() => undefined)
   }
 }

@@ -1,3 +1,4 @@
+import { pageTranslator } from '../../i18n/index.js'
 import { type WooApi, wooPages, wooRequest } from './restApi.js'
 
 /** A webhook as `GET /wp-json/wc/v3/webhooks` lists it (the fields we read). */
@@ -23,9 +24,12 @@ async function findOurWebhook(api: WooApi, deliveryUrl: string): Promise<WooHook
   return undefined
 }
 
-/** Our webhook as we create it: the URL of the store's own, signed with its secret, on. */
-const ourWebhook = (deliveryUrl: string, secret: string) => ({
-  name: 'callconfirm: order created',
+/**
+ * Our webhook as we create it: the URL of the store's own, signed with its secret, on; named, in
+ * the store's language, for the merchant who finds it in WooCommerce → Settings → Advanced → Webhooks.
+ */
+const ourWebhook = (deliveryUrl: string, secret: string, language: string) => ({
+  name: pageTranslator(language).t('connect.webhookName'),
   topic: TOPIC,
   delivery_url: deliveryUrl,
   secret,
@@ -35,11 +39,12 @@ const ourWebhook = (deliveryUrl: string, secret: string) => ({
 /**
  * Points the store's `order.created` webhook at us with `secret`: the one already there (from an
  * earlier connect) is updated and turned back on, otherwise one is created. WooCommerce pings it.
+ * `language`: the store's, for the webhook's name.
  */
-export async function ensureWooWebhook(api: WooApi, deliveryUrl: string, secret: string): Promise<void> {
+export async function ensureWooWebhook(api: WooApi, deliveryUrl: string, secret: string, language: string): Promise<void> {
   const mine = await findOurWebhook(api, deliveryUrl)
-  if (mine) await wooRequest(api, 'PUT', `/webhooks/${mine.id}`, ourWebhook(deliveryUrl, secret))
-  else await wooRequest(api, 'POST', '/webhooks', ourWebhook(deliveryUrl, secret))
+  if (mine) await wooRequest(api, 'PUT', `/webhooks/${mine.id}`, ourWebhook(deliveryUrl, secret, language))
+  else await wooRequest(api, 'POST', '/webhooks', ourWebhook(deliveryUrl, secret, language))
 }
 
 /**
@@ -48,10 +53,10 @@ export async function ensureWooWebhook(api: WooApi, deliveryUrl: string, secret:
  * class-wc-webhook.php) or someone paused it, and creates it again, as connecting does, when it is
  * gone. Says what was done, in words for the merchant, or undefined when it was on.
  */
-export async function repairWooWebhook(api: WooApi, deliveryUrl: string, secret: string): Promise<string | undefined> {
+export async function repairWooWebhook(api: WooApi, deliveryUrl: string, secret: string, language: string): Promise<string | undefined> {
   const mine = await findOurWebhook(api, deliveryUrl)
   if (!mine) {
-    await wooRequest(api, 'POST', '/webhooks', ourWebhook(deliveryUrl, secret))
+    await wooRequest(api, 'POST', '/webhooks', ourWebhook(deliveryUrl, secret, language))
     return 'WooCommerce had no order.created webhook to callconfirm; created it again'
   }
   if (mine.status === 'active') return undefined

@@ -21,12 +21,12 @@ export const wooPlatform: StorePlatform = {
   settingsFields: { tags: false, actions: ['wooStatusOnConfirmed', 'wooStatusOnCancelled'] },
   // Anyone can run a WooCommerce store: STORE_SIGNUP=approve holds a new one for the operator.
   vouchesForInstalls: false,
+  embeddedInAdmin: false,
   registration: wooRegistration,
 
   /** `https://www.dyqani.al` → "dyqani.al". */
   defaultCompanyName: (domain) => new URL(domain).hostname.replace(/^www\./, ''),
   webhookUrl: (publicUrl, storeId) => `${publicUrl}/webhooks/woocommerce/${storeId}`,
-  settingsFrameAncestors: () => "'none'",
   // The classic edit screen's address; with HPOS on, WooCommerce redirects it to its own order
   // screen (admin.php?page=wc-orders&action=edit&id=…, its PostsRedirectionController), so one link serves both.
   orderAdminUrl: (domain, platformOrderId) => `${domain}/wp-admin/post.php?post=${encodeURIComponent(platformOrderId)}&action=edit`,
@@ -36,7 +36,7 @@ export const wooPlatform: StorePlatform = {
   async repairWebhooks(ctx, target) {
     // Every WooCommerce store signs with a secret of its own (registration makes one).
     if (!target.secret) throw new Error('the store has no webhook secret to create its webhook with')
-    return repairWooWebhook(wooApi(ctx), target.url, target.secret)
+    return repairWooWebhook(wooApi(ctx), target.url, target.secret, ctx.store.settings.language)
   },
   deliveryUrlProblem: wordpressPortProblem,
 }

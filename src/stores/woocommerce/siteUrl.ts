@@ -23,18 +23,22 @@ export function keysMayTravelTo(siteUrl: string): boolean {
 
 /**
  * A WooCommerce store's address as a merchant types it (`dyqani.al`, `https://Dyqani.al/shop/`),
- * as the one spelling we keep, or what is wrong with it. https only, but for this machine's own
- * simulators: the keys travel in every request.
+ * as the one spelling we keep, or what is wrong with it (`reason` for a page to say it in its
+ * reader's language). https only, but for this machine's own simulators: the keys travel in every request.
  *
  * @example
  * wooSiteUrl('Dyqani.al/') // → { ok: true, siteUrl: 'https://dyqani.al' }
  */
-export function wooSiteUrl(given: string): { ok: true; siteUrl: string } | { ok: false; problem: string } {
+export function wooSiteUrl(given: string): { ok: true; siteUrl: string } | { ok: false; reason: 'not_an_address' | 'not_https'; problem: string } {
   const trimmed = given.trim()
   const withScheme = /^https?:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`
-  if (!trimmed || !URL.canParse(withScheme)) return { ok: false, problem: 'not a store address, such as https://dyqani.al' }
+  if (!trimmed || !URL.canParse(withScheme)) return { ok: false, reason: 'not_an_address', problem: 'not a store address, such as https://dyqani.al' }
   const siteUrl = normaliseSiteUrl(withScheme)
   if (!keysMayTravelTo(siteUrl))
-    return { ok: false, problem: 'the store must use https: WooCommerce sends the API keys only over https, and they travel in every request' }
+    return {
+      ok: false,
+      reason: 'not_https',
+      problem: 'the store must use https: WooCommerce sends the API keys only over https, and they travel in every request',
+    }
   return { ok: true, siteUrl }
 }
