@@ -266,3 +266,17 @@ describe('a customer who missed the call', () => {
     expect(messagesTo(phone)).toHaveLength(2)
   })
 })
+
+describe('the store’s wait before writing', () => {
+  it('writes the minutes after the last call the store asks for, not before', async () => {
+    const store = await wooStore({ messaging: { whatsappContentSid: contentSid, delayMinutes: 30 } })
+    const { orderId, phone } = await missedOrder(store)
+    // The question waits on the order, due half an hour on: the scheduler's passes send nothing before.
+    const [waiting] = await orderMessagesOnce(orderId, (m) => m.length === 1, 'the question to be queued')
+    expect(waiting).toMatchObject({ channel: 'whatsapp', purpose: 'ask', status: 'due' })
+    await svc.scheduler.tick()
+    expect(messagesTo(phone)).toEqual([])
+    svc.clock.offset += 30 * 60_000
+    expect((await nthMessage(phone, 1)).channel).toBe('whatsapp')
+  })
+})

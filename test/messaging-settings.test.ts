@@ -43,12 +43,14 @@ describe.skipIf(!browserHere)('messages on the settings page', () => {
     const sid = `HX${'0'.repeat(32)}`
     await page.locator('[name="messaging.whatsappContentSid"]').fill(sid)
     await page.locator('[name="messaging.channels"]').selectOption('sms')
+    await page.locator('[name="messaging.delayMinutes"]').fill('0')
     await page.locator('[name="messaging.smsText"]').fill('{{shop}}: porosia {{order}} pret pergjigjen tuaj. {{link}} (1 = po, 2 = jo)')
     await page.getByRole('button', { name: 'Ruaj' }).click()
     await expect(page.getByRole('status').textContent()).resolves.toContain('U ruajt')
     expect((await svc.api('GET', `/api/stores/${store.id}`)).body.messaging).toEqual({
       channels: ['sms'],
       after: 'last_call',
+      delayMinutes: 0,
       whatsappContentSid: sid,
       smsText: { sq: '{{shop}}: porosia {{order}} pret pergjigjen tuaj. {{link}} (1 = po, 2 = jo)' },
     })

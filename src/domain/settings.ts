@@ -52,7 +52,7 @@ const messageText = z
  * Messages to a customer the calls did not reach (src/messages/): the channels, tried in order
  * (WhatsApp, then SMS when the number has no WhatsApp; none: no messages), after which call
  * (`last_call`: once the retry ladder ran out; `first_call`: after the first unanswered call, the
- * ladder going on), the approved WhatsApp template (Content SID `HX…`, its variables {{1}} shop,
+ * ladder going on) and how many minutes after it (`delayMinutes`, at most a day), the approved WhatsApp template (Content SID `HX…`, its variables {{1}} shop,
  * {{2}} order, {{3}} total), and the SMS text per language (ours when not given).
  */
 const messaging = z
@@ -62,6 +62,7 @@ const messaging = z
       .max(2)
       .refine((c) => new Set(c).size === c.length, 'name each channel once'),
     after: z.enum(['last_call', 'first_call']),
+    delayMinutes: z.number().int().min(0).max(1440),
     whatsappContentSid: z
       .string()
       .trim()
@@ -185,7 +186,7 @@ export function defaultSettings({ country, companyName, voice }: SettingsContext
     // Off until the merchant asks: a recording is personal data, and the customer must be told.
     recordCalls: false,
     // WhatsApp needs the merchant's approved template first; until then the SMS goes alone.
-    messaging: { channels: ['whatsapp', 'sms'], after: 'last_call', whatsappContentSid: null, smsText: {} },
+    messaging: { channels: ['whatsapp', 'sms'], after: 'last_call', delayMinutes: 0, whatsappContentSid: null, smsText: {} },
     actions: { cancelOnDecline: false, holdUntilConfirmed: false, wooStatusOnConfirmed: null, wooStatusOnCancelled: null },
   }
 }

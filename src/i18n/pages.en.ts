@@ -380,6 +380,7 @@ export const pagesEn = {
     messagingAfter: 'When',
     after_last_call: 'After the last call',
     after_first_call: 'After the first call (and keep calling)',
+    messagingDelay: 'Minutes after that call',
     whatsappTemplate: 'WhatsApp template (Content SID)',
     whatsappTemplateHint:
       'The SID (HX…) of your approved quick-reply template in Twilio, with the buttons Confirm (id confirm) and Cancel (id cancel). Without it the SMS goes alone.',

@@ -377,6 +377,7 @@ export const pagesSq: PageCatalog = {
     messagingAfter: 'Kur',
     after_last_call: 'Pas thirrjes së fundit',
     after_first_call: 'Pas thirrjes së parë (dhe vazhdo të telefonosh)',
+    messagingDelay: 'Minuta pas asaj thirrjeje',
     whatsappTemplate: 'Shablloni i WhatsApp (Content SID)',
     whatsappTemplateHint:
       'SID-i (HX…) i shabllonit tuaj të miratuar me butona në Twilio, me butonat Konfirmo (id confirm) dhe Anulo (id cancel). Pa të dërgohet vetëm SMS-ja.',

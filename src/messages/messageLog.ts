@@ -15,10 +15,11 @@ export function queueMessage(
   db: Db,
   message: { orderId: number; channel: MessageChannel; purpose: Exclude<MessagePurpose, 'reply'> },
   now: number,
+  sendAt = now,
 ): number | undefined {
   const row = db
     .insert(messages)
-    .values({ ...message, direction: 'outbound', status: 'due', body: '', sendAt: now, createdAt: now, updatedAt: now })
+    .values({ ...message, direction: 'outbound', status: 'due', body: '', sendAt, createdAt: now, updatedAt: now })
     .onConflictDoNothing()
     .returning({ id: messages.id })
     .get()

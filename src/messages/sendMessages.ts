@@ -46,7 +46,8 @@ export const TRY_NEXT_CHANNEL = new Set<MessageRefusal>(['not_on_whatsapp', 'unr
 
 /**
  * The end of a call may start the messages (domain/followUp.ts decides): the question is queued
- * on the store's first channel, in the database, to go out on the scheduler's next pass.
+ * on the store's first channel, in the database, to go out on the scheduler's first pass once the
+ * store's `delayMinutes` have passed.
  * Synchronous, for the settlement that just decided the order's fate.
  *
  * @example
@@ -56,7 +57,7 @@ export function queueFollowUp(db: Db, store: Store | undefined, order: { id: num
   const messaging = store?.settings.messaging
   if (!messaging || !order.phone || !messagesDue(messaging, end)) return
   const channel = nextChannel(messaging)
-  if (channel) queueMessage(db, { orderId: order.id, channel, purpose: 'ask' }, now)
+  if (channel) queueMessage(db, { orderId: order.id, channel, purpose: 'ask' }, now, now + messaging.delayMinutes * 60_000)
 }
 
 /** One pass: sends the messages whose time has come (the scheduler runs it with its own). */

@@ -42,6 +42,9 @@ export function MessagingFields(props: { settings: StoreSettings; problems: Fiel
             ))}
           </select>
         </Field>
+        <Field name="messaging.delayMinutes" label={t('settings.messagingDelay')} problems={problems}>
+          <input id="messaging.delayMinutes" name="messaging.delayMinutes" type="number" min={0} max={1440} step={1} value={String(m.delayMinutes)} />
+        </Field>
       </div>
       <Field name="messaging.whatsappContentSid" label={t('settings.whatsappTemplate')} hint={t('settings.whatsappTemplateHint')} problems={problems}>
         <input
@@ -69,10 +72,13 @@ export function messagingFromForm(text: (name: string) => string | undefined, se
   const channels = text('messaging.channels')
   const sid = text('messaging.whatsappContentSid')
   const sms = text('messaging.smsText')
+  const delay = text('messaging.delayMinutes')
   const language = languageOf(settings.language)
   return {
     channels: channels === undefined ? undefined : channels.split(',').filter(Boolean),
     after: text('messaging.after'),
+    // "30" → 30; anything else is kept as typed, for the validation to name.
+    delayMinutes: delay === undefined ? undefined : /^\d+$/.test(delay) ? Number(delay) : delay,
     whatsappContentSid: sid === undefined ? undefined : sid || null,
     smsText: sms === undefined ? undefined : { ...settings.messaging.smsText, [language]: sms || undefined },
   }

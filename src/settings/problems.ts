@@ -25,6 +25,7 @@ const LABELS: Record<string, string> = {
   'actions.wooStatusOnCancelled': 'settings.wooStatusOnCancelled',
   'messaging.channels': 'settings.messagingChannels',
   'messaging.after': 'settings.messagingAfter',
+  'messaging.delayMinutes': 'settings.messagingDelay',
   'messaging.whatsappContentSid': 'settings.whatsappTemplate',
   'messaging.smsText.sq': 'settings.smsText',
   'messaging.smsText.en': 'settings.smsText',
