@@ -3,21 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ANSWER_LINK_TTL_MS } from '../src/messages/answerLink.js'
 import { ANSWER_RATE_LIMIT } from '../src/messages/answerRoutes.js'
 import type { OrderView } from '../src/orders/views.js'
-import { shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
-import { type ShopifyAdminSimulator, type ShopOrder, startShopifyAdminSimulator } from '../src/sandbox/shopify-admin/simulator.js'
-import { deliverShopifyWebhook } from '../src/sandbox/storeWebhooks.js'
+import { type ShopifyAdminSimulator, startShopifyAdminSimulator } from '../src/sandbox/shopify-admin/simulator.js'
 import type { SimulatedMessage } from '../src/sandbox/twilio/messaging.js'
 import type { TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { haveBrowser, launchBrowser } from './support/browser.js'
-import {
-  type CallingService,
-  customer,
-  nextOrderId,
-  orderView,
-  registerShopifyStore,
-  startCallingService,
-  startTestTwilio,
-} from './support/calling.js'
+import { type CallingService, orderView, placeShopifyOrder, registerShopifyStore, startCallingService, startTestTwilio } from './support/calling.js'
 import { until } from './support/wait.js'
 
 const browserHere = haveBrowser('answer link test')
@@ -46,30 +36,9 @@ afterAll(async () => {
 
 /** An order whose customer misses the one call the store makes: it ends `no_answer`, as the orders an SMS goes out for do. */
 async function missedOrder() {
-  const id = nextOrderId()
-  const { phone, customer: c } = customer(id)
-  phones.script(phone, { kind: 'no-answer' })
-  const payload = shopifyOrderPayload({ id: BigInt(id), orderNumber: id, customer: c }) as unknown as ShopOrder
-  shop.addOrder(store.domain, { ...payload, note: '' })
-  const res = await deliverShopifyWebhook({
-    url: `${svc.url}/webhooks/shopify`,
-    secret: WEBHOOK_SECRET,
-    shop: store.domain,
-    topic: 'orders/create',
-    payload,
-  })
-  expect(res.status).toBe(200)
-  const orderId = (res.body as { orderId: number }).orderId
-  await until(async () => (await orderView(svc, orderId)).outcome === 'no_answer', 'the call to go unanswered', 20_000)
-  const platformOrderId = String(id)
-  return {
-    orderId,
-    phone,
-    customer: c,
-    link: svc.deps.answerLinks.link(orderId, svc.clock.now()).url,
-    tags: () => shop.tags(store.domain, platformOrderId),
-    note: () => String(shop.order(store.domain, platformOrderId)!.note ?? ''),
-  }
+  const placed = await placeShopifyOrder(svc, { shop, twilio: phones }, { ...store, webhookSecret: WEBHOOK_SECRET }, [{ kind: 'no-answer' }])
+  await until(async () => (await orderView(svc, placed.orderId)).outcome === 'no_answer', 'the call to go unanswered', 20_000)
+  return { ...placed, link: svc.deps.answerLinks.link(placed.orderId, svc.clock.now()).url }
 }
 
 /** The order once every write to its store is delivered. */

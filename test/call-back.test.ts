@@ -3,19 +3,16 @@ import twilio from 'twilio'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { callAttempts } from '../src/db/schema.js'
 import type { RealtimeSimulator } from '../src/sandbox/realtime/simulator.js'
-import { shopifyOrderPayload } from '../src/sandbox/sampleOrders.js'
-import { type ShopifyAdminSimulator, type ShopOrder, startShopifyAdminSimulator } from '../src/sandbox/shopify-admin/simulator.js'
+import { type ShopifyAdminSimulator, startShopifyAdminSimulator } from '../src/sandbox/shopify-admin/simulator.js'
 import { speak } from '../src/sandbox/speech.js'
-import { deliverShopifyWebhook } from '../src/sandbox/storeWebhooks.js'
 import type { Caller } from '../src/sandbox/twilio/inbound.js'
 import type { PhoneBehaviour, TwilioSimulator } from '../src/sandbox/twilio/simulator.js'
 import { parseTwiml } from '../src/sandbox/twilio/twiml.js'
 import {
   type CallingService,
-  customer,
   heardOn,
-  nextOrderId,
   orderView,
+  placeShopifyOrder,
   registerShopifyStore,
   startCallingService,
   startFastRealtime,
@@ -57,28 +54,7 @@ const ladder = async (retryDelaysMinutes: number[]) =>
   expect((await svc.api('PATCH', `/api/stores/${store.id}`, { retryDelaysMinutes })).status).toBe(200)
 
 /** A customer of their own orders in the shop; our calls to them go as `calls` says. */
-async function placeOrder(calls: PhoneBehaviour[]) {
-  const id = nextOrderId()
-  const { phone, customer: c } = customer(id)
-  phones.script(phone, ...calls)
-  const payload = shopifyOrderPayload({ id: BigInt(id), customer: c }) as unknown as ShopOrder
-  shop.addOrder(store.domain, { ...payload, note: '' })
-  const res = await deliverShopifyWebhook({
-    url: `${svc.url}/webhooks/shopify`,
-    secret: WEBHOOK_SECRET,
-    shop: store.domain,
-    topic: 'orders/create',
-    payload,
-  })
-  expect(res.status).toBe(200)
-  const platformOrderId = String(id)
-  return {
-    orderId: (res.body as { orderId: number }).orderId,
-    phone,
-    tags: () => shop.tags(store.domain, platformOrderId),
-    note: () => String(shop.order(store.domain, platformOrderId)!.note ?? ''),
-  }
-}
+const placeOrder = (calls: PhoneBehaviour[]) => placeShopifyOrder(svc, { shop, twilio: phones }, { ...store, webhookSecret: WEBHOOK_SECRET }, calls)
 
 /** Waits until our call to the customer has gone unanswered and the order is settled for it (`status`). */
 async function missed(placed: { orderId: number }, status: 'queued' | 'done') {

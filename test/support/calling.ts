@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { expect } from 'vitest'
 import { type RealtimeSimulator, type RealtimeSimulatorOptions, startRealtimeSimulator } from '../../src/sandbox/realtime/simulator.js'
-import { SAMPLE_CUSTOMERS, wooOrderPayload } from '../../src/sandbox/sampleOrders.js'
-import type { ShopifyAdminSimulator } from '../../src/sandbox/shopify-admin/simulator.js'
+import { SAMPLE_CUSTOMERS, shopifyOrderPayload, wooOrderPayload } from '../../src/sandbox/sampleOrders.js'
+import type { ShopifyAdminSimulator, ShopOrder } from '../../src/sandbox/shopify-admin/simulator.js'
 import { hear } from '../../src/sandbox/speech.js'
-import { deliverWooWebhook } from '../../src/sandbox/storeWebhooks.js'
+import { deliverShopifyWebhook, deliverWooWebhook } from '../../src/sandbox/storeWebhooks.js'
 import type { CustomerScript } from '../../src/sandbox/twilio/mediaStream.js'
 import { type PhoneBehaviour, type SimulatedCall, startTwilioSimulator, type TwilioSimulator } from '../../src/sandbox/twilio/simulator.js'
 import { startWooCommerceSimulator, type WooCommerceSimulator, type WooOrder } from '../../src/sandbox/woocommerce/simulator.js'
@@ -136,6 +136,41 @@ export async function placeWooOrder(
   sims.woo.addOrder(payload)
   const res = await deliverWooWebhook({ url: `${svc.url}/webhooks/woocommerce/${store.id}`, secret: store.secret, source: sims.woo.siteUrl, payload })
   return { orderId: (res.body as { orderId: number }).orderId, phone, platformOrderId: id }
+}
+
+/**
+ * A new order placed in a simulated Shopify shop (registered with registerShopifyStore, its webhooks
+ * signed with `webhookSecret`), numbered as its id, its phone scripted, and delivered; `tags` and `note` read the shop's
+ * order as its merchant sees it.
+ */
+export async function placeShopifyOrder(
+  svc: Pick<TestService, 'url'>,
+  sims: { shop: ShopifyAdminSimulator; twilio: TwilioSimulator },
+  store: { domain: string; webhookSecret: string },
+  behaviours: PhoneBehaviour[],
+) {
+  const id = nextOrderId()
+  const { phone, customer: c } = customer(id)
+  sims.twilio.script(phone, ...behaviours)
+  const payload = shopifyOrderPayload({ id: BigInt(id), orderNumber: id, customer: c }) as unknown as ShopOrder
+  sims.shop.addOrder(store.domain, { ...payload, note: '' })
+  const res = await deliverShopifyWebhook({
+    url: `${svc.url}/webhooks/shopify`,
+    secret: store.webhookSecret,
+    shop: store.domain,
+    topic: 'orders/create',
+    payload,
+  })
+  expect(res.status).toBe(200)
+  const platformOrderId = String(id)
+  return {
+    orderId: (res.body as { orderId: number }).orderId,
+    phone,
+    customer: c,
+    platformOrderId,
+    tags: () => sims.shop.tags(store.domain, platformOrderId),
+    note: () => String(sims.shop.order(store.domain, platformOrderId)!.note ?? ''),
+  }
 }
 
 /** The order as the API shows it. */
