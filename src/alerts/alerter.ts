@@ -75,7 +75,7 @@ export function createAlerter(deps: AlerterDeps): Alerter {
    * is revoked with them.
    */
   const signedIn = (store: Store, path: string, now: number) =>
-    `${deps.publicUrl}/enter?${new URLSearchParams({ t: deps.settingsLinks.token(store, now + SETTINGS_LINK_TTL_MS), next: path })}`
+    `${deps.publicUrl}${deps.settingsLinks.enterPath(store, path, now + SETTINGS_LINK_TTL_MS)}`
   const orderUrl = (store: Store, id: number, now: number) => signedIn(store, `/orders/${id}`, now)
   const addressesOf = (store: Store | undefined) => (store?.row.credentials ? alertAddresses(store.settings.alertEmail) : [])
 

@@ -1,8 +1,9 @@
 import type { Context } from 'hono'
 import type { Db } from '../db/index.js'
 import { type AdminFrame, adminFrame, frameQuery } from '../pages/embedded.js'
-import { findStoreByDomain, type StoreDefaults } from '../stores/records.js'
+import type { StoreDefaults } from '../stores/records.js'
 import type { ShopifyEmbedding } from '../stores/shopify/adminApi.js'
+import { installedShop } from '../stores/shopify/installedShop.js'
 import type { Viewer } from './session.js'
 
 export interface EmbeddedSessionDeps {
@@ -45,8 +46,8 @@ export async function openedInAdmin(c: Context, deps: EmbeddedSessionDeps): Prom
     const document = c.req.method === 'GET' && !c.req.header('authorization')
     return document && launched ? { kind: 'bounce', location: bouncePage(c) } : { kind: 'refused', why: 'token' }
   }
-  const store = await findStoreByDomain(deps.db, 'shopify', shop, deps.storeDefaults)
-  if (!store?.row.credentials || store.disabledReason === 'app_uninstalled') return { kind: 'refused', why: 'store' }
+  const store = await installedShop(deps, shop)
+  if (!store) return { kind: 'refused', why: 'store' }
   const frame = adminFrame(deps.shopify.embedding, shop, c.req.query('host') ?? '')
   return { kind: 'merchant', viewer: { kind: 'merchant', storeId: store.id, linkVersion: store.linkVersion }, frame }
 }

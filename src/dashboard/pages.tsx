@@ -8,10 +8,11 @@ import { type OrderView, type StoreHold, storeWritesSettled } from '../orders/vi
 import { AdminChrome, type AdminFrame, frameHead } from '../pages/embedded.js'
 import { usePageWords } from '../pages/language.js'
 import { LanguageSwitch, Page } from '../pages/layout.js'
+import { SECTIONS } from '../pages/sections.js'
 import type { PlatformName } from '../stores/platform.js'
 import { OrderMessages } from './orderMessages.js'
 import { CallRecordings, recordingOnItsWay } from './recordingRoutes.js'
-import type { Viewer } from './session.js'
+import { frameOf, type Viewer } from './session.js'
 import type { CallStats } from './stats.js'
 
 /** The overview's chart lives in dayChart.tsx; the routes take the overview's parts from here. */
@@ -81,21 +82,13 @@ export function Standing(props: {
   return <span class="badge">{tr.t('standing.notCalled', { why })}</span>
 }
 
-/** The dashboard's sections; Stores is the operator's alone. */
-const SECTIONS: ReadonlyArray<readonly [href: string, label: string, operatorOnly?: true]> = [
-  ['/', 'frame.overview'],
-  ['/orders', 'frame.calls'],
-  ['/review', 'frame.review'],
-  ['/stores', 'frame.stores', true],
-]
-
 /**
  * The dashboard's frame: a top bar with who is signed in and "Sign out" (on one line at any
  * width), the sections beside the page on a desktop and above it on a phone. `lang`: the page's
  * language (routes.tsx sets `c.var.pageLanguage`); `here`: this page's address, for the switch.
  */
 export function DashboardPage(props: { title: string; viewer: Viewer; lang: Language; here: string; children?: Child }) {
-  const frame = props.viewer.kind === 'merchant' ? props.viewer.frame : undefined
+  const frame = frameOf(props.viewer)
   return (
     <Page title={props.title} lang={props.lang} layout="app" head={frameHead(frame)}>
       {frame ? <InAdmin {...props} frame={frame} /> : <DashboardFrame {...props} />}

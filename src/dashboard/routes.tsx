@@ -9,7 +9,7 @@ import { orders as ordersTable, stores as storesTable } from '../db/schema.js'
 import type { AppDeps } from '../deps.js'
 import { evidenceText, pageTranslator } from '../i18n/index.js'
 import { listOrders, orderView, storeHolds } from '../orders/views.js'
-import { type AdminFrame, framedPolicy, pagePolicy } from '../pages/embedded.js'
+import { framedPolicy, pagePolicy } from '../pages/embedded.js'
 import { operatorLanguage, PageWords, pageAt, pageLanguage } from '../pages/language.js'
 import { problemPage } from '../pages/layout.js'
 import { storeForLink } from '../settings/openLink.js'
@@ -38,7 +38,7 @@ import {
 } from './pages.js'
 import { recordingRoutes } from './recordingRoutes.js'
 import { type ActionOutcome, actOnVisibleOrder, orderPageActions, type ReviewRouteDeps, reviewRoutes } from './reviewRoutes.js'
-import { createDashboardSessions, type DashboardEnv, OPERATOR_SESSION_MS, type Viewer } from './session.js'
+import { createDashboardSessions, type DashboardEnv, frameOf, OPERATOR_SESSION_MS, type Viewer } from './session.js'
 import { callStats, statsPeriod } from './stats.js'
 import { type StoreControlRouteDeps, storeControlRoutes } from './storesPage.js'
 
@@ -296,9 +296,6 @@ function scriptNonce(c: Context<DashboardEnv>): string {
   c.header('Content-Security-Policy', pagePolicy(nonce))
   return nonce
 }
-
-/** The admin around the page, when a merchant opened it inside their Shopify admin. */
-export const frameOf = (viewer: Viewer | undefined): AdminFrame | undefined => (viewer?.kind === 'merchant' ? viewer.frame : undefined)
 
 function pick(query: Record<string, string>, keys: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(query).filter(([k]) => keys.includes(k)))

@@ -11,6 +11,9 @@ export type Viewer = { kind: 'operator' } | { kind: 'merchant'; storeId: string;
 
 export type DashboardEnv = { Variables: { viewer: Viewer } }
 
+/** The admin around the page, when a merchant opened it inside their Shopify admin. */
+export const frameOf = (viewer: Viewer | undefined): AdminFrame | undefined => (viewer?.kind === 'merchant' ? viewer.frame : undefined)
+
 const COOKIE = 'callconfirm_session'
 /** An operator signs in again after half a day; a merchant's session lasts as long as the link that opened it. */
 export const OPERATOR_SESSION_MS = 12 * 3600_000

@@ -1,4 +1,5 @@
 import { type TwilioAccount, type TwilioClient, twilioErrorCode, twilioHttpStatus } from '../calls/twilio.js'
+import type { MessageChannel } from '../domain/followUp.js'
 
 /**
  * Everything callconfirm says to Twilio's Messaging API, and reads back from it, through the
@@ -9,8 +10,6 @@ import { type TwilioAccount, type TwilioClient, twilioErrorCode, twilioHttpStatu
  * `isSignedByTwilio` over PUBLIC_URL and the path before reading it with `messageStatus` or
  * `inboundMessage`.
  */
-
-export type MessageChannel = 'whatsapp' | 'sms'
 
 /**
  * Why a message did not go, or did not arrive, in the terms of what comes next:

@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import type { Child } from 'hono/jsx'
 import type { ShopifyEmbedding } from '../stores/shopify/adminApi.js'
 import { usePageWords } from './language.js'
+import { ADMIN_SECTIONS } from './sections.js'
 
 /**
  * A page inside the Shopify admin: the shop and App Bridge's `host` it was opened with, what App
@@ -109,14 +110,6 @@ document.addEventListener('DOMContentLoaded', () => {
     if (new URL(media.src).origin === location.origin) signed(media.src).then((url) => { media.src = url.href })
 })
 `
-
-/** A merchant's sections in their admin's sidebar: the dashboard's (pages.tsx has the same), and their settings. */
-const ADMIN_SECTIONS = [
-  ['/', 'frame.overview'],
-  ['/orders', 'frame.calls'],
-  ['/review', 'frame.review'],
-  ['/your-settings', 'frame.settings'],
-] as const
 
 /**
  * The app's part of the admin around an embedded page: its sections in the admin's sidebar

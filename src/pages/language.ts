@@ -29,6 +29,12 @@ export const pageLanguage = (c: RequestContext, otherwise: string): Language => 
 /** The operator's pages: their choice, else their browser's Accept-Language. */
 export const operatorLanguage = (c: RequestContext): Language => chosenLanguage(c) ?? languageFromAcceptLanguage(c.req.header('accept-language'))
 
+/** The words of a page before the store is known: the reader's choice, else their browser's language. */
+export function readerWords(c: RequestContext): { lang: Language; t: PageTranslator['t'] } {
+  const lang = operatorLanguage(c)
+  return { lang, t: pageTranslator(lang).t }
+}
+
 /** The translator of the page being rendered: layout.tsx's Page provides it to everything inside. */
 export const PageWords = createContext<PageTranslator>(pageTranslator('en'))
 export const usePageWords = () => useContext(PageWords)

@@ -23,6 +23,8 @@ export interface SettingsLinks {
   token(store: LinkSubject, expiresAt: number): string
   /** The link to hand a merchant: their settings page for SETTINGS_LINK_TTL_MS from `now`. */
   link(store: LinkSubject, now: number): { url: string; expiresAt: number }
+  /** The path that signs the merchant in to their dashboard (a session until `expiresAt`) and opens `next` there. */
+  enterPath(store: LinkSubject, next: string, expiresAt: number): string
   /** The store and link version the token was made for, or why it is not a token of ours. */
   verify(token: string, now: number): LinkCheck
 }
@@ -39,6 +41,7 @@ export function createSettingsLinks(encryptionKey: Uint8Array, publicUrl: string
       const expiresAt = now + SETTINGS_LINK_TTL_MS
       return { url: `${publicUrl}/settings?t=${token(store, expiresAt)}`, expiresAt }
     },
+    enterPath: (store, next, expiresAt) => `/enter?${new URLSearchParams({ t: token(store, expiresAt), next })}`,
     verify(token, now) {
       const cut = token.lastIndexOf('.')
       const body = token.slice(0, cut)

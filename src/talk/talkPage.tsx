@@ -1,5 +1,5 @@
 import { DashboardPage, type StoreName } from '../dashboard/pages.js'
-import type { Viewer } from '../dashboard/session.js'
+import { frameOf, type Viewer } from '../dashboard/session.js'
 import type { CallFacts } from '../domain/agentPrompt.js'
 import { shortItems } from '../domain/agentPrompt.js'
 import { OUTCOMES } from '../domain/order.js'
@@ -151,7 +151,7 @@ export function TalkLink(props: { stores: StoreName[]; viewer: Viewer }) {
   return (
     <section>
       <h2>{t('talk.hear')}</h2>
-      {props.viewer.kind === 'merchant' && props.viewer.frame ? (
+      {frameOf(props.viewer) ? (
         // Inside the Shopify admin: in a tab of its own, where the browser may lend it the microphone.
         <form method="post" action="/talk/outside" target="_blank" rel="noopener">
           <button type="submit">{t('talk.title')}</button>

@@ -33,8 +33,7 @@ export function talkRoutes(deps: TalkDeps, access: DashboardAccess, upgradeWebSo
     const viewer = c.var.viewer
     const store = viewer.kind === 'merchant' ? await findStore(deps.db, viewer.storeId, deps.storeDefaults) : undefined
     if (!store) return c.redirect('/talk', 303)
-    const t = deps.settingsLinks.token(store, deps.now() + OUTSIDE_SESSION_MS)
-    return c.redirect(`/enter?${new URLSearchParams({ t, next: `/talk?store=${store.id}` })}`, 303)
+    return c.redirect(deps.settingsLinks.enterPath(store, `/talk?store=${store.id}`, deps.now() + OUTSIDE_SESSION_MS), 303)
   })
 
   app.get('/', async (c) => {

@@ -1,11 +1,11 @@
 import { type Context, Hono } from 'hono'
 import type { AppDeps } from '../../deps.js'
-import { pageTranslator } from '../../i18n/index.js'
+import { type Language, pageTranslator } from '../../i18n/index.js'
 import { type AdminFrame, AppBridgeHead, adminFrame, framedPolicy, frameQuery } from '../../pages/embedded.js'
-import { operatorLanguage } from '../../pages/language.js'
+import { readerWords } from '../../pages/language.js'
 import { Page, problemPage } from '../../pages/layout.js'
 import { localPath } from '../../utils/localPath.js'
-import { findStoreByDomain } from '../records.js'
+import { installedShop } from './installedShop.js'
 
 /**
  * Where the Shopify admin opens the app. `GET /shopify/app` is the app's URL (`application_url`):
@@ -22,27 +22,24 @@ export function shopifyAdminEntryRoutes(deps: Pick<AppDeps, 'config' | 'db' | 's
 
   app.get('/app', async (c) => {
     const query = c.req.query()
-    const lang = operatorLanguage(c)
-    const { t } = pageTranslator(lang)
+    const { lang, t } = readerWords(c)
     const shop = lib.utils.sanitizeShop(query.shop ?? '', false)
     if (!shop) return problemPage(c, 400, t('embedded.refused'), t('embedded.openAgain'), undefined, lang)
     const authentic = query.id_token
       ? (await embedding.shopOfSessionToken(query.id_token)) === shop
       : await lib.utils.validateHmac(query).catch(() => false)
     if (!authentic) return problemPage(c, 401, t('embedded.refused'), t('embedded.openAgain'), undefined, lang)
-    const store = await findStoreByDomain(deps.db, 'shopify', shop, deps.storeDefaults)
+    const store = await installedShop(deps, shop)
     const frame = adminFrame(embedding, shop, query.host ?? '')
     const install = `/shopify/install?shop=${encodeURIComponent(shop)}`
-    if (!store?.row.credentials || store.disabledReason === 'app_uninstalled')
-      return query.embedded === '1' ? leaveFrame(c, frame, install, lang) : c.redirect(install, 302)
+    if (!store) return query.embedded === '1' ? leaveFrame(c, frame, install, lang) : c.redirect(install, 302)
     const home = frameQuery(frame)
     if (query.id_token) home.set('id_token', query.id_token)
     return c.redirect(`/?${home}`, 302)
   })
 
   app.get('/session-token', (c) => {
-    const lang = operatorLanguage(c)
-    const { t } = pageTranslator(lang)
+    const { lang, t } = readerWords(c)
     const shop = lib.utils.sanitizeShop(c.req.query('shop') ?? '', false)
     const reload = c.req.query('shopify-reload') ?? ''
     // App Bridge goes back to `shopify-reload` with a token in hand: only ever to a page of ours.
@@ -67,7 +64,7 @@ export function shopifyAdminEntryRoutes(deps: Pick<AppDeps, 'config' | 'db' | 's
    * Out of the admin's frame to `to` (Shopify's approval screen refuses to be framed): App Bridge
    * opens it in the whole window (`open(url, '_top')`); the link does the same by hand.
    */
-  const leaveFrame = (c: Context, frame: AdminFrame, to: string, lang: ReturnType<typeof operatorLanguage>) => {
+  const leaveFrame = (c: Context, frame: AdminFrame, to: string, lang: Language) => {
     const { t } = pageTranslator(lang)
     framed(c, frame)
     const url = new URL(to, deps.config.publicUrl).href

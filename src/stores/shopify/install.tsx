@@ -1,9 +1,9 @@
 import { BotActivityDetected, CookieNotFound, HttpResponseError, InvalidHmacError, InvalidOAuthError, type Session } from '@shopify/shopify-api'
-import { type Context, Hono } from 'hono'
+import { Hono } from 'hono'
 import type { AppDeps } from '../../deps.js'
 import { countryCode } from '../../domain/settings.js'
 import { pageTranslator } from '../../i18n/index.js'
-import { operatorLanguage, pageLanguage } from '../../pages/language.js'
+import { pageLanguage, readerWords } from '../../pages/language.js'
 import { Page, problemPage } from '../../pages/layout.js'
 import type { SettingsPageDeps } from '../../settings/routes.js'
 import { rememberInstallState, spendInstallState } from '../installStates.js'
@@ -15,12 +15,6 @@ import { readShopDetails, subscribeShopWebhooks } from './subscriptions.js'
 const CALLBACK_PATH = '/shopify/callback'
 /** How long a merchant may take on Shopify's approval screen (the library's state cookie lasts one minute). */
 const INSTALL_STATE_TTL_MS = 10 * 60_000
-
-/** The words of a page before the store is known: the reader's choice, else their browser's language. */
-function readerWords(c: Context) {
-  const lang = operatorLanguage(c)
-  return { lang, t: pageTranslator(lang).t }
-}
 
 /**
  * Shopify's authorization-code install, through @shopify/shopify-api (web-api adapter):

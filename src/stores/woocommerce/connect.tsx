@@ -5,7 +5,7 @@ import { z } from 'zod'
 import type { StoreSignup } from '../../config.js'
 import type { AppDeps } from '../../deps.js'
 import { type Language, pageTranslator } from '../../i18n/index.js'
-import { operatorLanguage, pageAt, pageLanguage } from '../../pages/language.js'
+import { pageAt, pageLanguage, readerWords } from '../../pages/language.js'
 import { Page, problemPage } from '../../pages/layout.js'
 import { sameSecret, sha256Hex } from '../../utils/digest.js'
 import type { ConnectLinkCheck } from '../connectLinks.js'
@@ -65,12 +65,6 @@ function ConnectForm(props: { invite?: string | undefined; lang: Language; here:
       </form>
     </Page>
   )
-}
-
-/** The words of a page before the store is known: the reader's choice, else their browser's language. */
-function readerWords(c: Context) {
-  const lang = operatorLanguage(c)
-  return { lang, t: pageTranslator(lang).t }
 }
 
 /**
