@@ -61,8 +61,11 @@ describe.skipIf(!browserHere)('messages on the settings page', () => {
     await until(() => twilio.messaging.list.some((m) => m.to === phone), 'the SMS', 20_000)
     const sms = twilio.messaging.list.find((m) => m.to === phone)!
     expect(sms.channel).toBe('sms')
+    // The link's token: the order and its expiry in base36, then the signature in base64url (which has - and _).
     expect(sms.body).toMatch(
-      new RegExp(`^Dyqani Lule: porosia ${placed.platformOrderId} pret pergjigjen tuaj\\. ${svc.publicUrl}/a/\\w+ \\(1 = po, 2 = jo\\)$`),
+      new RegExp(
+        `^Dyqani Lule: porosia ${placed.platformOrderId} pret pergjigjen tuaj\\. ${svc.publicUrl}/a/[0-9a-z]+[\\w-]{16} \\(1 = po, 2 = jo\\)$`,
+      ),
     )
   })
 })
